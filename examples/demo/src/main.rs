@@ -1,0 +1,31 @@
+//! `cargo run --release -p demo`: serves the demo components on `LIVE_ADDR`
+//! (default `127.0.0.1:3000`) at `/api/live/ws`.
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let addr = std::env::var("LIVE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let running = match demo::server() {
+        Ok(server) => server.bind(&addr).await,
+        Err(error) => Err(error),
+    };
+    match running {
+        Ok(running) => {
+            println!("Live demo listening on {}", running.url());
+            println!("Components: Counter, SharedCounter. Stop with Ctrl-C.");
+            running.wait().await;
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("demo: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

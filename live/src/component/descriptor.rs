@@ -1,0 +1,84 @@
+use super::LiveComponent;
+use std::fmt;
+
+/// Everything the runtime needs to know about one component type, without its type.
+#[derive(Clone, Copy)]
+pub struct ComponentDescriptor {
+    name: &'static str,
+    singleton: bool,
+    actions: &'static [&'static str],
+    updatable_fields: &'static [&'static str],
+    pub(crate) spawn: crate::runtime::SpawnFn,
+}
+
+impl ComponentDescriptor {
+    /// The descriptor of component type `C`.
+    pub fn of<C: LiveComponent>() -> Self {
+        Self {
+            name: C::NAME,
+            singleton: C::SINGLETON,
+            actions: C::ACTIONS,
+            updatable_fields: C::UPDATABLE_FIELDS,
+            spawn: crate::runtime::spawn_component::<C>,
+        }
+    }
+
+    /// The registry name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Whether one instance is shared by every viewer.
+    pub fn is_singleton(&self) -> bool {
+        self.singleton
+    }
+
+    /// The callable actions' wire names.
+    pub fn actions(&self) -> &'static [&'static str] {
+        self.actions
+    }
+
+    /// Fields writable with `PROPERTY_UPDATE`.
+    pub fn updatable_fields(&self) -> &'static [&'static str] {
+        self.updatable_fields
+    }
+}
+
+impl fmt::Debug for ComponentDescriptor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ComponentDescriptor")
+            .field("name", &self.name)
+            .field("singleton", &self.singleton)
+            .field("actions", &self.actions)
+            .field("updatable_fields", &self.updatable_fields)
+            .finish()
+    }
+}
+
+/// One `#[live_component]` registration, collected through `inventory`.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ComponentRegistration {
+    descriptor: fn() -> ComponentDescriptor,
+}
+
+impl ComponentRegistration {
+    /// Registers component type `C`.
+    pub const fn new<C: LiveComponent>() -> Self {
+        Self {
+            descriptor: ComponentDescriptor::of::<C>,
+        }
+    }
+}
+
+inventory::collect!(ComponentRegistration);
+
+/// Every component registered with `#[live_component]` in the linked crates, sorted by name.
+pub(crate) fn registered_components() -> Vec<ComponentDescriptor> {
+    let mut all: Vec<ComponentDescriptor> = inventory::iter::<ComponentRegistration>
+        .into_iter()
+        .map(|registration| (registration.descriptor)())
+        .collect();
+    all.sort_by_key(|descriptor| descriptor.name);
+    all
+}

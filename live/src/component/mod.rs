@@ -1,0 +1,84 @@
+//! Components: server-owned state that clients mount, call and watch.
+//!
+//! A component is a struct whose serialized fields are the state a client sees. The
+//! [`live_component`](crate::live_component) attribute implements [`LiveComponent`] for it;
+//! the trait can also be implemented by hand and registered with
+//! [`LiveServerBuilder::component`](crate::server::LiveServerBuilder::component).
+
+mod context;
+pub(crate) mod descriptor;
+mod error;
+mod identity;
+
+pub use context::Ctx;
+pub use descriptor::ComponentDescriptor;
+pub(crate) use descriptor::registered_components;
+pub use error::ActionError;
+pub use identity::{Identity, Session};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
+
+/// A boxed, `Send` future, as returned by the object-safe parts of [`LiveComponent`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What an action produced: `Ok(None)` for no result, `Ok(Some(value))` for a JSON result.
+pub type ActionResult = Result<Option<Value>, ActionError>;
+
+/// Server-side state that clients mount over WebSocket.
+///
+/// Usually implemented by `#[live_component]` on the struct and on its `impl` block. The
+/// serialized form of the struct is the client-visible state; after every action the runtime
+/// diffs it against what the client last saw and sends only the change.
+pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static {
+    /// The registry name clients mount (`payload.component`).
+    const NAME: &'static str;
+    /// One shared instance per server instead of one per mount.
+    const SINGLETON: bool = false;
+    /// Top-level state fields a client may write directly with `PROPERTY_UPDATE`.
+    const UPDATABLE_FIELDS: &'static [&'static str] = &[];
+    /// Wire names of the actions a client may call. Anything else is "not callable".
+    const ACTIONS: &'static [&'static str];
+
+    /// Runs the action named `action` (always one of [`Self::ACTIONS`]) with the client's payload.
+    fn dispatch<'a>(
+        &'a mut self,
+        action: &'a str,
+        payload: Value,
+        ctx: &'a mut Ctx<Self>,
+    ) -> BoxFuture<'a, ActionResult>;
+
+    /// Writes one top-level field from a client's `PROPERTY_UPDATE` (`field` is always one of
+    /// [`Self::UPDATABLE_FIELDS`]). The default round-trips the state through JSON, which
+    /// resets `#[serde(skip)]` fields; `#[live_component]` generates a direct field write.
+    fn set_property(&mut self, field: &str, value: Value) -> Result<(), ActionError> {
+        let mut state = serde_json::to_value(&*self)?;
+        if let Some(object) = state.as_object_mut() {
+            object.insert(field.to_owned(), value);
+        }
+        *self = serde_json::from_value(state)?;
+        Ok(())
+    }
+
+    /// Runs once after the component is created, before the mount reply is sent.
+    fn on_mount<'a>(&'a mut self, ctx: &'a mut Ctx<Self>) -> BoxFuture<'a, Result<(), ActionError>> {
+        let _ = ctx;
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Runs once when the component is destroyed (unmount, disconnect, last viewer left).
+    fn on_destroy(&mut self) {}
+
+    /// Singletons: a connection started viewing the shared instance (`viewers` includes it).
+    fn on_client_join(&mut self, connection_id: &str, viewers: usize) {
+        let _ = (connection_id, viewers);
+    }
+
+    /// Singletons: a connection stopped viewing the shared instance (`viewers` excludes it).
+    fn on_client_leave(&mut self, connection_id: &str, viewers: usize) {
+        let _ = (connection_id, viewers);
+    }
+}

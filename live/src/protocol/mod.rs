@@ -1,0 +1,12 @@
+//! The FluxStack Live wire protocol: inbound validation and outbound frames.
+//!
+//! See `docs/protocol.md` for what Live implements and where it deviates from the
+//! TypeScript server.
+
+pub(crate) mod depth;
+pub(crate) mod ids;
+pub(crate) mod inbound;
+pub(crate) mod outbound;
+
+/// The default WebSocket path (`DEFAULT_WS_PATH`).
+pub(crate) const DEFAULT_WS_PATH: &str = "/api/live/ws";

@@ -1,0 +1,219 @@
+//! Server → client frames, encoded to JSON bytes once.
+//!
+//! Fields that the reference leaves `undefined` are omitted, never sent as `null`: several
+//! client checks are `=== undefined`.
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Encodes a frame. Encoding `Value`s and our own structs cannot fail; if it ever did, the
+/// client gets a generic `ERROR` instead of a broken frame.
+pub(crate) fn encode(frame: &impl Serialize) -> Bytes {
+    match serde_json::to_vec(frame) {
+        Ok(bytes) => Bytes::from(bytes),
+        Err(error) => {
+            tracing::error!(%error, "failed to encode an outbound frame");
+            Bytes::from_static(br#"{"type":"ERROR","error":"Internal encoding error"}"#)
+        }
+    }
+}
+
+/// A reply to a client request (`MESSAGE_RESPONSE`, `ACTION_RESPONSE`, `ERROR`, ...).
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Reply<'a> {
+    /// The message type.
+    #[serde(rename = "type")]
+    pub(crate) kind: &'a str,
+    /// The component the request named (echoed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) component_id: Option<&'a str>,
+    /// Whether the request succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) success: Option<bool>,
+    /// The request's result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) result: Option<&'a Value>,
+    /// The failure text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) error: Option<&'a str>,
+    /// A payload object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) payload: Option<&'a Value>,
+    /// The request's id (echoed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) request_id: Option<&'a str>,
+}
+
+impl<'a> Reply<'a> {
+    /// A successful reply of `kind`.
+    pub(crate) fn success(kind: &'a str, component_id: Option<&'a str>, request_id: Option<&'a str>) -> Self {
+        Self {
+            kind,
+            component_id,
+            success: Some(true),
+            request_id,
+            ..Self::default()
+        }
+    }
+
+    /// A failed reply of `kind` with `error`.
+    pub(crate) fn failure(
+        kind: &'a str,
+        component_id: Option<&'a str>,
+        error: &'a str,
+        request_id: Option<&'a str>,
+    ) -> Self {
+        Self {
+            kind,
+            component_id,
+            success: Some(false),
+            error: Some(error),
+            request_id,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a `result`.
+    pub(crate) fn with_result(mut self, result: Option<&'a Value>) -> Self {
+        self.result = result;
+        self
+    }
+
+    /// Encodes the reply.
+    pub(crate) fn encode(&self) -> Bytes {
+        encode(self)
+    }
+}
+
+/// A connection-level `ERROR` without component or request (rate limit, size, JSON errors).
+pub(crate) fn connection_error(error: &str) -> Bytes {
+    encode(&Reply {
+        kind: "ERROR",
+        error: Some(error),
+        ..Reply::default()
+    })
+}
+
+/// `CONNECTION_ESTABLISHED`, the first frame of every connection.
+pub(crate) fn connection_established(connection_id: &str) -> Bytes {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Established<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        connection_id: &'a str,
+    }
+    encode(&Established {
+        kind: "CONNECTION_ESTABLISHED",
+        connection_id,
+    })
+}
+
+/// A component-originated frame: `{type, componentId, payload}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ComponentEvent<'a, P: Serialize> {
+    /// The event type (`STATE_UPDATE`, `STATE_DELTA`, `ERROR`, or a custom one).
+    #[serde(rename = "type")]
+    pub(crate) kind: &'a str,
+    /// The emitting component.
+    pub(crate) component_id: &'a str,
+    /// The event's payload.
+    pub(crate) payload: P,
+}
+
+impl<P: Serialize> ComponentEvent<'_, P> {
+    /// Encodes the event.
+    pub(crate) fn encode(&self) -> Bytes {
+        encode(self)
+    }
+}
+
+/// `STATE_UPDATE`: the full state.
+pub(crate) fn state_update(component_id: &str, state: &Value) -> Bytes {
+    #[derive(Serialize)]
+    struct Payload<'a> {
+        state: &'a Value,
+    }
+    ComponentEvent {
+        kind: "STATE_UPDATE",
+        component_id,
+        payload: Payload { state },
+    }
+    .encode()
+}
+
+/// `STATE_DELTA`: what changed since the last frame.
+pub(crate) fn state_delta(component_id: &str, delta: &Value) -> Bytes {
+    #[derive(Serialize)]
+    struct Payload<'a> {
+        delta: &'a Value,
+    }
+    ComponentEvent {
+        kind: "STATE_DELTA",
+        component_id,
+        payload: Payload { delta },
+    }
+    .encode()
+}
+
+/// A component `ERROR` event, `{action, error}`, sent before a failed action's reply.
+pub(crate) fn component_error(component_id: &str, action: &str, error: &str) -> Bytes {
+    #[derive(Serialize)]
+    struct Payload<'a> {
+        action: &'a str,
+        error: &'a str,
+    }
+    ComponentEvent {
+        kind: "ERROR",
+        component_id,
+        payload: Payload { action, error },
+    }
+    .encode()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(bytes: &Bytes) -> Value {
+        serde_json::from_slice(bytes).unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn absent_fields_are_omitted_not_null() {
+        let frame = Reply::success("MESSAGE_RESPONSE", Some("c1"), None).encode();
+        assert_eq!(
+            parse(&frame),
+            json!({"type": "MESSAGE_RESPONSE", "componentId": "c1", "success": true})
+        );
+    }
+
+    #[test]
+    fn failure_carries_error_and_request_id() {
+        let frame = Reply::failure("ACTION_RESPONSE", Some("c1"), "boom", Some("r1")).encode();
+        assert_eq!(
+            parse(&frame),
+            json!({"type": "ACTION_RESPONSE", "componentId": "c1", "success": false, "error": "boom", "requestId": "r1"})
+        );
+    }
+
+    #[test]
+    fn state_frames_have_the_reference_shape() {
+        assert_eq!(
+            parse(&state_delta("c1", &json!({"count": 5}))),
+            json!({"type": "STATE_DELTA", "componentId": "c1", "payload": {"delta": {"count": 5}}})
+        );
+        assert_eq!(
+            parse(&state_update("c1", &json!({"count": 0}))),
+            json!({"type": "STATE_UPDATE", "componentId": "c1", "payload": {"state": {"count": 0}}})
+        );
+        assert_eq!(
+            parse(&connection_established("abc")),
+            json!({"type": "CONNECTION_ESTABLISHED", "connectionId": "abc"})
+        );
+    }
+}

@@ -1,0 +1,23 @@
+//! The runtime: component actors, singletons, connections and their outbound queues.
+//!
+//! Every mounted component runs in its own task (an actor) that owns the component value;
+//! connections talk to it through a [`ComponentHandle`]. A private component has one viewer
+//! (its connection); a singleton has every connection that mounted it. Actions on one
+//! component run one at a time, in arrival order, with no lock on the state.
+
+mod actor;
+mod hub;
+pub(crate) mod rate_limit;
+mod stats;
+pub(crate) mod transport;
+pub(crate) mod connection;
+pub(crate) mod outbox;
+mod singletons;
+
+pub(crate) use actor::{ComponentHandle, SpawnRequest, spawn_component};
+pub(crate) use hub::Hub;
+pub(crate) use singletons::Singletons;
+pub(crate) use stats::Stats;
+
+/// How a [`ComponentDescriptor`](crate::component::ComponentDescriptor) starts its actor.
+pub(crate) type SpawnFn = fn(SpawnRequest) -> Result<ComponentHandle, String>;

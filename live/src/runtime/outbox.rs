@@ -1,0 +1,247 @@
+//! The per-connection outbound queue: bounded, never blocking the producer.
+//!
+//! Producers (the connection itself, component actors broadcasting to viewers) push encoded
+//! frames; the connection's writer drains everything queued, feeds it to the socket and
+//! flushes once. When a slow client lets the queue reach its capacity, the queue is dropped
+//! and the connection is closed with code 1008, so memory stays bounded; the client
+//! reconnects and mounts again. See `docs/protocol.md` ("Outbound queue").
+
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+
+/// One queued outbound frame.
+#[derive(Debug, Clone)]
+pub(crate) enum OutFrame {
+    /// A JSON text frame (always valid UTF-8: produced by serde_json).
+    Text(Bytes),
+    /// A binary frame (room frames `0x02`/`0x03` arrive with the rooms work).
+    #[allow(dead_code)]
+    Binary(Bytes),
+    /// Close the socket with this code and reason; nothing is sent after it.
+    Close(CloseFrame),
+}
+
+/// A WebSocket close code and reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CloseFrame {
+    /// The close code.
+    pub(crate) code: u16,
+    /// The close reason.
+    pub(crate) reason: &'static str,
+}
+
+/// The client stopped reading: its queue overflowed.
+pub(crate) const SLOW_CONSUMER: CloseFrame = CloseFrame {
+    code: 1008,
+    reason: "Outbound queue full (slow consumer)",
+};
+
+/// The server is shutting down.
+pub(crate) const GOING_AWAY: CloseFrame = CloseFrame {
+    code: 1001,
+    reason: "Server shutting down",
+};
+
+/// A normal close.
+pub(crate) const NORMAL_CLOSE: CloseFrame = CloseFrame {
+    code: 1000,
+    reason: "",
+};
+
+/// A cheap, clonable handle to one connection's outbound queue.
+#[derive(Clone)]
+pub(crate) struct Outbox {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    ready: Notify,
+    capacity: usize,
+}
+
+struct Queue {
+    frames: VecDeque<OutFrame>,
+    closing: bool,
+}
+
+impl Outbox {
+    /// An empty queue holding at most `capacity` frames.
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                queue: Mutex::new(Queue {
+                    frames: VecDeque::new(),
+                    closing: false,
+                }),
+                ready: Notify::new(),
+                capacity: capacity.max(1),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.shared
+            .queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues a JSON text frame. Returns false if the connection is closing.
+    pub(crate) fn push_text(&self, frame: Bytes) -> bool {
+        self.push(OutFrame::Text(frame))
+    }
+
+    /// Queues a frame. Returns false if the connection is closing (the frame is dropped).
+    /// Reaching the capacity drops the queue and closes the connection ([`SLOW_CONSUMER`]).
+    pub(crate) fn push(&self, frame: OutFrame) -> bool {
+        let mut queue = self.lock();
+        if queue.closing {
+            return false;
+        }
+        if queue.frames.len() >= self.shared.capacity {
+            tracing::warn!(
+                capacity = self.shared.capacity,
+                "outbound queue full; closing slow connection"
+            );
+            queue.frames.clear();
+            queue.frames.push_back(OutFrame::Close(SLOW_CONSUMER));
+            queue.closing = true;
+            drop(queue);
+            self.shared.ready.notify_one();
+            return false;
+        }
+        queue.frames.push_back(frame);
+        drop(queue);
+        self.shared.ready.notify_one();
+        true
+    }
+
+    /// Closes the connection after the frames already queued.
+    pub(crate) fn close(&self, frame: CloseFrame) {
+        let mut queue = self.lock();
+        if queue.closing {
+            return;
+        }
+        queue.closing = true;
+        queue.frames.push_back(OutFrame::Close(frame));
+        drop(queue);
+        self.shared.ready.notify_one();
+    }
+
+    /// Whether a close has been queued.
+    #[cfg(test)]
+    pub(crate) fn is_closing(&self) -> bool {
+        self.lock().closing
+    }
+
+    /// Number of frames waiting.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.lock().frames.len()
+    }
+
+    /// Waits until frames are queued and moves all of them into `batch`.
+    /// Returns false once the queue is closed and empty: nothing more will come.
+    pub(crate) async fn drain_into(&self, batch: &mut Vec<OutFrame>) -> bool {
+        loop {
+            {
+                let mut queue = self.lock();
+                if !queue.frames.is_empty() {
+                    batch.extend(queue.frames.drain(..));
+                    return true;
+                }
+                if queue.closing {
+                    return false;
+                }
+            }
+            self.shared.ready.notified().await;
+        }
+    }
+}
+
+impl fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let queue = self.lock();
+        f.debug_struct("Outbox")
+            .field("queued", &queue.frames.len())
+            .field("closing", &queue.closing)
+            .finish()
+    }
+}
+
+/// Joins consecutive JSON text frames into one JSON array frame (`[a,b,c]`), as the
+/// reference server's batcher does; a single frame is sent as it is.
+pub(crate) fn join_text_frames(frames: &[Bytes]) -> Option<Bytes> {
+    match frames {
+        [] => None,
+        [single] => Some(single.clone()),
+        many => {
+            let total: usize = many.iter().map(Bytes::len).sum::<usize>() + many.len() + 1;
+            let mut joined = Vec::with_capacity(total);
+            joined.push(b'[');
+            for (index, frame) in many.iter().enumerate() {
+                if index > 0 {
+                    joined.push(b',');
+                }
+                joined.extend_from_slice(frame);
+            }
+            joined.push(b']');
+            Some(Bytes::from(joined))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn drains_everything_queued_in_order() {
+        let outbox = Outbox::new(10);
+        outbox.push_text(Bytes::from_static(b"1"));
+        outbox.push_text(Bytes::from_static(b"2"));
+        let mut batch = Vec::new();
+        assert!(outbox.drain_into(&mut batch).await);
+        let texts: Vec<_> = batch
+            .iter()
+            .filter_map(|f| match f {
+                OutFrame::Text(b) => Some(b.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")]);
+        assert_eq!(outbox.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn overflow_drops_the_queue_and_closes_with_1008() {
+        let outbox = Outbox::new(3);
+        for _ in 0..3 {
+            assert!(outbox.push_text(Bytes::from_static(b"x")));
+        }
+        assert!(!outbox.push_text(Bytes::from_static(b"y")));
+        assert!(outbox.is_closing());
+        assert!(!outbox.push_text(Bytes::from_static(b"z")));
+        let mut batch = Vec::new();
+        assert!(outbox.drain_into(&mut batch).await);
+        assert!(matches!(batch.as_slice(), [OutFrame::Close(SLOW_CONSUMER)]));
+        batch.clear();
+        assert!(!outbox.drain_into(&mut batch).await);
+    }
+
+    #[test]
+    fn text_frames_join_into_a_json_array() {
+        let one = Bytes::from_static(br#"{"a":1}"#);
+        let two = Bytes::from_static(br#"{"b":2}"#);
+        assert_eq!(join_text_frames(&[]), None);
+        assert_eq!(join_text_frames(std::slice::from_ref(&one)), Some(one.clone()));
+        assert_eq!(
+            join_text_frames(&[one, two]),
+            Some(Bytes::from_static(br#"[{"a":1},{"b":2}]"#))
+        );
+    }
+}

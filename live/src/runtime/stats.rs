@@ -1,0 +1,61 @@
+//! Live counts of connections and components, for tests and operators.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Counters shared by every connection and component of one server.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    connections: AtomicUsize,
+    components: AtomicUsize,
+}
+
+/// Which counter a [`StatsGuard`] holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Counted {
+    /// An open connection.
+    Connection,
+    /// A running component instance.
+    Component,
+}
+
+impl Stats {
+    fn counter(&self, what: Counted) -> &AtomicUsize {
+        match what {
+            Counted::Connection => &self.connections,
+            Counted::Component => &self.components,
+        }
+    }
+
+    /// Counts one more `what` until the guard drops.
+    pub(crate) fn track(self: &Arc<Self>, what: Counted) -> StatsGuard {
+        self.counter(what).fetch_add(1, Ordering::Relaxed);
+        StatsGuard {
+            stats: Arc::clone(self),
+            what,
+        }
+    }
+
+    /// Open connections.
+    pub(crate) fn connections(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
+    }
+
+    /// Running component instances (private and singleton).
+    pub(crate) fn components(&self) -> usize {
+        self.components.load(Ordering::Relaxed)
+    }
+}
+
+/// Decrements its counter when dropped.
+#[derive(Debug)]
+pub(crate) struct StatsGuard {
+    stats: Arc<Stats>,
+    what: Counted,
+}
+
+impl Drop for StatsGuard {
+    fn drop(&mut self) {
+        self.stats.counter(self.what).fetch_sub(1, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,130 @@
+//! The seam between the core and a WebSocket implementation.
+//!
+//! An adapter turns its socket into a stream of [`InFrame`]s and a [`FrameSink`]; [`drive`]
+//! does the rest. Only adapters know tungstenite, axum or actix types.
+
+use super::Hub;
+use super::connection::Connection;
+use super::outbox::{CloseFrame, GOING_AWAY, OutFrame, Outbox, join_text_frames};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// One inbound frame, as an adapter sees it.
+#[derive(Debug)]
+pub(crate) enum InFrame<T> {
+    /// A text frame (already UTF-8 validated by the WebSocket layer).
+    Text(T),
+    /// A binary frame.
+    Binary(Bytes),
+    /// A control frame the adapter handles itself (ping, pong).
+    Control,
+    /// The peer closed, or the socket failed.
+    Closed,
+}
+
+/// The socket stopped accepting frames.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SinkClosed;
+
+/// The write half of a WebSocket, as the core sees it.
+pub(crate) trait FrameSink: Send + 'static {
+    /// Buffers a text frame without flushing.
+    fn feed_text(&mut self, frame: Bytes) -> impl Future<Output = Result<(), SinkClosed>> + Send;
+    /// Buffers a binary frame without flushing.
+    fn feed_binary(&mut self, frame: Bytes) -> impl Future<Output = Result<(), SinkClosed>> + Send;
+    /// Writes everything buffered.
+    fn flush(&mut self) -> impl Future<Output = Result<(), SinkClosed>> + Send;
+    /// Sends a close frame.
+    fn close(&mut self, frame: CloseFrame) -> impl Future<Output = Result<(), SinkClosed>> + Send;
+}
+
+/// Runs one connection until the peer leaves, the socket fails, or the server shuts down.
+pub(crate) async fn drive<T, R, S>(hub: Arc<Hub>, mut frames: R, sink: S, mut shutdown: watch::Receiver<bool>)
+where
+    T: AsRef<str>,
+    R: Stream<Item = InFrame<T>> + Unpin,
+    S: FrameSink,
+{
+    let mut connection = Connection::open(hub);
+    let outbox = connection.outbox().clone();
+    let mut writer = tokio::spawn(write_loop(outbox.clone(), sink));
+    let mut writer_finished = false;
+    loop {
+        tokio::select! {
+            frame = frames.next() => match frame {
+                Some(InFrame::Text(text)) => connection.on_text(text.as_ref()).await,
+                Some(InFrame::Binary(bytes)) => connection.on_binary(&bytes),
+                Some(InFrame::Control) => {}
+                Some(InFrame::Closed) | None => break,
+            },
+            _ = &mut writer => {
+                writer_finished = true;
+                break;
+            }
+            () = stopped(&mut shutdown) => {
+                outbox.close(GOING_AWAY);
+                break;
+            }
+        }
+    }
+    connection.close();
+    if !writer_finished {
+        let _ = writer.await;
+    }
+}
+
+/// Drains the outbox into the sink: consecutive JSON frames become one JSON array frame,
+/// everything is fed, and the socket is flushed once per drain.
+pub(crate) async fn write_loop<S: FrameSink>(outbox: Outbox, mut sink: S) {
+    let mut batch = Vec::new();
+    let mut texts = Vec::new();
+    while outbox.drain_into(&mut batch).await {
+        for frame in batch.drain(..) {
+            let fed = match frame {
+                OutFrame::Text(text) => {
+                    texts.push(text);
+                    Ok(())
+                }
+                OutFrame::Binary(bytes) => match feed_texts(&mut sink, &mut texts).await {
+                    Ok(()) => sink.feed_binary(bytes).await,
+                    Err(closed) => Err(closed),
+                },
+                OutFrame::Close(close) => {
+                    let _ = feed_texts(&mut sink, &mut texts).await;
+                    let _ = sink.flush().await;
+                    let _ = sink.close(close).await;
+                    return;
+                }
+            };
+            if fed.is_err() {
+                outbox.close(super::outbox::NORMAL_CLOSE);
+                return;
+            }
+        }
+        let written = match feed_texts(&mut sink, &mut texts).await {
+            Ok(()) => sink.flush().await,
+            Err(closed) => Err(closed),
+        };
+        if written.is_err() {
+            outbox.close(super::outbox::NORMAL_CLOSE);
+            return;
+        }
+    }
+}
+
+async fn feed_texts<S: FrameSink>(sink: &mut S, texts: &mut Vec<Bytes>) -> Result<(), SinkClosed> {
+    let joined = join_text_frames(texts);
+    texts.clear();
+    match joined {
+        Some(frame) => sink.feed_text(frame).await,
+        None => Ok(()),
+    }
+}
+
+/// Resolves once the server starts shutting down (or the server is gone).
+pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stopping| *stopping).await;
+}

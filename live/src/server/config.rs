@@ -1,0 +1,48 @@
+//! Server settings, with the reference server's defaults.
+
+use crate::runtime::rate_limit::RateLimit;
+use std::time::Duration;
+
+/// Every tunable of a Live server. `LiveConfig::default()` gives safe defaults.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LiveConfig {
+    /// WebSocket path (default `/api/live/ws`).
+    pub path: String,
+    /// Largest accepted frame in bytes (default 4 MiB). Larger text frames get
+    /// `Message too large`; frames over twice this are refused by the WebSocket layer,
+    /// which closes the connection (code 1009).
+    pub max_message_bytes: usize,
+    /// Deepest accepted JSON nesting, checked before parsing (default 32; `None` disables).
+    pub max_json_depth: Option<usize>,
+    /// Per-connection frame rate limit (default 100 tokens, 50/s; `None` disables).
+    pub rate_limit: Option<RateLimit>,
+    /// Components one connection may have mounted at once (default 256).
+    pub max_components_per_connection: usize,
+    /// Frames that may wait in one connection's outbound queue; a client that lets it fill
+    /// is disconnected with code 1008 (default 1,000).
+    pub outbound_queue_frames: usize,
+    /// How long a client may take to finish the WebSocket handshake (default 10 s).
+    pub handshake_timeout: Duration,
+    /// Per-connection socket read buffer in bytes (default 8 KiB; tungstenite's own default
+    /// of 128 KiB is allocated eagerly per connection).
+    pub read_buffer_bytes: usize,
+    /// How long a graceful shutdown waits for connections to close (default 5 s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        Self {
+            path: crate::protocol::DEFAULT_WS_PATH.to_owned(),
+            max_message_bytes: 4 * 1024 * 1024,
+            max_json_depth: Some(32),
+            rate_limit: Some(RateLimit::default()),
+            max_components_per_connection: 256,
+            outbound_queue_frames: 1000,
+            handshake_timeout: Duration::from_secs(10),
+            read_buffer_bytes: 8 * 1024,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}

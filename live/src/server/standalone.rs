@@ -1,0 +1,120 @@
+//! The built-in server: tokio-tungstenite on a plain TCP listener.
+
+use crate::runtime::Hub;
+use crate::runtime::outbox::CloseFrame;
+use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive, stopped};
+use bytes::Bytes;
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame as WsCloseFrame, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes, http};
+
+/// Accepts connections until `shutdown` flips, then waits (up to the grace period) for open
+/// connections to close.
+pub(crate) async fn accept_loop(listener: TcpListener, hub: Arc<Hub>, mut shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    connections.spawn(serve_socket(stream, Arc::clone(&hub), shutdown.clone()));
+                }
+                Err(error) => {
+                    // Typically EMFILE: back off briefly instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            () = stopped(&mut shutdown) => break,
+        }
+    }
+    drop(listener);
+    let grace = hub.config.shutdown_grace;
+    if tokio::time::timeout(grace, async { while connections.join_next().await.is_some() {} })
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; aborting them");
+        connections.abort_all();
+    }
+    hub.singletons.shutdown_all().await;
+}
+
+fn websocket_config(hub: &Hub) -> WebSocketConfig {
+    let max = hub.config.max_message_bytes.saturating_mul(2);
+    WebSocketConfig::default()
+        .read_buffer_size(hub.config.read_buffer_bytes)
+        .max_write_buffer_size(max.saturating_add(hub.config.read_buffer_bytes))
+        .max_message_size(Some(max))
+        .max_frame_size(Some(max))
+}
+
+async fn serve_socket(stream: TcpStream, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let path = hub.config.path.clone();
+    let check_path = move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        if request.uri().path() == path {
+            Ok(response)
+        } else {
+            let mut not_found = ErrorResponse::new(Some("Not found".to_owned()));
+            *not_found.status_mut() = http::StatusCode::NOT_FOUND;
+            Err(not_found)
+        }
+    };
+    let handshake =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, check_path, Some(websocket_config(&hub)));
+    let socket = match tokio::time::timeout(hub.config.handshake_timeout, handshake).await {
+        Ok(Ok(socket)) => socket,
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "websocket handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!("websocket handshake timed out");
+            return;
+        }
+    };
+    let (sink, stream) = socket.split();
+    let frames = stream.map(|message| match message {
+        Ok(Message::Text(text)) => InFrame::Text(text),
+        Ok(Message::Binary(bytes)) => InFrame::Binary(bytes),
+        Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => InFrame::Control,
+        Ok(Message::Close(_)) | Err(_) => InFrame::Closed,
+    });
+    drive(hub, frames, TungsteniteSink(sink), shutdown).await;
+}
+
+/// The write half of a tokio-tungstenite socket.
+struct TungsteniteSink(SplitSink<WebSocketStream<TcpStream>, Message>);
+
+impl FrameSink for TungsteniteSink {
+    async fn feed_text(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
+        let text = Utf8Bytes::try_from(frame).map_err(|_| SinkClosed)?;
+        self.0.feed(Message::Text(text)).await.map_err(|_| SinkClosed)
+    }
+
+    async fn feed_binary(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
+        self.0.feed(Message::Binary(frame)).await.map_err(|_| SinkClosed)
+    }
+
+    async fn flush(&mut self) -> Result<(), SinkClosed> {
+        self.0.flush().await.map_err(|_| SinkClosed)
+    }
+
+    async fn close(&mut self, frame: CloseFrame) -> Result<(), SinkClosed> {
+        let close = WsCloseFrame {
+            code: CloseCode::from(frame.code),
+            reason: Utf8Bytes::from_static(frame.reason),
+        };
+        self.0.send(Message::Close(Some(close))).await.map_err(|_| SinkClosed)?;
+        self.0.close().await.map_err(|_| SinkClosed)
+    }
+}

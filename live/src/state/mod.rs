@@ -1,0 +1,3 @@
+//! Client-facing state: deltas between JSON snapshots.
+
+pub(crate) mod diff;
