@@ -11,15 +11,17 @@ pub fn parse_payload<T: serde::de::DeserializeOwned>(
     payload: serde_json::Value,
 ) -> Result<T, crate::ActionError> {
     serde_json::from_value(payload).map_err(|error| {
-        crate::ActionError::new(format!("Action '{action}' payload validation failed: {error}"))
+        crate::ActionError::new(format!(
+            "Action '{action}' payload validation failed: {error}"
+        ))
     })
 }
 
 /// Serializes an action's return value into the reply's `result`.
 pub fn to_result<T: serde::Serialize>(value: T) -> crate::component::ActionResult {
-    serde_json::to_value(value)
-        .map(Some)
-        .map_err(|error| crate::ActionError::new(format!("Action result could not be serialized: {error}")))
+    serde_json::to_value(value).map(Some).map_err(|error| {
+        crate::ActionError::new(format!("Action result could not be serialized: {error}"))
+    })
 }
 
 /// Boxes a future as a [`BoxFuture`](crate::component::BoxFuture).
@@ -41,4 +43,19 @@ pub trait ComponentAttrs {
     const SINGLETON: bool;
     /// Fields marked `#[live(updatable)]`.
     const UPDATABLE_FIELDS: &'static [&'static str];
+
+    /// Writes one updatable field directly (other fields, `#[serde(skip)]` ones included,
+    /// are untouched).
+    fn set_updatable_field(
+        &mut self,
+        field: &str,
+        value: serde_json::Value,
+    ) -> Result<(), crate::ActionError>;
+}
+
+/// Deserializes a value written to an updatable field (the caller names the field).
+pub fn parse_field<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, crate::ActionError> {
+    serde_json::from_value(value).map_err(crate::ActionError::from)
 }

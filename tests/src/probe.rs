@@ -124,7 +124,10 @@ impl Probe {
     /// Emits a custom event.
     #[action]
     fn shout(&mut self, text: String, ctx: &mut Ctx<Self>) -> Result<(), ActionError> {
-        ctx.emit("SHOUT", serde_json::json!({"text": text, "by": ctx.connection_id()}))?;
+        ctx.emit(
+            "SHOUT",
+            serde_json::json!({"text": text, "by": ctx.connection_id()}),
+        )?;
         Ok(())
     }
 

@@ -1,20 +1,30 @@
 //! Malformed frames over a real socket: each gets the protocol's error reply, the
 //! connection stays usable, and the server keeps serving everybody else.
 
+// `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
+#![allow(clippy::indexing_slicing)]
+
 use live::client::LiveClient;
 use live::server::RateLimit;
 use live_tests::{connect, mount, next_json, start, test_server, test_server_with};
 use serde_json::{Value, json};
 
 async fn reply_to(client: &LiveClient, text: &str) -> Value {
-    client.send_text(text).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .send_text(text)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     next_json(client).await
 }
 
 async fn still_works(client: &LiveClient) {
     let id = mount(client, "Counter").await;
     assert_eq!(
-        client.call(&id, "add", json!({"by": 2})).await.ok().flatten(),
+        client
+            .call(&id, "add", json!({"by": 2}))
+            .await
+            .ok()
+            .flatten(),
         Some(json!(2))
     );
 }
@@ -68,7 +78,10 @@ async fn every_malformed_frame_gets_the_reference_error() {
         assert_eq!(reply_to(&client, &frame).await, expected, "frame: {frame}");
     }
     // PING is silent: the next frame is the reply to the following request.
-    client.send_text(r#"{"type":"PING","requestId":{}}"#).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .send_text(r#"{"type":"PING","requestId":{}}"#)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let reply = reply_to(&client, r#"{"type":"NOPE"}"#).await;
     assert_eq!(reply["error"], "Unknown message type");
     still_works(&client).await;
@@ -80,13 +93,31 @@ async fn oversized_and_binary_frames_are_refused_without_closing() {
     let running = start(&server).await;
     let client = connect(&running).await;
     let big = format!(r#"{{"type":"PING","pad":"{}"}}"#, "x".repeat(2000));
-    assert_eq!(reply_to(&client, &big).await, json!({"type": "ERROR", "error": "Message too large"}));
-    client.send_binary(vec![0_u8, 1, 2, 3]).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        reply_to(&client, &big).await,
+        json!({"type": "ERROR", "error": "Message too large"})
+    );
+    client
+        .send_binary(vec![0_u8, 1, 2, 3])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let reply = next_json(&client).await;
     assert_eq!(reply["type"], "ERROR");
-    assert!(reply["error"].as_str().unwrap_or_default().contains("not supported"), "{reply}");
-    client.send_binary(vec![0_u8; 1500]).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(next_json(&client).await, json!({"type": "ERROR", "error": "Message too large"}));
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("not supported"),
+        "{reply}"
+    );
+    client
+        .send_binary(vec![0_u8; 1500])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        next_json(&client).await,
+        json!({"type": "ERROR", "error": "Message too large"})
+    );
     still_works(&client).await;
 }
 
@@ -101,9 +132,15 @@ async fn a_flood_is_rate_limited_and_other_clients_are_unaffected() {
     let flooder = connect(&running).await;
     let bystander = connect(&running).await;
     for _ in 0..60 {
-        flooder.send_text(r#"{"type":"PING"}"#).await.unwrap_or_else(|e| panic!("{e}"));
+        flooder
+            .send_text(r#"{"type":"PING"}"#)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
     let first = next_json(&flooder).await;
-    assert_eq!(first, json!({"type": "ERROR", "error": "Rate limit exceeded"}));
+    assert_eq!(
+        first,
+        json!({"type": "ERROR", "error": "Rate limit exceeded"})
+    );
     still_works(&bystander).await;
 }

@@ -1,5 +1,8 @@
 //! Components end to end: a real server on 127.0.0.1, driven by the Rust client.
 
+// `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
+#![allow(clippy::indexing_slicing)]
+
 use live::client::{ClientError, ServerFrame};
 use live_tests::{connect, eventually, frames_until, mount, next_json, probe, start, test_server};
 use serde_json::{Value, json};
@@ -27,7 +30,10 @@ async fn mount_sends_state_update_then_reply_with_initial_state() {
     assert_eq!(reply["type"], "MESSAGE_RESPONSE");
     assert_eq!(reply["success"], true);
     assert_eq!(reply["requestId"], "m1");
-    assert_eq!(reply["componentId"], "mount-Counter", "the placeholder id is echoed");
+    assert_eq!(
+        reply["componentId"], "mount-Counter",
+        "the placeholder id is echoed"
+    );
     let id = reply["result"]["componentId"].as_str().unwrap_or_default();
     assert_eq!(id.len(), 8);
     assert_eq!(update["componentId"], id);
@@ -64,9 +70,15 @@ async fn unchanged_state_sends_no_delta_and_unit_actions_no_result() {
     let reply = client.request(json!({"type": "CALL_ACTION", "componentId": id, "action": "rename", "payload": {"name": ""}})).await;
     let reply = reply.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(reply["success"], true);
-    assert!(reply.get("result").is_none(), "a unit action has no result: {reply}");
+    assert!(
+        reply.get("result").is_none(),
+        "a unit action has no result: {reply}"
+    );
     let (before, _) = frames_until(&client, "ACTION_RESPONSE").await;
-    assert!(before.is_empty(), "no delta for an unchanged state: {before:?}");
+    assert!(
+        before.is_empty(),
+        "no delta for an unchanged state: {before:?}"
+    );
 }
 
 #[tokio::test]
@@ -74,16 +86,39 @@ async fn nested_and_array_changes_travel_as_deep_deltas() {
     let running = start(&test_server()).await;
     let client = connect(&running).await;
     let id = mount(&client, "Probe").await;
-    assert_eq!(client.state(&id).map(|s| s["mounted"].clone()), Some(json!(true)), "on_mount ran before the reply");
-    client.call(&id, "rename", json!({"name": "ana"})).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        client.state(&id).map(|s| s["mounted"].clone()),
+        Some(json!(true)),
+        "on_mount ran before the reply"
+    );
+    client
+        .call(&id, "rename", json!({"name": "ana"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (before, _) = frames_until(&client, "ACTION_RESPONSE").await;
-    assert_eq!(before, vec![json!({"type": "STATE_DELTA", "componentId": id, "payload": {"delta": {"profile": {"name": "ana"}}}})]);
-    client.call(&id, "tag", json!({"tag": "x"})).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        before,
+        vec![
+            json!({"type": "STATE_DELTA", "componentId": id, "payload": {"delta": {"profile": {"name": "ana"}}}})
+        ]
+    );
+    client
+        .call(&id, "tag", json!({"tag": "x"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (before, _) = frames_until(&client, "ACTION_RESPONSE").await;
-    assert_eq!(before, vec![json!({"type": "STATE_DELTA", "componentId": id, "payload": {"delta": {"profile": {"tags": ["x"]}}}})]);
+    assert_eq!(
+        before,
+        vec![
+            json!({"type": "STATE_DELTA", "componentId": id, "payload": {"delta": {"profile": {"tags": ["x"]}}}})
+        ]
+    );
     let state = client.state(&id).unwrap_or_default();
     assert_eq!(state["profile"], json!({"name": "ana", "tags": ["x"]}));
-    assert!(state.get("secret").is_none(), "#[serde(skip)] fields stay on the server");
+    assert!(
+        state.get("secret").is_none(),
+        "#[serde(skip)] fields stay on the server"
+    );
 }
 
 #[tokio::test]
@@ -91,12 +126,17 @@ async fn custom_events_arrive_before_the_reply() {
     let running = start(&test_server()).await;
     let client = connect(&running).await;
     let id = mount(&client, "Probe").await;
-    client.call(&id, "shout", json!({"text": "hi"})).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .call(&id, "shout", json!({"text": "hi"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (before, reply) = frames_until(&client, "ACTION_RESPONSE").await;
     assert_eq!(reply["success"], true);
     assert_eq!(
         before,
-        vec![json!({"type": "SHOUT", "componentId": id, "payload": {"text": "hi", "by": client.connection_id()}})]
+        vec![
+            json!({"type": "SHOUT", "componentId": id, "payload": {"text": "hi", "by": client.connection_id()}})
+        ]
     );
 }
 
@@ -106,32 +146,54 @@ async fn failing_actions_reply_with_the_error_and_keep_the_connection() {
     let client = connect(&running).await;
     let id = mount(&client, "Probe").await;
 
-    assert_eq!(server_error(client.call(&id, "fail", Value::Null).await), "nope");
+    assert_eq!(
+        server_error(client.call(&id, "fail", Value::Null).await),
+        "nope"
+    );
     let (before, _) = frames_until(&client, "ACTION_RESPONSE").await;
     assert_eq!(
         before,
-        vec![json!({"type": "ERROR", "componentId": id, "payload": {"action": "fail", "error": "nope"}})]
+        vec![
+            json!({"type": "ERROR", "componentId": id, "payload": {"action": "fail", "error": "nope"}})
+        ]
     );
 
-    assert_eq!(
-        server_error(client.call(&id, "internal", Value::Null).await),
-        "Action 'internal' is not callable"
-    );
-    assert_eq!(
-        server_error(client.call(&id, "on_mount", Value::Null).await),
-        "Action 'on_mount' is not callable"
-    );
-    let error = server_error(client.call(&id, "tag", json!({"tag": 5})).await);
-    assert!(error.starts_with("Action 'tag' payload validation failed: "), "{error}");
-    let error = server_error(client.call(&id, "tag", json!("not an object")).await);
-    assert!(error.starts_with("Action 'tag' payload validation failed: "), "{error}");
+    for (action, payload, expected) in [
+        ("internal", Value::Null, "Action 'internal' is not callable"),
+        ("on_mount", Value::Null, "Action 'on_mount' is not callable"),
+        (
+            "tag",
+            json!({"tag": 5}),
+            "Action 'tag' payload validation failed: ",
+        ),
+        (
+            "tag",
+            json!("not an object"),
+            "Action 'tag' payload validation failed: ",
+        ),
+    ] {
+        let error = server_error(client.call(&id, action, payload).await);
+        assert!(error.starts_with(expected), "{action}: {error}");
+        let (before, _) = frames_until(&client, "ACTION_RESPONSE").await;
+        assert_eq!(
+            before.len(),
+            1,
+            "one component ERROR event before the reply"
+        );
+    }
 
     // Failures reply even without expectResponse.
-    client.fire(&id, "fail", Value::Null).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .fire(&id, "fail", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (_, reply) = frames_until(&client, "ACTION_RESPONSE").await;
     assert_eq!(reply["error"], "nope");
 
-    assert_eq!(client.call(&id, "hit", Value::Null).await.ok().flatten(), Some(json!(1)));
+    assert_eq!(
+        client.call(&id, "hit", Value::Null).await.ok().flatten(),
+        Some(json!(1))
+    );
 }
 
 #[tokio::test]
@@ -139,10 +201,16 @@ async fn fire_and_forget_success_gets_no_reply() {
     let running = start(&test_server()).await;
     let client = connect(&running).await;
     let id = mount(&client, "Counter").await;
-    client.fire(&id, "increment", Value::Null).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .fire(&id, "increment", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let delta = next_json(&client).await;
     assert_eq!(delta["type"], "STATE_DELTA");
-    client.call(&id, "increment", Value::Null).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .call(&id, "increment", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (before, reply) = frames_until(&client, "ACTION_RESPONSE").await;
     assert_eq!(before.len(), 1, "only the second delta: {before:?}");
     assert_eq!(reply["result"], 2);
@@ -161,8 +229,18 @@ async fn a_panicking_action_is_an_error_reply_and_nothing_else_breaks() {
         "Action 'boom' panicked"
     );
     // The component survives with what the action changed before panicking.
-    assert_eq!(client.call(&id, "hit", Value::Null).await.ok().flatten(), Some(json!(101)));
-    assert_eq!(bystander.call(&other, "add", json!({"by": 2})).await.ok().flatten(), Some(json!(2)));
+    assert_eq!(
+        client.call(&id, "hit", Value::Null).await.ok().flatten(),
+        Some(json!(101))
+    );
+    assert_eq!(
+        bystander
+            .call(&other, "add", json!({"by": 2}))
+            .await
+            .ok()
+            .flatten(),
+        Some(json!(2))
+    );
 }
 
 #[tokio::test]
@@ -170,15 +248,16 @@ async fn async_actions_run_in_order() {
     let running = start(&test_server()).await;
     let client = connect(&running).await;
     let id = mount(&client, "Probe").await;
-    let (slow, fast) = tokio::join!(
-        client.call(&id, "slow", json!({"ms": 100})),
-        async {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            client.call(&id, "hit", Value::Null).await
-        }
-    );
+    let (slow, fast) = tokio::join!(client.call(&id, "slow", json!({"ms": 100})), async {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        client.call(&id, "hit", Value::Null).await
+    });
     assert_eq!(slow.ok().flatten(), Some(json!(1)));
-    assert_eq!(fast.ok().flatten(), Some(json!(2)), "the second call waited for the first");
+    assert_eq!(
+        fast.ok().flatten(),
+        Some(json!(2)),
+        "the second call waited for the first"
+    );
 }
 
 #[tokio::test]
@@ -186,9 +265,15 @@ async fn property_update_writes_only_updatable_fields() {
     let running = start(&test_server()).await;
     let client = connect(&running).await;
     let id = mount(&client, "Probe").await;
-    client.call(&id, "hit", Value::Null).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .call(&id, "hit", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
 
-    client.set_property(&id, "label", json!("hello")).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .set_property(&id, "label", json!("hello"))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let state = client.wait_for_state(&id, |s| s["label"] == "hello").await;
     assert!(state.is_ok());
     assert_eq!(
@@ -211,7 +296,10 @@ async fn property_update_writes_only_updatable_fields() {
     );
     assert!(rejected(client.set_property(&id, "$auth", json!(1)).await).contains("is server-only"));
     let error = rejected(client.set_property(&id, "label", json!(7)).await);
-    assert!(error.starts_with("PROPERTY_UPDATE rejected: invalid value for 'label'"), "{error}");
+    assert!(
+        error.starts_with("PROPERTY_UPDATE rejected: invalid value for 'label'"),
+        "{error}"
+    );
     assert_eq!(client.state(&id).map(|s| s["hits"].clone()), Some(json!(1)));
 }
 
@@ -228,10 +316,23 @@ async fn mount_errors_are_clear() {
         Err(ClientError::Server { message, .. }) => message,
         other => panic!("{other:?}"),
     };
-    assert_eq!(error, "Mount rejected: prop 'hits' is not an updatable field of 'Probe'");
-    let seeded = client.mount("Counter", json!({"count": 41})).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        error,
+        "Mount rejected: prop 'hits' is not an updatable field of 'Probe'"
+    );
+    let seeded = client
+        .mount("Counter", json!({"count": 41}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(seeded.state, json!({"count": 41}));
-    assert_eq!(client.call(&seeded.id, "increment", Value::Null).await.ok().flatten(), Some(json!(42)));
+    assert_eq!(
+        client
+            .call(&seeded.id, "increment", Value::Null)
+            .await
+            .ok()
+            .flatten(),
+        Some(json!(42))
+    );
 }
 
 #[tokio::test]
@@ -241,7 +342,10 @@ async fn unmount_destroys_the_component_and_its_id_stops_working() {
     let id = mount(&client, "Probe").await;
     assert_eq!(running.stats().await.components, 1);
     client.unmount(&id).await.unwrap_or_else(|e| panic!("{e}"));
-    eventually("component destroyed", || async { running.stats().await.components == 0 }).await;
+    eventually("component destroyed", || async {
+        running.stats().await.components == 0
+    })
+    .await;
     assert!(probe::was_destroyed(&id), "on_destroy ran");
     assert_eq!(
         server_error(client.call(&id, "hit", Value::Null).await),
@@ -261,10 +365,22 @@ async fn other_connections_cannot_touch_a_private_component() {
         format!("COMPONENT_REHYDRATION_REQUIRED:{id}")
     );
     let denied = intruder.set_property(&id, "count", json!(100)).await;
-    assert!(matches!(denied, Err(ClientError::Server { ref message, .. }) if message == &format!("COMPONENT_REHYDRATION_REQUIRED:{id}")));
+    assert!(
+        matches!(denied, Err(ClientError::Server { ref message, .. }) if message == &format!("COMPONENT_REHYDRATION_REQUIRED:{id}"))
+    );
     // Unmounting someone else's component is a no-op (deviation: the TS server allows it).
-    intruder.unmount(&id).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(owner.call(&id, "increment", Value::Null).await.ok().flatten(), Some(json!(1)));
+    intruder
+        .unmount(&id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        owner
+            .call(&id, "increment", Value::Null)
+            .await
+            .ok()
+            .flatten(),
+        Some(json!(1))
+    );
 }
 
 #[tokio::test]
@@ -277,12 +393,25 @@ async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves() {
     assert_eq!(a, b, "one shared instance");
     assert_eq!(running.stats().await.singletons, 1);
 
-    alice.call(&a, "add", json!({"by": 3})).await.unwrap_or_else(|e| panic!("{e}"));
+    alice
+        .call(&a, "add", json!({"by": 3}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let seen = bob.wait_for_state(&b, |s| s["count"] == 3).await;
     assert!(seen.is_ok(), "bob sees alice's change");
-    bob.call(&b, "increment", Value::Null).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(alice.wait_for_state(&a, |s| s["count"] == 4).await.is_ok(), "alice sees bob's change");
-    assert!(alice.wait_for_state(&a, |s| s["viewers"] == 2).await.is_ok());
+    bob.call(&b, "increment", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        alice.wait_for_state(&a, |s| s["count"] == 4).await.is_ok(),
+        "alice sees bob's change"
+    );
+    assert!(
+        alice
+            .wait_for_state(&a, |s| s["viewers"] == 2)
+            .await
+            .is_ok()
+    );
 
     alice.unmount(&a).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(bob.wait_for_state(&b, |s| s["viewers"] == 1).await.is_ok());
@@ -308,7 +437,10 @@ async fn singleton_frames_are_identical_for_every_viewer() {
     let id = mount(&alice, "SharedCounter").await;
     mount(&bob, "SharedCounter").await;
     let _ = frames_until(&alice, "STATE_DELTA").await; // bob's arrival (viewers: 2)
-    alice.call(&id, "increment", Value::Null).await.unwrap_or_else(|e| panic!("{e}"));
+    alice
+        .call(&id, "increment", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let (alice_saw, _) = frames_until(&alice, "ACTION_RESPONSE").await;
     let bob_saw = next_json(&bob).await;
     assert_eq!(alice_saw, vec![bob_saw.clone()]);
@@ -320,7 +452,10 @@ async fn a_connection_closed_mid_action_cleans_up() {
     let running = start(&test_server()).await;
     let client = connect(&running).await;
     let id = mount(&client, "Probe").await;
-    client.fire(&id, "slow", json!({"ms": 300})).await.unwrap_or_else(|e| panic!("{e}"));
+    client
+        .fire(&id, "slow", json!({"ms": 300}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     client.close().await;
     eventually("everything released", || async {
         let stats = running.stats().await;
@@ -329,7 +464,13 @@ async fn a_connection_closed_mid_action_cleans_up() {
     .await;
     let next = connect(&running).await;
     let id = mount(&next, "Counter").await;
-    assert_eq!(next.call(&id, "increment", Value::Null).await.ok().flatten(), Some(json!(1)));
+    assert_eq!(
+        next.call(&id, "increment", Value::Null)
+            .await
+            .ok()
+            .flatten(),
+        Some(json!(1))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,26 +481,51 @@ async fn two_hundred_concurrent_connections() {
     for i in 0..200_i64 {
         let url = url.clone();
         tasks.spawn(async move {
-            let client = live::client::LiveClient::connect(&url).await.map_err(|e| e.to_string())?;
-            let counter = client.mount("Counter", Value::Null).await.map_err(|e| e.to_string())?;
-            let shared = client.mount("SharedCounter", Value::Null).await.map_err(|e| e.to_string())?;
-            let mine = client.call(&counter.id, "add", json!({"by": i})).await.map_err(|e| e.to_string())?;
-            client.call(&shared.id, "increment", Value::Null).await.map_err(|e| e.to_string())?;
+            let client = live::client::LiveClient::connect(&url)
+                .await
+                .map_err(|e| e.to_string())?;
+            let counter = client
+                .mount("Counter", Value::Null)
+                .await
+                .map_err(|e| e.to_string())?;
+            let shared = client
+                .mount("SharedCounter", Value::Null)
+                .await
+                .map_err(|e| e.to_string())?;
+            let mine = client
+                .call(&counter.id, "add", json!({"by": i}))
+                .await
+                .map_err(|e| e.to_string())?;
+            client
+                .call(&shared.id, "increment", Value::Null)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok::<_, String>((i, mine, client))
         });
     }
     let mut clients = Vec::new();
     while let Some(joined) = tasks.join_next().await {
-        let (i, mine, client) = joined.unwrap_or_else(|e| panic!("{e}")).unwrap_or_else(|e| panic!("{e}"));
+        let (i, mine, client) = joined
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(mine, Some(json!(i)));
         clients.push(client);
     }
     let stats = running.stats().await;
     assert_eq!(stats.connections, 200);
-    assert_eq!(stats.components, 201, "200 counters and one shared singleton");
+    assert_eq!(
+        stats.components, 201,
+        "200 counters and one shared singleton"
+    );
     let probe = connect(&running).await;
-    let shared = probe.mount("SharedCounter", Value::Null).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(shared.state["count"], 200, "every increment landed exactly once");
+    let shared = probe
+        .mount("SharedCounter", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        shared.state["count"], 200,
+        "every increment landed exactly once"
+    );
     drop(clients);
 }
 

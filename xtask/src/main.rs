@@ -63,7 +63,15 @@ fn test() -> Result<(), String> {
     run("format check", cargo(&["fmt", "--all", "--", "--check"]))?;
     run(
         "clippy",
-        cargo(&["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]),
+        cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--all-features",
+            "--",
+            "-D",
+            "warnings",
+        ]),
     )?;
     run("tests", cargo(&["test", "--workspace", "--all-features"]))?;
     Ok(())

@@ -115,7 +115,9 @@ impl std::fmt::Debug for LiveClient {
 }
 
 fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl LiveClient {
@@ -181,7 +183,12 @@ impl LiveClient {
     }
 
     /// Calls `action` and returns its result (`None` when the action returned nothing).
-    pub async fn call(&self, component_id: &str, action: &str, payload: Value) -> Result<Option<Value>, ClientError> {
+    pub async fn call(
+        &self,
+        component_id: &str,
+        action: &str,
+        payload: Value,
+    ) -> Result<Option<Value>, ClientError> {
         let reply = self
             .request(json!({"type": "CALL_ACTION", "componentId": component_id, "action": action, "payload": payload}))
             .await?;
@@ -191,13 +198,23 @@ impl LiveClient {
 
     /// Calls `action` without asking for a reply (failures still produce one, readable with
     /// [`next_frame`](Self::next_frame)).
-    pub async fn fire(&self, component_id: &str, action: &str, payload: Value) -> Result<(), ClientError> {
+    pub async fn fire(
+        &self,
+        component_id: &str,
+        action: &str,
+        payload: Value,
+    ) -> Result<(), ClientError> {
         self.send_json(&json!({"type": "CALL_ACTION", "componentId": component_id, "action": action, "payload": payload, "expectResponse": false}))
             .await
     }
 
     /// Writes one updatable field (`PROPERTY_UPDATE`).
-    pub async fn set_property(&self, component_id: &str, property: &str, value: Value) -> Result<(), ClientError> {
+    pub async fn set_property(
+        &self,
+        component_id: &str,
+        property: &str,
+        value: Value,
+    ) -> Result<(), ClientError> {
         let reply = self
             .request(json!({"type": "PROPERTY_UPDATE", "componentId": component_id, "property": property, "payload": {"value": value}}))
             .await?;
@@ -283,7 +300,9 @@ impl LiveClient {
     pub async fn next_of_type(&self, kind: &str) -> Result<Value, ClientError> {
         loop {
             match self.next_frame().await? {
-                ServerFrame::Json(frame) if frame.get("type").and_then(Value::as_str) == Some(kind) => {
+                ServerFrame::Json(frame)
+                    if frame.get("type").and_then(Value::as_str) == Some(kind) =>
+                {
                     return Ok(frame);
                 }
                 ServerFrame::Closed { .. } => return Err(ClientError::Closed),
@@ -348,22 +367,30 @@ async fn first_frame(reader: &mut SplitStream<Socket>) -> Result<String, ClientE
     while let Some(message) = reader.next().await {
         let message = message.map_err(|error| ClientError::Connect(error.to_string()))?;
         if let Message::Text(text) = message {
-            let frame: Value =
-                serde_json::from_str(&text).map_err(|error| ClientError::Protocol(error.to_string()))?;
+            let frame: Value = serde_json::from_str(&text)
+                .map_err(|error| ClientError::Protocol(error.to_string()))?;
             if frame.get("type").and_then(Value::as_str) == Some("CONNECTION_ESTABLISHED") {
                 return frame
                     .get("connectionId")
                     .and_then(Value::as_str)
                     .map(str::to_owned)
-                    .ok_or_else(|| ClientError::Protocol("CONNECTION_ESTABLISHED without connectionId".into()));
+                    .ok_or_else(|| {
+                        ClientError::Protocol("CONNECTION_ESTABLISHED without connectionId".into())
+                    });
             }
-            return Err(ClientError::Protocol(format!("expected CONNECTION_ESTABLISHED, got {text}")));
+            return Err(ClientError::Protocol(format!(
+                "expected CONNECTION_ESTABLISHED, got {text}"
+            )));
         }
     }
     Err(ClientError::Closed)
 }
 
-async fn read_loop(mut reader: SplitStream<Socket>, shared: Arc<Mutex<Shared>>, frames: mpsc::Sender<ServerFrame>) {
+async fn read_loop(
+    mut reader: SplitStream<Socket>,
+    shared: Arc<Mutex<Shared>>,
+    frames: mpsc::Sender<ServerFrame>,
+) {
     let mut close = ServerFrame::Closed {
         code: 1006,
         reason: String::new(),
@@ -404,7 +431,10 @@ async fn read_loop(mut reader: SplitStream<Socket>, shared: Arc<Mutex<Shared>>, 
 fn receive(shared: &Mutex<Shared>, frames: &mpsc::Sender<ServerFrame>, frame: Value) {
     {
         let mut shared = lock(shared);
-        let kind = frame.get("type").and_then(Value::as_str).unwrap_or_default();
+        let kind = frame
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let component = frame.get("componentId").and_then(Value::as_str);
         let payload = frame.get("payload");
         match (kind, component, payload) {
@@ -414,7 +444,9 @@ fn receive(shared: &Mutex<Shared>, frames: &mpsc::Sender<ServerFrame>, frame: Va
                 }
             }
             ("STATE_DELTA", Some(id), Some(payload)) => {
-                if let (Some(state), Some(delta)) = (shared.states.get_mut(id), payload.get("delta")) {
+                if let (Some(state), Some(delta)) =
+                    (shared.states.get_mut(id), payload.get("delta"))
+                {
                     apply_delta(state, delta);
                 }
             }

@@ -45,7 +45,11 @@ impl<C> Ctx<C> {
     /// Sends a custom event `{type, componentId, payload}` to every viewer of this component.
     ///
     /// Events are delivered after the call returns, before its state delta and reply.
-    pub fn emit(&mut self, event_type: impl Into<String>, payload: impl Serialize) -> Result<(), ActionError> {
+    pub fn emit(
+        &mut self,
+        event_type: impl Into<String>,
+        payload: impl Serialize,
+    ) -> Result<(), ActionError> {
         let payload = serde_json::to_value(payload)?;
         self.events.push((event_type.into(), payload));
         Ok(())

@@ -64,7 +64,10 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
     }
 
     /// Runs once after the component is created, before the mount reply is sent.
-    fn on_mount<'a>(&'a mut self, ctx: &'a mut Ctx<Self>) -> BoxFuture<'a, Result<(), ActionError>> {
+    fn on_mount<'a>(
+        &'a mut self,
+        ctx: &'a mut Ctx<Self>,
+    ) -> BoxFuture<'a, Result<(), ActionError>> {
         let _ = ctx;
         Box::pin(std::future::ready(Ok(())))
     }

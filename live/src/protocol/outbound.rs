@@ -48,7 +48,11 @@ pub(crate) struct Reply<'a> {
 
 impl<'a> Reply<'a> {
     /// A successful reply of `kind`.
-    pub(crate) fn success(kind: &'a str, component_id: Option<&'a str>, request_id: Option<&'a str>) -> Self {
+    pub(crate) fn success(
+        kind: &'a str,
+        component_id: Option<&'a str>,
+        request_id: Option<&'a str>,
+    ) -> Self {
         Self {
             kind,
             component_id,

@@ -141,10 +141,16 @@ pub(crate) struct SpawnRequest {
 }
 
 /// Creates component `C` from its props and starts its actor, which sends the mount frames.
-pub(crate) fn spawn_component<C: LiveComponent>(request: SpawnRequest) -> Result<ComponentHandle, String> {
+pub(crate) fn spawn_component<C: LiveComponent>(
+    request: SpawnRequest,
+) -> Result<ComponentHandle, String> {
     let component = initial_component::<C>(request.props)?;
-    let synced = serde_json::to_value(&component)
-        .map_err(|error| format!("Component '{}' state could not be serialized: {error}", C::NAME))?;
+    let synced = serde_json::to_value(&component).map_err(|error| {
+        format!(
+            "Component '{}' state could not be serialized: {error}",
+            C::NAME
+        )
+    })?;
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (calls_tx, calls_rx) = mpsc::channel(CALL_QUEUE);
     let actor = Actor {
@@ -239,7 +245,11 @@ impl<C: LiveComponent> Actor<C> {
             .push_text(outbound::state_update(&self.id, &self.synced));
         self.viewers
             .insert(Arc::clone(&connection_id), viewer.outbox.clone());
-        let mut ctx = Ctx::new(Arc::clone(&self.id), Arc::clone(&connection_id), viewer.identity);
+        let mut ctx = Ctx::new(
+            Arc::clone(&self.id),
+            Arc::clone(&connection_id),
+            viewer.identity,
+        );
         let outcome = AssertUnwindSafe(self.component.on_mount(&mut ctx))
             .catch_unwind()
             .await;
@@ -277,7 +287,10 @@ impl<C: LiveComponent> Actor<C> {
     fn notify_join(&mut self, connection_id: &str) {
         let viewers = self.viewers.len();
         let component = &mut self.component;
-        if std::panic::catch_unwind(AssertUnwindSafe(|| component.on_client_join(connection_id, viewers))).is_err()
+        if std::panic::catch_unwind(AssertUnwindSafe(|| {
+            component.on_client_join(connection_id, viewers)
+        }))
+        .is_err()
         {
             tracing::error!(component = C::NAME, "on_client_join panicked");
         }
@@ -305,7 +318,10 @@ impl<C: LiveComponent> Actor<C> {
         };
         let viewers = self.viewers.len();
         let component = &mut self.component;
-        if std::panic::catch_unwind(AssertUnwindSafe(|| component.on_client_leave(connection_id, viewers))).is_err()
+        if std::panic::catch_unwind(AssertUnwindSafe(|| {
+            component.on_client_leave(connection_id, viewers)
+        }))
+        .is_err()
         {
             tracing::error!(component = C::NAME, "on_client_leave panicked");
         }
@@ -322,8 +338,14 @@ impl<C: LiveComponent> Actor<C> {
                 expect_response,
                 request_id,
             } => {
-                self.run_action(caller, &action, payload, expect_response, request_id.as_deref())
-                    .await
+                self.run_action(
+                    caller,
+                    &action,
+                    payload,
+                    expect_response,
+                    request_id.as_deref(),
+                )
+                .await
             }
             Call::SetProperty {
                 caller,
@@ -357,7 +379,9 @@ impl<C: LiveComponent> Actor<C> {
                 Err(ActionError::new(format!("Action '{action}' panicked")))
             })
         } else {
-            Err(ActionError::new(format!("Action '{action}' is not callable")))
+            Err(ActionError::new(format!(
+                "Action '{action}' is not callable"
+            )))
         };
         match result {
             Ok(value) => {
@@ -370,27 +394,42 @@ impl<C: LiveComponent> Actor<C> {
             }
             Err(error) => {
                 outbox.push_text(outbound::component_error(&self.id, action, error.message()));
-                let reply = Reply::failure("ACTION_RESPONSE", Some(&self.id), error.message(), request_id);
+                let reply = Reply::failure(
+                    "ACTION_RESPONSE",
+                    Some(&self.id),
+                    error.message(),
+                    request_id,
+                );
                 outbox.push_text(reply.encode());
             }
         }
     }
 
-    fn set_property(&mut self, caller: &Caller, property: &str, value: Value, request_id: Option<&str>) {
+    fn set_property(
+        &mut self,
+        caller: &Caller,
+        property: &str,
+        value: Value,
+        request_id: Option<&str>,
+    ) {
         let Some(outbox) = self.viewers.get(&caller.connection_id).cloned() else {
             return;
         };
         let result = self.check_property(property).and_then(|()| {
             self.component
                 .set_property(property, value)
-                .map_err(|error| format!("PROPERTY_UPDATE rejected: invalid value for '{property}': {error}"))
+                .map_err(|error| {
+                    format!("PROPERTY_UPDATE rejected: invalid value for '{property}': {error}")
+                })
         });
         let reply = match &result {
             Ok(()) => {
                 self.publish_changes();
                 Reply::success("MESSAGE_RESPONSE", Some(&self.id), request_id).encode()
             }
-            Err(error) => Reply::failure("MESSAGE_RESPONSE", Some(&self.id), error, request_id).encode(),
+            Err(error) => {
+                Reply::failure("MESSAGE_RESPONSE", Some(&self.id), error, request_id).encode()
+            }
         };
         outbox.push_text(reply);
     }
@@ -398,7 +437,9 @@ impl<C: LiveComponent> Actor<C> {
     /// The reference's `PROPERTY_UPDATE` rules (§7), with the allowlist from the macro.
     fn check_property(&self, property: &str) -> Result<(), String> {
         if matches!(property, "__proto__" | "constructor" | "prototype") {
-            return Err(format!("PROPERTY_UPDATE rejected: '{property}' is a reserved key"));
+            return Err(format!(
+                "PROPERTY_UPDATE rejected: '{property}' is a reserved key"
+            ));
         }
         if property.starts_with('$') {
             return Err(format!(

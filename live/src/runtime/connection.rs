@@ -3,11 +3,11 @@
 //! Transport-agnostic: an adapter feeds it text and binary frames and drains its
 //! [`Outbox`]; see [`super::transport`].
 
+use super::Hub;
 use super::actor::{Call, Caller, ComponentHandle, MountReply, SpawnRequest, Viewer};
 use super::outbox::Outbox;
 use super::rate_limit::TokenBucket;
 use super::stats::{Counted, StatsGuard};
-use super::Hub;
 use crate::component::Identity;
 use crate::protocol::ids::new_id;
 use crate::protocol::inbound::{ClientMessage, Envelope, InboundLimits, parse_text_frame};
@@ -110,7 +110,10 @@ impl Connection {
             ClientMessage::Ping => {}
             ClientMessage::Mount {
                 component, props, ..
-            } => self.mount(&component, props, component_id, request_id).await,
+            } => {
+                self.mount(&component, props, component_id, request_id)
+                    .await
+            }
             ClientMessage::Unmount => self.unmount(component_id, request_id),
             ClientMessage::CallAction { action, payload } => {
                 let call = |caller| Call::Action {
@@ -120,7 +123,8 @@ impl Connection {
                     expect_response,
                     request_id: request_id.map(str::to_owned),
                 };
-                self.call(component_id, "ACTION_RESPONSE", request_id, call).await;
+                self.call(component_id, "ACTION_RESPONSE", request_id, call)
+                    .await;
             }
             ClientMessage::PropertyUpdate { property, value } => {
                 let call = |caller| Call::SetProperty {
@@ -129,7 +133,8 @@ impl Connection {
                     value,
                     request_id: request_id.map(str::to_owned),
                 };
-                self.call(component_id, "MESSAGE_RESPONSE", request_id, call).await;
+                self.call(component_id, "MESSAGE_RESPONSE", request_id, call)
+                    .await;
             }
             ClientMessage::Auth { .. } => self.reply_auth_unavailable(request_id),
             ClientMessage::Rehydrate { .. } => {
@@ -199,7 +204,9 @@ impl Connection {
         };
         let mounted = if descriptor.is_singleton() {
             let singletons = Arc::clone(&self.hub.singletons);
-            singletons.join(&descriptor, props, self.viewer(), reply).await
+            singletons
+                .join(&descriptor, props, self.viewer(), reply)
+                .await
         } else {
             (descriptor.spawn)(SpawnRequest {
                 id: Arc::from(new_id()),
@@ -271,7 +278,13 @@ impl Connection {
         self.outbox.push_text(reply.encode());
     }
 
-    fn reply_failure(&self, kind: &str, component_id: Option<&str>, error: &str, request_id: Option<&str>) {
+    fn reply_failure(
+        &self,
+        kind: &str,
+        component_id: Option<&str>,
+        error: &str,
+        request_id: Option<&str>,
+    ) {
         let reply = Reply::failure(kind, component_id, error, request_id);
         self.outbox.push_text(reply.encode());
     }

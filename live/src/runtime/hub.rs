@@ -21,7 +21,10 @@ pub(crate) struct Hub {
 
 impl Hub {
     /// A hub serving `components` with `config`.
-    pub(crate) fn new(config: LiveConfig, components: HashMap<&'static str, ComponentDescriptor>) -> Self {
+    pub(crate) fn new(
+        config: LiveConfig,
+        components: HashMap<&'static str, ComponentDescriptor>,
+    ) -> Self {
         let stats = Arc::new(Stats::default());
         Self {
             config,

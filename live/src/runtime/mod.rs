@@ -6,13 +6,13 @@
 //! component run one at a time, in arrival order, with no lock on the state.
 
 mod actor;
+pub(crate) mod connection;
 mod hub;
+pub(crate) mod outbox;
 pub(crate) mod rate_limit;
+mod singletons;
 mod stats;
 pub(crate) mod transport;
-pub(crate) mod connection;
-pub(crate) mod outbox;
-mod singletons;
 
 pub(crate) use actor::{ComponentHandle, SpawnRequest, spawn_component};
 pub(crate) use hub::Hub;

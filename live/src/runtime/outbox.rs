@@ -213,7 +213,10 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(texts, vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")]);
+        assert_eq!(
+            texts,
+            vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")]
+        );
         assert_eq!(outbox.len(), 0);
     }
 
@@ -238,7 +241,10 @@ mod tests {
         let one = Bytes::from_static(br#"{"a":1}"#);
         let two = Bytes::from_static(br#"{"b":2}"#);
         assert_eq!(join_text_frames(&[]), None);
-        assert_eq!(join_text_frames(std::slice::from_ref(&one)), Some(one.clone()));
+        assert_eq!(
+            join_text_frames(std::slice::from_ref(&one)),
+            Some(one.clone())
+        );
         assert_eq!(
             join_text_frames(&[one, two]),
             Some(Bytes::from_static(br#"[{"a":1},{"b":2}]"#))

@@ -46,7 +46,9 @@ impl TokenBucket {
 
     fn try_take_at(&mut self, now: Instant) -> bool {
         // `Instant` is monotonic, so elapsed time is never negative.
-        let elapsed = now.saturating_duration_since(self.refilled_at).as_secs_f64();
+        let elapsed = now
+            .saturating_duration_since(self.refilled_at)
+            .as_secs_f64();
         let refill = elapsed * self.limit.refill_per_second.max(0.0);
         self.tokens = (self.tokens + refill).min(f64::from(self.limit.max_tokens));
         self.refilled_at = now;

@@ -56,6 +56,8 @@ pub(crate) struct StatsGuard {
 
 impl Drop for StatsGuard {
     fn drop(&mut self) {
-        self.stats.counter(self.what).fetch_sub(1, Ordering::Relaxed);
+        self.stats
+            .counter(self.what)
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -42,8 +42,12 @@ pub(crate) trait FrameSink: Send + 'static {
 }
 
 /// Runs one connection until the peer leaves, the socket fails, or the server shuts down.
-pub(crate) async fn drive<T, R, S>(hub: Arc<Hub>, mut frames: R, sink: S, mut shutdown: watch::Receiver<bool>)
-where
+pub(crate) async fn drive<T, R, S>(
+    hub: Arc<Hub>,
+    mut frames: R,
+    sink: S,
+    mut shutdown: watch::Receiver<bool>,
+) where
     T: AsRef<str>,
     R: Stream<Item = InFrame<T>> + Unpin,
     S: FrameSink,

@@ -85,7 +85,11 @@ impl LiveServer {
             source,
         })?;
         let (stop, stopping) = watch::channel(false);
-        let task = tokio::spawn(standalone::accept_loop(listener, Arc::clone(&self.hub), stopping));
+        let task = tokio::spawn(standalone::accept_loop(
+            listener,
+            Arc::clone(&self.hub),
+            stopping,
+        ));
         tracing::info!(%local_addr, path = %self.hub.config.path, "live server listening");
         Ok(RunningServer {
             hub: Arc::clone(&self.hub),

@@ -18,7 +18,11 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes, http};
 
 /// Accepts connections until `shutdown` flips, then waits (up to the grace period) for open
 /// connections to close.
-pub(crate) async fn accept_loop(listener: TcpListener, hub: Arc<Hub>, mut shutdown: watch::Receiver<bool>) {
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -38,9 +42,11 @@ pub(crate) async fn accept_loop(listener: TcpListener, hub: Arc<Hub>, mut shutdo
     }
     drop(listener);
     let grace = hub.config.shutdown_grace;
-    if tokio::time::timeout(grace, async { while connections.join_next().await.is_some() {} })
-        .await
-        .is_err()
+    if tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await
+    .is_err()
     {
         tracing::warn!("connections still open after the shutdown grace period; aborting them");
         connections.abort_all();
@@ -48,29 +54,41 @@ pub(crate) async fn accept_loop(listener: TcpListener, hub: Arc<Hub>, mut shutdo
     hub.singletons.shutdown_all().await;
 }
 
+/// Bytes buffered before a write reaches the socket (the writer flushes after every drain).
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
 fn websocket_config(hub: &Hub) -> WebSocketConfig {
     let max = hub.config.max_message_bytes.saturating_mul(2);
+    // tungstenite panics unless max_write_buffer_size > write_buffer_size.
+    let max_write_buffer = WRITE_BUFFER_BYTES.saturating_add(max).saturating_add(1);
     WebSocketConfig::default()
         .read_buffer_size(hub.config.read_buffer_bytes)
-        .max_write_buffer_size(max.saturating_add(hub.config.read_buffer_bytes))
+        .write_buffer_size(WRITE_BUFFER_BYTES)
+        .max_write_buffer_size(max_write_buffer)
         .max_message_size(Some(max))
         .max_frame_size(Some(max))
 }
 
+// The handshake callback's error type is tungstenite's contract; its size is not ours to choose.
+#[allow(clippy::result_large_err)]
 async fn serve_socket(stream: TcpStream, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
     let path = hub.config.path.clone();
-    let check_path = move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        if request.uri().path() == path {
-            Ok(response)
-        } else {
-            let mut not_found = ErrorResponse::new(Some("Not found".to_owned()));
-            *not_found.status_mut() = http::StatusCode::NOT_FOUND;
-            Err(not_found)
-        }
-    };
-    let handshake =
-        tokio_tungstenite::accept_hdr_async_with_config(stream, check_path, Some(websocket_config(&hub)));
+    let check_path =
+        move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+            if request.uri().path() == path {
+                Ok(response)
+            } else {
+                let mut not_found = ErrorResponse::new(Some("Not found".to_owned()));
+                *not_found.status_mut() = http::StatusCode::NOT_FOUND;
+                Err(not_found)
+            }
+        };
+    let handshake = tokio_tungstenite::accept_hdr_async_with_config(
+        stream,
+        check_path,
+        Some(websocket_config(&hub)),
+    );
     let socket = match tokio::time::timeout(hub.config.handshake_timeout, handshake).await {
         Ok(Ok(socket)) => socket,
         Ok(Err(error)) => {
@@ -98,11 +116,17 @@ struct TungsteniteSink(SplitSink<WebSocketStream<TcpStream>, Message>);
 impl FrameSink for TungsteniteSink {
     async fn feed_text(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
         let text = Utf8Bytes::try_from(frame).map_err(|_| SinkClosed)?;
-        self.0.feed(Message::Text(text)).await.map_err(|_| SinkClosed)
+        self.0
+            .feed(Message::Text(text))
+            .await
+            .map_err(|_| SinkClosed)
     }
 
     async fn feed_binary(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
-        self.0.feed(Message::Binary(frame)).await.map_err(|_| SinkClosed)
+        self.0
+            .feed(Message::Binary(frame))
+            .await
+            .map_err(|_| SinkClosed)
     }
 
     async fn flush(&mut self) -> Result<(), SinkClosed> {
@@ -114,7 +138,10 @@ impl FrameSink for TungsteniteSink {
             code: CloseCode::from(frame.code),
             reason: Utf8Bytes::from_static(frame.reason),
         };
-        self.0.send(Message::Close(Some(close))).await.map_err(|_| SinkClosed)?;
+        self.0
+            .send(Message::Close(Some(close)))
+            .await
+            .map_err(|_| SinkClosed)?;
         self.0.close().await.map_err(|_| SinkClosed)
     }
 }

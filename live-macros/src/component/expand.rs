@@ -1,0 +1,256 @@
+//! Code generation for a validated component.
+
+use super::ast::{self, Action, ArgKind, Hook, HookKind, Output};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::Type;
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+
+/// `impl ComponentAttrs` for a `#[live_component]` struct.
+pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
+    let ast::Struct {
+        ident,
+        name,
+        singleton,
+        updatable,
+    } = component;
+    let wire_names = updatable.iter().map(|field| &field.wire);
+    let writes = updatable.iter().map(|ast::UpdatableField { wire, ident }| {
+        quote! {
+            #wire => {
+                self.#ident = ::live::__private::parse_field(value)?;
+                ::core::result::Result::Ok(())
+            }
+        }
+    });
+    quote! {
+        impl ::live::__private::ComponentAttrs for #ident {
+            const NAME: &'static str = #name;
+            const SINGLETON: bool = #singleton;
+            const UPDATABLE_FIELDS: &'static [&'static str] = &[#(#wire_names),*];
+
+            #[allow(unused_variables)]
+            fn set_updatable_field(
+                &mut self,
+                field: &str,
+                value: ::live::__private::serde_json::Value,
+            ) -> ::core::result::Result<(), ::live::ActionError> {
+                match field {
+                    #(#writes)*
+                    _ => ::core::result::Result::Err(::live::ActionError::new(::std::format!(
+                        "'{}' is not an updatable field",
+                        field
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// `impl LiveComponent` and the inventory registration for a `#[live_component]` impl block.
+pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
+    let self_ty = &component.self_ty;
+    let wire_names = component.actions.iter().map(|action| &action.wire);
+    let arms = component
+        .actions
+        .iter()
+        .map(|action| dispatch_arm(self_ty, action));
+    let hooks = component.hooks.iter().map(hook);
+    // Spanned at the type so a missing `#[live_component]` on the struct is reported there.
+    let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::ComponentAttrs>);
+    quote! {
+        impl ::live::LiveComponent for #self_ty {
+            const NAME: &'static str = #attrs::NAME;
+            const SINGLETON: bool = #attrs::SINGLETON;
+            const UPDATABLE_FIELDS: &'static [&'static str] = #attrs::UPDATABLE_FIELDS;
+            const ACTIONS: &'static [&'static str] = &[#(#wire_names),*];
+
+            fn set_property(
+                &mut self,
+                field: &str,
+                value: ::live::__private::serde_json::Value,
+            ) -> ::core::result::Result<(), ::live::ActionError> {
+                #attrs::set_updatable_field(self, field, value)
+            }
+
+            #[allow(unused_variables)]
+            fn dispatch<'a>(
+                &'a mut self,
+                action: &'a str,
+                payload: ::live::__private::serde_json::Value,
+                ctx: &'a mut ::live::Ctx<Self>,
+            ) -> ::live::component::BoxFuture<'a, ::live::component::ActionResult> {
+                ::live::__private::boxed(async move {
+                    match action {
+                        #(#arms)*
+                        _ => ::core::result::Result::Err(::live::ActionError::new(::std::format!(
+                            "Action '{}' is not callable",
+                            action
+                        ))),
+                    }
+                })
+            }
+
+            #(#hooks)*
+        }
+
+        ::live::__private::inventory::submit! {
+            ::live::__private::ComponentRegistration::new::<#self_ty>()
+        }
+    }
+}
+
+/// `"wire" => { read arguments; call; convert the result }`.
+fn dispatch_arm(self_ty: &Type, action: &Action) -> TokenStream {
+    let wire = &action.wire;
+    let method = &action.sig.ident;
+    let mut read_args = TokenStream::new();
+    let mut named = Vec::new();
+    let call_args: Vec<TokenStream> = action
+        .args
+        .iter()
+        .map(|arg| match &arg.kind {
+            ArgKind::Ctx => quote_spanned!(arg.arg.ty.span()=> &mut *ctx),
+            ArgKind::Payload => {
+                let ty = &arg.arg.ty;
+                read_args.extend(quote! {
+                    let __payload = ::live::__private::parse_payload::<#ty>(action, payload)?;
+                });
+                quote!(__payload)
+            }
+            ArgKind::Named(ident) => {
+                let mut ty = (*arg.arg.ty).clone();
+                ReplaceSelf(self_ty).visit_type_mut(&mut ty);
+                named.push((ident, ty));
+                quote!(__args.#ident)
+            }
+        })
+        .collect();
+    if !named.is_empty() {
+        let fields = named.iter().map(|(ident, ty)| quote!(#ident: #ty));
+        read_args.extend(quote! {
+            #[derive(::live::__private::serde::Deserialize)]
+            #[serde(crate = "::live::__private::serde")]
+            struct __LiveArgs {
+                #(#fields,)*
+            }
+            let payload = match payload {
+                ::live::__private::serde_json::Value::Null => {
+                    ::live::__private::serde_json::Value::Object(::live::__private::serde_json::Map::new())
+                }
+                payload => payload,
+            };
+            let __args = ::live::__private::parse_payload::<__LiveArgs>(action, payload)?;
+        });
+    }
+    let call = with_await(&action.sig, quote!(self.#method(#(#call_args),*)));
+    let reply = match &action.output {
+        Output::Unit => quote! {
+            #call;
+            ::core::result::Result::Ok(::core::option::Option::None)
+        },
+        Output::Value(ty) => {
+            let to_result = to_result(ty);
+            quote! {
+                let value = #call;
+                #to_result
+            }
+        }
+        Output::Result { ty, ok_unit } => {
+            let ok = if *ok_unit {
+                quote!(::core::result::Result::Ok(()) => ::core::result::Result::Ok(::core::option::Option::None))
+            } else {
+                let to_result = to_result(ty);
+                quote!(::core::result::Result::Ok(value) => #to_result)
+            };
+            let err = quote_spanned!(ty.span()=> ::core::convert::Into::into(error));
+            quote! {
+                match #call {
+                    #ok,
+                    ::core::result::Result::Err(error) => ::core::result::Result::Err(#err),
+                }
+            }
+        }
+    };
+    quote! {
+        #wire => {
+            #read_args
+            #reply
+        }
+    }
+}
+
+/// `to_result(value)`, spanned at the return type so a non-`Serialize` type is reported there.
+fn to_result(ty: &Type) -> TokenStream {
+    quote_spanned!(ty.span()=> ::live::__private::to_result(value))
+}
+
+/// The trait method that forwards to the user's hook of the same name.
+fn hook(hook: &Hook) -> TokenStream {
+    let method = &hook.sig.ident;
+    match hook.kind {
+        HookKind::Mount => {
+            let takes_ctx = hook.sig.inputs.len() > 1;
+            let call = if takes_ctx {
+                with_await(&hook.sig, quote!(Self::#method(self, &mut *ctx)))
+            } else {
+                with_await(&hook.sig, quote!(Self::#method(self)))
+            };
+            let result = match &hook.output {
+                Output::Result { ty, .. } => {
+                    let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
+                    quote!(::core::result::Result::map_err(#call, #into))
+                }
+                Output::Unit | Output::Value(_) => quote! {
+                    #call;
+                    ::core::result::Result::Ok(())
+                },
+            };
+            quote! {
+                #[allow(unused_variables)]
+                fn on_mount<'a>(
+                    &'a mut self,
+                    ctx: &'a mut ::live::Ctx<Self>,
+                ) -> ::live::component::BoxFuture<'a, ::core::result::Result<(), ::live::ActionError>> {
+                    ::live::__private::boxed(async move { #result })
+                }
+            }
+        }
+        HookKind::Destroy => quote! {
+            fn on_destroy(&mut self) {
+                Self::#method(self)
+            }
+        },
+        HookKind::ClientJoin | HookKind::ClientLeave => quote! {
+            fn #method(&mut self, connection_id: &str, viewers: usize) {
+                Self::#method(self, connection_id, viewers)
+            }
+        },
+    }
+}
+
+/// `call.await` for an `async fn`, `call` otherwise.
+fn with_await(sig: &syn::Signature, call: TokenStream) -> TokenStream {
+    match sig.asyncness {
+        Some(_) => quote!(#call.await),
+        None => call,
+    }
+}
+
+/// Replaces `Self` with the component type, for argument types used inside a nested item
+/// (where `Self` is not in scope).
+struct ReplaceSelf<'a>(&'a Type);
+
+impl VisitMut for ReplaceSelf<'_> {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::Path(path) = ty
+            && path.qself.is_none()
+            && path.path.is_ident("Self")
+        {
+            *ty = self.0.clone();
+        } else {
+            visit_mut::visit_type_mut(self, ty);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+use live::prelude::*;
+
+#[live_component]
+fn counter() {}
+
+fn main() {}

@@ -1,0 +1,18 @@
+use live::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[live_component]
+#[derive(Default, Serialize, Deserialize)]
+pub struct Counter {
+    pub count: i64,
+}
+
+#[live_component(name = "Other", singleton)]
+impl Counter {
+    #[action]
+    fn increment(&mut self) {
+        self.count += 1;
+    }
+}
+
+fn main() {}
