@@ -1,6 +1,7 @@
 //! `cargo run --release -p demo`: serves the demo components on `LIVE_ADDR`
 //! (default `127.0.0.1:3000`) at `/api/live/ws`.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 #[tokio::main]
@@ -18,8 +19,11 @@ async fn main() -> ExitCode {
     };
     match running {
         Ok(running) => {
-            println!("Live demo listening on {}", running.url());
-            println!("Components: Counter, SharedCounter. Stop with Ctrl-C.");
+            // A closed stdout must not stop the server, so write errors are ignored.
+            let mut stdout = std::io::stdout();
+            let _ = writeln!(stdout, "Live demo listening on {}", running.url());
+            let _ = writeln!(stdout, "Components: Counter, SharedCounter. Stop with Ctrl-C.");
+            let _ = stdout.flush();
             running.wait().await;
             ExitCode::SUCCESS
         }

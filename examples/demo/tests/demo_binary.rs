@@ -1,0 +1,63 @@
+//! Runs the demo binary the way the README does (with `LIVE_ADDR` on a free port) and
+//! drives it over a real socket.
+
+use live::client::LiveClient;
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// Kills the demo when the test ends, pass or fail.
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_demo() -> (Demo, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_demo"))
+        .env("LIVE_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("demo did not start: {error}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let demo = Demo(child);
+    let mut first_line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut first_line)
+        .unwrap_or_else(|error| panic!("demo printed nothing: {error}"));
+    let url = first_line
+        .trim()
+        .strip_prefix("Live demo listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
+        .to_owned();
+    (demo, url)
+}
+
+#[tokio::test]
+async fn the_demo_serves_counter_and_shared_counter() {
+    let (_demo, url) = start_demo();
+    assert!(url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/live/ws"), "{url}");
+
+    let alice = LiveClient::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let counter = alice.mount("Counter", json!({})).await.unwrap_or_else(|e| panic!("{e}"));
+    let result = alice.call(&counter.id, "add", json!({"by": 5})).await;
+    assert_eq!(result.ok().flatten(), Some(json!(5)));
+    assert_eq!(alice.state(&counter.id), Some(json!({"count": 5})));
+
+    let bob = LiveClient::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let shared_a = alice.mount("SharedCounter", json!({})).await.unwrap_or_else(|e| panic!("{e}"));
+    let shared_b = bob.mount("SharedCounter", json!({})).await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(shared_a.id, shared_b.id);
+    alice
+        .call(&shared_a.id, "increment", json!(null))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let seen = bob
+        .wait_for_state(&shared_b.id, |state| state.get("count") == Some(&json!(1)))
+        .await;
+    assert!(seen.is_ok(), "bob sees alice's increment");
+}
