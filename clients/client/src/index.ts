@@ -1,0 +1,18 @@
+/**
+ * `@live/client`: the framework-free client of Live servers (FluxStack Live wire protocol).
+ * @module
+ */
+export {
+  LiveConnection, CLOSE_ORIGIN_NOT_ALLOWED,
+  type LiveConnectionOptions, type ReconnectOptions, type ConnectionStatus, type LiveHandle,
+  type WebSocketLike, type WebSocketConstructor,
+} from './connection.js'
+export { ComponentHandle, REHYDRATE_TIMEOUT_MS, type HandleStatus, type MountOptions } from './handle.js'
+export { RoomHandle } from './room.js'
+export { LiveError, type ServerMessage, type ClientMessage } from './protocol.js'
+export { applyDelta, deepFreeze, isPlainObject, type PlainObject } from './merge.js'
+export { decodeMsgpack, MsgpackError, MSGPACK_MAX_DEPTH } from './msgpack.js'
+export { parseRoomFrame, BINARY_ROOM_EVENT, BINARY_ROOM_STATE, type RoomFrame } from './frames.js'
+export { isSignedState, SignedStateStore, SIGNED_STATE_MAX_AGE_MS, type SignedState, type StorageLike } from './signed-state.js'
+export { generateId } from './ids.js'
+export type * from './types.js'

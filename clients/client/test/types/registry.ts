@@ -1,0 +1,19 @@
+/** A registry as `cargo xtask gen-ts` generates it (fixture for the type-level tests). */
+export interface CounterState { count: number }
+export interface ChatMessage { user: string; text: string }
+export interface ChatState { messages: ChatMessage[]; topic: string }
+
+export interface LiveComponents {
+  Counter: {
+    state: CounterState
+    actions: {
+      increment: { args: void; result: number }
+      add: { args: { by: number }; result: number }
+      reset: { args: { to: number } | undefined; result: void }
+    }
+  }
+}
+export interface LiveRooms {
+  chat: { state: ChatState; events: { 'message:new': ChatMessage; 'user:joined': { name: string } } }
+}
+export interface LiveRegistry { components: LiveComponents; rooms: LiveRooms }
