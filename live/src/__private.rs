@@ -1,6 +1,7 @@
-//! Items used by code that `#[live_component]` generates. Not public API.
+//! Items used by code that `#[live_component]` and `#[live_room]` generate. Not public API.
 
 pub use crate::component::descriptor::ComponentRegistration;
+pub use crate::room::descriptor::RoomRegistration;
 pub use inventory;
 pub use serde;
 pub use serde_json;
@@ -43,6 +44,10 @@ pub trait ComponentAttrs {
     const SINGLETON: bool;
     /// Fields marked `#[live(updatable)]`.
     const UPDATABLE_FIELDS: &'static [&'static str];
+    /// `auth(...)`: who may mount the component (`AuthPolicy::OPEN` when absent).
+    const AUTH: crate::security::AuthPolicy;
+    /// `rate_limit(...)`: the limit of every action without its own.
+    const RATE_LIMIT: Option<crate::security::ActionRateLimit>;
 
     /// Writes one updatable field directly (other fields, `#[serde(skip)]` ones included,
     /// are untouched).
@@ -53,9 +58,87 @@ pub trait ComponentAttrs {
     ) -> Result<(), crate::ActionError>;
 }
 
+/// Holds the function of `auth(check = path)`: generated code writes
+/// `AuthCheckFn { check: path }.check`, so a function of the wrong type is reported at `path`.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthCheckFn {
+    /// The custom check.
+    pub check: crate::security::AuthCheck,
+}
+
 /// Deserializes a value written to an updatable field (the caller names the field).
 pub fn parse_field<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
 ) -> Result<T, crate::ActionError> {
     serde_json::from_value(value).map_err(crate::ActionError::from)
+}
+
+/// Helps `#[live_room]` on an impl block name the data given on the room's struct.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is missing `#[live_room(prefix = \"...\", events = ...)]` on its struct definition",
+    label = "add `#[live_room(prefix = \"...\", events = ...)]` to the struct `{Self}`"
+)]
+pub trait RoomAttrs {
+    /// The id prefix.
+    const PREFIX: &'static str;
+    /// The member limit.
+    const MAX_MEMBERS: Option<usize>;
+    /// The room's events.
+    type Event: crate::room::RoomEvent;
+
+    /// Encodes a binary frame payload with the room's codec.
+    fn encode_payload(value: &serde_json::Value) -> Vec<u8>;
+}
+
+/// How a typed room encodes its binary frame payloads: `#[live_room(codec = path::To::Codec)]`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a room codec",
+    label = "`codec = ...` takes `json`, `msgpack` or a type implementing `live::room::RoomCodec`"
+)]
+pub trait RoomCodec {
+    /// The payload bytes of `value`.
+    fn encode(value: &serde_json::Value) -> Vec<u8>;
+}
+
+/// `codec = json`: payloads are JSON text.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonCodec;
+
+impl RoomCodec for JsonCodec {
+    fn encode(value: &serde_json::Value) -> Vec<u8> {
+        // Serializing a `Value` cannot fail: its map keys are strings.
+        serde_json::to_vec(value).unwrap_or_default()
+    }
+}
+
+/// `codec = msgpack` (the default): payloads are msgpack, as the browser client decodes them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MsgpackCodec;
+
+impl RoomCodec for MsgpackCodec {
+    fn encode(value: &serde_json::Value) -> Vec<u8> {
+        crate::protocol::msgpack::to_vec(value)
+    }
+}
+
+/// Serializes a room event's payload (the variant's field).
+pub fn event_payload<T: serde::Serialize + ?Sized>(
+    payload: &T,
+) -> Result<serde_json::Value, serde_json::Error> {
+    serde_json::to_value(payload)
+}
+
+/// Deserializes a room event's payload into its variant's field type.
+pub fn decode_event_payload<T: serde::de::DeserializeOwned>(
+    name: &str,
+    payload: serde_json::Value,
+) -> Result<T, crate::room::RoomError> {
+    serde_json::from_value(payload).map_err(|error| {
+        crate::room::RoomError::new(format!("Invalid payload for event '{name}': {error}"))
+    })
+}
+
+/// The error for an event name the room's events enum does not have.
+pub fn unknown_event(name: &str) -> crate::room::RoomError {
+    crate::room::RoomError::new(format!("Unknown event '{name}'"))
 }

@@ -36,7 +36,9 @@
 pub mod component;
 pub mod prelude;
 mod protocol;
+pub mod room;
 mod runtime;
+pub mod security;
 pub mod server;
 mod state;
 
@@ -48,4 +50,5 @@ pub mod __private;
 
 pub use component::{ActionError, Ctx, Identity, LiveComponent};
 pub use live_macros::live_component;
+pub use live_macros::live_room;
 pub use server::{LiveConfig, LiveServer, LiveServerBuilder, RunningServer};

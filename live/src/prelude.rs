@@ -1,5 +1,8 @@
-//! `use live::prelude::*;` brings in what a component definition needs.
+//! `use live::prelude::*;` brings in what a component or room definition needs.
 
 pub use crate::component::{ActionError, Ctx, Identity, LiveComponent};
-pub use crate::live_component;
+pub use crate::room::{
+    JoinInfo, LeaveInfo, LeaveReason, LiveRoom, OnRoomEvent, RoomError, RoomEvent,
+};
 pub use crate::server::LiveServer;
+pub use crate::{live_component, live_room};

@@ -5,6 +5,9 @@
 #![allow(clippy::indexing_slicing)]
 
 pub mod probe;
+pub mod rooms;
+pub mod secure;
+pub mod transports;
 
 use live::client::{LiveClient, ServerFrame};
 use live::{LiveServer, RunningServer};
@@ -30,6 +33,8 @@ pub fn test_server_with(builder: live::LiveServerBuilder) -> LiveServer {
         .component::<demo::Counter>()
         .component::<demo::SharedCounter>()
         .component::<probe::Probe>()
+        .component::<rooms::Chatter>()
+        .room::<rooms::Lobby>()
         .build()
         .unwrap_or_else(|error| panic!("test server config: {error}"))
 }

@@ -11,7 +11,8 @@ const HELP: &str = "\
 cargo xtask <task>
 
 tasks:
-  test    format check, clippy (-D warnings), every Rust test (unit, UI, integration)
+  test    format check, clippy (-D warnings), the live feature matrix (cargo check),
+          every Rust test (unit, UI, integration)
   demo    run the demo server (cargo run --release -p demo)
   help    this text
 ";
@@ -73,6 +74,33 @@ fn test() -> Result<(), String> {
             "warnings",
         ]),
     )?;
+    feature_matrix()?;
     run("tests", cargo(&["test", "--workspace", "--all-features"]))?;
+    Ok(())
+}
+
+/// The `live` feature sets that must compile on their own: no transport at all, each
+/// adapter alone, the client alone, the default (standalone) and everything.
+const FEATURE_MATRIX: &[&[&str]] = &[
+    &["--no-default-features"],
+    &["--no-default-features", "--features", "axum"],
+    &["--no-default-features", "--features", "actix"],
+    &["--no-default-features", "--features", "client"],
+    &[],
+    &["--all-features"],
+];
+
+/// `cargo check -p live` for every entry of [`FEATURE_MATRIX`] (check, not build: fast).
+fn feature_matrix() -> Result<(), String> {
+    for features in FEATURE_MATRIX {
+        let mut args = vec!["check", "-p", "live"];
+        args.extend_from_slice(features);
+        let shown = if features.is_empty() {
+            "default features".to_owned()
+        } else {
+            features.join(" ")
+        };
+        run(&format!("feature matrix: live {shown}"), cargo(&args))?;
+    }
     Ok(())
 }

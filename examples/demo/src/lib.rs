@@ -1,4 +1,5 @@
-//! The demo's components: `Counter` (one per mount) and `SharedCounter` (one for everybody).
+//! The demo's components: `Counter` (one per mount), `SharedCounter` (one for everybody) and
+//! `LiveChat`, which talks through the typed room `ChatRoom` (`chat:general`).
 //!
 //! `cargo run --release -p demo` serves them; the integration tests mount them too.
 
@@ -74,6 +75,144 @@ impl SharedCounter {
     }
 }
 
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    /// Who sent it.
+    pub from: String,
+    /// What they said.
+    pub text: String,
+    /// When, in milliseconds since the epoch.
+    pub timestamp: u64,
+}
+
+/// Someone arrived.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserJoined {
+    /// Their name.
+    pub name: String,
+}
+
+/// The chat room's events.
+#[live_room]
+#[derive(Debug, Clone)]
+pub enum ChatEvent {
+    /// A new message.
+    #[event("message:new")]
+    MessageNew(ChatMessage),
+    /// A new member.
+    #[event("user:joined")]
+    UserJoined(UserJoined),
+}
+
+/// How many messages the room and each client keep.
+pub const HISTORY: usize = 50;
+
+/// The chat room's state: recent messages and who is here.
+#[live_room(prefix = "chat", events = ChatEvent)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatRoom {
+    /// The last [`HISTORY`] messages.
+    pub messages: Vec<ChatMessage>,
+    /// Members right now.
+    pub user_count: u32,
+}
+
+#[live_room]
+impl ChatRoom {
+    fn on_join(&mut self, _join: &JoinInfo) -> Result<(), RoomError> {
+        self.user_count += 1;
+        Ok(())
+    }
+
+    fn on_leave(&mut self, _leave: &LeaveInfo) {
+        self.user_count = self.user_count.saturating_sub(1);
+    }
+}
+
+/// A chat client: joins `chat:general` on mount and keeps the messages it sees.
+#[live_component(name = "LiveChat")]
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct LiveChat {
+    /// Messages seen, oldest first (at most [`HISTORY`]).
+    pub messages: Vec<ChatMessage>,
+}
+
+/// The room every `LiveChat` joins.
+pub const GENERAL: &str = "general";
+
+#[live_component]
+impl LiveChat {
+    async fn on_mount(&mut self, ctx: &mut Ctx<Self>) -> Result<(), ActionError> {
+        let room = ctx.room::<ChatRoom>(GENERAL).join().await?;
+        self.messages = room.messages;
+        let name = display_name(ctx);
+        ctx.room::<ChatRoom>(GENERAL)
+            .emit(ChatEvent::UserJoined(UserJoined { name }))
+            .await
+    }
+
+    /// Sends `text` (1–500 characters) to everybody in the room, this client included.
+    #[action]
+    async fn send(&mut self, text: String, ctx: &mut Ctx<Self>) -> Result<(), ActionError> {
+        let text = text.trim().to_owned();
+        if text.is_empty() || text.chars().count() > 500 {
+            return Err(ActionError::new("text must be 1 to 500 characters"));
+        }
+        let message = ChatMessage {
+            from: display_name(ctx),
+            text,
+            timestamp: now_ms(),
+        };
+        let kept = message.clone();
+        ctx.room::<ChatRoom>(GENERAL)
+            .update(move |room| push_bounded(&mut room.messages, kept))
+            .await?;
+        ctx.room::<ChatRoom>(GENERAL)
+            .emit_including_self(ChatEvent::MessageNew(message))
+            .await
+    }
+}
+
+impl OnRoomEvent<ChatRoom> for LiveChat {
+    fn on_room_event(
+        &mut self,
+        _room_id: &str,
+        event: ChatEvent,
+        _ctx: &mut Ctx<Self>,
+    ) -> Result<(), ActionError> {
+        if let ChatEvent::MessageNew(message) = event {
+            push_bounded(&mut self.messages, message);
+        }
+        Ok(())
+    }
+}
+
+/// The sender's name: the authenticated user id, else `guest-` and the connection id.
+fn display_name<C>(ctx: &Ctx<C>) -> String {
+    match ctx.caller().user_id() {
+        Some(user) => user.to_owned(),
+        None => format!("guest-{}", ctx.connection_id()),
+    }
+}
+
+fn push_bounded(messages: &mut Vec<ChatMessage>, message: ChatMessage) {
+    messages.push(message);
+    if messages.len() > HISTORY {
+        let excess = messages.len() - HISTORY;
+        messages.drain(..excess);
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
 fn add_to(count: &mut i64, by: i64) -> i64 {
     *count = count.saturating_add(by);
     *count
@@ -86,10 +225,23 @@ fn checked_add_to(count: &mut i64, by: i64) -> Result<i64, ActionError> {
     Ok(*count)
 }
 
+/// Logs to stderr (stdout carries the URL line), at `info` unless `RUST_LOG` says otherwise.
+pub fn init_logging() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+}
+
 /// The demo server: every component above, default settings.
 pub fn server() -> Result<LiveServer, live::server::ServerError> {
     LiveServer::builder()
         .component::<Counter>()
         .component::<SharedCounter>()
+        .component::<LiveChat>()
+        .room::<ChatRoom>()
         .build()
 }

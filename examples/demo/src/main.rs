@@ -6,12 +6,7 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    demo::init_logging();
     let addr = std::env::var("LIVE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let running = match demo::server() {
         Ok(server) => server.bind(&addr).await,
@@ -22,7 +17,10 @@ async fn main() -> ExitCode {
             // A closed stdout must not stop the server, so write errors are ignored.
             let mut stdout = std::io::stdout();
             let _ = writeln!(stdout, "Live demo listening on {}", running.url());
-            let _ = writeln!(stdout, "Components: Counter, SharedCounter. Stop with Ctrl-C.");
+            let _ = writeln!(
+                stdout,
+                "Components: Counter, SharedCounter, LiveChat (room chat:general). Stop with Ctrl-C."
+            );
             let _ = stdout.flush();
             running.wait().await;
             ExitCode::SUCCESS

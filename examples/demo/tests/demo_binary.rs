@@ -40,17 +40,33 @@ fn start_demo() -> (Demo, String) {
 #[tokio::test]
 async fn the_demo_serves_counter_and_shared_counter() {
     let (_demo, url) = start_demo();
-    assert!(url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/live/ws"), "{url}");
+    assert!(
+        url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/live/ws"),
+        "{url}"
+    );
 
-    let alice = LiveClient::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    let counter = alice.mount("Counter", json!({})).await.unwrap_or_else(|e| panic!("{e}"));
+    let alice = LiveClient::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let counter = alice
+        .mount("Counter", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let result = alice.call(&counter.id, "add", json!({"by": 5})).await;
     assert_eq!(result.ok().flatten(), Some(json!(5)));
     assert_eq!(alice.state(&counter.id), Some(json!({"count": 5})));
 
-    let bob = LiveClient::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    let shared_a = alice.mount("SharedCounter", json!({})).await.unwrap_or_else(|e| panic!("{e}"));
-    let shared_b = bob.mount("SharedCounter", json!({})).await.unwrap_or_else(|e| panic!("{e}"));
+    let bob = LiveClient::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shared_a = alice
+        .mount("SharedCounter", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let shared_b = bob
+        .mount("SharedCounter", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(shared_a.id, shared_b.id);
     alice
         .call(&shared_a.id, "increment", json!(null))
@@ -60,4 +76,55 @@ async fn the_demo_serves_counter_and_shared_counter() {
         .wait_for_state(&shared_b.id, |state| state.get("count") == Some(&json!(1)))
         .await;
     assert!(seen.is_ok(), "bob sees alice's increment");
+}
+
+#[tokio::test]
+async fn the_demo_chat_reaches_both_clients_through_the_room() {
+    use live::client::RoomFrameKind;
+    let (_demo, url) = start_demo();
+    let alice = LiveClient::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bob = LiveClient::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let chat_a = alice
+        .mount("LiveChat", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let chat_b = bob
+        .mount("LiveChat", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    alice
+        .call(&chat_a.id, "send", json!({"text": "hi"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    for (client, id) in [(&alice, &chat_a.id), (&bob, &chat_b.id)] {
+        let frame = loop {
+            let frame = client
+                .next_room_frame()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            if frame.kind == RoomFrameKind::Event && frame.event == "message:new" {
+                break frame;
+            }
+        };
+        assert_eq!(frame.component_id, *id);
+        assert_eq!(frame.room_id, "chat:general");
+        assert_eq!(frame.payload.get("text"), Some(&json!("hi")));
+        let state = client
+            .wait_for_state(id, |state| {
+                state
+                    .get("messages")
+                    .and_then(|m| m.as_array())
+                    .is_some_and(|messages| {
+                        messages.iter().any(|m| m.get("text") == Some(&json!("hi")))
+                    })
+            })
+            .await;
+        assert!(state.is_ok(), "the component's state holds the message");
+    }
 }

@@ -5,12 +5,15 @@
 
 use super::attr;
 use super::case::RenameRule;
+use super::policy::{Auth, Policy, RateLimit};
 use crate::errors::Errors;
+use crate::shared::meta::take;
+use crate::shared::syntax::Output;
+use crate::shared::syntax::last_segment;
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
 use syn::{
-    Attribute, FnArg, GenericArgument, Ident, ImplItem, ItemImpl, ItemStruct, LitStr, Pat, PatType,
-    PathArguments, PathSegment, ReturnType, Signature, Type,
+    Attribute, FnArg, Ident, ImplItem, ItemImpl, ItemStruct, LitStr, Pat, PatType, Signature, Type,
 };
 
 /// `#[live_component]` on a struct: the data behind `ComponentAttrs`.
@@ -23,6 +26,10 @@ pub(crate) struct Struct {
     pub(crate) singleton: bool,
     /// The `#[live(updatable)]` fields.
     pub(crate) updatable: Vec<UpdatableField>,
+    /// `auth(...)`: who may mount the component.
+    pub(crate) auth: Option<Auth>,
+    /// `rate_limit(...)`: the limit of every action without its own.
+    pub(crate) rate_limit: Option<RateLimit>,
 }
 
 /// A field clients may write.
@@ -42,7 +49,7 @@ impl Struct {
         let mut updatable = Vec::new();
         for field in &mut item.fields {
             let mut is_updatable = false;
-            for live in attr::take(&mut field.attrs, "live") {
+            for live in take(&mut field.attrs, "live") {
                 is_updatable |= attr::live_field(errors, &live);
             }
             if let (true, Some(ident)) = (is_updatable, &field.ident) {
@@ -66,6 +73,8 @@ impl Struct {
             ident: item.ident.clone(),
             singleton: args.singleton,
             updatable,
+            auth: args.policy.auth,
+            rate_limit: args.policy.rate_limit,
         }
     }
 }
@@ -88,7 +97,7 @@ impl Impl {
         for impl_item in &mut item.items {
             let ImplItem::Fn(method) = impl_item else {
                 for action in attrs_mut(impl_item)
-                    .map(|attrs| attr::take(attrs, "action"))
+                    .map(|attrs| take(attrs, "action"))
                     .unwrap_or_default()
                 {
                     errors.spanned(
@@ -98,7 +107,7 @@ impl Impl {
                 }
                 continue;
             };
-            let action_attrs = attr::take(&mut method.attrs, "action");
+            let action_attrs = take(&mut method.attrs, "action");
             let payload_attrs = take_payload_attrs(&mut method.sig);
             let Some((action_attr, duplicates)) = action_attrs.split_first() else {
                 for payload in payload_attrs.into_iter().flatten() {
@@ -119,13 +128,20 @@ impl Impl {
             for duplicate in duplicates {
                 errors.spanned(duplicate, "duplicate `#[action]` attribute");
             }
-            let wire = attr::action(errors, action_attr).unwrap_or_else(|| {
+            let args = attr::action(errors, action_attr);
+            let wire = args.name.unwrap_or_else(|| {
                 LitStr::new(
                     &method.sig.ident.unraw().to_string(),
                     method.sig.ident.span(),
                 )
             });
-            actions.push(Action::from_syn(errors, wire, &method.sig, payload_attrs));
+            actions.push(Action::from_syn(
+                errors,
+                wire,
+                args.policy,
+                &method.sig,
+                payload_attrs,
+            ));
         }
         Self {
             self_ty: (*item.self_ty).clone(),
@@ -145,12 +161,15 @@ pub(crate) struct Action {
     pub(crate) args: Vec<Arg>,
     /// How the return value becomes the reply.
     pub(crate) output: Output,
+    /// `auth(...)` and `rate_limit(...)` from `#[action(...)]`.
+    pub(crate) policy: Policy,
 }
 
 impl Action {
     fn from_syn(
         errors: &mut Errors,
         wire: LitStr,
+        policy: Policy,
         sig: &Signature,
         payload_attrs: Vec<Option<Attribute>>,
     ) -> Self {
@@ -167,6 +186,7 @@ impl Action {
             sig: sig.clone(),
             args,
             output: Output::from_syn(&sig.output),
+            policy,
         }
     }
 }
@@ -222,6 +242,8 @@ impl Arg {
 pub(crate) enum HookKind {
     /// `on_mount`
     Mount,
+    /// `on_rehydrate`
+    Rehydrate,
     /// `on_destroy`
     Destroy,
     /// `on_client_join`
@@ -234,6 +256,7 @@ impl HookKind {
     fn from_name(ident: &Ident) -> Option<Self> {
         Some(match ident.unraw().to_string().as_str() {
             "on_mount" => Self::Mount,
+            "on_rehydrate" => Self::Rehydrate,
             "on_destroy" => Self::Destroy,
             "on_client_join" => Self::ClientJoin,
             "on_client_leave" => Self::ClientLeave,
@@ -241,11 +264,21 @@ impl HookKind {
         })
     }
 
+    /// Whether the hook may be `async`, take the context and return `Result<(), E>`
+    /// (`on_mount`, `on_rehydrate`).
+    pub(crate) fn is_async(self) -> bool {
+        matches!(self, Self::Mount | Self::Rehydrate)
+    }
+
     /// The signature users write, for error messages.
     pub(crate) fn expected(self) -> &'static str {
         match self {
             Self::Mount => {
                 "`fn on_mount(&mut self)` or `fn on_mount(&mut self, ctx: &mut Ctx<Self>)`, \
+                 optionally `async`, returning `()` or `Result<(), E>`"
+            }
+            Self::Rehydrate => {
+                "`fn on_rehydrate(&mut self)` or `fn on_rehydrate(&mut self, ctx: &mut Ctx<Self>)`, \
                  optionally `async`, returning `()` or `Result<(), E>`"
             }
             Self::Destroy => "`fn on_destroy(&mut self)`",
@@ -269,39 +302,6 @@ pub(crate) struct Hook {
     pub(crate) output: Output,
 }
 
-/// What a method returns, as far as the macro cares.
-pub(crate) enum Output {
-    /// Nothing, or `()`.
-    Unit,
-    /// A type whose last path segment is `Result`.
-    Result {
-        /// The written return type.
-        ty: Type,
-        /// Whether the `Ok` type is `()` (or absent, as in `io::Result<()>`'s alias form).
-        ok_unit: bool,
-    },
-    /// Any other type: serialized into the reply.
-    Value(Type),
-}
-
-impl Output {
-    fn from_syn(output: &ReturnType) -> Self {
-        let ReturnType::Type(_, ty) = output else {
-            return Self::Unit;
-        };
-        if is_unit(ty) {
-            return Self::Unit;
-        }
-        match last_segment(ty) {
-            Some(segment) if segment.ident == "Result" => Self::Result {
-                ty: (**ty).clone(),
-                ok_unit: first_type_argument(segment).is_some_and(is_unit),
-            },
-            _ => Self::Value((**ty).clone()),
-        }
-    }
-}
-
 /// Whether `ty` is `&Ctx<..>` or `&mut Ctx<..>` (any path whose last segment is `Ctx`).
 pub(crate) fn is_ctx_ref(ty: &Type) -> bool {
     matches!(ty, Type::Reference(reference) if is_ctx(&reference.elem))
@@ -312,38 +312,13 @@ pub(crate) fn is_ctx(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|segment| segment.ident == "Ctx")
 }
 
-/// Whether `ty` is `()`.
-pub(crate) fn is_unit(ty: &Type) -> bool {
-    matches!(ty, Type::Tuple(tuple) if tuple.elems.is_empty())
-}
-
-/// The last segment of a path type.
-pub(crate) fn last_segment(ty: &Type) -> Option<&PathSegment> {
-    match ty {
-        Type::Path(path) => path.path.segments.last(),
-        Type::Group(group) => last_segment(&group.elem),
-        Type::Paren(paren) => last_segment(&paren.elem),
-        _ => None,
-    }
-}
-
-fn first_type_argument(segment: &PathSegment) -> Option<&Type> {
-    let PathArguments::AngleBracketed(arguments) = &segment.arguments else {
-        return None;
-    };
-    arguments.args.iter().find_map(|argument| match argument {
-        GenericArgument::Type(ty) => Some(ty),
-        _ => None,
-    })
-}
-
 /// Removes `#[payload]` from every typed argument, returning each argument's first one
 /// (a repeated `#[payload]` on one argument changes nothing and is dropped).
 fn take_payload_attrs(sig: &mut Signature) -> Vec<Option<Attribute>> {
     sig.inputs
         .iter_mut()
         .filter_map(|input| match input {
-            FnArg::Typed(arg) => Some(attr::take(&mut arg.attrs, "payload").into_iter().next()),
+            FnArg::Typed(arg) => Some(take(&mut arg.attrs, "payload").into_iter().next()),
             FnArg::Receiver(_) => None,
         })
         .collect()

@@ -1,11 +1,15 @@
 //! Parsing of the attributes the macro reads: its own arguments, `#[action]`, `#[payload]`,
 //! `#[live]`, and the `#[serde]` renames that decide a field's JSON name.
 
+use super::policy::Policy;
 use crate::errors::Errors;
-use proc_macro2::{TokenStream, TokenTree};
-use syn::meta::ParseNestedMeta;
+use crate::shared::meta::{duplicate, no_value, skip_value, unknown};
+use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::{Attribute, LitStr, Meta, Token};
+
+/// What the struct's arguments may be, for error messages.
+const STRUCT_KEYS: &str = "`name = \"...\"`, `singleton`, `auth(...)` or `rate_limit(...)`";
 
 /// Arguments of `#[live_component(...)]` on a struct.
 #[derive(Default)]
@@ -14,42 +18,32 @@ pub(crate) struct StructArgs {
     pub(crate) name: Option<LitStr>,
     /// `singleton`: one shared instance.
     pub(crate) singleton: bool,
+    /// `auth(...)`: who may mount it; `rate_limit(...)`: the default for every action.
+    pub(crate) policy: Policy,
 }
 
-/// Parses `#[live_component(name = "...", singleton)]` on a struct.
+/// Parses `#[live_component(name = "...", singleton, auth(...), rate_limit(...))]` on a struct.
+///
+/// Every unknown, repeated or malformed argument is reported, not only the first.
 pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs {
     let mut parsed = StructArgs::default();
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("name") {
-            if parsed.name.is_some() {
-                return Err(syn::Error::new_spanned(
-                    &meta.path,
-                    "duplicate `name` argument",
-                ));
-            }
             let name: LitStr = meta.value()?.parse()?;
             if name.value().is_empty() {
-                return Err(syn::Error::new_spanned(
-                    name,
-                    "the component name cannot be empty",
-                ));
+                errors.spanned(&name, "the component name cannot be empty");
             }
-            parsed.name = Some(name);
+            if parsed.name.replace(name).is_some() {
+                errors.push(duplicate(&meta));
+            }
         } else if meta.path.is_ident("singleton") {
-            if parsed.singleton {
-                return Err(syn::Error::new_spanned(
-                    &meta.path,
-                    "duplicate `singleton` argument",
-                ));
+            if std::mem::replace(&mut parsed.singleton, true) {
+                errors.push(duplicate(&meta));
             }
             no_value(&meta)?;
-            parsed.singleton = true;
-        } else {
-            return Err(unknown(
-                &meta,
-                "live_component",
-                "`name = \"...\"` or `singleton`",
-            ));
+        } else if !parsed.policy.parse(errors, &meta)? {
+            errors.push(unknown(&meta, "live_component", STRUCT_KEYS));
+            skip_value(&meta)?;
         }
         Ok(())
     });
@@ -62,10 +56,14 @@ pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs 
 /// Rejects every argument of `#[live_component(...)]` on an impl block.
 pub(crate) fn impl_args(errors: &mut Errors, args: TokenStream) {
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident("name") || meta.path.is_ident("singleton") {
+        if ["name", "singleton", "auth", "rate_limit"]
+            .iter()
+            .any(|key| meta.path.is_ident(key))
+        {
             Err(syn::Error::new_spanned(
                 &meta.path,
-                "`name` and `singleton` go on the struct: `#[live_component(name = \"...\", singleton)] struct ...`; \
+                "`name`, `singleton`, `auth` and `rate_limit` go on the struct: \
+                 `#[live_component(name = \"...\", singleton)] struct ...`; \
                  `#[live_component]` on the impl block takes no arguments",
             ))
         } else {
@@ -81,34 +79,45 @@ pub(crate) fn impl_args(errors: &mut Errors, args: TokenStream) {
     }
 }
 
-/// Parses `#[action]` / `#[action(name = "...")]`, returning the explicit wire name.
-pub(crate) fn action(errors: &mut Errors, attr: &Attribute) -> Option<LitStr> {
-    let mut name = None;
+/// Arguments of `#[action(...)]`.
+#[derive(Default)]
+pub(crate) struct ActionArgs {
+    /// `name = "..."`: the wire name.
+    pub(crate) name: Option<LitStr>,
+    /// `auth(...)`, `rate_limit(...)`: the action's own rules.
+    pub(crate) policy: Policy,
+}
+
+/// Parses `#[action]` / `#[action(name = "...", auth(...), rate_limit(...))]`.
+pub(crate) fn action(errors: &mut Errors, attr: &Attribute) -> ActionArgs {
+    let mut parsed = ActionArgs::default();
     let result = match &attr.meta {
         Meta::Path(_) => Ok(()),
         Meta::List(_) => attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("name") {
-                if name.is_some() {
-                    return Err(syn::Error::new_spanned(
-                        &meta.path,
-                        "duplicate `name` argument",
-                    ));
+                let name: LitStr = meta.value()?.parse()?;
+                if parsed.name.replace(name).is_some() {
+                    errors.push(duplicate(&meta));
                 }
-                name = Some(meta.value()?.parse()?);
-                Ok(())
-            } else {
-                Err(unknown(&meta, "action", "`name = \"...\"`"))
+            } else if !parsed.policy.parse(errors, &meta)? {
+                errors.push(unknown(
+                    &meta,
+                    "action",
+                    "`name = \"...\"`, `auth(...)` or `rate_limit(...)`",
+                ));
+                skip_value(&meta)?;
             }
+            Ok(())
         }),
         Meta::NameValue(_) => Err(syn::Error::new_spanned(
             attr,
-            "expected `#[action]` or `#[action(name = \"...\")]`",
+            "expected `#[action]` or `#[action(name = \"...\", auth(...), rate_limit(...))]`",
         )),
     };
     if let Err(error) = result {
         errors.push(error);
     }
-    name
+    parsed
 }
 
 /// Checks that `#[payload]` has no arguments.
@@ -167,47 +176,6 @@ pub(crate) fn serde_name(attrs: &[Attribute], key: &str) -> Option<String> {
         });
     }
     found
-}
-
-/// Consumes whatever follows a nested meta's path (`= value` or `(...)`).
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(Token![=]) {
-        meta.value()?.parse::<syn::Expr>()?;
-    } else if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-        meta.input.parse::<TokenTree>()?;
-    }
-    Ok(())
-}
-
-/// Rejects `flag = ...` / `flag(...)` for a flag argument.
-fn no_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.is_empty() || meta.input.peek(Token![,]) {
-        Ok(())
-    } else {
-        Err(syn::Error::new_spanned(
-            &meta.path,
-            "this argument takes no value",
-        ))
-    }
-}
-
-/// The error for an argument `attribute` does not know.
-fn unknown(meta: &ParseNestedMeta<'_>, attribute: &str, expected: &str) -> syn::Error {
-    let path = &meta.path;
-    let key = quote::quote!(#path).to_string().replace(' ', "");
-    syn::Error::new_spanned(
-        path,
-        format!("unknown `#[{attribute}]` argument `{key}`; expected {expected}"),
-    )
-}
-
-/// Removes the attributes named `name` from `attrs` and returns them.
-pub(crate) fn take(attrs: &mut Vec<Attribute>, name: &str) -> Vec<Attribute> {
-    let (taken, kept) = std::mem::take(attrs)
-        .into_iter()
-        .partition(|attr| attr.path().is_ident(name));
-    *attrs = kept;
-    taken
 }
 
 #[cfg(test)]

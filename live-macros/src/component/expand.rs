@@ -1,6 +1,8 @@
 //! Code generation for a validated component.
 
-use super::ast::{self, Action, ArgKind, Hook, HookKind, Output};
+use super::ast::{self, Action, ArgKind, Hook, HookKind};
+use super::policy::{Auth, RateLimit};
+use crate::shared::syntax::Output;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Type;
@@ -14,7 +16,11 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
         name,
         singleton,
         updatable,
+        auth,
+        rate_limit,
     } = component;
+    let auth = auth_policy(auth.as_ref());
+    let rate_limit = action_rate_limit(rate_limit.as_ref());
     let wire_names = updatable.iter().map(|field| &field.wire);
     let writes = updatable.iter().map(|ast::UpdatableField { wire, ident }| {
         quote! {
@@ -29,6 +35,8 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
             const NAME: &'static str = #name;
             const SINGLETON: bool = #singleton;
             const UPDATABLE_FIELDS: &'static [&'static str] = &[#(#wire_names),*];
+            const AUTH: ::live::security::AuthPolicy = #auth;
+            const RATE_LIMIT: ::core::option::Option<::live::security::ActionRateLimit> = #rate_limit;
 
             #[allow(unused_variables)]
             fn set_updatable_field(
@@ -56,6 +64,11 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         .actions
         .iter()
         .map(|action| dispatch_arm(self_ty, action));
+    let policies = component
+        .actions
+        .iter()
+        .filter(|action| action.policy.declared())
+        .map(action_policy);
     let hooks = component.hooks.iter().map(hook);
     // Spanned at the type so a missing `#[live_component]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::ComponentAttrs>);
@@ -65,6 +78,9 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
             const SINGLETON: bool = #attrs::SINGLETON;
             const UPDATABLE_FIELDS: &'static [&'static str] = #attrs::UPDATABLE_FIELDS;
             const ACTIONS: &'static [&'static str] = &[#(#wire_names),*];
+            const AUTH: ::live::security::AuthPolicy = #attrs::AUTH;
+            const RATE_LIMIT: ::core::option::Option<::live::security::ActionRateLimit> = #attrs::RATE_LIMIT;
+            const ACTION_POLICIES: &'static [::live::security::ActionPolicy] = &[#(#policies),*];
 
             fn set_property(
                 &mut self,
@@ -98,6 +114,68 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         ::live::__private::inventory::submit! {
             ::live::__private::ComponentRegistration::new::<#self_ty>()
         }
+    }
+}
+
+/// `ActionPolicy { .. }` for an action with `auth(...)` or `rate_limit(...)`.
+fn action_policy(action: &Action) -> TokenStream {
+    let wire = &action.wire;
+    let auth = auth_policy(action.policy.auth.as_ref());
+    let rate_limit = action_rate_limit(action.policy.rate_limit.as_ref());
+    quote! {
+        ::live::security::ActionPolicy {
+            action: #wire,
+            auth: #auth,
+            rate_limit: #rate_limit,
+        }
+    }
+}
+
+/// An `AuthPolicy` value: `auth(...)`'s rules, or `AuthPolicy::OPEN`.
+fn auth_policy(auth: Option<&Auth>) -> TokenStream {
+    let Some(Auth {
+        required,
+        roles,
+        permissions,
+        check,
+    }) = auth
+    else {
+        return quote!(::live::security::AuthPolicy::OPEN);
+    };
+    let check = match check {
+        // A struct field coerces the function to `AuthCheck`; spanned at the path, so a
+        // function of the wrong type (or no function at all) is reported there.
+        Some(path) => quote_spanned! {path.span()=>
+            ::core::option::Option::Some(::live::__private::AuthCheckFn { check: #path }.check)
+        },
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::live::security::AuthPolicy {
+            required: #required,
+            roles: &[#(#roles),*],
+            permissions: &[#(#permissions),*],
+            check: #check,
+        }
+    }
+}
+
+/// An `Option<ActionRateLimit>` value.
+fn action_rate_limit(limit: Option<&RateLimit>) -> TokenStream {
+    let Some(RateLimit {
+        max_calls,
+        window_ms,
+        per_action,
+    }) = limit
+    else {
+        return quote!(::core::option::Option::None);
+    };
+    quote! {
+        ::core::option::Option::Some(::live::security::ActionRateLimit {
+            max_calls: #max_calls,
+            window_ms: #window_ms,
+            per_action: #per_action,
+        })
     }
 }
 
@@ -190,7 +268,7 @@ fn to_result(ty: &Type) -> TokenStream {
 fn hook(hook: &Hook) -> TokenStream {
     let method = &hook.sig.ident;
     match hook.kind {
-        HookKind::Mount => {
+        HookKind::Mount | HookKind::Rehydrate => {
             let takes_ctx = hook.sig.inputs.len() > 1;
             let call = if takes_ctx {
                 with_await(&hook.sig, quote!(Self::#method(self, &mut *ctx)))
@@ -207,9 +285,13 @@ fn hook(hook: &Hook) -> TokenStream {
                     ::core::result::Result::Ok(())
                 },
             };
+            let trait_method = match hook.kind {
+                HookKind::Rehydrate => quote!(on_rehydrate),
+                _ => quote!(on_mount),
+            };
             quote! {
                 #[allow(unused_variables)]
-                fn on_mount<'a>(
+                fn #trait_method<'a>(
                     &'a mut self,
                     ctx: &'a mut ::live::Ctx<Self>,
                 ) -> ::live::component::BoxFuture<'a, ::core::result::Result<(), ::live::ActionError>> {

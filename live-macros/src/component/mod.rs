@@ -4,9 +4,11 @@ mod ast;
 mod attr;
 mod case;
 mod expand;
+mod policy;
 mod valid;
 
 use crate::errors::Errors;
+use crate::shared::{finish, reject};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{Item, ItemImpl, ItemStruct};
@@ -36,8 +38,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         Err(error) => (item, error),
     };
-    let error = error.to_compile_error();
-    quote!(#item #error)
+    reject(item, &error)
 }
 
 fn expand_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
@@ -54,14 +55,4 @@ fn expand_impl(args: TokenStream, mut item: ItemImpl) -> TokenStream {
     let component = ast::Impl::from_syn(&mut errors, &mut item);
     valid::check_component(&mut errors, &component);
     finish(errors, item, || expand::live_component(&component))
-}
-
-/// The item followed by the generated code, or by only the errors if anything went wrong.
-fn finish(
-    errors: Errors,
-    item: impl ToTokens,
-    generate: impl FnOnce() -> TokenStream,
-) -> TokenStream {
-    let generated = errors.into_compile_errors().unwrap_or_else(generate);
-    quote!(#item #generated)
 }

@@ -1,10 +1,13 @@
 //! Checks that the struct, the impl block and each action and hook are something the macro
 //! can expand; every problem is recorded, spanned at the user's offending tokens.
 
-use super::ast::{self, Action, ArgKind, Hook, HookKind, Output};
+use super::ast::{self, Action, ArgKind, Hook, HookKind};
 use crate::errors::Errors;
+use crate::shared::syntax::{
+    Output, check_args, check_method, check_not_generic, is_named, is_str_ref,
+};
 use std::collections::HashMap;
-use syn::{FnArg, ItemImpl, ItemStruct, Signature, Type};
+use syn::{ItemImpl, ItemStruct, Type};
 
 /// The struct must be a plain (non-generic) struct with named fields.
 pub(crate) fn check_struct(errors: &mut Errors, item: &ItemStruct) {
@@ -69,6 +72,7 @@ fn check_action(errors: &mut Errors, action: &Action) {
         &action.sig,
         "an `#[action]` method",
         "take `&self` or `&mut self`",
+        "component",
     );
     let mut payload = None;
     let mut ctx = None;
@@ -135,88 +139,31 @@ fn check_hook(errors: &mut Errors, hook: &Hook) {
         &hook.sig,
         &format!("the lifecycle hook `{name}`"),
         "take `&mut self`",
+        "component",
     );
-    if let (Some(asyncness), false) = (&hook.sig.asyncness, hook.kind == HookKind::Mount) {
+    if let (Some(asyncness), false) = (&hook.sig.asyncness, hook.kind.is_async()) {
         errors.spanned(asyncness, wrong("it cannot be `async`"));
     }
-    let args: Vec<&syn::PatType> = hook
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|input| match input {
-            FnArg::Typed(arg) => Some(arg),
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
     let expected_args: &[fn(&Type) -> bool] = match hook.kind {
-        HookKind::Mount => &[ast::is_ctx_ref],
+        HookKind::Mount | HookKind::Rehydrate => &[ast::is_ctx_ref],
         HookKind::Destroy => &[],
         HookKind::ClientJoin | HookKind::ClientLeave => &[is_str_ref, is_usize],
     };
-    for (position, arg) in args.iter().enumerate() {
-        match expected_args.get(position) {
-            Some(matches) if matches(&arg.ty) => {}
-            Some(_) => errors.spanned(&arg.ty, wrong("unexpected argument type")),
-            None => errors.spanned(arg, wrong("unexpected argument")),
-        }
-    }
-    let required = if hook.kind == HookKind::Mount {
+    let required = if hook.kind.is_async() {
         0
     } else {
         expected_args.len()
     };
-    if args.len() < required {
-        errors.push(syn::Error::new(
-            hook.sig.paren_token.span.join(),
-            wrong("missing arguments"),
-        ));
-    }
-    match (&hook.output, hook.kind) {
-        (Output::Unit, _) | (Output::Result { ok_unit: true, .. }, HookKind::Mount) => {}
-        (Output::Result { ty, .. } | Output::Value(ty), _) => {
+    check_args(errors, &hook.sig, expected_args, required, &wrong);
+    match &hook.output {
+        Output::Unit => {}
+        Output::Result { ok_unit: true, .. } if hook.kind.is_async() => {}
+        Output::Result { ty, .. } | Output::Value(ty) => {
             errors.spanned(ty, wrong("unexpected return type"))
         }
     }
 }
 
-/// Checks what actions and hooks share: a `&self`/`&mut self` receiver, no generics, not `unsafe`.
-fn check_method(errors: &mut Errors, sig: &Signature, what: &str, receiver_rule: &str) {
-    match sig.receiver() {
-        None => errors.spanned(
-            &sig.ident,
-            format!(
-                "{what} must {receiver_rule}: `{}` is an associated function without `self`",
-                sig.ident
-            ),
-        ),
-        Some(receiver) if !matches!(*receiver.ty, Type::Reference(_)) => errors.spanned(
-            receiver,
-            format!("{what} must {receiver_rule}: it cannot take `self` by value (the runtime keeps the component)"),
-        ),
-        Some(_) => {}
-    }
-    check_not_generic(errors, &sig.generics, what);
-    if let Some(unsafety) = &sig.unsafety {
-        errors.spanned(unsafety, format!("{what} cannot be `unsafe`"));
-    }
-}
-
-fn check_not_generic(errors: &mut Errors, generics: &syn::Generics, what: &str) {
-    if !generics.params.is_empty() {
-        errors.spanned(&generics.params, format!("{what} cannot be generic"));
-    } else if let Some(where_clause) = &generics.where_clause {
-        errors.spanned(where_clause, format!("{what} cannot have a `where` clause"));
-    }
-}
-
-fn is_str_ref(ty: &Type) -> bool {
-    matches!(ty, Type::Reference(reference) if reference.mutability.is_none() && is_named(&reference.elem, "str"))
-}
-
 fn is_usize(ty: &Type) -> bool {
     is_named(ty, "usize")
-}
-
-fn is_named(ty: &Type, name: &str) -> bool {
-    matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.is_ident(name))
 }

@@ -58,6 +58,15 @@ pub enum ClientError {
         /// The whole reply frame.
         reply: Value,
     },
+    /// The server closed the connection before `CONNECTION_ESTABLISHED` (e.g. 4003 for a
+    /// refused origin).
+    #[error("connection refused by the server: {code} {reason}")]
+    Rejected {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
     /// The server sent something the client did not expect.
     #[error("protocol error: {0}")]
     Protocol(String),
@@ -77,6 +86,51 @@ pub enum ServerFrame {
         /// Close reason.
         reason: String,
     },
+}
+
+/// Whether a binary room frame carries an event (`0x02`) or a state delta (`0x03`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomFrameKind {
+    /// `0x02`: an event (also `$sub:join` / `$sub:leave`).
+    Event,
+    /// `0x03`: a state delta, payload `{"state": <diff>}`.
+    State,
+}
+
+/// A decoded binary room frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomFrame {
+    /// Event or state.
+    pub kind: RoomFrameKind,
+    /// The recipient component.
+    pub component_id: String,
+    /// The room.
+    pub room_id: String,
+    /// The event name (`$state:update` for state frames).
+    pub event: String,
+    /// The msgpack payload, decoded.
+    pub payload: Value,
+}
+
+/// Decodes a binary room frame (`0x02`/`0x03`) and its msgpack payload.
+pub fn decode_room_frame(bytes: &[u8]) -> Result<RoomFrame, ClientError> {
+    use crate::protocol::{msgpack, room_frame};
+    let frame =
+        room_frame::decode(bytes).map_err(|error| ClientError::Protocol(error.to_string()))?;
+    let kind = if frame.frame_type == room_frame::ROOM_STATE {
+        RoomFrameKind::State
+    } else {
+        RoomFrameKind::Event
+    };
+    let payload =
+        msgpack::decode(frame.payload).map_err(|error| ClientError::Protocol(error.to_string()))?;
+    Ok(RoomFrame {
+        kind,
+        component_id: frame.component_id.to_owned(),
+        room_id: frame.room_id.to_owned(),
+        event: frame.event.to_owned(),
+        payload,
+    })
 }
 
 /// A mounted component, as the mount reply described it.
@@ -123,11 +177,33 @@ fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
 impl LiveClient {
     /// Connects and waits for `CONNECTION_ESTABLISHED` (10 s at most).
     pub async fn connect(url: &str) -> Result<Self, ClientError> {
+        Self::connect_with_headers(url, &[]).await
+    }
+
+    /// Like [`connect`](Self::connect), adding HTTP headers to the upgrade request (for
+    /// example `Origin`).
+    pub async fn connect_with_headers(
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, ClientError> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
         let timeout = Duration::from_secs(10);
-        let (socket, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url))
+        let mut request = url
+            .into_client_request()
+            .map_err(|error| ClientError::Connect(error.to_string()))?;
+        for (name, value) in headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| ClientError::Connect(e.to_string()))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|e| ClientError::Connect(e.to_string()))?;
+            request.headers_mut().insert(name, value);
+        }
+        let (socket, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(request))
             .await
             .map_err(|_| ClientError::Timeout)?
             .map_err(|error| ClientError::Connect(error.to_string()))?;
+
         let (writer, mut reader) = socket.split();
         let connection_id = tokio::time::timeout(timeout, first_frame(&mut reader))
             .await
@@ -296,6 +372,17 @@ impl LiveClient {
         }
     }
 
+    /// Waits for the next binary room frame, skipping other frames.
+    pub async fn next_room_frame(&self) -> Result<RoomFrame, ClientError> {
+        loop {
+            match self.next_frame().await? {
+                ServerFrame::Binary(bytes) => return decode_room_frame(&bytes),
+                ServerFrame::Closed { .. } => return Err(ClientError::Closed),
+                ServerFrame::Json(_) => {}
+            }
+        }
+    }
+
     /// Waits for the next JSON frame whose `type` is `kind`, skipping others.
     pub async fn next_of_type(&self, kind: &str) -> Result<Value, ClientError> {
         loop {
@@ -342,10 +429,16 @@ impl LiveClient {
         lock(&self.shared).closed
     }
 
-    /// Closes the connection politely.
-    pub async fn close(self) {
+    /// Closes the connection politely (dropping the client closes it abruptly).
+    pub async fn close(mut self) {
         let _ = self.writer.lock().await.close().await;
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.reader).await;
+        let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.reader).await;
+    }
+}
+
+impl Drop for LiveClient {
+    fn drop(&mut self) {
+        self.reader.abort();
     }
 }
 
@@ -366,6 +459,15 @@ fn expect_success(reply: Value) -> Result<Value, ClientError> {
 async fn first_frame(reader: &mut SplitStream<Socket>) -> Result<String, ClientError> {
     while let Some(message) = reader.next().await {
         let message = message.map_err(|error| ClientError::Connect(error.to_string()))?;
+        if let Message::Close(frame) = &message {
+            return Err(ClientError::Rejected {
+                code: frame.as_ref().map_or(1005, |f| u16::from(f.code)),
+                reason: frame
+                    .as_ref()
+                    .map(|f| f.reason.to_string())
+                    .unwrap_or_default(),
+            });
+        }
         if let Message::Text(text) = message {
             let frame: Value = serde_json::from_str(&text)
                 .map_err(|error| ClientError::Protocol(error.to_string()))?;

@@ -1,4 +1,6 @@
-use super::{ActionError, Identity};
+use super::{ActionError, Identity, LiveComponent};
+use crate::room::{LiveRoom, RoomRef};
+use crate::runtime::rooms::{RoomChange, TypedRoomOps};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
@@ -13,6 +15,9 @@ pub struct Ctx<C> {
     connection_id: Arc<str>,
     caller: Identity,
     events: Vec<(String, Value)>,
+    broadcasts: Vec<(String, Value)>,
+    rooms: Option<TypedRoomOps>,
+    room_changes: Vec<RoomChange<C>>,
     _component: PhantomData<fn() -> C>,
 }
 
@@ -23,8 +28,17 @@ impl<C> Ctx<C> {
             connection_id,
             caller,
             events: Vec::new(),
+            broadcasts: Vec::new(),
+            rooms: None,
+            room_changes: Vec::new(),
             _component: PhantomData,
         }
+    }
+
+    /// Gives the context access to rooms, as the component `rooms.member`.
+    pub(crate) fn with_rooms(mut self, rooms: TypedRoomOps) -> Self {
+        self.rooms = Some(rooms);
+        self
     }
 
     /// The id of the component instance running this code.
@@ -55,8 +69,46 @@ impl<C> Ctx<C> {
         Ok(())
     }
 
+    /// Sends `{type, data}` as a `BROADCAST` to every other component mounted with the same
+    /// default room (`payload.room` at mount); a no-op for components without one.
+    pub fn broadcast(
+        &mut self,
+        kind: impl Into<String>,
+        data: impl Serialize,
+    ) -> Result<(), ActionError> {
+        let data = serde_json::to_value(data)?;
+        self.broadcasts.push((kind.into(), data));
+        Ok(())
+    }
+
     pub(crate) fn take_events(&mut self) -> Vec<(String, Value)> {
         std::mem::take(&mut self.events)
+    }
+
+    pub(crate) fn take_broadcasts(&mut self) -> Vec<(String, Value)> {
+        std::mem::take(&mut self.broadcasts)
+    }
+
+    pub(crate) fn take_room_changes(&mut self) -> Vec<RoomChange<C>> {
+        std::mem::take(&mut self.room_changes)
+    }
+
+    pub(crate) fn room_ops(&self) -> Result<TypedRoomOps, ActionError> {
+        self.rooms
+            .clone()
+            .ok_or_else(|| ActionError::new("Rooms are only available inside a running server"))
+    }
+
+    pub(crate) fn record_room_change(&mut self, change: RoomChange<C>) {
+        self.room_changes.push(change);
+    }
+}
+
+impl<C: LiveComponent> Ctx<C> {
+    /// The instance `instance` of typed room `R` (id `"<R::PREFIX>:<instance>"`): join it,
+    /// emit its events, read or change its state.
+    pub fn room<R: LiveRoom>(&mut self, instance: &str) -> RoomRef<'_, C, R> {
+        RoomRef::new(self, instance)
     }
 }
 

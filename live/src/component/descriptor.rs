@@ -1,4 +1,5 @@
 use super::LiveComponent;
+use crate::security::AuthPolicy;
 use std::fmt;
 
 /// Everything the runtime needs to know about one component type, without its type.
@@ -8,6 +9,7 @@ pub struct ComponentDescriptor {
     singleton: bool,
     actions: &'static [&'static str],
     updatable_fields: &'static [&'static str],
+    auth: AuthPolicy,
     pub(crate) spawn: crate::runtime::SpawnFn,
 }
 
@@ -19,6 +21,7 @@ impl ComponentDescriptor {
             singleton: C::SINGLETON,
             actions: C::ACTIONS,
             updatable_fields: C::UPDATABLE_FIELDS,
+            auth: C::AUTH,
             spawn: crate::runtime::spawn_component::<C>,
         }
     }
@@ -36,6 +39,11 @@ impl ComponentDescriptor {
     /// The callable actions' wire names.
     pub fn actions(&self) -> &'static [&'static str] {
         self.actions
+    }
+
+    /// Who may mount it.
+    pub fn auth(&self) -> &AuthPolicy {
+        &self.auth
     }
 
     /// Fields writable with `PROPERTY_UPDATE`.

@@ -16,6 +16,7 @@ pub(crate) use descriptor::registered_components;
 pub use error::ActionError;
 pub use identity::{Identity, Session};
 
+use crate::security::{ActionPolicy, ActionRateLimit, AuthPolicy};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -42,6 +43,12 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
     const UPDATABLE_FIELDS: &'static [&'static str] = &[];
     /// Wire names of the actions a client may call. Anything else is "not callable".
     const ACTIONS: &'static [&'static str];
+    /// Who may mount the component (checked at mount and rehydration).
+    const AUTH: AuthPolicy = AuthPolicy::OPEN;
+    /// A rate limit for every action without its own (`None`: unlimited).
+    const RATE_LIMIT: Option<ActionRateLimit> = None;
+    /// Per-action rules (auth with the caller's identity, rate limits).
+    const ACTION_POLICIES: &'static [ActionPolicy] = &[];
 
     /// Runs the action named `action` (always one of [`Self::ACTIONS`]) with the client's payload.
     fn dispatch<'a>(
@@ -65,6 +72,16 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
 
     /// Runs once after the component is created, before the mount reply is sent.
     fn on_mount<'a>(
+        &'a mut self,
+        ctx: &'a mut Ctx<Self>,
+    ) -> BoxFuture<'a, Result<(), ActionError>> {
+        let _ = ctx;
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Runs after the component was recreated from a signed state (`COMPONENT_REHYDRATE`),
+    /// before `on_mount`.
+    fn on_rehydrate<'a>(
         &'a mut self,
         ctx: &'a mut Ctx<Self>,
     ) -> BoxFuture<'a, Result<(), ActionError>> {

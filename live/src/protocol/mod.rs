@@ -6,7 +6,12 @@
 pub(crate) mod depth;
 pub(crate) mod ids;
 pub(crate) mod inbound;
+// The decoders serve the Rust client, tests and fuzzing.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) mod msgpack;
 pub(crate) mod outbound;
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) mod room_frame;
 
 /// The default WebSocket path (`DEFAULT_WS_PATH`).
 pub(crate) const DEFAULT_WS_PATH: &str = "/api/live/ws";

@@ -135,16 +135,67 @@ impl<P: Serialize> ComponentEvent<'_, P> {
     }
 }
 
-/// `STATE_UPDATE`: the full state.
-pub(crate) fn state_update(component_id: &str, state: &Value) -> Bytes {
+/// `STATE_UPDATE`: the full state, with a fresh signature when there is one.
+pub(crate) fn state_update(component_id: &str, state: &Value, signed: Option<&Value>) -> Bytes {
     #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
     struct Payload<'a> {
         state: &'a Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        signed_state: Option<&'a Value>,
     }
     ComponentEvent {
         kind: "STATE_UPDATE",
         component_id,
-        payload: Payload { state },
+        payload: Payload {
+            state,
+            signed_state: signed,
+        },
+    }
+    .encode()
+}
+
+/// `STATE_REHYDRATED`: a component recreated from a signed state on a new id (§5.4).
+pub(crate) fn state_rehydrated(
+    component_id: &str,
+    state: &Value,
+    signed: &Value,
+    old_id: &str,
+) -> Bytes {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Payload<'a> {
+        state: &'a Value,
+        signed_state: &'a Value,
+        old_component_id: &'a str,
+        new_component_id: &'a str,
+    }
+    ComponentEvent {
+        kind: "STATE_REHYDRATED",
+        component_id,
+        payload: Payload {
+            state,
+            signed_state: signed,
+            old_component_id: old_id,
+            new_component_id: component_id,
+        },
+    }
+    .encode()
+}
+
+/// `STATE_SIGNATURE`: a renewed signature of the current state (§8.5).
+pub(crate) fn state_signature(component_id: &str, signed: &Value) -> Bytes {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Payload<'a> {
+        signed_state: &'a Value,
+    }
+    ComponentEvent {
+        kind: "STATE_SIGNATURE",
+        component_id,
+        payload: Payload {
+            signed_state: signed,
+        },
     }
     .encode()
 }
@@ -212,7 +263,7 @@ mod tests {
             json!({"type": "STATE_DELTA", "componentId": "c1", "payload": {"delta": {"count": 5}}})
         );
         assert_eq!(
-            parse(&state_update("c1", &json!({"count": 0}))),
+            parse(&state_update("c1", &json!({"count": 0}), None)),
             json!({"type": "STATE_UPDATE", "componentId": "c1", "payload": {"state": {"count": 0}}})
         );
         assert_eq!(

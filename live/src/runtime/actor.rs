@@ -1,10 +1,18 @@
 //! The component actor: one task per component instance, owning the component value.
 
-use super::outbox::Outbox;
+use super::outbox::{OutFrame, Outbox};
+use super::rooms::{
+    ClientRoomOp, ClientRoomOutcome, JoinKind, Member, RoomChange, RoomCommand, RoomDelivery,
+    RoomHandle, RoomHandler, Rooms, TypedRoomOps, run_client_op,
+};
 use super::singletons::Singletons;
 use super::stats::{Counted, Stats, StatsGuard};
+use crate::security::signing::StateSigner;
+use crate::security::{ActionWindows, AuthProviders};
+
 use crate::component::{ActionError, Ctx, Identity, LiveComponent};
 use crate::protocol::outbound::{self, ComponentEvent, Reply};
+use crate::room::{LeaveReason, RoomError, is_valid_room_id};
 use crate::state::diff::{StateChange, diff_states};
 use bytes::Bytes;
 use futures_util::FutureExt;
@@ -13,7 +21,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 /// How many calls may wait in one component's mailbox before callers wait.
 const CALL_QUEUE: usize = 64;
@@ -43,8 +53,11 @@ pub(crate) struct Caller {
 pub(crate) struct MountReply {
     /// The request's `requestId`.
     pub(crate) request_id: Option<String>,
-    /// The request's `componentId` (a client-side placeholder).
+    /// The request's `componentId` (a client-side placeholder; for rehydration, the old id).
     pub(crate) echo_id: Option<String>,
+    /// Answer a `COMPONENT_REHYDRATE` (with `STATE_REHYDRATED` and `COMPONENT_REHYDRATED`)
+    /// instead of a mount.
+    pub(crate) rehydrate: bool,
 }
 
 /// Membership changes, handled before calls.
@@ -61,7 +74,11 @@ pub(crate) enum Control {
     Leave {
         /// The leaving connection.
         connection_id: Arc<str>,
+        /// What rooms are told if the component is destroyed because of it.
+        reason: LeaveReason,
     },
+    /// A room's frame (and typed event) for this member.
+    Room(RoomDelivery),
     /// The server stops: destroy now.
     Shutdown,
 }
@@ -81,6 +98,17 @@ pub(crate) enum Call {
         expect_response: bool,
         /// The request's id.
         request_id: Option<String>,
+    },
+    /// A client room message (`ROOM_*`).
+    Room {
+        /// The caller.
+        caller: Caller,
+        /// What to do.
+        op: ClientRoomOp,
+        /// The request's id.
+        request_id: Option<String>,
+        /// Told whether a `ROOM_JOIN` succeeded (for the per-connection room limit).
+        joined: Option<oneshot::Sender<bool>>,
     },
     /// `PROPERTY_UPDATE`.
     SetProperty {
@@ -113,8 +141,11 @@ impl ComponentHandle {
     }
 
     /// Tells the component that `connection_id` stopped viewing it.
-    pub(crate) fn leave(&self, connection_id: Arc<str>) {
-        let _ = self.control.send(Control::Leave { connection_id });
+    pub(crate) fn leave(&self, connection_id: Arc<str>, reason: LeaveReason) {
+        let _ = self.control.send(Control::Leave {
+            connection_id,
+            reason,
+        });
     }
 
     /// Stops the component (server shutdown).
@@ -136,15 +167,47 @@ pub(crate) struct SpawnRequest {
     pub(crate) reply: MountReply,
     /// For singletons: the table to leave when the last viewer goes.
     pub(crate) singleton: Option<Arc<Singletons>>,
-    /// The server's counters (the component counts itself while it runs).
+    /// What every component of the server shares.
+    pub(crate) env: Arc<ComponentEnv>,
+    /// `payload.room` at mount: an untyped room joined silently, target of `BROADCAST`.
+    pub(crate) default_room: Option<String>,
+    /// Rehydration: the verified state to start from (instead of default + props).
+    pub(crate) restore: Option<Restore>,
+}
+
+/// A verified signed state to recreate a component from (`COMPONENT_REHYDRATE`).
+#[derive(Debug)]
+pub(crate) struct Restore {
+    /// The decoded state, without `__componentName`.
+    pub(crate) state: Map<String, Value>,
+    /// The signed state's version; the new signature is `version + 1`.
+    pub(crate) version: u64,
+}
+
+/// What every component of one server shares: counters, rooms, signing and auth.
+#[derive(Debug)]
+pub(crate) struct ComponentEnv {
+    /// Counters.
     pub(crate) stats: Arc<Stats>,
+    /// Rooms.
+    pub(crate) rooms: Arc<Rooms>,
+    /// Signs state for rehydration.
+    pub(crate) signer: StateSigner,
+    /// `STATE_SIGNATURE` throttle (zero: no renewals).
+    pub(crate) renew_interval: Duration,
+    /// Auth providers (for per-action provider checks).
+    pub(crate) auth: AuthProviders,
 }
 
 /// Creates component `C` from its props and starts its actor, which sends the mount frames.
 pub(crate) fn spawn_component<C: LiveComponent>(
     request: SpawnRequest,
 ) -> Result<ComponentHandle, String> {
-    let component = initial_component::<C>(request.props)?;
+    let (component, version) = match request.restore {
+        Some(restore) => (restored_component::<C>(restore.state)?, restore.version),
+        None => (initial_component::<C>(request.props)?, 0),
+    };
+
     let synced = serde_json::to_value(&component).map_err(|error| {
         format!(
             "Component '{}' state could not be serialized: {error}",
@@ -153,21 +216,49 @@ pub(crate) fn spawn_component<C: LiveComponent>(
     })?;
     let (control_tx, control_rx) = mpsc::unbounded_channel();
     let (calls_tx, calls_rx) = mpsc::channel(CALL_QUEUE);
+    let rooms = TypedRoomOps {
+        rooms: Arc::clone(&request.env.rooms),
+        member: Member {
+            component_id: Arc::clone(&request.id),
+            mailbox: control_tx.clone(),
+            identity: request.viewer.identity.clone(),
+        },
+    };
     let actor = Actor {
         id: Arc::clone(&request.id),
         component,
         synced,
         viewers: HashMap::new(),
+        owner: Arc::clone(&request.viewer.connection_id),
         singleton: request.singleton,
         control: control_rx,
         calls: calls_rx,
-        _counted: request.stats.track(Counted::Component),
+        rooms,
+        joined: HashMap::new(),
+        default_room: None,
+        version,
+        signature_due: false,
+        last_signature: None,
+        windows: ActionWindows::default(),
+        _counted: request.env.stats.track(Counted::Component),
+        env: request.env,
     };
-    tokio::spawn(actor.run(request.viewer, request.reply));
+    tokio::spawn(actor.run(request.viewer, request.reply, request.default_room));
     Ok(ComponentHandle {
         id: request.id,
         control: control_tx,
         calls: calls_tx,
+    })
+}
+
+/// The component a verified signed state describes. Every field comes from the state (it
+/// was signed by this server), `#[serde(skip)]` fields start from their defaults.
+fn restored_component<C: LiveComponent>(state: Map<String, Value>) -> Result<C, String> {
+    serde_json::from_value(Value::Object(state)).map_err(|error| {
+        format!(
+            "Component '{}' state could not be restored: {error}",
+            C::NAME
+        )
     })
 }
 
@@ -197,10 +288,32 @@ struct Actor<C> {
     /// The state every viewer has, as JSON; deltas are computed against it.
     synced: Value,
     viewers: HashMap<Arc<str>, Outbox>,
+    /// The connection that created it (the context of hooks and room handlers).
+    owner: Arc<str>,
     singleton: Option<Arc<Singletons>>,
     control: mpsc::UnboundedReceiver<Control>,
     calls: mpsc::Receiver<Call>,
+    /// Room access as this component.
+    rooms: TypedRoomOps,
+    /// Rooms joined (by the component or its clients), with typed handlers.
+    joined: HashMap<String, JoinedRoom<C>>,
+    /// The untyped default room from mount.
+    default_room: Option<RoomHandle>,
+    /// Version of the last signed state (mount signs version 1).
+    version: u64,
+    /// The state changed since the last signature.
+    signature_due: bool,
+    /// When the last signature was sent.
+    last_signature: Option<Instant>,
+    /// Per-action rate-limit windows.
+    windows: ActionWindows,
+    env: Arc<ComponentEnv>,
     _counted: StatsGuard,
+}
+
+struct JoinedRoom<C> {
+    handle: RoomHandle,
+    handler: Option<RoomHandler<C>>,
 }
 
 impl<C> fmt::Debug for Actor<C> {
@@ -213,23 +326,33 @@ impl<C> fmt::Debug for Actor<C> {
 }
 
 impl<C: LiveComponent> Actor<C> {
-    async fn run(mut self, first: Viewer, reply: MountReply) {
+    async fn run(mut self, first: Viewer, reply: MountReply, default_room: Option<String>) {
+        if let Some(room_id) = default_room {
+            self.join_default_room(&room_id).await;
+        }
         self.start(first, reply).await;
-        loop {
+        let reason = loop {
+            let signature_deadline = self.signature_deadline();
             tokio::select! {
                 biased;
                 control = self.control.recv() => match control {
                     Some(Control::Join { viewer, reply }) => self.join(viewer, reply),
-                    Some(Control::Leave { connection_id }) => {
+                    Some(Control::Leave { connection_id, reason }) => {
                         if self.leave(&connection_id).await {
-                            break;
+                            break reason;
                         }
                     }
-                    Some(Control::Shutdown) | None => break,
+                    Some(Control::Room(delivery)) => self.room_delivery(delivery).await,
+                    Some(Control::Shutdown) | None => break LeaveReason::Cleanup,
                 },
                 Some(call) = self.calls.recv() => self.handle(call).await,
+                () = sleep_until(signature_deadline), if signature_deadline.is_some() => {
+
+                    self.renew_signature();
+                }
             }
-        }
+        };
+        self.leave_rooms(reason).await;
         let component = &mut self.component;
         if std::panic::catch_unwind(AssertUnwindSafe(|| component.on_destroy())).is_err() {
             tracing::error!(component = C::NAME, id = %self.id, "on_destroy panicked");
@@ -237,51 +360,207 @@ impl<C: LiveComponent> Actor<C> {
         tracing::debug!(component = C::NAME, id = %self.id, "component destroyed");
     }
 
-    /// First viewer: initial state, `on_mount`, then the mount reply.
+    /// First viewer: initial state (signed), hooks, then the mount reply.
     async fn start(&mut self, viewer: Viewer, reply: MountReply) {
         let connection_id = Arc::clone(&viewer.connection_id);
-        viewer
-            .outbox
-            .push_text(outbound::state_update(&self.id, &self.synced));
+        let signed = self.sign();
+        let first_frame = match (&reply.echo_id, reply.rehydrate && self.singleton.is_none()) {
+            (Some(old_id), true) => {
+                outbound::state_rehydrated(&self.id, &self.synced, &signed, old_id)
+            }
+            _ => outbound::state_update(&self.id, &self.synced, Some(&signed)),
+        };
+        viewer.outbox.push_text(first_frame);
         self.viewers
             .insert(Arc::clone(&connection_id), viewer.outbox.clone());
-        let mut ctx = Ctx::new(
-            Arc::clone(&self.id),
-            Arc::clone(&connection_id),
-            viewer.identity,
-        );
+        if reply.rehydrate {
+            let mut ctx = self.ctx(Arc::clone(&connection_id), viewer.identity.clone());
+            let outcome = AssertUnwindSafe(self.component.on_rehydrate(&mut ctx))
+                .catch_unwind()
+                .await;
+            self.finish_call(&mut ctx).await;
+            self.report_hook_failure(&viewer.outbox, "onRehydrate", outcome);
+        }
+        let mut ctx = self.ctx(Arc::clone(&connection_id), viewer.identity);
         let outcome = AssertUnwindSafe(self.component.on_mount(&mut ctx))
             .catch_unwind()
             .await;
-        self.send_events(&mut ctx);
-        let failure = match outcome {
-            Ok(Ok(())) => None,
-            Ok(Err(error)) => Some(error.message().to_owned()),
-            Err(_) => Some("on_mount panicked".to_owned()),
-        };
-        if let Some(error) = failure {
-            let text = format!("Mount initialization failed: {error}");
-            viewer
-                .outbox
-                .push_text(outbound::component_error(&self.id, "onMount", &text));
-        }
+        self.finish_call(&mut ctx).await;
+        self.report_hook_failure(&viewer.outbox, "onMount", outcome);
         if self.singleton.is_some() {
             self.notify_join(&connection_id);
+            self.publish_changes();
+        }
+        self.reply_mounted(&viewer.outbox, &reply, &signed);
+    }
+
+    /// A failed hook is reported to the mounting client as a component `ERROR` event; the
+    /// mount itself still succeeds (as in the reference).
+    fn report_hook_failure(
+        &self,
+        outbox: &Outbox,
+        hook: &str,
+        outcome: Result<Result<(), ActionError>, Box<dyn std::any::Any + Send>>,
+    ) {
+        let failure = match outcome {
+            Ok(Ok(())) => return,
+            Ok(Err(error)) => error.message().to_owned(),
+            Err(_) => format!("{hook} panicked"),
+        };
+        let text = format!("Mount initialization failed: {failure}");
+        outbox.push_text(outbound::component_error(&self.id, hook, &text));
+    }
+
+    /// Signs the current state with the next version.
+    fn sign(&mut self) -> Value {
+        self.version += 1;
+        self.signature_due = false;
+        self.last_signature = Some(Instant::now());
+        let empty = Map::new();
+        let state = self.synced.as_object().unwrap_or(&empty);
+        self.env
+            .signer
+            .sign(&self.id, C::NAME, self.version, state, now_ms())
+            .to_json()
+    }
+
+    /// When the next `STATE_SIGNATURE` is due, if one is.
+    fn signature_deadline(&self) -> Option<Instant> {
+        let interval = self.env.renew_interval;
+        if !self.signature_due || interval.is_zero() {
+            return None;
+        }
+        Some(
+            self.last_signature
+                .map_or_else(Instant::now, |last| last + interval),
+        )
+    }
+
+    /// Sends a fresh signature of the current state to every viewer.
+    fn renew_signature(&mut self) {
+        let signed = self.sign();
+        self.broadcast(&outbound::state_signature(&self.id, &signed));
+    }
+
+    /// A context for a call made by `connection_id`, with room access.
+    fn ctx(&self, connection_id: Arc<str>, identity: Identity) -> Ctx<C> {
+        Ctx::new(Arc::clone(&self.id), connection_id, identity).with_rooms(self.rooms.clone())
+    }
+
+    /// After any user code ran: its events, room changes and broadcasts, then the state delta.
+    async fn finish_call(&mut self, ctx: &mut Ctx<C>) {
+        self.send_events(ctx);
+        for change in ctx.take_room_changes() {
+            match change {
+                RoomChange::Joined {
+                    room_id,
+                    handle,
+                    handler,
+                } => {
+                    self.joined.insert(room_id, JoinedRoom { handle, handler });
+                }
+                RoomChange::Left { room_id } => {
+                    self.joined.remove(&room_id);
+                }
+            }
+        }
+        let broadcasts = ctx.take_broadcasts();
+        if let Some(room) = &self.default_room {
+            for (kind, data) in broadcasts {
+                let frame = super::rooms::broadcast_frame(&self.id, &room.id, &kind, &data);
+                let command = RoomCommand::Broadcast {
+                    sender: Arc::clone(&self.id),
+                    frame,
+                };
+                room.send(command).await;
+            }
         }
         self.publish_changes();
-        self.reply_mounted(&viewer.outbox, &reply);
+    }
+
+    /// Joins the untyped default room given at mount (errors are logged, as the reference
+    /// swallows them).
+    async fn join_default_room(&mut self, room_id: &str) {
+        if !is_valid_room_id(room_id) {
+            tracing::debug!(room_id, "invalid default room ignored");
+            return;
+        }
+        match self.rooms.rooms.untyped(room_id, None).await {
+            Ok(handle) => {
+                let (reply, answer) = oneshot::channel();
+                let join = RoomCommand::Join {
+                    member: self.rooms.member.clone(),
+                    payload: Value::Null,
+                    kind: JoinKind::Default,
+                    reply,
+                };
+                if handle.send(join).await && matches!(answer.await, Ok(Ok(_))) {
+                    self.default_room = Some(handle);
+                }
+            }
+            Err(error) => tracing::debug!(room_id, %error, "default room not joined"),
+        }
+    }
+
+    /// A room's frame: forwarded to every viewer; a typed event also goes to the handler.
+    async fn room_delivery(&mut self, delivery: RoomDelivery) {
+        for outbox in self.viewers.values() {
+            outbox.push(delivery.frame.clone());
+        }
+        let Some(event) = delivery.event else {
+            return;
+        };
+        let Some(handler) = self
+            .joined
+            .get(&*delivery.room_id)
+            .and_then(|room| room.handler)
+        else {
+            return;
+        };
+        let mut ctx = self.ctx(Arc::clone(&self.owner), self.rooms.member.identity.clone());
+        let (name, payload) = &*event;
+        let component = &mut self.component;
+        let room_id = &*delivery.room_id;
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            handler(component, room_id, name, payload, &mut ctx)
+        }));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(component = C::NAME, room = room_id, %error, "room event handler failed")
+            }
+            Err(_) => tracing::error!(
+                component = C::NAME,
+                room = room_id,
+                "room event handler panicked"
+            ),
+        }
+        self.finish_call(&mut ctx).await;
+    }
+
+    /// Leaves every room (the component is going away).
+    async fn leave_rooms(&mut self, reason: LeaveReason) {
+        let rooms = self.joined.drain().map(|(_, room)| room.handle);
+        let all: Vec<RoomHandle> = rooms.chain(self.default_room.take()).collect();
+        for handle in all {
+            super::rooms::leave(&handle, Arc::clone(&self.id), reason).await;
+        }
     }
 
     /// Another connection mounts this singleton.
+    /// Another connection mounts this singleton: it gets the current state, freshly signed.
     fn join(&mut self, viewer: Viewer, reply: MountReply) {
-        viewer
-            .outbox
-            .push_text(outbound::state_update(&self.id, &self.synced));
+        let signed = self.sign();
+        viewer.outbox.push_text(outbound::state_update(
+            &self.id,
+            &self.synced,
+            Some(&signed),
+        ));
         self.viewers
             .insert(Arc::clone(&viewer.connection_id), viewer.outbox.clone());
         self.notify_join(&viewer.connection_id);
         self.publish_changes();
-        self.reply_mounted(&viewer.outbox, &reply);
+        self.reply_mounted(&viewer.outbox, &reply, &signed);
     }
 
     fn notify_join(&mut self, connection_id: &str) {
@@ -296,15 +575,21 @@ impl<C: LiveComponent> Actor<C> {
         }
     }
 
-    fn reply_mounted(&self, outbox: &Outbox, reply: &MountReply) {
-        let result = json!({"componentId": &*self.id, "initialState": &self.synced});
-        let frame = Reply::success(
-            "MESSAGE_RESPONSE",
-            reply.echo_id.as_deref(),
-            reply.request_id.as_deref(),
-        )
-        .with_result(Some(&result))
-        .encode();
+    /// `MESSAGE_RESPONSE` for a mount, `COMPONENT_REHYDRATED` for a rehydration.
+    fn reply_mounted(&self, outbox: &Outbox, reply: &MountReply, signed: &Value) {
+        let (kind, result) = if reply.rehydrate {
+            ("COMPONENT_REHYDRATED", json!({"newComponentId": &*self.id}))
+        } else {
+            let result = json!({
+                "componentId": &*self.id,
+                "initialState": &self.synced,
+                "signedState": signed,
+            });
+            ("MESSAGE_RESPONSE", result)
+        };
+        let frame = Reply::success(kind, reply.echo_id.as_deref(), reply.request_id.as_deref())
+            .with_result(Some(&result))
+            .encode();
         outbox.push_text(frame);
     }
 
@@ -313,6 +598,7 @@ impl<C: LiveComponent> Actor<C> {
         if self.viewers.remove(connection_id).is_none() {
             return false;
         }
+        self.windows.forget(connection_id);
         let Some(singletons) = self.singleton.clone() else {
             return true;
         };
@@ -353,6 +639,49 @@ impl<C: LiveComponent> Actor<C> {
                 value,
                 request_id,
             } => self.set_property(&caller, &property, value, request_id.as_deref()),
+            Call::Room {
+                caller,
+                op,
+                request_id,
+                joined,
+            } => {
+                self.client_room_op(&caller, op, request_id.as_deref(), joined)
+                    .await
+            }
+        }
+    }
+
+    async fn client_room_op(
+        &mut self,
+        caller: &Caller,
+        op: ClientRoomOp,
+        request_id: Option<&str>,
+        joined: Option<oneshot::Sender<bool>>,
+    ) {
+        let Some(outbox) = self.viewers.get(&caller.connection_id).cloned() else {
+            return;
+        };
+        let outcome = run_client_op(&self.rooms, op, &outbox, request_id).await;
+        let mut success = false;
+        match outcome {
+            Ok(ClientRoomOutcome::Joined(room_id, handle)) => {
+                success = true;
+                self.joined.insert(
+                    room_id,
+                    JoinedRoom {
+                        handle,
+                        handler: None,
+                    },
+                );
+            }
+            Ok(ClientRoomOutcome::Left(room_id)) => {
+                self.joined.remove(&room_id);
+            }
+            Ok(ClientRoomOutcome::Done) => {}
+            Err(error) => push_room_error(&outbox, &self.id, &error, request_id),
+        }
+        if let Some(joined) = joined {
+            let _ = joined.send(success);
         }
     }
 
@@ -367,41 +696,72 @@ impl<C: LiveComponent> Actor<C> {
         let Some(outbox) = self.viewers.get(&caller.connection_id).cloned() else {
             return;
         };
-        let result = if C::ACTIONS.contains(&action) {
-            let mut ctx = Ctx::new(Arc::clone(&self.id), caller.connection_id, caller.identity);
-            let outcome = AssertUnwindSafe(self.component.dispatch(action, payload, &mut ctx))
-                .catch_unwind()
-                .await;
-            self.send_events(&mut ctx);
-            self.publish_changes();
-            outcome.unwrap_or_else(|_| {
-                tracing::error!(component = C::NAME, action, "action panicked");
-                Err(ActionError::new(format!("Action '{action}' panicked")))
-            })
-        } else {
-            Err(ActionError::new(format!(
-                "Action '{action}' is not callable"
-            )))
-        };
+        // Checks in the reference's order (§6.2): callable, auth (no ERROR event), rate limit.
+        if !C::ACTIONS.contains(&action) {
+            let error = format!("Action '{action}' is not callable");
+            fail_action(&outbox, &self.id, action, &error, request_id);
+            return;
+        }
+        if let Err(denied) = self.authorize(&caller, action) {
+            let error = format!("AUTH_DENIED: {denied}");
+            let reply = Reply::failure("ACTION_RESPONSE", Some(&self.id), &error, request_id);
+            outbox.push_text(reply.encode());
+            return;
+        }
+        if let Err(limited) = self.check_rate_limit(&caller, action) {
+            fail_action(&outbox, &self.id, action, &limited, request_id);
+            return;
+        }
+        let mut ctx = self.ctx(caller.connection_id, caller.identity);
+        let outcome = AssertUnwindSafe(self.component.dispatch(action, payload, &mut ctx))
+            .catch_unwind()
+            .await;
+        self.finish_call(&mut ctx).await;
+        let result = outcome.unwrap_or_else(|_| {
+            tracing::error!(component = C::NAME, action, "action panicked");
+            Err(ActionError::new(format!("Action '{action}' panicked")))
+        });
         match result {
-            Ok(value) => {
-                if expect_response {
-                    let reply = Reply::success("ACTION_RESPONSE", Some(&self.id), request_id)
-                        .with_result(value.as_ref())
-                        .encode();
-                    outbox.push_text(reply);
-                }
+            Ok(value) if expect_response => {
+                let reply = Reply::success("ACTION_RESPONSE", Some(&self.id), request_id)
+                    .with_result(value.as_ref())
+                    .encode();
+                outbox.push_text(reply);
             }
-            Err(error) => {
-                outbox.push_text(outbound::component_error(&self.id, action, error.message()));
-                let reply = Reply::failure(
-                    "ACTION_RESPONSE",
-                    Some(&self.id),
-                    error.message(),
-                    request_id,
-                );
-                outbox.push_text(reply.encode());
-            }
+            Ok(_) => {}
+            Err(error) => fail_action(&outbox, &self.id, action, error.message(), request_id),
+        }
+    }
+
+    /// The action's auth rules, with the **caller's** identity (§11.3), then the default
+    /// provider's check.
+    fn authorize(&self, caller: &Caller, action: &str) -> Result<(), String> {
+        if let Some(policy) = C::ACTION_POLICIES
+            .iter()
+            .find(|policy| policy.action == action)
+        {
+            policy.auth.authorize_action(&caller.identity, action)?;
+        }
+        self.env
+            .auth
+            .authorize_action(&caller.identity, C::NAME, action)
+    }
+
+    /// The action's own rate limit, else the component's (§6.2 g).
+    fn check_rate_limit(&mut self, caller: &Caller, action: &str) -> Result<(), String> {
+        let limit = C::ACTION_POLICIES
+            .iter()
+            .find(|policy| policy.action == action)
+            .and_then(|policy| policy.rate_limit)
+            .or(C::RATE_LIMIT);
+        match limit {
+            Some(limit) => self.windows.check(
+                &caller.connection_id,
+                action,
+                limit,
+                std::time::Instant::now(),
+            ),
+            None => Ok(()),
         }
     }
 
@@ -481,15 +841,62 @@ impl<C: LiveComponent> Actor<C> {
         let frame = match diff_states(&self.synced, &current) {
             StateChange::Unchanged => return,
             StateChange::Delta(delta) => outbound::state_delta(&self.id, &delta),
-            StateChange::Replace => outbound::state_update(&self.id, &current),
+            StateChange::Replace => outbound::state_update(&self.id, &current, None),
         };
         self.synced = current;
+        self.signature_due = true;
         self.broadcast(&frame);
     }
 
     fn broadcast(&self, frame: &Bytes) {
         for outbox in self.viewers.values() {
-            outbox.push_text(frame.clone());
+            outbox.push(OutFrame::Text(frame.clone()));
         }
     }
+}
+
+/// A failed call: the component `ERROR` event `{action, error}`, then the failed reply
+/// (sent even without `expectResponse`).
+fn fail_action(
+    outbox: &Outbox,
+    component_id: &str,
+    action: &str,
+    error: &str,
+    request_id: Option<&str>,
+) {
+    outbox.push_text(outbound::component_error(component_id, action, error));
+    let reply = Reply::failure("ACTION_RESPONSE", Some(component_id), error, request_id);
+    outbox.push_text(reply.encode());
+}
+
+/// A room error as the reference sends it: `ERROR` with the component and request echoed.
+fn push_room_error(
+    outbox: &Outbox,
+    component_id: &str,
+    error: &RoomError,
+    request_id: Option<&str>,
+) {
+    let reply = Reply {
+        kind: "ERROR",
+        component_id: Some(component_id),
+        error: Some(error.message()),
+        request_id,
+        ..Reply::default()
+    };
+    outbox.push_text(reply.encode());
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }

@@ -4,16 +4,21 @@
 //! [`Outbox`]; see [`super::transport`].
 
 use super::Hub;
-use super::actor::{Call, Caller, ComponentHandle, MountReply, SpawnRequest, Viewer};
+use super::actor::{Call, Caller, ComponentHandle, MountReply, Restore, SpawnRequest, Viewer};
 use super::outbox::Outbox;
 use super::rate_limit::TokenBucket;
+use super::rooms::ClientRoomOp;
 use super::stats::{Counted, StatsGuard};
 use crate::component::Identity;
 use crate::protocol::ids::new_id;
-use crate::protocol::inbound::{ClientMessage, Envelope, InboundLimits, parse_text_frame};
+use crate::protocol::inbound::{
+    ClientMessage, Envelope, InboundLimits, SignedStateWire, parse_text_frame,
+};
 use crate::protocol::outbound::{self, Reply, encode};
+use crate::room::LeaveReason;
+use crate::security::signing::COMPONENT_NAME_KEY;
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// The server side of one WebSocket connection.
@@ -27,6 +32,8 @@ pub(crate) struct Connection {
     rate: Option<TokenBucket>,
     /// Components this connection mounted (or joined, for singletons), by id.
     components: HashMap<Arc<str>, ComponentHandle>,
+    /// Rooms joined with `ROOM_JOIN`, per component (for the room limit).
+    client_rooms: HashSet<(Arc<str>, String)>,
     _counted: StatsGuard,
 }
 
@@ -51,6 +58,7 @@ impl Connection {
             limits,
             rate,
             components: HashMap::new(),
+            client_rooms: HashSet::new(),
             _counted: counted,
         }
     }
@@ -109,10 +117,16 @@ impl Connection {
         match message {
             ClientMessage::Ping => {}
             ClientMessage::Mount {
-                component, props, ..
+                component,
+                props,
+                room,
             } => {
-                self.mount(&component, props, component_id, request_id)
-                    .await
+                let seed = Seed {
+                    props,
+                    room,
+                    restore: None,
+                };
+                self.mount(&component, seed, component_id, request_id).await
             }
             ClientMessage::Unmount => self.unmount(component_id, request_id),
             ClientMessage::CallAction { action, payload } => {
@@ -136,26 +150,51 @@ impl Connection {
                 self.call(component_id, "MESSAGE_RESPONSE", request_id, call)
                     .await;
             }
-            ClientMessage::Auth { .. } => self.reply_auth_unavailable(request_id),
-            ClientMessage::Rehydrate { .. } => {
-                self.reply_failure(
-                    "COMPONENT_REHYDRATED",
-                    component_id,
-                    "State rehydration is not enabled on this server",
-                    request_id,
-                );
+            ClientMessage::Auth { payload } => {
+                self.authenticate(payload.unwrap_or_default(), request_id)
+                    .await
             }
-            ClientMessage::RoomJoin { .. }
-            | ClientMessage::RoomLeave { .. }
-            | ClientMessage::RoomEmit { .. }
-            | ClientMessage::RoomStateSet { .. }
-            | ClientMessage::RoomStateGet { .. } => {
-                let error = if self.owns(component_id) {
-                    "Rooms are not supported by this server"
-                } else {
-                    "Component not found"
+            ClientMessage::Rehydrate {
+                component,
+                signed_state,
+                room,
+            } => {
+                self.rehydrate(&component, &signed_state, room, component_id, request_id)
+                    .await
+            }
+            ClientMessage::RoomJoin {
+                room_id,
+                initial_state,
+            } => {
+                let op = ClientRoomOp::Join {
+                    room_id,
+                    initial_state,
                 };
-                self.reply_error(component_id, error, request_id);
+                self.room_op(component_id, op, request_id).await;
+            }
+            ClientMessage::RoomLeave { room_id } => {
+                self.room_op(component_id, ClientRoomOp::Leave { room_id }, request_id)
+                    .await;
+            }
+            ClientMessage::RoomEmit {
+                room_id,
+                event,
+                data,
+            } => {
+                let op = ClientRoomOp::Emit {
+                    room_id,
+                    event,
+                    data,
+                };
+                self.room_op(component_id, op, request_id).await;
+            }
+            ClientMessage::RoomStateSet { room_id, state } => {
+                let op = ClientRoomOp::SetState { room_id, state };
+                self.room_op(component_id, op, request_id).await;
+            }
+            ClientMessage::RoomStateGet { room_id } => {
+                self.room_op(component_id, ClientRoomOp::GetState { room_id }, request_id)
+                    .await;
             }
             ClientMessage::FileUpload { .. } => {
                 self.reply_error(
@@ -167,8 +206,68 @@ impl Connection {
         }
     }
 
-    fn owns(&self, component_id: Option<&str>) -> bool {
-        component_id.is_some_and(|id| self.components.contains_key(id))
+    /// A client room message (§10.2): the component must be this connection's; `ROOM_JOIN`
+    /// is refused on typed prefixes and past the per-connection room limit.
+    async fn room_op(
+        &mut self,
+        component_id: Option<&str>,
+        op: ClientRoomOp,
+        request_id: Option<&str>,
+    ) {
+        let Some((id, handle)) = component_id
+            .and_then(|id| self.components.get_key_value(id))
+            .map(|(id, handle)| (Arc::clone(id), handle.clone()))
+        else {
+            self.reply_error(component_id, "Component not found", request_id);
+            return;
+        };
+        let mut joining = None;
+        match &op {
+            ClientRoomOp::Join { room_id, .. } => {
+                if self.hub.rooms.is_typed_id(room_id) {
+                    let error = "Room requires server-side join via component action";
+                    self.reply_error(component_id, error, request_id);
+                    return;
+                }
+                let key = (Arc::clone(&id), room_id.clone());
+                let limit = self.hub.config.max_rooms_per_connection;
+                if !self.client_rooms.contains(&key) && self.client_rooms.len() >= limit {
+                    self.reply_error(component_id, "Room limit exceeded", request_id);
+                    return;
+                }
+                if let Err(error) = self.hub.env.auth.authorize_room(&self.identity, room_id) {
+                    self.reply_error(component_id, &error, request_id);
+                    return;
+                }
+
+                joining = Some(key);
+            }
+            ClientRoomOp::Leave { room_id } => {
+                self.client_rooms
+                    .remove(&(Arc::clone(&id), room_id.clone()));
+            }
+            _ => {}
+        }
+        let (joined_tx, joined_rx) = tokio::sync::oneshot::channel();
+        let call = Call::Room {
+            caller: Caller {
+                connection_id: Arc::clone(&self.id),
+                identity: self.identity.clone(),
+            },
+            op,
+            request_id: request_id.map(str::to_owned),
+            joined: joining.is_some().then_some(joined_tx),
+        };
+        if handle.call(call).await.is_err() {
+            self.components.remove(&id);
+            self.reply_error(component_id, "Component not found", request_id);
+            return;
+        }
+        if let Some(key) = joining
+            && joined_rx.await == Ok(true)
+        {
+            self.client_rooms.insert(key);
+        }
     }
 
     fn viewer(&self) -> Viewer {
@@ -183,53 +282,129 @@ impl Connection {
     async fn mount(
         &mut self,
         name: &str,
-        props: Option<Map<String, Value>>,
+        seed: Seed,
         echo_id: Option<&str>,
         request_id: Option<&str>,
     ) {
-        let Some(descriptor) = self.hub.components.get(name).copied() else {
-            let error = format!("Component '{name}' not found");
-            self.reply_failure("MESSAGE_RESPONSE", echo_id, &error, request_id);
-            return;
-        };
-        let limit = self.hub.config.max_components_per_connection;
-        if self.components.len() >= limit {
-            let error = format!("Component limit exceeded (max {limit} per connection)");
-            self.reply_failure("MESSAGE_RESPONSE", echo_id, &error, request_id);
-            return;
-        }
         let reply = MountReply {
             request_id: request_id.map(str::to_owned),
             echo_id: echo_id.map(str::to_owned),
+            rehydrate: false,
         };
-        let mounted = if descriptor.is_singleton() {
+        if let Err(error) = self.start_component(name, seed, reply).await {
+            self.reply_failure("MESSAGE_RESPONSE", echo_id, &error, request_id);
+        }
+    }
+
+    /// `COMPONENT_REHYDRATE` (§5.4): a verified signed state becomes a new component (or,
+    /// for a singleton, joins the shared one); the reply is `COMPONENT_REHYDRATED`.
+    async fn rehydrate(
+        &mut self,
+        name: &str,
+        signed_state: &SignedStateWire,
+        room: Option<String>,
+        old_id: Option<&str>,
+        request_id: Option<&str>,
+    ) {
+        let restore = match self.verify_signed_state(name, signed_state) {
+            Ok(restore) => restore,
+            Err(error) => {
+                self.reply_failure("COMPONENT_REHYDRATED", old_id, &error, request_id);
+                return;
+            }
+        };
+        let reply = MountReply {
+            request_id: request_id.map(str::to_owned),
+            echo_id: old_id.map(str::to_owned),
+            rehydrate: true,
+        };
+        let seed = Seed {
+            props: None,
+            room,
+            restore: Some(restore),
+        };
+        if let Err(error) = self.start_component(name, seed, reply).await {
+            self.reply_failure("COMPONENT_REHYDRATED", old_id, &error, request_id);
+        }
+    }
+
+    /// Checks a signed state: signature and age, then that it belongs to component `name`.
+    fn verify_signed_state(&self, name: &str, wire: &SignedStateWire) -> Result<Restore, String> {
+        let mut state = self
+            .hub
+            .env
+            .signer
+            .verify(wire, now_ms())
+            .map_err(|error| error.to_string())?;
+        let signed_name = state.remove(COMPONENT_NAME_KEY);
+        if signed_name.as_ref().and_then(Value::as_str) != Some(name) {
+            return Err("Component class mismatch - state tampering detected".to_owned());
+        }
+        Ok(Restore {
+            state,
+            // A version that is not a small whole number cannot have been signed by us.
+            version: js_safe_integer(wire.version).unwrap_or(0),
+        })
+    }
+
+    /// Resolves component `name`, checks the limits and its auth policy with this
+    /// connection's identity, and starts it; its actor sends the frames and the reply.
+    async fn start_component(
+        &mut self,
+        name: &str,
+        seed: Seed,
+        reply: MountReply,
+    ) -> Result<(), String> {
+        let descriptor = self
+            .hub
+            .components
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("Component '{name}' not found"))?;
+        descriptor
+            .auth()
+            .authorize_component(&self.identity)
+            .map_err(|reason| format!("AUTH_DENIED: {reason}"))?;
+        let limit = self.hub.config.max_components_per_connection;
+        if self.components.len() >= limit {
+            return Err(format!(
+                "Component limit exceeded (max {limit} per connection)"
+            ));
+        }
+        let handle = if descriptor.is_singleton() {
             let singletons = Arc::clone(&self.hub.singletons);
             singletons
-                .join(&descriptor, props, self.viewer(), reply)
-                .await
+                .join(
+                    &descriptor,
+                    seed.props,
+                    seed.room,
+                    seed.restore,
+                    self.viewer(),
+                    reply,
+                )
+                .await?
         } else {
             (descriptor.spawn)(SpawnRequest {
                 id: Arc::from(new_id()),
-                props,
+                props: seed.props,
                 viewer: self.viewer(),
                 reply,
                 singleton: None,
-                stats: Arc::clone(&self.hub.stats),
-            })
+                env: Arc::clone(&self.hub.env),
+                default_room: seed.room,
+                restore: seed.restore,
+            })?
         };
-        match mounted {
-            Ok(handle) => {
-                self.components.insert(Arc::clone(&handle.id), handle);
-            }
-            Err(error) => self.reply_failure("MESSAGE_RESPONSE", echo_id, &error, request_id),
-        }
+        self.components.insert(Arc::clone(&handle.id), handle);
+        Ok(())
     }
 
     /// `COMPONENT_UNMOUNT` (§5.2). Deviation: only the connection's own components can be
     /// unmounted; any other id is a no-op with the same success reply.
     fn unmount(&mut self, component_id: Option<&str>, request_id: Option<&str>) {
         if let Some(handle) = component_id.and_then(|id| self.components.remove(id)) {
-            handle.leave(Arc::clone(&self.id));
+            self.client_rooms.retain(|(owner, _)| *owner != handle.id);
+            handle.leave(Arc::clone(&self.id), LeaveReason::Cleanup);
         }
         let reply = Reply::success("MESSAGE_RESPONSE", component_id, request_id);
         self.outbox.push_text(reply.encode());
@@ -266,11 +441,26 @@ impl Connection {
     }
 
     /// `AUTH` without an auth provider: the connection stays anonymous.
-    fn reply_auth_unavailable(&self, request_id: Option<&str>) {
-        let payload = json!({"authenticated": false, "error": "Authentication failed"});
+    /// `AUTH` (§2.5): the providers turn the credentials into a session, which replaces the
+    /// connection's identity (anonymous when they fail). Components already mounted keep
+    /// the identity they were mounted with; actions always use the caller's current one.
+    async fn authenticate(&mut self, credentials: Map<String, Value>, request_id: Option<&str>) {
+        let session = self.hub.env.auth.authenticate(&credentials).await;
+        let (success, payload) = match session {
+            Some(session) => {
+                let payload = json!({"authenticated": true, "session": &session});
+                self.identity = Identity::authenticated(session);
+                (true, payload)
+            }
+            None => {
+                self.identity = Identity::anonymous();
+                let payload = json!({"authenticated": false, "error": "Authentication failed"});
+                (false, payload)
+            }
+        };
         let reply = Reply {
             kind: "AUTH_RESPONSE",
-            success: Some(false),
+            success: Some(success),
             payload: Some(&payload),
             request_id,
             ..Reply::default()
@@ -304,9 +494,39 @@ impl Connection {
     /// a viewer) and stop accepting outbound frames.
     pub(crate) fn close(mut self) {
         for (_, handle) in self.components.drain() {
-            handle.leave(Arc::clone(&self.id));
+            handle.leave(Arc::clone(&self.id), LeaveReason::Disconnect);
         }
         self.outbox.close(super::outbox::NORMAL_CLOSE);
         tracing::debug!(connection = %self.id, "connection closed");
     }
+}
+
+/// What a new component starts from.
+#[derive(Debug)]
+struct Seed {
+    /// Client props (updatable fields only).
+    props: Option<Map<String, Value>>,
+    /// The default room.
+    room: Option<String>,
+    /// A verified signed state (rehydration).
+    restore: Option<Restore>,
+}
+
+/// `value` as a whole number within JavaScript's safe integer range.
+fn js_safe_integer(value: f64) -> Option<u64> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    if value.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&value) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole, in range
+        Some(value as u64)
+    } else {
+        None
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
 }

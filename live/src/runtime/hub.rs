@@ -1,12 +1,17 @@
 //! What every connection of one server shares.
 
+use super::actor::ComponentEnv;
+use super::rooms::{RoomSettings, Rooms};
 use super::{Singletons, Stats};
 use crate::component::ComponentDescriptor;
+use crate::room::RoomDescriptor;
+use crate::security::AuthProviders;
 use crate::server::LiveConfig;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// The shared part of a server: settings, the component registry, singletons and counters.
+/// The shared part of a server: settings, the component registry, singletons, rooms,
+/// security and counters.
 #[derive(Debug)]
 pub(crate) struct Hub {
     /// Settings.
@@ -15,22 +20,60 @@ pub(crate) struct Hub {
     pub(crate) components: HashMap<&'static str, ComponentDescriptor>,
     /// Live singleton instances.
     pub(crate) singletons: Arc<Singletons>,
+    /// Typed room types by prefix.
+    pub(crate) room_types: HashMap<&'static str, RoomDescriptor>,
+    /// Live room instances.
+    pub(crate) rooms: Arc<Rooms>,
     /// Counters.
     pub(crate) stats: Arc<Stats>,
+    /// What component actors share (rooms, signing, auth, counters).
+    pub(crate) env: Arc<ComponentEnv>,
+}
+
+/// What a hub is built from.
+#[derive(Debug)]
+pub(crate) struct HubParts {
+    /// Settings.
+    pub(crate) config: LiveConfig,
+    /// Mountable components by name.
+    pub(crate) components: HashMap<&'static str, ComponentDescriptor>,
+    /// Typed room types by prefix.
+    pub(crate) room_types: HashMap<&'static str, RoomDescriptor>,
+    /// Auth providers, default first.
+    pub(crate) auth: AuthProviders,
 }
 
 impl Hub {
-    /// A hub serving `components` with `config`.
-    pub(crate) fn new(
-        config: LiveConfig,
-        components: HashMap<&'static str, ComponentDescriptor>,
-    ) -> Self {
-        let stats = Arc::new(Stats::default());
-        Self {
+    /// A hub from its parts.
+    pub(crate) fn new(parts: HubParts) -> Self {
+        let HubParts {
             config,
             components,
-            singletons: Arc::new(Singletons::new(Arc::clone(&stats))),
+            room_types,
+            auth,
+        } = parts;
+        let stats = Arc::new(Stats::default());
+        let settings = RoomSettings {
+            empty_grace: config.room_empty_grace,
+            max_state_bytes: config.max_room_state_bytes,
+        };
+        let typed: Vec<RoomDescriptor> = room_types.values().copied().collect();
+        let rooms = Arc::new(Rooms::new(settings, &typed, Arc::clone(&stats)));
+        let env = Arc::new(ComponentEnv {
+            stats: Arc::clone(&stats),
+            rooms: Arc::clone(&rooms),
+            signer: config.state_signing.signer(),
+            renew_interval: config.state_signing.renew_interval,
+            auth,
+        });
+        Self {
+            singletons: Arc::new(Singletons::new(Arc::clone(&env))),
+            rooms,
+            room_types,
+            config,
+            components,
             stats,
+            env,
         }
     }
 }

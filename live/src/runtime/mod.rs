@@ -10,12 +10,13 @@ pub(crate) mod connection;
 mod hub;
 pub(crate) mod outbox;
 pub(crate) mod rate_limit;
+pub(crate) mod rooms;
 mod singletons;
 mod stats;
 pub(crate) mod transport;
 
 pub(crate) use actor::{ComponentHandle, SpawnRequest, spawn_component};
-pub(crate) use hub::Hub;
+pub(crate) use hub::{Hub, HubParts};
 pub(crate) use singletons::Singletons;
 pub(crate) use stats::Stats;
 

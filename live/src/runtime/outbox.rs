@@ -45,6 +45,18 @@ pub(crate) const GOING_AWAY: CloseFrame = CloseFrame {
     reason: "Server shutting down",
 };
 
+/// A message over the WebSocket layer's hard limit (twice `max_message_bytes`).
+pub(crate) const MESSAGE_TOO_BIG: CloseFrame = CloseFrame {
+    code: 1009,
+    reason: "Message too big",
+};
+
+/// The upgrade request's `Origin` is not in `allowed_origins` (§2.2).
+pub(crate) const ORIGIN_NOT_ALLOWED: CloseFrame = CloseFrame {
+    code: 4003,
+    reason: "Origin not allowed",
+};
+
 /// A normal close.
 pub(crate) const NORMAL_CLOSE: CloseFrame = CloseFrame {
     code: 1000,

@@ -1,7 +1,8 @@
 //! The table of live singleton instances: one per component name.
 
+use super::actor::{ComponentEnv, Restore};
 use super::actor::{ComponentHandle, Control, MountReply, SpawnRequest, Viewer};
-use super::stats::Stats;
+
 use crate::component::ComponentDescriptor;
 use crate::protocol::ids::new_id;
 use serde_json::{Map, Value};
@@ -17,15 +18,15 @@ use tokio::sync::mpsc::UnboundedReceiver;
 #[derive(Debug)]
 pub(crate) struct Singletons {
     table: Mutex<HashMap<&'static str, ComponentHandle>>,
-    stats: Arc<Stats>,
+    env: Arc<ComponentEnv>,
 }
 
 impl Singletons {
-    /// An empty table whose instances count themselves in `stats`.
-    pub(crate) fn new(stats: Arc<Stats>) -> Self {
+    /// An empty table whose instances run in `env`.
+    pub(crate) fn new(env: Arc<ComponentEnv>) -> Self {
         Self {
             table: Mutex::new(HashMap::new()),
-            stats,
+            env,
         }
     }
 
@@ -35,6 +36,8 @@ impl Singletons {
         self: &Arc<Self>,
         descriptor: &ComponentDescriptor,
         props: Option<Map<String, Value>>,
+        default_room: Option<String>,
+        restore: Option<Restore>,
         viewer: Viewer,
         reply: MountReply,
     ) -> Result<ComponentHandle, String> {
@@ -56,7 +59,9 @@ impl Singletons {
             viewer,
             reply,
             singleton: Some(Arc::clone(self)),
-            stats: Arc::clone(&self.stats),
+            env: Arc::clone(&self.env),
+            default_room,
+            restore,
         })?;
         table.insert(descriptor.name(), handle.clone());
         Ok(handle)

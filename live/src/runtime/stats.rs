@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub(crate) struct Stats {
     connections: AtomicUsize,
     components: AtomicUsize,
+    rooms: AtomicUsize,
+    room_members: AtomicUsize,
 }
 
 /// Which counter a [`StatsGuard`] holds.
@@ -17,6 +19,10 @@ pub(crate) enum Counted {
     Connection,
     /// A running component instance.
     Component,
+    /// A running room instance.
+    Room,
+    /// A member of a room.
+    RoomMember,
 }
 
 impl Stats {
@@ -24,6 +30,8 @@ impl Stats {
         match what {
             Counted::Connection => &self.connections,
             Counted::Component => &self.components,
+            Counted::Room => &self.rooms,
+            Counted::RoomMember => &self.room_members,
         }
     }
 
@@ -44,6 +52,16 @@ impl Stats {
     /// Running component instances (private and singleton).
     pub(crate) fn components(&self) -> usize {
         self.components.load(Ordering::Relaxed)
+    }
+
+    /// Running room instances.
+    pub(crate) fn rooms(&self) -> usize {
+        self.rooms.load(Ordering::Relaxed)
+    }
+
+    /// Members of all rooms.
+    pub(crate) fn room_members(&self) -> usize {
+        self.room_members.load(Ordering::Relaxed)
     }
 }
 

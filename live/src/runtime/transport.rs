@@ -5,7 +5,10 @@
 
 use super::Hub;
 use super::connection::Connection;
-use super::outbox::{CloseFrame, GOING_AWAY, OutFrame, Outbox, join_text_frames};
+use super::outbox::{
+    CloseFrame, GOING_AWAY, MESSAGE_TOO_BIG, ORIGIN_NOT_ALLOWED, OutFrame, Outbox, join_text_frames,
+};
+
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use std::future::Future;
@@ -21,6 +24,8 @@ pub(crate) enum InFrame<T> {
     Binary(Bytes),
     /// A control frame the adapter handles itself (ping, pong).
     Control,
+    /// The peer sent a message over the WebSocket layer's hard limit: closed with 1009.
+    TooLarge,
     /// The peer closed, or the socket failed.
     Closed,
 }
@@ -44,6 +49,7 @@ pub(crate) trait FrameSink: Send + 'static {
 /// Runs one connection until the peer leaves, the socket fails, or the server shuts down.
 pub(crate) async fn drive<T, R, S>(
     hub: Arc<Hub>,
+    origin: Option<&str>,
     mut frames: R,
     sink: S,
     mut shutdown: watch::Receiver<bool>,
@@ -52,6 +58,13 @@ pub(crate) async fn drive<T, R, S>(
     R: Stream<Item = InFrame<T>> + Unpin,
     S: FrameSink,
 {
+    if !origin_allowed(&hub, origin) {
+        // §2.2: closed on open, before CONNECTION_ESTABLISHED.
+        let refused = Outbox::new(1);
+        refused.close(ORIGIN_NOT_ALLOWED);
+        write_loop(refused, sink).await;
+        return;
+    }
     let mut connection = Connection::open(hub);
     let outbox = connection.outbox().clone();
     let mut writer = tokio::spawn(write_loop(outbox.clone(), sink));
@@ -62,6 +75,10 @@ pub(crate) async fn drive<T, R, S>(
                 Some(InFrame::Text(text)) => connection.on_text(text.as_ref()).await,
                 Some(InFrame::Binary(bytes)) => connection.on_binary(&bytes),
                 Some(InFrame::Control) => {}
+                Some(InFrame::TooLarge) => {
+                    outbox.close(MESSAGE_TOO_BIG);
+                    break;
+                }
                 Some(InFrame::Closed) | None => break,
             },
             _ = &mut writer => {
@@ -125,6 +142,14 @@ async fn feed_texts<S: FrameSink>(sink: &mut S, texts: &mut Vec<Bytes>) -> Resul
     match joined {
         Some(frame) => sink.feed_text(frame).await,
         None => Ok(()),
+    }
+}
+
+/// Whether the upgrade request's `Origin` is allowed (always, when no list is configured).
+fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
+    match &hub.config.allowed_origins {
+        None => true,
+        Some(allowed) => origin.is_some_and(|origin| allowed.iter().any(|a| a == origin)),
     }
 }
 

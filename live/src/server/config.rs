@@ -1,6 +1,8 @@
 //! Server settings, with the reference server's defaults.
 
 use crate::runtime::rate_limit::RateLimit;
+use crate::security::StateSigningConfig;
+
 use std::time::Duration;
 
 /// Every tunable of a Live server. `LiveConfig::default()` gives safe defaults.
@@ -29,6 +31,17 @@ pub struct LiveConfig {
     pub read_buffer_bytes: usize,
     /// How long a graceful shutdown waits for connections to close (default 5 s).
     pub shutdown_grace: Duration,
+    /// Rooms one connection may join with `ROOM_JOIN` (default 50).
+    pub max_rooms_per_connection: usize,
+    /// Largest room state as JSON bytes, checked before a change is applied (default 10 MiB).
+    pub max_room_state_bytes: usize,
+    /// How long an empty room lives before it is destroyed (default 5 minutes).
+    pub room_empty_grace: Duration,
+    /// How component state is signed for rehydration.
+    pub state_signing: StateSigningConfig,
+    /// Accepted `Origin` headers (`None`: any). Other origins are closed with code 4003
+    /// `Origin not allowed` before `CONNECTION_ESTABLISHED`.
+    pub allowed_origins: Option<Vec<String>>,
 }
 
 impl Default for LiveConfig {
@@ -43,6 +56,11 @@ impl Default for LiveConfig {
             handshake_timeout: Duration::from_secs(10),
             read_buffer_bytes: 8 * 1024,
             shutdown_grace: Duration::from_secs(5),
+            max_rooms_per_connection: 50,
+            max_room_state_bytes: 10 * 1024 * 1024,
+            room_empty_grace: Duration::from_secs(5 * 60),
+            state_signing: StateSigningConfig::default(),
+            allowed_origins: None,
         }
     }
 }

@@ -1,6 +1,11 @@
 //! Building and running a Live server.
 
+#[cfg(feature = "actix")]
+mod actix;
+#[cfg(feature = "axum")]
+mod axum;
 mod config;
+mod lifecycle;
 #[cfg(feature = "standalone")]
 mod standalone;
 
@@ -8,7 +13,10 @@ pub use crate::runtime::rate_limit::RateLimit;
 pub use config::LiveConfig;
 
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
-use crate::runtime::Hub;
+use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
+use crate::runtime::{Hub, HubParts};
+use crate::security::{AuthProvider, AuthProviders};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -37,6 +45,8 @@ pub enum ServerError {
 #[derive(Clone)]
 pub struct LiveServer {
     hub: Arc<Hub>,
+    /// Shutdown of the connections served through framework adapters.
+    lifecycle: Arc<lifecycle::Lifecycle>,
 }
 
 impl fmt::Debug for LiveServer {
@@ -55,6 +65,8 @@ impl LiveServer {
             config: LiveConfig::default(),
             registered: true,
             manual: Vec::new(),
+            manual_rooms: Vec::new(),
+            auth_providers: Vec::new(),
         }
     }
 
@@ -63,6 +75,13 @@ impl LiveServer {
         let mut names: Vec<_> = self.hub.components.keys().copied().collect();
         names.sort_unstable();
         names
+    }
+
+    /// The typed room prefixes registered, sorted.
+    pub fn room_prefixes(&self) -> Vec<&'static str> {
+        let mut prefixes: Vec<_> = self.hub.room_types.keys().copied().collect();
+        prefixes.sort_unstable();
+        prefixes
     }
 
     /// The settings in force.
@@ -101,11 +120,24 @@ impl LiveServer {
 }
 
 /// Configures a [`LiveServer`].
-#[derive(Debug)]
 pub struct LiveServerBuilder {
     config: LiveConfig,
     registered: bool,
     manual: Vec<ComponentDescriptor>,
+    manual_rooms: Vec<RoomDescriptor>,
+    auth_providers: Vec<Arc<dyn AuthProvider>>,
+}
+
+impl fmt::Debug for LiveServerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LiveServerBuilder")
+            .field("config", &self.config)
+            .field("registered", &self.registered)
+            .field("manual", &self.manual)
+            .field("manual_rooms", &self.manual_rooms)
+            .field("auth_providers", &self.auth_providers.len())
+            .finish()
+    }
 }
 
 impl LiveServerBuilder {
@@ -116,10 +148,30 @@ impl LiveServerBuilder {
         self
     }
 
-    /// Serves only components registered with [`component`](Self::component), ignoring
-    /// the `#[live_component]` registry.
+    /// Registers typed room `R` by hand (needed only for rooms not declared with
+    /// `#[live_room]`): clients are then refused `ROOM_JOIN` on its prefix from the start.
+    pub fn room<R: LiveRoom>(mut self) -> Self {
+        self.manual_rooms.push(RoomDescriptor::of::<R>());
+        self
+    }
+
+    /// Serves only components (and rooms) registered by hand, ignoring the
+    /// `#[live_component]` / `#[live_room]` registry.
     pub fn without_registered_components(mut self) -> Self {
         self.registered = false;
+        self
+    }
+
+    /// Adds an authentication provider; the first one added is the default (its
+    /// `authorize_action`/`authorize_room` checks apply).
+    pub fn auth_provider(mut self, provider: impl AuthProvider) -> Self {
+        self.auth_providers.push(Arc::new(provider));
+        self
+    }
+
+    /// Sets the state-signing secret (otherwise `LIVE_STATE_SECRET`, else a random one).
+    pub fn state_secret(mut self, secret: impl Into<String>) -> Self {
+        self.config.state_signing.secret = Some(secret.into());
         self
     }
 
@@ -175,8 +227,23 @@ impl LiveServerBuilder {
         for descriptor in registered.into_iter().chain(self.manual) {
             components.insert(descriptor.name(), descriptor);
         }
+        let mut rooms = HashMap::new();
+        let registered_rooms = if self.registered {
+            registered_rooms()
+        } else {
+            Vec::new()
+        };
+        for descriptor in registered_rooms.into_iter().chain(self.manual_rooms) {
+            rooms.insert(descriptor.prefix(), descriptor);
+        }
         Ok(LiveServer {
-            hub: Arc::new(Hub::new(self.config, components)),
+            hub: Arc::new(Hub::new(HubParts {
+                config: self.config,
+                components,
+                room_types: rooms,
+                auth: AuthProviders::new(self.auth_providers),
+            })),
+            lifecycle: Arc::default(),
         })
     }
 }
@@ -200,6 +267,10 @@ pub struct ServerStats {
     pub components: usize,
     /// Running singleton instances.
     pub singletons: usize,
+    /// Running room instances.
+    pub rooms: usize,
+    /// Members of all rooms.
+    pub room_members: usize,
 }
 
 impl RunningServer {
@@ -219,6 +290,8 @@ impl RunningServer {
             connections: self.hub.stats.connections(),
             components: self.hub.stats.components(),
             singletons: self.hub.singletons.count().await,
+            rooms: self.hub.stats.rooms(),
+            room_members: self.hub.stats.room_members(),
         }
     }
 

@@ -6,7 +6,7 @@ use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive, stopped};
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -14,7 +14,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame as WsCloseFrame, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Message, Utf8Bytes, http};
+use tokio_tungstenite::tungstenite::{Error, Message, Utf8Bytes, http};
 
 /// Accepts connections until `shutdown` flips, then waits (up to the grace period) for open
 /// connections to close.
@@ -74,8 +74,17 @@ fn websocket_config(hub: &Hub) -> WebSocketConfig {
 async fn serve_socket(stream: TcpStream, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
     let path = hub.config.path.clone();
+    // The handshake callback records the Origin header for the connection's origin check.
+    let origin: Arc<Mutex<Option<String>>> = Arc::default();
+    let seen_origin = Arc::clone(&origin);
     let check_path =
         move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+            let header = request.headers().get(http::header::ORIGIN);
+            if let (Some(value), Ok(mut slot)) =
+                (header.and_then(|v| v.to_str().ok()), seen_origin.lock())
+            {
+                *slot = Some(value.to_owned());
+            }
             if request.uri().path() == path {
                 Ok(response)
             } else {
@@ -105,9 +114,19 @@ async fn serve_socket(stream: TcpStream, hub: Arc<Hub>, shutdown: watch::Receive
         Ok(Message::Text(text)) => InFrame::Text(text),
         Ok(Message::Binary(bytes)) => InFrame::Binary(bytes),
         Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => InFrame::Control,
-        Ok(Message::Close(_)) | Err(_) => InFrame::Closed,
+        Ok(Message::Close(_)) => InFrame::Closed,
+        Err(Error::Capacity(_)) => InFrame::TooLarge,
+        Err(_) => InFrame::Closed,
     });
-    drive(hub, frames, TungsteniteSink(sink), shutdown).await;
+    let origin = origin.lock().ok().and_then(|mut origin| origin.take());
+    drive(
+        hub,
+        origin.as_deref(),
+        frames,
+        TungsteniteSink(sink),
+        shutdown,
+    )
+    .await;
 }
 
 /// The write half of a tokio-tungstenite socket.

@@ -1,0 +1,137 @@
+//! Parsing of the attributes `#[live_room]` reads: its own arguments and `#[event("...")]`.
+
+use crate::errors::Errors;
+use crate::shared::meta::{duplicate, skip_value, unknown};
+use proc_macro2::TokenStream;
+use syn::parse::Parser;
+use syn::{Attribute, Expr, LitStr, Meta, Path, Type};
+
+/// What the struct's arguments may be, for error messages.
+const STRUCT_KEYS: &str = "`prefix = \"...\"`, `events = EventEnum`, `max_members = N` or \
+                           `codec = json | msgpack | path::To::Codec`";
+
+/// Arguments of `#[live_room(...)]` on the state struct.
+#[derive(Default)]
+pub(crate) struct StructArgs {
+    /// `prefix = "..."`: room ids are `"<prefix>:<instance>"`.
+    pub(crate) prefix: Option<LitStr>,
+    /// `events = Type`: the `#[live_room]` events enum.
+    pub(crate) events: Option<Type>,
+    /// `max_members = N`: the member limit.
+    pub(crate) max_members: Option<Expr>,
+    /// `codec = ...`: how binary frame payloads are encoded.
+    pub(crate) codec: Option<Codec>,
+}
+
+/// How a room encodes its binary frame payloads.
+pub(crate) enum Codec {
+    /// `codec = json`
+    Json(Path),
+    /// `codec = msgpack` (the default)
+    Msgpack(Path),
+    /// `codec = path::To::Codec`: a type implementing `RoomCodec`.
+    Custom(Path),
+}
+
+/// Parses `#[live_room(prefix = "...", events = Type, max_members = N, codec = ...)]`.
+///
+/// Every unknown or repeated argument is reported, not only the first.
+pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs {
+    let mut parsed = StructArgs::default();
+    let parser = syn::meta::parser(|meta| {
+        let path = &meta.path;
+        if path.is_ident("prefix") {
+            let prefix: LitStr = meta.value()?.parse()?;
+            if parsed.prefix.replace(prefix).is_some() {
+                errors.push(duplicate(&meta));
+            }
+        } else if path.is_ident("events") {
+            let events: Type = meta.value()?.parse()?;
+            if parsed.events.replace(events).is_some() {
+                errors.push(duplicate(&meta));
+            }
+        } else if path.is_ident("max_members") {
+            let max: Expr = meta.value()?.parse()?;
+            if parsed.max_members.replace(max).is_some() {
+                errors.push(duplicate(&meta));
+            }
+        } else if path.is_ident("codec") {
+            let codec: Path = meta.value()?.parse().map_err(|error| {
+                syn::Error::new(
+                    error.span(),
+                    "expected `codec = json`, `codec = msgpack` or `codec = path::To::Codec` \
+                     (a type implementing `live::room::RoomCodec`)",
+                )
+            })?;
+            let codec = if codec.is_ident("json") {
+                Codec::Json(codec)
+            } else if codec.is_ident("msgpack") {
+                Codec::Msgpack(codec)
+            } else {
+                Codec::Custom(codec)
+            };
+            if parsed.codec.replace(codec).is_some() {
+                errors.push(duplicate(&meta));
+            }
+        } else {
+            errors.push(unknown(&meta, "live_room", STRUCT_KEYS));
+            skip_value(&meta)?;
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(args) {
+        errors.push(error);
+    }
+    parsed
+}
+
+/// Rejects every argument of `#[live_room(...)]` on an impl block or an events enum.
+pub(crate) fn no_args(errors: &mut Errors, args: TokenStream, on: &str) {
+    let parser = syn::meta::parser(|meta| {
+        let path = &meta.path;
+        if ["prefix", "events", "max_members", "codec"]
+            .iter()
+            .any(|key| path.is_ident(key))
+        {
+            errors.spanned(
+                path,
+                format!(
+                    "`prefix`, `events`, `max_members` and `codec` go on the room's state struct: \
+                     `#[live_room(prefix = \"...\", events = EventEnum)] struct ...`; \
+                     `#[live_room]` on {on} takes no arguments"
+                ),
+            );
+        } else {
+            errors.push(unknown(
+                &meta,
+                "live_room",
+                &format!("no arguments on {on}"),
+            ));
+        }
+        skip_value(&meta)
+    });
+    if let Err(error) = parser.parse2(args) {
+        errors.push(error);
+    }
+}
+
+/// Parses `#[event("name")]`, returning the wire name.
+pub(crate) fn event(errors: &mut Errors, attr: &Attribute) -> Option<LitStr> {
+    const EXPECTED: &str =
+        "expected `#[event(\"name\")]`, with the event's wire name as a string literal";
+    let Meta::List(list) = &attr.meta else {
+        errors.spanned(attr, EXPECTED);
+        return None;
+    };
+    match list.parse_args::<LitStr>() {
+        Ok(name) => Some(name),
+        Err(_) if list.tokens.is_empty() => {
+            errors.spanned(attr, EXPECTED);
+            None
+        }
+        Err(_) => {
+            errors.spanned(&list.tokens, EXPECTED);
+            None
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Code generation for a validated room.
+
+use super::ast::{self, Hook, HookKind};
+use super::attr::Codec;
+use crate::shared::syntax::Output;
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+/// `impl RoomAttrs` for a `#[live_room(...)]` state struct.
+pub(crate) fn room_attrs(room: &ast::Struct) -> TokenStream {
+    let ast::Struct {
+        ident,
+        prefix,
+        events,
+        max_members,
+        codec,
+    } = room;
+    let max_members = match max_members {
+        Some(max) => {
+            quote_spanned!(max.span()=> ::core::option::Option::Some::<usize>(#max))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    // Spanned at the user's path so a type that is not a codec is reported there.
+    let codec = match codec {
+        Some(Codec::Json(path)) => quote_spanned!(path.span()=> ::live::__private::JsonCodec),
+        Some(Codec::Msgpack(path)) => {
+            quote_spanned!(path.span()=> ::live::__private::MsgpackCodec)
+        }
+        Some(Codec::Custom(path)) => quote!(#path),
+        None => quote!(::live::__private::MsgpackCodec),
+    };
+    let encode = quote_spanned!(codec.span()=> <#codec as ::live::room::RoomCodec>::encode);
+    quote! {
+        impl ::live::__private::RoomAttrs for #ident {
+            const PREFIX: &'static str = #prefix;
+            const MAX_MEMBERS: ::core::option::Option<usize> = #max_members;
+            type Event = #events;
+
+            fn encode_payload(
+                value: &::live::__private::serde_json::Value,
+            ) -> ::std::vec::Vec<u8> {
+                #encode(value)
+            }
+        }
+    }
+}
+
+/// `impl RoomEvent` for a `#[live_room]` events enum.
+pub(crate) fn room_event(events: &ast::Events) -> TokenStream {
+    let ident = &events.ident;
+    let variants = &events.variants;
+    let wires: Vec<_> = variants.iter().map(|event| &event.wire).collect();
+    let names = variants.iter().zip(&wires).map(|(event, wire)| {
+        let variant = &event.ident;
+        match event.payload() {
+            Some(_) => quote!(Self::#variant(..) => #wire),
+            None => quote!(Self::#variant => #wire),
+        }
+    });
+    let payloads = variants.iter().map(|event| {
+        let variant = &event.ident;
+        match event.payload() {
+            Some(ty) => {
+                // Spanned at the payload type so a non-`Serialize` type is reported there.
+                let to_value = quote_spanned!(ty.span()=> ::live::__private::event_payload::<#ty>);
+                quote!(Self::#variant(ref payload) => #to_value(payload))
+            }
+            None => quote! {
+                Self::#variant => ::core::result::Result::Ok(::live::__private::serde_json::Value::Null)
+            },
+        }
+    });
+    let decoders = variants.iter().zip(&wires).map(|(event, wire)| {
+        let variant = &event.ident;
+        match event.payload() {
+            Some(ty) => {
+                let decode =
+                    quote_spanned!(ty.span()=> ::live::__private::decode_event_payload::<#ty>);
+                quote! {
+                    #wire => ::core::result::Result::map(#decode(name, payload), Self::#variant)
+                }
+            }
+            None => quote!(#wire => ::core::result::Result::Ok(Self::#variant)),
+        }
+    });
+    quote! {
+        impl ::live::room::RoomEvent for #ident {
+            const NAMES: &'static [&'static str] = &[#(#wires),*];
+
+            fn name(&self) -> &'static str {
+                match *self {
+                    #(#names,)*
+                }
+            }
+
+            fn payload(
+                &self,
+            ) -> ::core::result::Result<
+                ::live::__private::serde_json::Value,
+                ::live::__private::serde_json::Error,
+            > {
+                match *self {
+                    #(#payloads,)*
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn decode(
+                name: &str,
+                payload: ::live::__private::serde_json::Value,
+            ) -> ::core::result::Result<Self, ::live::room::RoomError> {
+                match name {
+                    #(#decoders,)*
+                    _ => ::core::result::Result::Err(::live::__private::unknown_event(name)),
+                }
+            }
+        }
+    }
+}
+
+/// `impl LiveRoom` and the inventory registration for a `#[live_room]` impl block.
+pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
+    let self_ty = &room.self_ty;
+    let hooks = room.hooks.iter().map(hook);
+    // Spanned at the type so a missing `#[live_room(...)]` on the struct is reported there.
+    let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::RoomAttrs>);
+    let event = quote_spanned!(self_ty.span()=> type Event = #attrs::Event;);
+    quote! {
+        impl ::live::room::LiveRoom for #self_ty {
+            const PREFIX: &'static str = #attrs::PREFIX;
+            const MAX_MEMBERS: ::core::option::Option<usize> = #attrs::MAX_MEMBERS;
+            #event
+
+            fn encode_payload(
+                value: &::live::__private::serde_json::Value,
+            ) -> ::std::vec::Vec<u8> {
+                #attrs::encode_payload(value)
+            }
+
+            #(#hooks)*
+        }
+
+        ::live::__private::inventory::submit! {
+            ::live::__private::RoomRegistration::new::<#self_ty>()
+        }
+    }
+}
+
+/// The trait method that forwards to the user's hook of the same name.
+fn hook(hook: &Hook) -> TokenStream {
+    let method = &hook.sig.ident;
+    match hook.kind {
+        HookKind::Create => quote! {
+            fn on_create(&mut self, room_id: &str) {
+                Self::#method(self, room_id)
+            }
+        },
+        HookKind::Join => {
+            let body = match &hook.output {
+                Output::Result { ty, .. } => {
+                    let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
+                    quote!(::core::result::Result::map_err(Self::#method(self, join), #into))
+                }
+                Output::Unit | Output::Value(_) => quote! {
+                    Self::#method(self, join);
+                    ::core::result::Result::Ok(())
+                },
+            };
+            quote! {
+                fn on_join(
+                    &mut self,
+                    join: &::live::room::JoinInfo,
+                ) -> ::core::result::Result<(), ::live::room::RoomError> {
+                    #body
+                }
+            }
+        }
+        HookKind::Leave => quote! {
+            fn on_leave(&mut self, leave: &::live::room::LeaveInfo) {
+                Self::#method(self, leave)
+            }
+        },
+        HookKind::Destroy => {
+            let body = match &hook.output {
+                Output::Unit => quote! {
+                    Self::#method(self);
+                    true
+                },
+                Output::Result { .. } | Output::Value(_) => quote!(Self::#method(self)),
+            };
+            quote! {
+                fn on_destroy(&mut self) -> bool {
+                    #body
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+use super::{LiveRoom, OnRoomEvent, RoomEvent};
+use crate::component::{ActionError, Ctx, LiveComponent};
+use crate::runtime::rooms::{RoomChange, RoomHandler};
+use serde_json::Value;
+use std::marker::PhantomData;
+
+/// A component's handle on one instance of typed room `R`: `ctx.room::<ChatRoom>("general")`.
+///
+/// Every operation is async (it talks to the room's task) and fails with the reference's
+/// error texts: `Room is full`, `Join rejected by room: …`, `Not a member of this room`.
+pub struct RoomRef<'c, C, R> {
+    ctx: &'c mut Ctx<C>,
+    room_id: String,
+    _room: PhantomData<fn() -> R>,
+}
+
+impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
+    pub(crate) fn new(ctx: &'c mut Ctx<C>, instance: &str) -> Self {
+        Self {
+            ctx,
+            room_id: format!("{}:{instance}", R::PREFIX),
+            _room: PhantomData,
+        }
+    }
+
+    /// The full room id, `"<prefix>:<instance>"`.
+    pub fn id(&self) -> &str {
+        &self.room_id
+    }
+
+    /// Joins the room (creating it if needed) and returns its state; the component then
+    /// receives the room's events through its [`OnRoomEvent`] implementation, and its
+    /// clients receive `ROOM_JOINED` and the room's binary frames.
+    pub async fn join(self) -> Result<R, ActionError>
+    where
+        C: OnRoomEvent<R>,
+    {
+        self.join_with(Value::Null, Some(handle_event::<C, R>))
+            .await
+    }
+
+    /// Like [`join`](Self::join), passing `payload` to the room's `on_join` hook.
+    pub async fn join_with_payload(self, payload: Value) -> Result<R, ActionError>
+    where
+        C: OnRoomEvent<R>,
+    {
+        self.join_with(payload, Some(handle_event::<C, R>)).await
+    }
+
+    /// Joins without a typed handler: the clients still get every frame.
+    pub async fn join_without_handler(self) -> Result<R, ActionError> {
+        self.join_with(Value::Null, None).await
+    }
+
+    async fn join_with(
+        self,
+        payload: Value,
+        handler: Option<RoomHandler<C>>,
+    ) -> Result<R, ActionError> {
+        let ops = self.ctx.room_ops()?;
+        let (handle, state) = ops.join::<R>(&self.room_id, payload).await?;
+        self.ctx.record_room_change(RoomChange::Joined {
+            room_id: self.room_id,
+            handle,
+            handler,
+        });
+        Ok(state)
+    }
+
+    /// Leaves the room (members left behind get `$sub:leave`).
+    pub async fn leave(self) -> Result<(), ActionError> {
+        let ops = self.ctx.room_ops()?;
+        ops.leave(&self.room_id).await?;
+        self.ctx.record_room_change(RoomChange::Left {
+            room_id: self.room_id,
+        });
+        Ok(())
+    }
+
+    /// Sends an event to every other member (binary `0x02`, payload encoded once).
+    pub async fn emit(self, event: R::Event) -> Result<(), ActionError> {
+        self.send(event, false).await
+    }
+
+    /// Sends an event to every member, this component included.
+    pub async fn emit_including_self(self, event: R::Event) -> Result<(), ActionError> {
+        self.send(event, true).await
+    }
+
+    async fn send(self, event: R::Event, include_self: bool) -> Result<(), ActionError> {
+        let payload = event.payload()?;
+        let ops = self.ctx.room_ops()?;
+        ops.emit(&self.room_id, event.name(), payload, include_self)
+            .await?;
+        Ok(())
+    }
+
+    /// The room's current state.
+    pub async fn state(self) -> Result<R, ActionError> {
+        let ops = self.ctx.room_ops()?;
+        Ok(ops.state::<R>(&self.room_id).await?)
+    }
+
+    /// Changes the room's state; every member gets the delta (binary `0x03`). The change is
+    /// refused, and nothing applied, if the state would exceed the size limit.
+    pub async fn update(
+        self,
+        change: impl FnOnce(&mut R) + Send + 'static,
+    ) -> Result<R, ActionError> {
+        let ops = self.ctx.room_ops()?;
+        Ok(ops.update::<R>(&self.room_id, change).await?)
+    }
+}
+
+/// Decodes a typed event and hands it to the component's `OnRoomEvent<R>` implementation.
+fn handle_event<C: OnRoomEvent<R>, R: LiveRoom>(
+    component: &mut C,
+    room_id: &str,
+    event: &str,
+    payload: &Value,
+    ctx: &mut Ctx<C>,
+) -> Result<(), ActionError> {
+    let event =
+        <R::Event as RoomEvent>::decode(event, payload.clone()).map_err(ActionError::from)?;
+    component.on_room_event(room_id, event, ctx)
+}
+
+impl<C, R> std::fmt::Debug for RoomRef<'_, C, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoomRef")
+            .field("room_id", &self.room_id)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,178 @@
+//! Rooms: shared state and typed events between components.
+//!
+//! A typed room is a struct implementing [`LiveRoom`] (usually through `#[live_room]`): its
+//! serialized fields are the room's state, and [`LiveRoom::Event`] names its events. Room ids
+//! are `"<prefix>:<instance>"`. Components join, emit and update through
+//! [`Ctx::room`](crate::Ctx::room); members' clients receive binary frames (`0x02` events,
+//! `0x03` state deltas) whose payload is encoded once per broadcast, and a component that
+//! implements [`OnRoomEvent`] for the room gets each event as a typed value.
+//!
+//! Untyped rooms (any valid id without a registered prefix) are joined by clients with
+//! `ROOM_JOIN` and carry JSON frames; see `docs/rooms.md`.
+
+pub(crate) mod descriptor;
+mod handle;
+
+pub use crate::__private::{JsonCodec, MsgpackCodec, RoomCodec};
+pub use descriptor::RoomDescriptor;
+
+pub(crate) use descriptor::registered_rooms;
+pub use handle::RoomRef;
+
+use crate::component::{ActionError, Ctx, Identity, LiveComponent};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::fmt;
+
+/// The longest room id (`MAX_ROOM_NAME_LENGTH`).
+pub const MAX_ROOM_ID_LENGTH: usize = 64;
+
+/// Whether `id` matches the reference's room id rule `^[a-zA-Z0-9_:.-]{1,64}$`.
+pub fn is_valid_room_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ROOM_ID_LENGTH
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-'))
+}
+
+/// The error text for an invalid room id (§10.1).
+pub(crate) const INVALID_ROOM_ID: &str = "Invalid room name. Must be 1-64 alphanumeric characters, hyphens, underscores, dots, or colons.";
+
+/// A typed room's state and lifecycle.
+///
+/// `#[live_room(prefix = "chat")]` implements it; every hook has a default.
+pub trait LiveRoom: Serialize + DeserializeOwned + Default + Clone + Send + 'static {
+    /// The id prefix: room ids are `"<PREFIX>:<instance>"`.
+    const PREFIX: &'static str;
+    /// Most members at once (`None`: unlimited). A join past it fails with `Room is full`.
+    const MAX_MEMBERS: Option<usize> = None;
+    /// The room's events.
+    type Event: RoomEvent;
+
+    /// Encodes a binary frame payload. Msgpack (the browser client's subset) by default;
+    /// the stock FluxStack client decodes only msgpack.
+    fn encode_payload(value: &Value) -> Vec<u8> {
+        crate::protocol::msgpack::to_vec(value)
+    }
+
+    /// A new room instance was created (before its first member joins).
+    fn on_create(&mut self, room_id: &str) {
+        let _ = room_id;
+    }
+
+    /// A component asks to join; an error rejects it (`Join rejected by room: <reason>`).
+    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
+        let _ = join;
+        Ok(())
+    }
+
+    /// A member left (`reason` says why).
+    fn on_leave(&mut self, leave: &LeaveInfo) {
+        let _ = leave;
+    }
+
+    /// The room has been empty for the grace period; return false to keep it.
+    fn on_destroy(&mut self) -> bool {
+        true
+    }
+}
+
+/// A typed room event: each variant has a wire name (`"message:new"`) and a JSON payload.
+///
+/// `#[live_room]` on an enum implements it from `#[event("name")]` variant attributes.
+pub trait RoomEvent: Sized + Send + 'static {
+    /// Every wire name, in declaration order.
+    const NAMES: &'static [&'static str];
+    /// This event's wire name.
+    fn name(&self) -> &'static str;
+    /// This event's payload as JSON.
+    fn payload(&self) -> Result<Value, serde_json::Error>;
+    /// Rebuilds an event from its wire name and payload.
+    fn decode(name: &str, payload: Value) -> Result<Self, RoomError>;
+}
+
+/// A component that reacts to the events of room type `R`.
+///
+/// Implement it to receive typed events of the rooms of that type the component joined
+/// with [`RoomRef::join`]; state changes the handler makes are sent as deltas.
+pub trait OnRoomEvent<R: LiveRoom>: LiveComponent {
+    /// One event of room `room_id`.
+    fn on_room_event(
+        &mut self,
+        room_id: &str,
+        event: R::Event,
+        ctx: &mut Ctx<Self>,
+    ) -> Result<(), ActionError>;
+}
+
+/// Who is joining a room.
+#[derive(Debug, Clone)]
+pub struct JoinInfo {
+    /// The joining component.
+    pub component_id: String,
+    /// The identity of the connection that mounted it.
+    pub identity: Identity,
+    /// What the joiner passed (`null` when nothing).
+    pub payload: Value,
+}
+
+/// Why a member left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaveReason {
+    /// The component left on purpose.
+    Leave,
+    /// The component's connection closed.
+    Disconnect,
+    /// The component was unmounted or the server is shutting down.
+    Cleanup,
+}
+
+impl LeaveReason {
+    /// The reference's name for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Leave => "leave",
+            Self::Disconnect => "disconnect",
+            Self::Cleanup => "cleanup",
+        }
+    }
+}
+
+/// Who left a room, and why.
+#[derive(Debug, Clone)]
+pub struct LeaveInfo {
+    /// The member that left.
+    pub component_id: String,
+    /// Why.
+    pub reason: LeaveReason,
+}
+
+/// A room operation failed; the message is what the caller (or client) sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomError {
+    message: String,
+}
+
+impl RoomError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for RoomError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RoomError {}

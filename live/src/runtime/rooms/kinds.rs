@@ -1,0 +1,138 @@
+//! The two kinds of room: typed (a `LiveRoom` value, binary frames, hooks) and untyped
+//! (a free JSON object, JSON frames, clients may write it).
+
+use crate::room::{JoinInfo, LeaveInfo, LiveRoom, RoomError};
+use serde_json::{Map, Value};
+use std::any::Any;
+
+/// What a room task needs from its state.
+pub(crate) trait RoomKind: Send + 'static {
+    /// Typed rooms send binary frames and keep their state server-only.
+    const TYPED: bool;
+    /// The state as clients see it.
+    fn to_json(&self) -> Result<Value, String>;
+    /// A clone of the typed value (typed rooms only).
+    fn typed_clone(&self) -> Option<Box<dyn Any + Send>>;
+    /// The join hook; an error rejects the joiner.
+    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError>;
+    /// The leave hook.
+    fn on_leave(&mut self, leave: &LeaveInfo);
+    /// The destroy hook; false keeps the room.
+    fn on_destroy(&mut self) -> bool;
+    /// The member limit.
+    fn max_members(&self) -> Option<usize>;
+    /// Encodes a binary frame payload.
+    fn encode_payload(&self, value: &Value) -> Vec<u8>;
+    /// Runs a typed change on a copy; returns the copy to commit after the size check.
+    fn try_change(&self, change: super::TypedChange) -> Result<Self, RoomError>
+    where
+        Self: Sized;
+    /// Replaces the whole state (untyped rooms; typed rooms refuse).
+    fn replace_json(&mut self, state: Value) -> Result<(), RoomError>;
+}
+
+/// A typed room: the user's `LiveRoom` value.
+pub(crate) struct Typed<R>(R);
+
+impl<R: LiveRoom> Typed<R> {
+    /// A fresh room: `R::default()` and its `on_create` hook.
+    pub(crate) fn new(room_id: &str) -> Self {
+        let mut state = R::default();
+        state.on_create(room_id);
+        Self(state)
+    }
+}
+
+impl<R: LiveRoom> RoomKind for Typed<R> {
+    const TYPED: bool = true;
+
+    fn to_json(&self) -> Result<Value, String> {
+        serde_json::to_value(&self.0).map_err(|error| error.to_string())
+    }
+
+    fn typed_clone(&self) -> Option<Box<dyn Any + Send>> {
+        Some(Box::new(self.0.clone()))
+    }
+
+    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
+        self.0.on_join(join)
+    }
+
+    fn on_leave(&mut self, leave: &LeaveInfo) {
+        self.0.on_leave(leave);
+    }
+
+    fn on_destroy(&mut self) -> bool {
+        self.0.on_destroy()
+    }
+
+    fn max_members(&self) -> Option<usize> {
+        R::MAX_MEMBERS
+    }
+
+    fn encode_payload(&self, value: &Value) -> Vec<u8> {
+        R::encode_payload(value)
+    }
+
+    fn try_change(&self, change: super::TypedChange) -> Result<Self, RoomError> {
+        let mut copy = self.0.clone();
+        change(&mut copy)?;
+        Ok(Self(copy))
+    }
+
+    fn replace_json(&mut self, _state: Value) -> Result<(), RoomError> {
+        Err(RoomError::new("Room state is server-only"))
+    }
+}
+
+/// An untyped room: a free JSON object.
+pub(crate) struct Untyped(Value);
+
+impl Untyped {
+    /// A fresh room seeded with `initial` when it is an object.
+    pub(crate) fn new(initial: Option<Value>) -> Self {
+        match initial {
+            Some(Value::Object(object)) => Self(Value::Object(object)),
+            _ => Self(Value::Object(Map::new())),
+        }
+    }
+}
+
+impl RoomKind for Untyped {
+    const TYPED: bool = false;
+
+    fn to_json(&self) -> Result<Value, String> {
+        Ok(self.0.clone())
+    }
+
+    fn typed_clone(&self) -> Option<Box<dyn Any + Send>> {
+        None
+    }
+
+    fn on_join(&mut self, _join: &JoinInfo) -> Result<(), RoomError> {
+        Ok(())
+    }
+
+    fn on_leave(&mut self, _leave: &LeaveInfo) {}
+
+    fn on_destroy(&mut self) -> bool {
+        true
+    }
+
+    fn max_members(&self) -> Option<usize> {
+        None
+    }
+
+    fn encode_payload(&self, value: &Value) -> Vec<u8> {
+        crate::protocol::msgpack::to_vec(value)
+    }
+
+    fn try_change(&self, _change: super::TypedChange) -> Result<Self, RoomError> {
+        Err(RoomError::new("Room is not a typed room"))
+    }
+
+    fn replace_json(&mut self, state: Value) -> Result<(), RoomError> {
+        self.0 = state;
+        Ok(())
+    }
+}

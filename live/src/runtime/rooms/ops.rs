@@ -1,0 +1,363 @@
+//! Room operations as components and clients request them.
+
+use super::{JoinKind, Member, RoomCommand, RoomHandle, Rooms, StateReply};
+use crate::component::{ActionError, Ctx};
+use crate::protocol::outbound::Reply;
+use crate::room::{INVALID_ROOM_ID, LeaveReason, LiveRoom, RoomError, is_valid_room_id};
+use crate::runtime::outbox::Outbox;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// A component's typed handler for one room type (monomorphised per component and room).
+pub(crate) type RoomHandler<C> =
+    fn(&mut C, &str, &str, &Value, &mut Ctx<C>) -> Result<(), ActionError>;
+
+/// A membership change made during a call, applied by the component actor afterwards.
+pub(crate) enum RoomChange<C> {
+    /// The component joined a room.
+    Joined {
+        /// The room.
+        room_id: String,
+        /// Its handle.
+        handle: RoomHandle,
+        /// The typed handler, if the component has one.
+        handler: Option<RoomHandler<C>>,
+    },
+    /// The component left a room.
+    Left {
+        /// The room.
+        room_id: String,
+    },
+}
+
+/// Room operations on behalf of one component.
+#[derive(Debug, Clone)]
+pub(crate) struct TypedRoomOps {
+    /// Every room of the server.
+    pub(crate) rooms: Arc<Rooms>,
+    /// The component.
+    pub(crate) member: Member,
+}
+
+/// How many times a join retries when it races a room that is shutting down.
+const JOIN_ATTEMPTS: usize = 3;
+
+fn stopped() -> RoomError {
+    RoomError::new("Room is shutting down, try again")
+}
+
+impl TypedRoomOps {
+    /// Joins typed room `room_id` of type `R`.
+    pub(crate) async fn join<R: LiveRoom>(
+        &self,
+        room_id: &str,
+        payload: Value,
+    ) -> Result<(RoomHandle, R), RoomError> {
+        if !is_valid_room_id(room_id) {
+            return Err(RoomError::new(INVALID_ROOM_ID));
+        }
+        for _ in 0..JOIN_ATTEMPTS {
+            let handle = self.rooms.typed::<R>(room_id).await?;
+            let (reply, answer) = oneshot::channel();
+            let join = RoomCommand::Join {
+                member: self.member.clone(),
+                payload: payload.clone(),
+                kind: JoinKind::Server,
+                reply,
+            };
+            if !handle.send(join).await {
+                continue;
+            }
+            match answer.await {
+                Ok(result) => return Ok((handle, typed_state::<R>(result?)?)),
+                Err(_) => continue,
+            }
+        }
+        Err(stopped())
+    }
+
+    /// Leaves `room_id` (a no-op if not a member).
+    pub(crate) async fn leave(&self, room_id: &str) -> Result<(), RoomError> {
+        if let Some(handle) = self.rooms.get(room_id).await {
+            leave(
+                &handle,
+                Arc::clone(&self.member.component_id),
+                LeaveReason::Leave,
+            )
+            .await;
+        }
+        Ok(())
+    }
+
+    /// Emits an event to `room_id`'s members.
+    pub(crate) async fn emit(
+        &self,
+        room_id: &str,
+        event: &str,
+        data: Value,
+        include_self: bool,
+    ) -> Result<(), RoomError> {
+        let handle = self
+            .rooms
+            .get(room_id)
+            .await
+            .ok_or_else(|| RoomError::new("Not a member of this room"))?;
+        let (reply, answer) = oneshot::channel();
+        let emit = RoomCommand::Emit {
+            sender: Arc::clone(&self.member.component_id),
+            include_sender: include_self,
+            event: event.to_owned(),
+            data,
+            reply,
+        };
+        if !handle.send(emit).await {
+            return Err(stopped());
+        }
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// The typed state of `room_id`.
+    pub(crate) async fn state<R: LiveRoom>(&self, room_id: &str) -> Result<R, RoomError> {
+        let handle = self.rooms.typed::<R>(room_id).await?;
+        let (reply, answer) = oneshot::channel();
+        if !handle
+            .send(RoomCommand::GetState {
+                member: None,
+                reply,
+            })
+            .await
+        {
+            return Err(stopped());
+        }
+        typed_state::<R>(answer.await.map_err(|_| stopped())??)
+    }
+
+    /// Applies `change` to typed room `room_id` (created if needed).
+    pub(crate) async fn update<R: LiveRoom>(
+        &self,
+        room_id: &str,
+        change: impl FnOnce(&mut R) + Send + 'static,
+    ) -> Result<R, RoomError> {
+        if !is_valid_room_id(room_id) {
+            return Err(RoomError::new(INVALID_ROOM_ID));
+        }
+        let handle = self.rooms.typed::<R>(room_id).await?;
+        let change: super::TypedChange = Box::new(move |state| match state.downcast_mut::<R>() {
+            Some(state) => {
+                change(state);
+                Ok(())
+            }
+            None => Err(RoomError::new("Room type mismatch")),
+        });
+        let (reply, answer) = oneshot::channel();
+        if !handle.send(RoomCommand::Update { change, reply }).await {
+            return Err(stopped());
+        }
+        typed_state::<R>(answer.await.map_err(|_| stopped())??)
+    }
+}
+
+fn typed_state<R: LiveRoom>(reply: StateReply) -> Result<R, RoomError> {
+    reply
+        .typed
+        .and_then(|state| state.downcast::<R>().ok())
+        .map(|state| *state)
+        .ok_or_else(|| RoomError::new("Room type mismatch"))
+}
+
+/// Sends a leave and waits until the room processed it.
+pub(crate) async fn leave(handle: &RoomHandle, component_id: Arc<str>, reason: LeaveReason) {
+    let (done, finished) = oneshot::channel();
+    if handle
+        .send(RoomCommand::Leave {
+            component_id,
+            reason,
+            done,
+        })
+        .await
+    {
+        let _ = finished.await;
+    }
+}
+
+/// A client's room message (§10.2), run by the component actor it names.
+#[derive(Debug)]
+pub(crate) enum ClientRoomOp {
+    /// `ROOM_JOIN`.
+    Join {
+        /// The room.
+        room_id: String,
+        /// `payload.initialState`.
+        initial_state: Option<Value>,
+    },
+    /// `ROOM_LEAVE`.
+    Leave {
+        /// The room.
+        room_id: String,
+    },
+    /// `ROOM_EMIT`.
+    Emit {
+        /// The room.
+        room_id: String,
+        /// The event name.
+        event: String,
+        /// The event data.
+        data: Value,
+    },
+    /// `ROOM_STATE_SET`.
+    SetState {
+        /// The room.
+        room_id: String,
+        /// The patch.
+        state: Map<String, Value>,
+    },
+    /// `ROOM_STATE_GET`.
+    GetState {
+        /// The room.
+        room_id: String,
+    },
+}
+
+/// Runs a client's room message for `member`; replies go to `outbox`. Returns the room
+/// handle after a successful join (the actor keeps it), and whether it left a room.
+pub(crate) async fn run_client_op(
+    ops: &TypedRoomOps,
+    op: ClientRoomOp,
+    outbox: &Outbox,
+    request_id: Option<&str>,
+) -> Result<ClientRoomOutcome, RoomError> {
+    let member = &ops.member;
+    match op {
+        ClientRoomOp::Join {
+            room_id,
+            initial_state,
+        } => {
+            if !is_valid_room_id(&room_id) {
+                return Err(RoomError::new(INVALID_ROOM_ID));
+            }
+            for _ in 0..JOIN_ATTEMPTS {
+                let handle = ops.rooms.untyped(&room_id, initial_state.clone()).await?;
+                let (reply, answer) = oneshot::channel();
+                let join = RoomCommand::Join {
+                    member: member.clone(),
+                    payload: Value::Null,
+                    kind: JoinKind::Client {
+                        request_id: request_id.map(str::to_owned),
+                    },
+                    reply,
+                };
+                if !handle.send(join).await {
+                    continue;
+                }
+                match answer.await {
+                    Ok(result) => {
+                        result?;
+                        return Ok(ClientRoomOutcome::Joined(room_id, handle));
+                    }
+                    Err(_) => continue,
+                }
+            }
+            Err(stopped())
+        }
+        ClientRoomOp::Leave { room_id } => {
+            if let Some(handle) = ops.rooms.get(&room_id).await {
+                leave(
+                    &handle,
+                    Arc::clone(&member.component_id),
+                    LeaveReason::Leave,
+                )
+                .await;
+            }
+            let payload = json!({ "roomId": room_id });
+            let reply = Reply {
+                kind: "ROOM_LEFT",
+                component_id: Some(&member.component_id),
+                payload: Some(&payload),
+                request_id,
+                ..Reply::default()
+            };
+            outbox.push_text(reply.encode());
+            Ok(ClientRoomOutcome::Left(room_id))
+        }
+        ClientRoomOp::Emit {
+            room_id,
+            event,
+            data,
+        } => {
+            let handle = member_room(ops, &room_id).await?;
+            let (reply, answer) = oneshot::channel();
+            let emit = RoomCommand::Emit {
+                sender: Arc::clone(&member.component_id),
+                include_sender: false,
+                event,
+                data,
+                reply,
+            };
+            send_and_wait(&handle, emit, answer).await?;
+            Ok(ClientRoomOutcome::Done)
+        }
+        ClientRoomOp::SetState { room_id, state } => {
+            let handle = member_room(ops, &room_id).await?;
+            let (reply, answer) = oneshot::channel();
+            let set = RoomCommand::SetState {
+                sender: Arc::clone(&member.component_id),
+                patch: state,
+                reply,
+            };
+            send_and_wait(&handle, set, answer).await?;
+            Ok(ClientRoomOutcome::Done)
+        }
+        ClientRoomOp::GetState { room_id } => {
+            let handle = member_room(ops, &room_id).await?;
+            let (reply, answer) = oneshot::channel();
+            let get = RoomCommand::GetState {
+                member: Some(Arc::clone(&member.component_id)),
+                reply,
+            };
+            if !handle.send(get).await {
+                return Err(RoomError::new("Not a member of this room"));
+            }
+            let state = answer.await.map_err(|_| stopped())??;
+            let payload = json!({ "roomId": room_id, "state": state.json });
+            let reply = Reply {
+                kind: "ROOM_STATE",
+                component_id: Some(&member.component_id),
+                payload: Some(&payload),
+                request_id,
+                ..Reply::default()
+            };
+            outbox.push_text(reply.encode());
+            Ok(ClientRoomOutcome::Done)
+        }
+    }
+}
+
+/// What a client room message changed for the component.
+#[derive(Debug)]
+pub(crate) enum ClientRoomOutcome {
+    /// Joined (room id, handle).
+    Joined(String, RoomHandle),
+    /// Left (room id).
+    Left(String),
+    /// Nothing to track.
+    Done,
+}
+
+async fn member_room(ops: &TypedRoomOps, room_id: &str) -> Result<RoomHandle, RoomError> {
+    ops.rooms
+        .get(room_id)
+        .await
+        .ok_or_else(|| RoomError::new("Not a member of this room"))
+}
+
+async fn send_and_wait(
+    handle: &RoomHandle,
+    command: RoomCommand,
+    answer: oneshot::Receiver<Result<(), RoomError>>,
+) -> Result<(), RoomError> {
+    if !handle.send(command).await {
+        return Err(RoomError::new("Not a member of this room"));
+    }
+    answer.await.map_err(|_| stopped())?
+}

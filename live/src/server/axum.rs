@@ -1,0 +1,147 @@
+//! The axum 0.8 adapter (feature `axum`): a router to nest into the user's app.
+//!
+//! axum upgrades the connection and hands over its tungstenite-backed [`WebSocket`]; this
+//! module splits it, maps inbound messages to [`InFrame`]s and wraps the write half in a
+//! [`FrameSink`]. Everything else is the transport-agnostic core ([`drive`]).
+
+use super::LiveServer;
+use crate::runtime::Hub;
+use crate::runtime::outbox::CloseFrame;
+use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive};
+use ::axum::Router;
+use ::axum::extract::ws::{self, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use ::axum::http::header::ORIGIN;
+use ::axum::http::{HeaderMap, StatusCode};
+use ::axum::response::{IntoResponse, Response};
+use ::axum::routing::{MethodRouter, any};
+use bytes::Bytes;
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt, StreamExt};
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// Bytes buffered before a write reaches the socket (the writer flushes after every drain).
+const WRITE_BUFFER_BYTES: usize = 64 * 1024;
+
+impl LiveServer {
+    /// An axum [`Router`] serving the Live WebSocket at `/ws`, to nest under a prefix:
+    ///
+    /// ```ignore
+    /// let app = Router::new()
+    ///     .route("/health", get(|| async { "ok" }))
+    ///     .nest("/api/live", live.axum_router()); // ws://HOST/api/live/ws
+    /// ```
+    ///
+    /// Generic over the app's state `S`, so it nests into any `Router<S>`. The socket uses
+    /// the server's [`LiveConfig`](super::LiveConfig): an 8 KiB read buffer
+    /// (`read_buffer_bytes`) and messages and frames up to twice `max_message_bytes` (larger
+    /// ones close the connection; those between one and two times the limit get
+    /// `Message too large`). `LiveConfig::path` is not used: the app decides the path. Stop
+    /// with [`LiveServer::shutdown`] from axum's graceful-shutdown future.
+    pub fn axum_router<S>(&self) -> Router<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        Router::new().route("/ws", self.axum_route())
+    }
+
+    /// The Live WebSocket endpoint alone, for a path of the app's choosing:
+    /// `app.route("/live", live.axum_route())`. Accepts HTTP/1.1 `GET` upgrades (and HTTP/2
+    /// `CONNECT` when axum's `http2` feature is on).
+    pub fn axum_route<S>(&self) -> MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let live = self.clone();
+        any(move |headers: HeaderMap, upgrade: WebSocketUpgrade| {
+            let live = live.clone();
+            let origin = headers
+                .get(ORIGIN)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned);
+            async move { live.axum_upgrade(upgrade, origin) }
+        })
+    }
+
+    fn axum_upgrade(&self, upgrade: WebSocketUpgrade, origin: Option<String>) -> Response {
+        let Some(shutdown) = self.lifecycle.connection_signal() else {
+            return (StatusCode::SERVICE_UNAVAILABLE, "Server shutting down").into_response();
+        };
+        let hub = Arc::clone(&self.hub);
+        let max = hub.config.max_message_bytes.saturating_mul(2);
+        upgrade
+            .read_buffer_size(hub.config.read_buffer_bytes)
+            .write_buffer_size(WRITE_BUFFER_BYTES)
+            // tungstenite panics unless max_write_buffer_size > write_buffer_size.
+            .max_write_buffer_size(WRITE_BUFFER_BYTES.saturating_add(max).saturating_add(1))
+            .max_message_size(max)
+            .max_frame_size(max)
+            .on_failed_upgrade(|error| tracing::debug!(%error, "websocket upgrade failed"))
+            .on_upgrade(move |socket| serve_socket(hub, origin, socket, shutdown))
+    }
+}
+
+/// An inbound text message; axum's `Utf8Bytes` derefs to `str` but is not `AsRef<str>`.
+struct Text(Utf8Bytes);
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+async fn serve_socket(
+    hub: Arc<Hub>,
+    origin: Option<String>,
+    socket: WebSocket,
+    shutdown: watch::Receiver<bool>,
+) {
+    let (sink, stream) = socket.split();
+    let frames = stream.map(|message| match message {
+        Ok(Message::Text(text)) => InFrame::Text(Text(text)),
+        Ok(Message::Binary(bytes)) => InFrame::Binary(bytes),
+        // tungstenite answers pings (and close frames) itself.
+        Ok(Message::Ping(_) | Message::Pong(_)) => InFrame::Control,
+        Ok(Message::Close(_)) => InFrame::Closed,
+        // axum wraps tungstenite's error without exposing its type; its text is stable.
+        Err(error) if error.to_string().contains("Message too long") => InFrame::TooLarge,
+        Err(_) => InFrame::Closed,
+    });
+    drive(hub, origin.as_deref(), frames, AxumSink(sink), shutdown).await;
+}
+
+/// The write half of an axum WebSocket.
+struct AxumSink(SplitSink<WebSocket, Message>);
+
+impl FrameSink for AxumSink {
+    async fn feed_text(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
+        let text = Utf8Bytes::try_from(frame).map_err(|_| SinkClosed)?;
+        self.0
+            .feed(Message::Text(text))
+            .await
+            .map_err(|_| SinkClosed)
+    }
+
+    async fn feed_binary(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
+        self.0
+            .feed(Message::Binary(frame))
+            .await
+            .map_err(|_| SinkClosed)
+    }
+
+    async fn flush(&mut self) -> Result<(), SinkClosed> {
+        self.0.flush().await.map_err(|_| SinkClosed)
+    }
+
+    async fn close(&mut self, frame: CloseFrame) -> Result<(), SinkClosed> {
+        let close = ws::CloseFrame {
+            code: frame.code,
+            reason: Utf8Bytes::from_static(frame.reason),
+        };
+        self.0
+            .send(Message::Close(Some(close)))
+            .await
+            .map_err(|_| SinkClosed)?;
+        self.0.close().await.map_err(|_| SinkClosed)
+    }
+}

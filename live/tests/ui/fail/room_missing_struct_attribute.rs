@@ -1,0 +1,19 @@
+use live::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[live_room]
+#[derive(Debug, Clone)]
+pub enum ChatEvent {
+    #[event("message:new")]
+    MessageNew(String),
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct ChatRoom {
+    pub count: u32,
+}
+
+#[live_room]
+impl ChatRoom {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use live::prelude::*;
+
+#[live_room]
+fn chat() {}
+
+fn main() {}
