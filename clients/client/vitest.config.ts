@@ -1,5 +1,6 @@
 import { defineProject } from 'vitest/config'
 
 export default defineProject({
-  test: { name: 'client', environment: 'node', include: ['test/**/*.test.ts'] },
+  // Generous: CI machines are busy, and no test asserts on time.
+  test: { testTimeout: 30_000, name: 'client', environment: 'node', include: ['test/**/*.test.ts'] },
 })

@@ -6,6 +6,30 @@ pub use inventory;
 pub use serde;
 pub use serde_json;
 
+/// Generated code's TypeScript support (`ComponentTypescript`, the probes; feature
+/// `typescript`).
+#[cfg(feature = "typescript")]
+pub use crate::typescript::macro_support::*;
+
+/// `if_typescript! { { with the feature } else { without it } }`: the macros wrap the code
+/// that describes types for TypeScript in it, so it exists only with `live`'s feature
+/// `typescript` (the macros cannot see `live`'s features themselves).
+pub use crate::__live_if_typescript as if_typescript;
+
+#[cfg(feature = "typescript")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __live_if_typescript {
+    ({ $($with:tt)* } else { $($without:tt)* }) => { $($with)* };
+}
+
+#[cfg(not(feature = "typescript"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __live_if_typescript {
+    ({ $($with:tt)* } else { $($without:tt)* }) => { $($without)* };
+}
+
 /// Deserializes an action's payload, mapping failures to the protocol's validation error text.
 pub fn parse_payload<T: serde::de::DeserializeOwned>(
     action: &str,
@@ -141,4 +165,60 @@ pub fn decode_event_payload<T: serde::de::DeserializeOwned>(
 /// The error for an event name the room's events enum does not have.
 pub fn unknown_event(name: &str) -> crate::room::RoomError {
     crate::room::RoomError::new(format!("Unknown event '{name}'"))
+}
+
+/// Entry points for the fuzz targets in `live/fuzz`: each feeds untrusted bytes to one
+/// decoder, which must never panic.
+#[cfg(feature = "fuzzing")]
+pub mod fuzz {
+    use crate::protocol::inbound::{InboundLimits, SignedStateWire, parse_text_frame};
+    use crate::protocol::{msgpack, room_frame};
+
+    /// A client text frame through the whole inbound pipeline (size, depth, JSON, shape).
+    pub fn inbound_text(data: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(data) {
+            let limits = InboundLimits::default();
+            if let Err(error) = parse_text_frame(text, &limits) {
+                let _ = error.reply();
+            }
+        }
+    }
+
+    /// A binary room frame (`0x02`/`0x03`) header decoder.
+    pub fn room_frame(data: &[u8]) {
+        if let Ok(frame) = room_frame::decode(data) {
+            // Whatever decodes must re-encode to the same bytes.
+            let rebuilt = room_frame::RoomBroadcast::new(
+                frame.frame_type,
+                frame.room_id,
+                frame.event,
+                frame.payload,
+            )
+            .and_then(|broadcast| broadcast.frame_for(frame.component_id));
+            assert_eq!(rebuilt.ok().as_deref(), Some(data), "room frame round trip");
+        }
+    }
+
+    /// The msgpack decoder with its limits; whatever decodes re-encodes and decodes equal.
+    pub fn msgpack(data: &[u8]) {
+        if let Ok(value) = msgpack::decode(data) {
+            let again = msgpack::decode(&msgpack::to_vec(&value));
+            assert_eq!(again.ok(), Some(value), "msgpack round trip");
+        }
+    }
+
+    /// A signed state (any JSON) through the shape check and verification.
+    pub fn signed_state(data: &[u8]) {
+        let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {
+            return;
+        };
+        if let Some(wire) = SignedStateWire::from_json(&value) {
+            let signer = crate::security::StateSigningConfig {
+                secret: Some("fuzz".to_owned()),
+                ..Default::default()
+            }
+            .signer();
+            let _ = signer.verify(&wire, 1_760_000_000_000);
+        }
+    }
 }

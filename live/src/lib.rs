@@ -33,6 +33,7 @@
 //! # }
 //! ```
 
+pub mod cluster;
 pub mod component;
 pub mod prelude;
 mod protocol;
@@ -41,6 +42,8 @@ mod runtime;
 pub mod security;
 pub mod server;
 mod state;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -52,3 +55,6 @@ pub use component::{ActionError, Ctx, Identity, LiveComponent};
 pub use live_macros::live_component;
 pub use live_macros::live_room;
 pub use server::{LiveConfig, LiveServer, LiveServerBuilder, RunningServer};
+/// Derives TypeScript declarations (ts-rs); see [`typescript`] (feature `typescript`).
+#[cfg(feature = "typescript")]
+pub use ts_rs::TS;

@@ -4,6 +4,8 @@
 // `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
 #![allow(clippy::indexing_slicing)]
 
+pub mod bench;
+pub mod cluster;
 pub mod probe;
 pub mod rooms;
 pub mod secure;

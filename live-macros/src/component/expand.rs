@@ -3,9 +3,11 @@
 use super::ast::{self, Action, ArgKind, Hook, HookKind};
 use super::policy::{Auth, RateLimit};
 use crate::shared::syntax::Output;
+use crate::shared::typescript;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::Type;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
 
@@ -70,6 +72,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         .filter(|action| action.policy.declared())
         .map(action_policy);
     let hooks = component.hooks.iter().map(hook);
+    let typescript = registration(component);
     // Spanned at the type so a missing `#[live_component]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::ComponentAttrs>);
     quote! {
@@ -111,10 +114,103 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
             #(#hooks)*
         }
 
-        ::live::__private::inventory::submit! {
-            ::live::__private::ComponentRegistration::new::<#self_ty>()
+        #typescript
+    }
+}
+
+/// The registration; with `live`'s feature `typescript`, also the component's TypeScript
+/// description (`ComponentTypescript`) and a registration carrying it.
+fn registration(component: &ast::Impl) -> TokenStream {
+    let self_ty = &component.self_ty;
+    let actions = component.actions.iter().map(action_typescript);
+    let state = typescript::probe(&quote!(Self));
+    let imports = typescript::probe_imports();
+    quote! {
+        ::live::__private::if_typescript! {
+            {
+                impl ::live::__private::ComponentTypescript for #self_ty {
+                    fn typescript() -> ::live::typescript::ComponentTypes {
+                        #imports
+                        ::live::typescript::ComponentTypes::new(
+                            #state,
+                            ::std::vec![#(#actions),*],
+                        )
+                    }
+                }
+
+                ::live::__private::inventory::submit! {
+                    ::live::__private::ComponentRegistration::typed::<#self_ty>()
+                }
+            } else {
+                ::live::__private::inventory::submit! {
+                    ::live::__private::ComponentRegistration::new::<#self_ty>()
+                }
+            }
         }
     }
+}
+
+/// `ActionTypes::new("wire", args, result)`: what the client sends and gets back.
+///
+/// The payload is `void` without arguments, the `#[payload]` argument's type, or an object
+/// of the named arguments (those of type `Option<T>` may be left out, as serde reads a
+/// missing field as `None`; when all of them may, so may the whole payload, which the
+/// dispatcher reads as `{}`). The result is `void` for `()` and `Result<(), E>`, else the
+/// (`Ok`) type.
+fn action_typescript(action: &Action) -> TokenStream {
+    let wire = &action.wire;
+    let mut payload = None;
+    let mut fields = Vec::new();
+    let mut all_optional = true;
+    for arg in &action.args {
+        let ty = &arg.arg.ty;
+        match &arg.kind {
+            ArgKind::Ctx => {}
+            ArgKind::Payload => payload = Some(ty),
+            ArgKind::Named(ident) => {
+                let name = ident.unraw().to_string();
+                let probe = typescript::probe_type(ty);
+                let field = if typescript::is_option(ty) {
+                    quote!(::live::typescript::TsField::optional(#name, #probe))
+                } else {
+                    all_optional = false;
+                    quote!(::live::typescript::TsField::required(#name, #probe))
+                };
+                fields.push(field);
+            }
+        }
+    }
+    let args = match payload {
+        Some(ty) if typescript::is_option(ty) => {
+            let probe = typescript::probe_type(ty);
+            quote!(#probe.or_undefined())
+        }
+        Some(ty) => typescript::probe_type(ty),
+        None if fields.is_empty() => quote!(::live::typescript::TsType::void()),
+        None => {
+            let object = quote!(::live::typescript::TsType::object(
+                ::std::vec![#(#fields),*]
+            ));
+            if all_optional {
+                quote!(#object.or_undefined())
+            } else {
+                object
+            }
+        }
+    };
+    let result = match &action.output {
+        Output::Unit | Output::Result { ok_unit: true, .. } => {
+            quote!(::live::typescript::TsType::void())
+        }
+        Output::Value(ty) => typescript::probe_type(ty),
+        Output::Result { ty, .. } if typescript::contains_impl_trait(ty) => {
+            quote!(::live::typescript::TsType::unknown())
+        }
+        Output::Result { ty, .. } => {
+            typescript::probe(&quote!(<#ty as ::live::__private::ResultOk>::Ok))
+        }
+    };
+    quote!(::live::typescript::ActionTypes::new(#wire, #args, #result))
 }
 
 /// `ActionPolicy { .. }` for an action with `auth(...)` or `rate_limit(...)`.
@@ -334,5 +430,69 @@ impl VisitMut for ReplaceSelf<'_> {
         } else {
             visit_mut::visit_type_mut(self, ty);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_typescript;
+    use crate::component::ast::Impl;
+    use crate::errors::Errors;
+    use syn::parse_quote;
+
+    /// The TypeScript description of each action of `item`, as token text.
+    fn described(mut item: syn::ItemImpl) -> Vec<String> {
+        let mut errors = Errors::default();
+        let component = Impl::from_syn(&mut errors, &mut item);
+        assert!(errors.into_compile_errors().is_none());
+        component
+            .actions
+            .iter()
+            .map(|action| action_typescript(action).to_string().replace(' ', ""))
+            .collect()
+    }
+
+    #[test]
+    fn describes_arguments_and_results() {
+        let described = described(parse_quote! {
+            impl Counter {
+                #[action]
+                fn increment(&mut self, ctx: &mut Ctx<Self>) -> i64 { todo!() }
+                #[action(name = "addBy")]
+                fn add(&mut self, by: i64, note: Option<String>) -> Result<i64, E> { todo!() }
+                #[action]
+                fn find(&self, r#type: Option<String>) -> Result<(), E> { todo!() }
+                #[action]
+                fn set(&mut self, #[payload] p: Option<P>) -> impl Serialize { todo!() }
+            }
+        });
+        let [increment, add, find, set] = described.as_slice() else {
+            panic!("{described:?}");
+        };
+        assert!(
+            increment.contains("\"increment\",::live::typescript::TsType::void(),"),
+            "{increment}"
+        );
+        assert!(increment.contains("Probe::<i64>"), "{increment}");
+        assert!(add.contains("\"addBy\""), "{add}");
+        assert!(add.contains("TsField::required(\"by\""), "{add}");
+        assert!(add.contains("TsField::optional(\"note\""), "{add}");
+        assert!(!add.contains("or_undefined"), "{add}");
+        assert!(
+            add.contains("<Result<i64,E>as::live::__private::ResultOk>::Ok"),
+            "{add}"
+        );
+        assert!(find.contains("TsField::optional(\"type\""), "{find}");
+        assert!(find.contains(".or_undefined()"), "{find}");
+        assert!(
+            find.ends_with("::live::typescript::TsType::void())"),
+            "{find}"
+        );
+        assert!(set.contains("Probe::<Option<P>>"), "{set}");
+        assert!(set.contains(".or_undefined()"), "{set}");
+        assert!(
+            set.ends_with("::live::typescript::TsType::unknown())"),
+            "{set}"
+        );
     }
 }

@@ -3,6 +3,7 @@
 use super::ast::{self, Hook, HookKind};
 use super::attr::Codec;
 use crate::shared::syntax::Output;
+use crate::shared::typescript;
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
@@ -85,7 +86,10 @@ pub(crate) fn room_event(events: &ast::Events) -> TokenStream {
             None => quote!(#wire => ::core::result::Result::Ok(Self::#variant)),
         }
     });
+    let typescript = event_typescript(events);
     quote! {
+        #typescript
+
         impl ::live::room::RoomEvent for #ident {
             const NAMES: &'static [&'static str] = &[#(#wires),*];
 
@@ -120,6 +124,33 @@ pub(crate) fn room_event(events: &ast::Events) -> TokenStream {
     }
 }
 
+/// With `live`'s feature `typescript`: `impl RoomEventsTypescript`, each event's wire name and
+/// payload type (`null` for a unit variant, whose payload is `null` on the wire).
+fn event_typescript(events: &ast::Events) -> TokenStream {
+    let ident = &events.ident;
+    let imports = typescript::probe_imports();
+    let described = events.variants.iter().map(|event| {
+        let wire = &event.wire;
+        let payload = match event.payload() {
+            Some(ty) => typescript::probe_type(ty),
+            None => quote!(::live::typescript::TsType::null()),
+        };
+        quote!(::live::typescript::EventTypes::new(#wire, #payload))
+    });
+    quote! {
+        ::live::__private::if_typescript! {
+            {
+                impl ::live::__private::RoomEventsTypescript for #ident {
+                    fn typescript_events() -> ::std::vec::Vec<::live::typescript::EventTypes> {
+                        #imports
+                        ::std::vec![#(#described),*]
+                    }
+                }
+            } else {}
+        }
+    }
+}
+
 /// `impl LiveRoom` and the inventory registration for a `#[live_room]` impl block.
 pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
     let self_ty = &room.self_ty;
@@ -127,6 +158,15 @@ pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
     // Spanned at the type so a missing `#[live_room(...)]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::RoomAttrs>);
     let event = quote_spanned!(self_ty.span()=> type Event = #attrs::Event;);
+    // With `live`'s feature `typescript`: the state's and the events' TypeScript (a
+    // hand-written `RoomEvent` impl has no description; the probe then yields `None`).
+    let imports = typescript::probe_imports();
+    let state = typescript::probe(&quote!(Self));
+    // Spanned at the type, like `type Event` above: without `#[live_room(...)]` on the struct,
+    // the projection fails with the same error at the same place, which is reported once.
+    let events = quote_spanned! {self_ty.span()=>
+        (&&::live::__private::Probe::<<Self as ::live::room::LiveRoom>::Event>::new()).live_ts_events()
+    };
     quote! {
         impl ::live::room::LiveRoom for #self_ty {
             const PREFIX: &'static str = #attrs::PREFIX;
@@ -142,8 +182,23 @@ pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
             #(#hooks)*
         }
 
-        ::live::__private::inventory::submit! {
-            ::live::__private::RoomRegistration::new::<#self_ty>()
+        ::live::__private::if_typescript! {
+            {
+                impl ::live::__private::RoomTypescript for #self_ty {
+                    fn typescript() -> ::live::typescript::RoomTypes {
+                        #imports
+                        ::live::typescript::RoomTypes::new(#state, #events)
+                    }
+                }
+
+                ::live::__private::inventory::submit! {
+                    ::live::__private::RoomRegistration::typed::<#self_ty>()
+                }
+            } else {
+                ::live::__private::inventory::submit! {
+                    ::live::__private::RoomRegistration::new::<#self_ty>()
+                }
+            }
         }
     }
 }

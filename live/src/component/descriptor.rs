@@ -11,6 +11,8 @@ pub struct ComponentDescriptor {
     updatable_fields: &'static [&'static str],
     auth: AuthPolicy,
     pub(crate) spawn: crate::runtime::SpawnFn,
+    #[cfg(feature = "typescript")]
+    typescript: Option<fn() -> crate::typescript::ComponentTypes>,
 }
 
 impl ComponentDescriptor {
@@ -23,7 +25,23 @@ impl ComponentDescriptor {
             updatable_fields: C::UPDATABLE_FIELDS,
             auth: C::AUTH,
             spawn: crate::runtime::spawn_component::<C>,
+            #[cfg(feature = "typescript")]
+            typescript: None,
         }
+    }
+
+    /// Every component registered with `#[live_component]` in the crates linked into this
+    /// binary, sorted by name. (A crate nothing refers to is not linked: name it, e.g.
+    /// `use my_components as _;`.)
+    pub fn registered() -> Vec<Self> {
+        registered_components()
+    }
+
+    /// How the TypeScript client sees the component: its state and actions (feature
+    /// `typescript`; `None` for a component registered without `#[live_component]`).
+    #[cfg(feature = "typescript")]
+    pub fn typescript(&self) -> Option<crate::typescript::ComponentTypes> {
+        self.typescript.map(|describe| describe())
     }
 
     /// The registry name.
@@ -68,6 +86,8 @@ impl fmt::Debug for ComponentDescriptor {
 #[derive(Debug)]
 pub struct ComponentRegistration {
     descriptor: fn() -> ComponentDescriptor,
+    #[cfg(feature = "typescript")]
+    typescript: Option<fn() -> crate::typescript::ComponentTypes>,
 }
 
 impl ComponentRegistration {
@@ -75,7 +95,28 @@ impl ComponentRegistration {
     pub const fn new<C: LiveComponent>() -> Self {
         Self {
             descriptor: ComponentDescriptor::of::<C>,
+            #[cfg(feature = "typescript")]
+            typescript: None,
         }
+    }
+
+    /// Registers component type `C` with its TypeScript description.
+    #[cfg(feature = "typescript")]
+    pub const fn typed<C: LiveComponent + crate::__private::ComponentTypescript>() -> Self {
+        Self {
+            descriptor: ComponentDescriptor::of::<C>,
+            typescript: Some(C::typescript),
+        }
+    }
+
+    fn descriptor(&self) -> ComponentDescriptor {
+        #[allow(unused_mut)]
+        let mut descriptor = (self.descriptor)();
+        #[cfg(feature = "typescript")]
+        {
+            descriptor.typescript = self.typescript;
+        }
+        descriptor
     }
 }
 
@@ -85,7 +126,7 @@ inventory::collect!(ComponentRegistration);
 pub(crate) fn registered_components() -> Vec<ComponentDescriptor> {
     let mut all: Vec<ComponentDescriptor> = inventory::iter::<ComponentRegistration>
         .into_iter()
-        .map(|registration| (registration.descriptor)())
+        .map(ComponentRegistration::descriptor)
         .collect();
     all.sort_by_key(|descriptor| descriptor.name);
     all

@@ -7,6 +7,8 @@ pub struct RoomDescriptor {
     prefix: &'static str,
     events: &'static [&'static str],
     max_members: Option<usize>,
+    #[cfg(feature = "typescript")]
+    typescript: Option<fn() -> crate::typescript::RoomTypes>,
 }
 
 impl RoomDescriptor {
@@ -16,7 +18,22 @@ impl RoomDescriptor {
             prefix: R::PREFIX,
             events: <R::Event as super::RoomEvent>::NAMES,
             max_members: R::MAX_MEMBERS,
+            #[cfg(feature = "typescript")]
+            typescript: None,
         }
+    }
+
+    /// Every room type registered with `#[live_room]` in the crates linked into this binary,
+    /// sorted by prefix.
+    pub fn registered() -> Vec<Self> {
+        registered_rooms()
+    }
+
+    /// How the TypeScript client sees the room: its state and events (feature `typescript`;
+    /// `None` for a room registered without `#[live_room]`).
+    #[cfg(feature = "typescript")]
+    pub fn typescript(&self) -> Option<crate::typescript::RoomTypes> {
+        self.typescript.map(|describe| describe())
     }
 
     /// The id prefix.
@@ -50,6 +67,8 @@ impl fmt::Debug for RoomDescriptor {
 #[derive(Debug)]
 pub struct RoomRegistration {
     descriptor: fn() -> RoomDescriptor,
+    #[cfg(feature = "typescript")]
+    typescript: Option<fn() -> crate::typescript::RoomTypes>,
 }
 
 impl RoomRegistration {
@@ -57,7 +76,28 @@ impl RoomRegistration {
     pub const fn new<R: LiveRoom>() -> Self {
         Self {
             descriptor: RoomDescriptor::of::<R>,
+            #[cfg(feature = "typescript")]
+            typescript: None,
         }
+    }
+
+    /// Registers room type `R` with its TypeScript description.
+    #[cfg(feature = "typescript")]
+    pub const fn typed<R: LiveRoom + crate::__private::RoomTypescript>() -> Self {
+        Self {
+            descriptor: RoomDescriptor::of::<R>,
+            typescript: Some(R::typescript),
+        }
+    }
+
+    fn descriptor(&self) -> RoomDescriptor {
+        #[allow(unused_mut)]
+        let mut descriptor = (self.descriptor)();
+        #[cfg(feature = "typescript")]
+        {
+            descriptor.typescript = self.typescript;
+        }
+        descriptor
     }
 }
 
@@ -67,7 +107,7 @@ inventory::collect!(RoomRegistration);
 pub(crate) fn registered_rooms() -> Vec<RoomDescriptor> {
     let mut all: Vec<RoomDescriptor> = inventory::iter::<RoomRegistration>
         .into_iter()
-        .map(|registration| (registration.descriptor)())
+        .map(RoomRegistration::descriptor)
         .collect();
     all.sort_by_key(|descriptor| descriptor.prefix);
     all

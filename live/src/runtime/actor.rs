@@ -7,6 +7,8 @@ use super::rooms::{
 };
 use super::singletons::Singletons;
 use super::stats::{Counted, Stats, StatsGuard};
+use crate::cluster::node::{ClusterNode, ClusterSignal, Role, SingletonLink, StartRole};
+use crate::cluster::{ActionRequest, ActionResponse, MirroredState};
 use crate::security::signing::StateSigner;
 use crate::security::{ActionWindows, AuthProviders};
 
@@ -24,6 +26,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
+
+mod cluster_role;
 
 /// How many calls may wait in one component's mailbox before callers wait.
 const CALL_QUEUE: usize = 64;
@@ -79,6 +83,8 @@ pub(crate) enum Control {
     },
     /// A room's frame (and typed event) for this member.
     Room(RoomDelivery),
+    /// Cluster news for a singleton (ownership, the owner's changes).
+    Cluster(ClusterSignal),
     /// The server stops: destroy now.
     Shutdown,
 }
@@ -109,6 +115,13 @@ pub(crate) enum Call {
         request_id: Option<String>,
         /// Told whether a `ROOM_JOIN` succeeded (for the per-connection room limit).
         joined: Option<oneshot::Sender<bool>>,
+    },
+    /// An action forwarded from another server of the cluster (singleton owners only).
+    Remote {
+        /// The request, with the caller's identity.
+        request: ActionRequest,
+        /// Where the answer goes.
+        reply: oneshot::Sender<ActionResponse>,
     },
     /// `PROPERTY_UPDATE`.
     SetProperty {
@@ -173,6 +186,8 @@ pub(crate) struct SpawnRequest {
     pub(crate) default_room: Option<String>,
     /// Rehydration: the verified state to start from (instead of default + props).
     pub(crate) restore: Option<Restore>,
+    /// Cluster singletons: the node and how this instance starts (owner or proxy).
+    pub(crate) cluster: Option<(Arc<ClusterNode>, StartRole)>,
 }
 
 /// A verified signed state to recreate a component from (`COMPONENT_REHYDRATE`).
@@ -201,20 +216,64 @@ pub(crate) struct ComponentEnv {
 
 /// Creates component `C` from its props and starts its actor, which sends the mount frames.
 pub(crate) fn spawn_component<C: LiveComponent>(
-    request: SpawnRequest,
+    mut request: SpawnRequest,
 ) -> Result<ComponentHandle, String> {
-    let (component, version) = match request.restore {
-        Some(restore) => (restored_component::<C>(restore.state)?, restore.version),
-        None => (initial_component::<C>(request.props)?, 0),
+    let cluster = request.cluster.take();
+    let (component, version, proxied) = match &cluster {
+        // A proxy relays the owner's state; its component value is never used.
+        Some((_, StartRole::Proxy { owner, mirror })) => {
+            let state = mirror
+                .as_ref()
+                .map_or_else(|| Value::Object(Map::new()), |mirror| mirror.state.clone());
+            let seq = mirror
+                .as_ref()
+                .filter(|mirror| owner.as_ref().is_some_and(|o| o.token() == mirror.owner))
+                .map(|mirror| mirror.seq);
+            let role = Role::Proxy {
+                owner: owner.clone(),
+                seq,
+            };
+            (C::default(), 0, Some((state, role)))
+        }
+        Some((
+            _,
+            StartRole::Owner {
+                recovered: Some(mirror),
+            },
+        )) => match recovered_component::<C>(mirror) {
+            Some(component) => (component, 0, None),
+            None => {
+                let (component, version) = seeded_component::<C>(&mut request)?;
+                (component, version, None)
+            }
+        },
+        _ => {
+            let (component, version) = seeded_component::<C>(&mut request)?;
+            (component, version, None)
+        }
     };
-
-    let synced = serde_json::to_value(&component).map_err(|error| {
-        format!(
-            "Component '{}' state could not be serialized: {error}",
-            C::NAME
-        )
-    })?;
+    let (synced, role) = match proxied {
+        Some((state, role)) => (state, role),
+        None => {
+            let synced = serde_json::to_value(&component).map_err(|error| {
+                format!(
+                    "Component '{}' state could not be serialized: {error}",
+                    C::NAME
+                )
+            })?;
+            (synced, Role::Owner { seq: 0 })
+        }
+    };
     let (control_tx, control_rx) = mpsc::unbounded_channel();
+    let link = cluster.map(|(node, _)| {
+        SingletonLink::new(
+            node,
+            C::NAME,
+            Arc::clone(&request.id),
+            role,
+            control_tx.downgrade(),
+        )
+    });
     let (calls_tx, calls_rx) = mpsc::channel(CALL_QUEUE);
     let rooms = TypedRoomOps {
         rooms: Arc::clone(&request.env.rooms),
@@ -242,13 +301,38 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         windows: ActionWindows::default(),
         _counted: request.env.stats.track(Counted::Component),
         env: request.env,
+        cluster: link,
     };
-    tokio::spawn(actor.run(request.viewer, request.reply, request.default_room));
-    Ok(ComponentHandle {
+    let handle = ComponentHandle {
         id: request.id,
         control: control_tx,
         calls: calls_tx,
-    })
+    };
+    if let Some(link) = &actor.cluster {
+        link.register(handle.clone());
+    }
+    tokio::spawn(actor.run(request.viewer, request.reply, request.default_room));
+    Ok(handle)
+}
+
+/// The component from the client's props, or from a verified signed state (rehydration).
+fn seeded_component<C: LiveComponent>(request: &mut SpawnRequest) -> Result<(C, u64), String> {
+    match request.restore.take() {
+        Some(restore) => Ok((restored_component::<C>(restore.state)?, restore.version)),
+        None => Ok((initial_component::<C>(request.props.take())?, 0)),
+    }
+}
+
+/// The component a previous owner's mirrored state describes (cluster failover); `None`
+/// (logged) when the state no longer fits the type.
+fn recovered_component<C: LiveComponent>(mirror: &MirroredState) -> Option<C> {
+    match serde_json::from_value(mirror.state.clone()) {
+        Ok(component) => Some(component),
+        Err(error) => {
+            tracing::error!(component = C::NAME, %error, "mirrored state does not fit; starting fresh");
+            None
+        }
+    }
 }
 
 /// The component a verified signed state describes. Every field comes from the state (it
@@ -309,6 +393,8 @@ struct Actor<C> {
     windows: ActionWindows,
     env: Arc<ComponentEnv>,
     _counted: StatsGuard,
+    /// Cluster singletons: ownership, mirroring, proxying.
+    cluster: Option<SingletonLink>,
 }
 
 struct JoinedRoom<C> {
@@ -327,10 +413,14 @@ impl<C> fmt::Debug for Actor<C> {
 
 impl<C: LiveComponent> Actor<C> {
     async fn run(mut self, first: Viewer, reply: MountReply, default_room: Option<String>) {
-        if let Some(room_id) = default_room {
-            self.join_default_room(&room_id).await;
+        if self.is_proxy() {
+            self.start_proxy(first, &reply);
+        } else {
+            if let Some(room_id) = default_room {
+                self.join_default_room(&room_id).await;
+            }
+            self.start(first, reply).await;
         }
-        self.start(first, reply).await;
         let reason = loop {
             let signature_deadline = self.signature_deadline();
             tokio::select! {
@@ -343,6 +433,7 @@ impl<C: LiveComponent> Actor<C> {
                         }
                     }
                     Some(Control::Room(delivery)) => self.room_delivery(delivery).await,
+                    Some(Control::Cluster(signal)) => self.cluster_signal(signal).await,
                     Some(Control::Shutdown) | None => break LeaveReason::Cleanup,
                 },
                 Some(call) = self.calls.recv() => self.handle(call).await,
@@ -352,12 +443,25 @@ impl<C: LiveComponent> Actor<C> {
                 }
             }
         };
+        if let Some(link) = self.cluster.take() {
+            let proxy = link.is_proxy();
+            link.close(&self.synced);
+            if proxy {
+                tracing::debug!(component = C::NAME, id = %self.id, "singleton proxy closed");
+                return;
+            }
+        }
+        self.destroy_component(reason).await;
+        tracing::debug!(component = C::NAME, id = %self.id, "component destroyed");
+    }
+
+    /// Leaves the component's rooms and runs its destroy hook.
+    async fn destroy_component(&mut self, reason: LeaveReason) {
         self.leave_rooms(reason).await;
         let component = &mut self.component;
         if std::panic::catch_unwind(AssertUnwindSafe(|| component.on_destroy())).is_err() {
             tracing::error!(component = C::NAME, id = %self.id, "on_destroy panicked");
         }
-        tracing::debug!(component = C::NAME, id = %self.id, "component destroyed");
     }
 
     /// First viewer: initial state (signed), hooks, then the mount reply.
@@ -390,6 +494,9 @@ impl<C: LiveComponent> Actor<C> {
         if self.singleton.is_some() {
             self.notify_join(&connection_id);
             self.publish_changes();
+        }
+        if let Some(link) = &mut self.cluster {
+            link.start(&self.synced);
         }
         self.reply_mounted(&viewer.outbox, &reply, &signed);
     }
@@ -558,8 +665,10 @@ impl<C: LiveComponent> Actor<C> {
         ));
         self.viewers
             .insert(Arc::clone(&viewer.connection_id), viewer.outbox.clone());
-        self.notify_join(&viewer.connection_id);
-        self.publish_changes();
+        if !self.is_proxy() {
+            self.notify_join(&viewer.connection_id);
+            self.publish_changes();
+        }
         self.reply_mounted(&viewer.outbox, &reply, &signed);
     }
 
@@ -603,6 +712,9 @@ impl<C: LiveComponent> Actor<C> {
             return true;
         };
         let viewers = self.viewers.len();
+        if self.is_proxy() {
+            return viewers == 0 && singletons.release(C::NAME, &self.id, &self.control).await;
+        }
         let component = &mut self.component;
         if std::panic::catch_unwind(AssertUnwindSafe(|| {
             component.on_client_leave(connection_id, viewers)
@@ -616,7 +728,15 @@ impl<C: LiveComponent> Actor<C> {
     }
 
     async fn handle(&mut self, call: Call) {
+        if self.is_proxy() {
+            self.handle_as_proxy(call);
+            return;
+        }
         match call {
+            Call::Remote { request, reply } => {
+                let response = self.run_remote_action(request).await;
+                let _ = reply.send(response);
+            }
             Call::Action {
                 caller,
                 action,
@@ -696,22 +816,42 @@ impl<C: LiveComponent> Actor<C> {
         let Some(outbox) = self.viewers.get(&caller.connection_id).cloned() else {
             return;
         };
-        // Checks in the reference's order (§6.2): callable, auth (no ERROR event), rate limit.
+        match self.execute(caller, action, payload).await {
+            Ok(value) if expect_response => {
+                let reply = Reply::success("ACTION_RESPONSE", Some(&self.id), request_id)
+                    .with_result(value.as_ref())
+                    .encode();
+                outbox.push_text(reply);
+            }
+            Ok(_) => {}
+            Err(ActionFailure::Denied(error)) => {
+                let reply = Reply::failure("ACTION_RESPONSE", Some(&self.id), &error, request_id);
+                outbox.push_text(reply.encode());
+            }
+            Err(ActionFailure::Failed(error)) => {
+                fail_action(&outbox, &self.id, action, &error, request_id);
+            }
+        }
+    }
+
+    /// Runs an action: checks in the reference's order (§6.2: callable, auth, rate limit),
+    /// then the action itself and what it changed.
+    async fn execute(
+        &mut self,
+        caller: Caller,
+        action: &str,
+        payload: Value,
+    ) -> Result<Option<Value>, ActionFailure> {
         if !C::ACTIONS.contains(&action) {
-            let error = format!("Action '{action}' is not callable");
-            fail_action(&outbox, &self.id, action, &error, request_id);
-            return;
+            return Err(ActionFailure::Failed(format!(
+                "Action '{action}' is not callable"
+            )));
         }
         if let Err(denied) = self.authorize(&caller, action) {
-            let error = format!("AUTH_DENIED: {denied}");
-            let reply = Reply::failure("ACTION_RESPONSE", Some(&self.id), &error, request_id);
-            outbox.push_text(reply.encode());
-            return;
+            return Err(ActionFailure::Denied(format!("AUTH_DENIED: {denied}")));
         }
-        if let Err(limited) = self.check_rate_limit(&caller, action) {
-            fail_action(&outbox, &self.id, action, &limited, request_id);
-            return;
-        }
+        self.check_rate_limit(&caller, action)
+            .map_err(ActionFailure::Failed)?;
         let mut ctx = self.ctx(caller.connection_id, caller.identity);
         let outcome = AssertUnwindSafe(self.component.dispatch(action, payload, &mut ctx))
             .catch_unwind()
@@ -721,16 +861,7 @@ impl<C: LiveComponent> Actor<C> {
             tracing::error!(component = C::NAME, action, "action panicked");
             Err(ActionError::new(format!("Action '{action}' panicked")))
         });
-        match result {
-            Ok(value) if expect_response => {
-                let reply = Reply::success("ACTION_RESPONSE", Some(&self.id), request_id)
-                    .with_result(value.as_ref())
-                    .encode();
-                outbox.push_text(reply);
-            }
-            Ok(_) => {}
-            Err(error) => fail_action(&outbox, &self.id, action, error.message(), request_id),
-        }
+        result.map_err(|error| ActionFailure::Failed(error.message().to_owned()))
     }
 
     /// The action's auth rules, with the **caller's** identity (§11.3), then the default
@@ -819,6 +950,9 @@ impl<C: LiveComponent> Actor<C> {
     /// Sends the custom events an action or hook emitted, encoded once, to every viewer.
     fn send_events(&self, ctx: &mut Ctx<C>) {
         for (kind, payload) in ctx.take_events() {
+            if let Some(link) = &self.cluster {
+                link.event(&kind, &payload);
+            }
             let frame = ComponentEvent {
                 kind: &kind,
                 component_id: &self.id,
@@ -831,6 +965,9 @@ impl<C: LiveComponent> Actor<C> {
 
     /// Diffs the state against what viewers have and sends the change, encoded once.
     fn publish_changes(&mut self) {
+        if self.is_proxy() {
+            return;
+        }
         let current = match serde_json::to_value(&self.component) {
             Ok(value) => value,
             Err(error) => {
@@ -840,8 +977,18 @@ impl<C: LiveComponent> Actor<C> {
         };
         let frame = match diff_states(&self.synced, &current) {
             StateChange::Unchanged => return,
-            StateChange::Delta(delta) => outbound::state_delta(&self.id, &delta),
-            StateChange::Replace => outbound::state_update(&self.id, &current, None),
+            StateChange::Delta(delta) => {
+                if let Some(link) = &mut self.cluster {
+                    link.changed(Some(&delta), &current);
+                }
+                outbound::state_delta(&self.id, &delta)
+            }
+            StateChange::Replace => {
+                if let Some(link) = &mut self.cluster {
+                    link.changed(None, &current);
+                }
+                outbound::state_update(&self.id, &current, None)
+            }
         };
         self.synced = current;
         self.signature_due = true;
@@ -853,6 +1000,15 @@ impl<C: LiveComponent> Actor<C> {
             outbox.push(OutFrame::Text(frame.clone()));
         }
     }
+}
+
+/// Why an action did not run to success.
+#[derive(Debug)]
+enum ActionFailure {
+    /// Refused by an auth rule: only the failed reply, no `ERROR` event.
+    Denied(String),
+    /// Anything else: the `ERROR` event and the failed reply.
+    Failed(String),
 }
 
 /// A failed call: the component `ERROR` event `{action, error}`, then the failed reply

@@ -393,6 +393,7 @@ impl Connection {
                 env: Arc::clone(&self.hub.env),
                 default_room: seed.room,
                 restore: seed.restore,
+                cluster: None,
             })?
         };
         self.components.insert(Arc::clone(&handle.id), handle);

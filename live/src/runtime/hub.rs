@@ -3,6 +3,8 @@
 use super::actor::ComponentEnv;
 use super::rooms::{RoomSettings, Rooms};
 use super::{Singletons, Stats};
+use crate::cluster::ClusterAdapter;
+use crate::cluster::node::ClusterNode;
 use crate::component::ComponentDescriptor;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
@@ -28,6 +30,8 @@ pub(crate) struct Hub {
     pub(crate) stats: Arc<Stats>,
     /// What component actors share (rooms, signing, auth, counters).
     pub(crate) env: Arc<ComponentEnv>,
+    /// This server's membership in a cluster (`None`: it runs alone).
+    pub(crate) cluster: Option<Arc<ClusterNode>>,
 }
 
 /// What a hub is built from.
@@ -41,6 +45,8 @@ pub(crate) struct HubParts {
     pub(crate) room_types: HashMap<&'static str, RoomDescriptor>,
     /// Auth providers, default first.
     pub(crate) auth: AuthProviders,
+    /// The cluster this server belongs to (`None`: it runs alone).
+    pub(crate) cluster: Option<Arc<dyn ClusterAdapter>>,
 }
 
 impl Hub {
@@ -51,14 +57,24 @@ impl Hub {
             components,
             room_types,
             auth,
+            cluster,
         } = parts;
+        let cluster = cluster.map(ClusterNode::new);
         let stats = Arc::new(Stats::default());
         let settings = RoomSettings {
             empty_grace: config.room_empty_grace,
             max_state_bytes: config.max_room_state_bytes,
         };
         let typed: Vec<RoomDescriptor> = room_types.values().copied().collect();
-        let rooms = Arc::new(Rooms::new(settings, &typed, Arc::clone(&stats)));
+        let rooms = Arc::new(Rooms::new(
+            settings,
+            &typed,
+            Arc::clone(&stats),
+            cluster.clone(),
+        ));
+        if let Some(node) = &cluster {
+            node.start(&rooms);
+        }
         let env = Arc::new(ComponentEnv {
             stats: Arc::clone(&stats),
             rooms: Arc::clone(&rooms),
@@ -67,7 +83,8 @@ impl Hub {
             auth,
         });
         Self {
-            singletons: Arc::new(Singletons::new(Arc::clone(&env))),
+            singletons: Arc::new(Singletons::new(Arc::clone(&env), cluster.clone())),
+            cluster,
             rooms,
             room_types,
             config,

@@ -15,7 +15,7 @@ mod singletons;
 mod stats;
 pub(crate) mod transport;
 
-pub(crate) use actor::{ComponentHandle, SpawnRequest, spawn_component};
+pub(crate) use actor::{Call, ComponentHandle, Control, SpawnRequest, spawn_component};
 pub(crate) use hub::{Hub, HubParts};
 pub(crate) use singletons::Singletons;
 pub(crate) use stats::Stats;

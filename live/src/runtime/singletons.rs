@@ -3,6 +3,7 @@
 use super::actor::{ComponentEnv, Restore};
 use super::actor::{ComponentHandle, Control, MountReply, SpawnRequest, Viewer};
 
+use crate::cluster::node::ClusterNode;
 use crate::component::ComponentDescriptor;
 use crate::protocol::ids::new_id;
 use serde_json::{Map, Value};
@@ -15,18 +16,23 @@ use tokio::sync::mpsc::UnboundedReceiver;
 ///
 /// Joining and the last viewer's release both happen under one lock, so a join can never be
 /// sent to an instance that is about to destroy itself.
+///
+/// In a cluster, the first local mount decides (under that lock) whether this server owns
+/// the singleton or proxies another server's, see [`ClusterNode::resolve`].
 #[derive(Debug)]
 pub(crate) struct Singletons {
     table: Mutex<HashMap<&'static str, ComponentHandle>>,
     env: Arc<ComponentEnv>,
+    cluster: Option<Arc<ClusterNode>>,
 }
 
 impl Singletons {
-    /// An empty table whose instances run in `env`.
-    pub(crate) fn new(env: Arc<ComponentEnv>) -> Self {
+    /// An empty table whose instances run in `env`, in `cluster` if any.
+    pub(crate) fn new(env: Arc<ComponentEnv>, cluster: Option<Arc<ClusterNode>>) -> Self {
         Self {
             table: Mutex::new(HashMap::new()),
             env,
+            cluster,
         }
     }
 
@@ -53,8 +59,15 @@ impl Singletons {
             // The instance stopped without releasing (it panicked): start a new one.
             table.remove(descriptor.name());
         }
+        let (id, cluster) = match &self.cluster {
+            Some(node) => {
+                let (id, role) = node.resolve(descriptor.name()).await;
+                (id, Some((Arc::clone(node), role)))
+            }
+            None => (Arc::from(new_id()), None),
+        };
         let handle = (descriptor.spawn)(SpawnRequest {
-            id: Arc::from(new_id()),
+            id,
             props,
             viewer,
             reply,
@@ -62,6 +75,7 @@ impl Singletons {
             env: Arc::clone(&self.env),
             default_room,
             restore,
+            cluster,
         })?;
         table.insert(descriptor.name(), handle.clone());
         Ok(handle)
@@ -90,10 +104,14 @@ impl Singletons {
         self.table.lock().await.len()
     }
 
-    /// Stops every instance (server shutdown).
+    /// Stops every instance (server shutdown). In a cluster, waits (bounded) for owned
+    /// singletons to be handed over, then leaves the cluster.
     pub(crate) async fn shutdown_all(&self) {
         for (_, handle) in self.table.lock().await.drain() {
             handle.shutdown();
+        }
+        if let Some(node) = &self.cluster {
+            node.shutdown().await;
         }
     }
 }

@@ -5,6 +5,8 @@ mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 mod config;
+#[cfg(feature = "standalone")]
+mod front;
 mod lifecycle;
 #[cfg(feature = "standalone")]
 mod standalone;
@@ -12,6 +14,8 @@ mod standalone;
 pub use crate::runtime::rate_limit::RateLimit;
 pub use config::LiveConfig;
 
+use crate::cluster::ClusterAdapter;
+use crate::cluster::node::ClusterNode;
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
 use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
 use crate::runtime::{Hub, HubParts};
@@ -47,6 +51,9 @@ pub struct LiveServer {
     hub: Arc<Hub>,
     /// Shutdown of the connections served through framework adapters.
     lifecycle: Arc<lifecycle::Lifecycle>,
+    /// Static pages the standalone transport serves next to the WebSocket endpoint.
+    #[cfg(feature = "standalone")]
+    pages: Arc<front::Pages>,
 }
 
 impl fmt::Debug for LiveServer {
@@ -67,6 +74,9 @@ impl LiveServer {
             manual: Vec::new(),
             manual_rooms: Vec::new(),
             auth_providers: Vec::new(),
+            cluster: None,
+            #[cfg(feature = "standalone")]
+            pages: front::Pages::new(),
         }
     }
 
@@ -89,6 +99,11 @@ impl LiveServer {
         &self.hub.config
     }
 
+    /// This server's instance id in its cluster (`None` when it runs alone).
+    pub fn cluster_instance_id(&self) -> Option<&str> {
+        self.hub.cluster.as_deref().map(ClusterNode::instance_id)
+    }
+
     /// Binds `addr` (e.g. `"127.0.0.1:3000"`, or port 0 for any free port) and serves the
     /// WebSocket endpoint in the background with the built-in tokio-tungstenite transport.
     #[cfg(feature = "standalone")]
@@ -107,6 +122,7 @@ impl LiveServer {
         let task = tokio::spawn(standalone::accept_loop(
             listener,
             Arc::clone(&self.hub),
+            Arc::clone(&self.pages),
             stopping,
         ));
         tracing::info!(%local_addr, path = %self.hub.config.path, "live server listening");
@@ -126,17 +142,24 @@ pub struct LiveServerBuilder {
     manual: Vec<ComponentDescriptor>,
     manual_rooms: Vec<RoomDescriptor>,
     auth_providers: Vec<Arc<dyn AuthProvider>>,
+    cluster: Option<Arc<dyn ClusterAdapter>>,
+    #[cfg(feature = "standalone")]
+    pages: front::Pages,
 }
 
 impl fmt::Debug for LiveServerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LiveServerBuilder")
+        let mut debug = f.debug_struct("LiveServerBuilder");
+        debug
             .field("config", &self.config)
             .field("registered", &self.registered)
             .field("manual", &self.manual)
             .field("manual_rooms", &self.manual_rooms)
             .field("auth_providers", &self.auth_providers.len())
-            .finish()
+            .field("cluster", &self.cluster);
+        #[cfg(feature = "standalone")]
+        debug.field("pages", &self.pages.keys().collect::<Vec<_>>());
+        debug.finish()
     }
 }
 
@@ -166,6 +189,38 @@ impl LiveServerBuilder {
     /// `authorize_action`/`authorize_room` checks apply).
     pub fn auth_provider(mut self, provider: impl AuthProvider) -> Self {
         self.auth_providers.push(Arc::new(provider));
+        self
+    }
+
+    /// Serves `body` as `content_type` on `GET` and `HEAD` of `path` (exact match, query
+    /// ignored), e.g. `.static_page("/", "text/html; charset=utf-8", include_str!("page.html"))`.
+    ///
+    /// Only the standalone transport ([`LiveServer::bind`]) serves pages; every other path
+    /// but the WebSocket one gets 404. With the axum or actix-web adapters, route pages in
+    /// the app instead. Registering a path again replaces its page. `build` refuses a path
+    /// that is the WebSocket path, does not start with `/`, or contains `?`, `#`, spaces or
+    /// control characters, and a content type with control characters.
+    #[cfg(feature = "standalone")]
+    pub fn static_page(
+        mut self,
+        path: impl Into<String>,
+        content_type: &'static str,
+        body: &'static str,
+    ) -> Self {
+        self.pages
+            .insert(path.into(), front::StaticPage { content_type, body });
+        self
+    }
+
+    /// Joins a cluster: singletons get one owner across every server of it, with failover,
+    /// and rooms reach members on every server (see [`crate::cluster`] and
+    /// `docs/scaling.md`). Without this the server runs alone. Needs a tokio runtime at
+    /// [`build`](Self::build).
+    ///
+    /// In a cluster, give every server the same state-signing secret
+    /// ([`state_secret`](Self::state_secret)) so that clients can rehydrate on any of them.
+    pub fn cluster(mut self, adapter: impl ClusterAdapter) -> Self {
+        self.cluster = Some(Arc::new(adapter));
         self
     }
 
@@ -207,6 +262,11 @@ impl LiveServerBuilder {
 
     /// Builds the server. Fails on an unusable setting.
     pub fn build(self) -> Result<LiveServer, ServerError> {
+        if self.cluster.is_some() && tokio::runtime::Handle::try_current().is_err() {
+            return Err(ServerError::Config(
+                "a server in a cluster must be built inside a tokio runtime".to_owned(),
+            ));
+        }
         if !self.config.path.starts_with('/') {
             return Err(ServerError::Config(format!(
                 "path must start with '/': {:?}",
@@ -218,6 +278,8 @@ impl LiveServerBuilder {
                 "max_message_bytes and outbound_queue_frames must be positive".to_owned(),
             ));
         }
+        #[cfg(feature = "standalone")]
+        check_pages(&self.pages, &self.config.path)?;
         let mut components = HashMap::new();
         let registered = if self.registered {
             registered_components()
@@ -242,10 +304,38 @@ impl LiveServerBuilder {
                 components,
                 room_types: rooms,
                 auth: AuthProviders::new(self.auth_providers),
+                cluster: self.cluster,
             })),
             lifecycle: Arc::default(),
+            #[cfg(feature = "standalone")]
+            pages: Arc::new(self.pages),
         })
     }
+}
+
+/// The `static_page` rules: see [`LiveServerBuilder::static_page`].
+#[cfg(feature = "standalone")]
+fn check_pages(pages: &front::Pages, live_path: &str) -> Result<(), ServerError> {
+    for (path, page) in pages {
+        let bad_path = !path.starts_with('/')
+            || path == live_path
+            || path
+                .chars()
+                .any(|c| c == '?' || c == '#' || c.is_whitespace() || c.is_control());
+        if bad_path {
+            return Err(ServerError::Config(format!(
+                "static page path must start with '/', differ from the WebSocket path and \
+                 contain no '?', '#', spaces or control characters: {path:?}"
+            )));
+        }
+        if page.content_type.is_empty() || page.content_type.chars().any(char::is_control) {
+            return Err(ServerError::Config(format!(
+                "static page content type must be non-empty without control characters: {:?}",
+                page.content_type
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A server accepting connections in the background.

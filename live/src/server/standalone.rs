@@ -1,5 +1,6 @@
 //! The built-in server: tokio-tungstenite on a plain TCP listener.
 
+use super::front::{self, Pages, Replay, Routed};
 use crate::runtime::Hub;
 use crate::runtime::outbox::CloseFrame;
 use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive, stopped};
@@ -17,10 +18,11 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame as WsCloseFrame, WebSo
 use tokio_tungstenite::tungstenite::{Error, Message, Utf8Bytes, http};
 
 /// Accepts connections until `shutdown` flips, then waits (up to the grace period) for open
-/// connections to close.
+/// connections to close. Besides the WebSocket endpoint it serves `pages`.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     hub: Arc<Hub>,
+    pages: Arc<Pages>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
@@ -28,7 +30,12 @@ pub(crate) async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    connections.spawn(serve_socket(stream, Arc::clone(&hub), shutdown.clone()));
+                    connections.spawn(serve_socket(
+                        stream,
+                        Arc::clone(&hub),
+                        Arc::clone(&pages),
+                        shutdown.clone(),
+                    ));
                 }
                 Err(error) => {
                     // Typically EMFILE: back off briefly instead of spinning.
@@ -71,8 +78,24 @@ fn websocket_config(hub: &Hub) -> WebSocketConfig {
 
 // The handshake callback's error type is tungstenite's contract; its size is not ours to choose.
 #[allow(clippy::result_large_err)]
-async fn serve_socket(stream: TcpStream, hub: Arc<Hub>, shutdown: watch::Receiver<bool>) {
+async fn serve_socket(
+    stream: TcpStream,
+    hub: Arc<Hub>,
+    pages: Arc<Pages>,
+    shutdown: watch::Receiver<bool>,
+) {
     let _ = stream.set_nodelay(true);
+    // One deadline for the request head, a page response, and the WebSocket handshake.
+    let deadline = tokio::time::Instant::now() + hub.config.handshake_timeout;
+    let routing = front::route(stream, &hub.config.path, &pages);
+    let stream = match tokio::time::timeout_at(deadline, routing).await {
+        Ok(Routed::Upgrade(stream)) => stream,
+        Ok(Routed::Done) => return,
+        Err(_) => {
+            tracing::debug!("request head timed out");
+            return;
+        }
+    };
     let path = hub.config.path.clone();
     // The handshake callback records the Origin header for the connection's origin check.
     let origin: Arc<Mutex<Option<String>>> = Arc::default();
@@ -98,7 +121,7 @@ async fn serve_socket(stream: TcpStream, hub: Arc<Hub>, shutdown: watch::Receive
         check_path,
         Some(websocket_config(&hub)),
     );
-    let socket = match tokio::time::timeout(hub.config.handshake_timeout, handshake).await {
+    let socket = match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(socket)) => socket,
         Ok(Err(error)) => {
             tracing::debug!(%error, "websocket handshake failed");
@@ -130,7 +153,7 @@ async fn serve_socket(stream: TcpStream, hub: Arc<Hub>, shutdown: watch::Receive
 }
 
 /// The write half of a tokio-tungstenite socket.
-struct TungsteniteSink(SplitSink<WebSocketStream<TcpStream>, Message>);
+struct TungsteniteSink(SplitSink<WebSocketStream<Replay<TcpStream>>, Message>);
 
 impl FrameSink for TungsteniteSink {
     async fn feed_text(&mut self, frame: Bytes) -> Result<(), SinkClosed> {

@@ -5,12 +5,13 @@ use super::kinds::RoomKind;
 use super::{
     JoinKind, Member, ROOM_QUEUE, RoomCommand, RoomDelivery, RoomHandle, Rooms, StateReply,
 };
+use crate::cluster::RoomMessage;
 use crate::protocol::room_frame::{ROOM_EVENT, ROOM_STATE};
 use crate::room::{JoinInfo, LeaveInfo, LeaveReason, RoomError};
 use crate::runtime::actor::Control;
 use crate::runtime::outbox::OutFrame;
 use crate::runtime::stats::{Counted, StatsGuard};
-use crate::state::diff::{StateChange, diff_states};
+use crate::state::diff::{StateChange, apply_delta, diff_states};
 use serde_json::{Map, Value, json};
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -29,6 +30,9 @@ pub(super) fn spawn<K: RoomKind>(
     let (tx, rx) = mpsc::channel(ROOM_QUEUE);
     let synced = kind.to_json().unwrap_or_else(|_| Value::Object(Map::new()));
     let counted = rooms.stats.track(Counted::Room);
+    if let Some(node) = &rooms.cluster {
+        node.watch_room(&id, true);
+    }
     let actor = RoomActor {
         id: Arc::clone(&id),
         kind,
@@ -84,6 +88,9 @@ impl<K: RoomKind> RoomActor<K> {
                 }
             }
         }
+        if let Some(node) = &self.rooms.cluster {
+            node.watch_room(&self.id, false);
+        }
         tracing::debug!(room = %self.id, "room destroyed");
     }
 
@@ -136,7 +143,11 @@ impl<K: RoomKind> RoomActor<K> {
                 };
                 let _ = reply.send(result);
             }
+            RoomCommand::Remote(message) => self.remote(message),
             RoomCommand::Broadcast { sender, frame } => {
+                self.fan_out(|| RoomMessage::Broadcast {
+                    frame: String::from_utf8_lossy(&frame).into_owned(),
+                });
                 for (id, joined) in &self.members {
                     if *id != sender {
                         deliver(
@@ -239,7 +250,54 @@ impl<K: RoomKind> RoomActor<K> {
         }
         let excluded = (!include_sender).then_some(sender);
         self.broadcast_event("ROOM_EVENT", event, &data, excluded, true);
+        self.fan_out(|| RoomMessage::Event {
+            event: event.to_owned(),
+            data,
+        });
         Ok(())
+    }
+
+    /// Publishes a local change to the other servers of the cluster, if any.
+    fn fan_out(&self, message: impl FnOnce() -> RoomMessage) {
+        if let Some(node) = &self.rooms.cluster {
+            node.publish_room(&self.id, message());
+        }
+    }
+
+    /// A change made on another server: applied here and delivered to the local members,
+    /// never published again.
+    fn remote(&mut self, message: RoomMessage) {
+        match message {
+            RoomMessage::Event { event, data } => {
+                self.broadcast_event("ROOM_EVENT", &event, &data, None, true);
+            }
+            RoomMessage::State { delta } => {
+                let mut next = self.synced.clone();
+                apply_delta(&mut next, &delta);
+                self.replace_remote(next);
+            }
+            RoomMessage::Replace { state } => self.replace_remote(state),
+            RoomMessage::Broadcast { frame } => {
+                let frame = bytes::Bytes::from(frame);
+                for joined in self.members.values() {
+                    deliver(
+                        &joined.member,
+                        &self.id,
+                        OutFrame::Text(frame.clone()),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+
+    fn replace_remote(&mut self, state: Value) {
+        match self.kind.replace_remote(state) {
+            Ok(()) => {
+                self.deliver_state(None);
+            }
+            Err(error) => tracing::warn!(room = %self.id, %error, "remote room state not applied"),
+        }
     }
 
     /// Sends an event to the members (but `excluded`): binary `0x02` for typed rooms,
@@ -332,15 +390,27 @@ impl<K: RoomKind> RoomActor<K> {
         Ok(())
     }
 
-    /// Diffs the state against what members have and sends the change (`$state:update`).
+    /// Diffs the state against what members have and sends the change (`$state:update`),
+    /// here and to the other servers of the cluster.
     fn publish_state(&mut self, excluded: Option<&str>) {
-        let Ok(current) = self.kind.to_json() else {
-            return;
-        };
-        let delta = match diff_states(&self.synced, &current) {
-            StateChange::Unchanged => return,
-            StateChange::Delta(delta) => delta,
-            StateChange::Replace => replacing_delta(&self.synced, &current),
+        if let Some(message) = self.deliver_state(excluded) {
+            self.fan_out(|| message);
+        }
+    }
+
+    /// Diffs the state against what members have and sends the change to the local
+    /// members; returns it as a cluster message.
+    fn deliver_state(&mut self, excluded: Option<&str>) -> Option<RoomMessage> {
+        let current = self.kind.to_json().ok()?;
+        let (delta, message) = match diff_states(&self.synced, &current) {
+            StateChange::Unchanged => return None,
+            StateChange::Delta(delta) => (delta.clone(), RoomMessage::State { delta }),
+            StateChange::Replace => (
+                replacing_delta(&self.synced, &current),
+                RoomMessage::Replace {
+                    state: current.clone(),
+                },
+            ),
         };
         self.synced = current;
         let data = json!({ "state": delta });
@@ -350,14 +420,15 @@ impl<K: RoomKind> RoomActor<K> {
             .filter(|(id, _)| Some(&***id) != excluded);
         if K::TYPED {
             let payload = self.kind.encode_payload(&data);
-            let Ok(broadcast) = frames::binary(ROOM_STATE, &self.id, "$state:update", &payload)
-            else {
-                return;
-            };
-            for (id, joined) in recipients {
-                if let Ok(frame) = broadcast.frame_for(id) {
-                    deliver(&joined.member, &self.id, OutFrame::Binary(frame), None);
+            match frames::binary(ROOM_STATE, &self.id, "$state:update", &payload) {
+                Ok(broadcast) => {
+                    for (id, joined) in recipients {
+                        if let Ok(frame) = broadcast.frame_for(id) {
+                            deliver(&joined.member, &self.id, OutFrame::Binary(frame), None);
+                        }
+                    }
                 }
+                Err(error) => tracing::warn!(room = %self.id, %error, "room state not sent"),
             }
         } else {
             let frame = JsonRoomFrame::new("ROOM_STATE", &self.id, "$state:update", &data);
@@ -370,6 +441,7 @@ impl<K: RoomKind> RoomActor<K> {
                 );
             }
         }
+        Some(message)
     }
 }
 

@@ -29,6 +29,9 @@ pub(crate) trait RoomKind: Send + 'static {
         Self: Sized;
     /// Replaces the whole state (untyped rooms; typed rooms refuse).
     fn replace_json(&mut self, state: Value) -> Result<(), RoomError>;
+    /// Replaces the whole state with one made on another server of the cluster (typed
+    /// rooms too: the value is rebuilt from its JSON; hooks do not run).
+    fn replace_remote(&mut self, state: Value) -> Result<(), RoomError>;
 }
 
 /// A typed room: the user's `LiveRoom` value.
@@ -83,6 +86,13 @@ impl<R: LiveRoom> RoomKind for Typed<R> {
     fn replace_json(&mut self, _state: Value) -> Result<(), RoomError> {
         Err(RoomError::new("Room state is server-only"))
     }
+
+    fn replace_remote(&mut self, state: Value) -> Result<(), RoomError> {
+        self.0 = serde_json::from_value(state).map_err(|error| {
+            RoomError::new(format!("Remote room state does not fit the room: {error}"))
+        })?;
+        Ok(())
+    }
 }
 
 /// An untyped room: a free JSON object.
@@ -134,5 +144,9 @@ impl RoomKind for Untyped {
     fn replace_json(&mut self, state: Value) -> Result<(), RoomError> {
         self.0 = state;
         Ok(())
+    }
+
+    fn replace_remote(&mut self, state: Value) -> Result<(), RoomError> {
+        self.replace_json(state)
     }
 }

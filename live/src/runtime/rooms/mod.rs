@@ -16,6 +16,8 @@ pub(crate) use ops::{
 
 use super::actor::Control;
 use super::stats::Stats;
+use crate::cluster::RoomMessage;
+use crate::cluster::node::ClusterNode;
 use crate::component::Identity;
 use crate::room::{LiveRoom, RoomDescriptor, RoomError};
 use bytes::Bytes;
@@ -135,6 +137,8 @@ pub(crate) enum RoomCommand {
     },
     /// A component `BROADCAST` to the other members of its default room.
     Broadcast { sender: Arc<str>, frame: Bytes },
+    /// A change made on another server of the cluster, for the local members.
+    Remote(RoomMessage),
 }
 
 impl fmt::Debug for RoomCommand {
@@ -147,6 +151,7 @@ impl fmt::Debug for RoomCommand {
             Self::Update { .. } => "Update",
             Self::GetState { .. } => "GetState",
             Self::Broadcast { .. } => "Broadcast",
+            Self::Remote(_) => "Remote",
         };
         f.write_str(name)
     }
@@ -167,6 +172,12 @@ impl RoomHandle {
     pub(crate) async fn send(&self, command: RoomCommand) -> bool {
         self.tx.send(command).await.is_ok()
     }
+
+    /// Sends a command without waiting; false if the room has stopped or its mailbox is
+    /// full.
+    pub(crate) fn try_send(&self, command: RoomCommand) -> bool {
+        self.tx.try_send(command).is_ok()
+    }
 }
 
 /// Every live room of one server.
@@ -175,6 +186,8 @@ pub(crate) struct Rooms {
     typed_prefixes: RwLock<HashMap<&'static str, TypeId>>,
     settings: RoomSettings,
     stats: Arc<Stats>,
+    /// The cluster rooms fan their changes out to (`None`: this server runs alone).
+    cluster: Option<Arc<ClusterNode>>,
 }
 
 impl fmt::Debug for Rooms {
@@ -187,7 +200,12 @@ impl fmt::Debug for Rooms {
 
 impl Rooms {
     /// An empty registry; `typed` prefixes refuse client joins from the start.
-    pub(crate) fn new(settings: RoomSettings, typed: &[RoomDescriptor], stats: Arc<Stats>) -> Self {
+    pub(crate) fn new(
+        settings: RoomSettings,
+        typed: &[RoomDescriptor],
+        stats: Arc<Stats>,
+        cluster: Option<Arc<ClusterNode>>,
+    ) -> Self {
         let prefixes = typed
             .iter()
             .map(|descriptor| (descriptor.prefix(), TypeId::of::<()>()))
@@ -197,6 +215,7 @@ impl Rooms {
             typed_prefixes: RwLock::new(prefixes),
             settings,
             stats,
+            cluster,
         }
     }
 

@@ -1,0 +1,4 @@
+//! Fuzz target: `live::__private::fuzz::signed_state` must never panic on any input.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| live::__private::fuzz::signed_state(data));

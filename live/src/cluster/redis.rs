@@ -1,0 +1,823 @@
+//! [`RedisCluster`]: the cluster adapter on Redis (feature `redis`, redis-rs 1.x).
+//!
+//! Commands go through a reconnecting [`ConnectionManager`]; pub/sub runs on a separate
+//! subscriber connection owned by a background task that reconnects with backoff,
+//! resubscribes every channel, pings to detect dead connections, and tells the runtime it
+//! reconnected (so singletons re-check their claim and reload the mirror).
+
+use super::{
+    ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
+    MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
+};
+use crate::component::BoxFuture;
+use futures_util::StreamExt;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
+use redis::{AsyncCommands, Script};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+use tokio::sync::{oneshot, watch};
+
+/// Settings of a [`RedisCluster`], with the reference adapter's defaults.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RedisClusterConfig {
+    /// Prefix of every key and channel (default `live:`). Servers of one cluster share it.
+    pub prefix: String,
+    /// Time to live of mirrored state (default 1 h; zero: no expiry).
+    pub state_ttl: Duration,
+    /// Time to live of a singleton claim; an owner that stops renewing loses it after this
+    /// (default 30 s). Failover takes at most this plus one heartbeat.
+    pub singleton_ttl: Duration,
+    /// How often owners renew their claims and proxies look for dead owners (default 10 s;
+    /// keep it well below `singleton_ttl`).
+    pub heartbeat_interval: Duration,
+    /// How long a forwarded action waits for the owner's answer (default 5 s).
+    pub action_timeout: Duration,
+    /// How long one Redis operation may take (default 2 s).
+    pub operation_timeout: Duration,
+    /// A separate Redis URL for the subscriber connection (default: the same server).
+    pub subscriber_url: Option<String>,
+}
+
+impl Default for RedisClusterConfig {
+    fn default() -> Self {
+        Self {
+            prefix: "live:".to_owned(),
+            state_ttl: Duration::from_secs(3600),
+            singleton_ttl: Duration::from_secs(30),
+            heartbeat_interval: Duration::from_secs(10),
+            action_timeout: Duration::from_secs(5),
+            operation_timeout: Duration::from_secs(2),
+            subscriber_url: None,
+        }
+    }
+}
+
+impl RedisClusterConfig {
+    /// The defaults, overridden by the environment: `LIVE_SINGLETON_TTL_SECS` (claim time to
+    /// live, seconds, fractions allowed), `LIVE_HEARTBEAT_MS`, `LIVE_ACTION_TIMEOUT_MS`,
+    /// `LIVE_STATE_TTL_SECS` and `LIVE_REDIS_PREFIX`. An unparsable value is an error.
+    pub fn from_env() -> Result<Self, ClusterError> {
+        let mut config = Self::default();
+        if let Some(secs) = env_number("LIVE_SINGLETON_TTL_SECS")? {
+            config.singleton_ttl = seconds(secs, "LIVE_SINGLETON_TTL_SECS")?;
+        }
+        if let Some(ms) = env_number("LIVE_HEARTBEAT_MS")? {
+            config.heartbeat_interval = seconds(ms / 1000.0, "LIVE_HEARTBEAT_MS")?;
+        }
+        if let Some(ms) = env_number("LIVE_ACTION_TIMEOUT_MS")? {
+            config.action_timeout = seconds(ms / 1000.0, "LIVE_ACTION_TIMEOUT_MS")?;
+        }
+        if let Some(secs) = env_number("LIVE_STATE_TTL_SECS")? {
+            config.state_ttl = Duration::from_secs_f64(secs.max(0.0));
+        }
+        if let Ok(prefix) = std::env::var("LIVE_REDIS_PREFIX") {
+            config.prefix = prefix;
+        }
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ClusterError> {
+        if self.singleton_ttl < Duration::from_millis(100) {
+            return Err(ClusterError::Config(
+                "singleton_ttl must be at least 100 ms".to_owned(),
+            ));
+        }
+        if self.heartbeat_interval.is_zero() || self.heartbeat_interval >= self.singleton_ttl {
+            return Err(ClusterError::Config(format!(
+                "heartbeat_interval ({:?}) must be positive and shorter than singleton_ttl ({:?})",
+                self.heartbeat_interval, self.singleton_ttl
+            )));
+        }
+        if self.action_timeout.is_zero() || self.operation_timeout.is_zero() {
+            return Err(ClusterError::Config(
+                "action_timeout and operation_timeout must be positive".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn env_number(name: &str) -> Result<Option<f64>, ClusterError> {
+    match std::env::var(name) {
+        Ok(text) => text
+            .trim()
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| ClusterError::Config(format!("{name} must be a number, got {text:?}"))),
+        Err(_) => Ok(None),
+    }
+}
+
+fn seconds(value: f64, name: &str) -> Result<Duration, ClusterError> {
+    Duration::try_from_secs_f64(value)
+        .ok()
+        .filter(|duration| !duration.is_zero())
+        .ok_or_else(|| ClusterError::Config(format!("{name} must be positive")))
+}
+
+/// Compare-and-renew: renews the claim if it is ours, takes it again if it vanished,
+/// reports the holder otherwise. `{1|2|0, holder}`.
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {1, v}
+elseif not v then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return {2, ARGV[1]}
+else
+  return {0, v}
+end",
+    )
+});
+
+/// Compare-and-delete: releases the claim if it is ours, lets the mirror expire soon,
+/// and tells the proxies.
+static RELEASE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], ARGV[2])
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+  return 1
+end
+return 0",
+    )
+});
+
+/// Fenced mirror write: only while the claim is the writer's.
+static MIRROR: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[3])
+else
+  redis.call('SET', KEYS[2], ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[4])
+end
+return 1",
+    )
+});
+
+/// Fenced publish: only while the claim is the publisher's.
+static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1",
+    )
+});
+
+/// The cluster adapter on Redis.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use live::cluster::{RedisCluster, RedisClusterConfig};
+/// let cluster = RedisCluster::connect("redis://127.0.0.1:6379", RedisClusterConfig::default()).await?;
+/// let server = live::LiveServer::builder().cluster(cluster).build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisCluster {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    instance_id: String,
+    config: RedisClusterConfig,
+    conn: ConnectionManager,
+    subscriber: redis::Client,
+    /// Channels the subscriber should be on (resubscribed after every reconnect).
+    channels: Mutex<HashSet<String>>,
+    /// The current subscriber connection's command half.
+    sink: Mutex<Option<PubSubSink>>,
+    /// Forwarded actions waiting for their owner's answer.
+    pending: Mutex<HashMap<String, oneshot::Sender<ActionResponse>>>,
+    inbox: OnceLock<ClusterInbox>,
+    stop: watch::Sender<bool>,
+}
+
+impl fmt::Debug for RedisCluster {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisCluster")
+            .field("instance_id", &self.inner.instance_id)
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn backend(error: redis::RedisError) -> ClusterError {
+    ClusterError::Backend(error.to_string())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1)
+}
+
+/// A message on a singleton or room channel, with its sender.
+#[derive(Serialize, Deserialize)]
+struct Envelope<T> {
+    origin: String,
+    message: T,
+}
+
+/// [`Envelope`], borrowed, for sending.
+#[derive(Serialize)]
+struct EnvelopeRef<'a, T> {
+    origin: &'a str,
+    message: &'a T,
+}
+
+/// A message on an instance's action channel.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum ActionEnvelope {
+    ActionRequest {
+        origin: String,
+        request: Box<ActionRequest>,
+    },
+    ActionResponse {
+        origin: String,
+        response: ActionResponse,
+    },
+}
+
+impl RedisCluster {
+    /// Connects to Redis at `url` (e.g. `redis://127.0.0.1:6379`) with `config`. Fails if
+    /// Redis cannot be reached now; later outages are survived (see the module docs).
+    pub async fn connect(url: &str, config: RedisClusterConfig) -> Result<Self, ClusterError> {
+        config.check()?;
+        let client = redis::Client::open(url).map_err(backend)?;
+        let subscriber = match &config.subscriber_url {
+            Some(url) => redis::Client::open(url.as_str()).map_err(backend)?,
+            None => client.clone(),
+        };
+        let manager = ConnectionManagerConfig::new()
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500))
+            .set_connection_timeout(Some(config.operation_timeout))
+            .set_response_timeout(Some(config.operation_timeout));
+        let conn = tokio::time::timeout(
+            config.operation_timeout.saturating_mul(2),
+            ConnectionManager::new_with_config(client, manager),
+        )
+        .await
+        .map_err(|_| ClusterError::Timeout(format!("connecting to {url} timed out")))?
+        .map_err(backend)?;
+        let instance_id = crate::protocol::ids::new_id();
+        let actions = format!("{}actions:{instance_id}", config.prefix);
+        let (stop, _) = watch::channel(false);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                instance_id,
+                config,
+                conn,
+                subscriber,
+                channels: Mutex::new(HashSet::from([actions])),
+                sink: Mutex::new(None),
+                pending: Mutex::new(HashMap::new()),
+                inbox: OnceLock::new(),
+                stop,
+            }),
+        })
+    }
+
+    /// Connects to `LIVE_REDIS_URL` with [`RedisClusterConfig::from_env`]; `None` when the
+    /// variable is not set.
+    pub async fn from_env() -> Option<Result<Self, ClusterError>> {
+        let url = std::env::var("LIVE_REDIS_URL")
+            .ok()
+            .filter(|url| !url.is_empty())?;
+        Some(match RedisClusterConfig::from_env() {
+            Ok(config) => Self::connect(&url, config).await,
+            Err(error) => Err(error),
+        })
+    }
+
+    /// The settings in force.
+    pub fn config(&self) -> &RedisClusterConfig {
+        &self.inner.config
+    }
+}
+
+impl Inner {
+    fn key(&self, kind: &str, name: &str) -> String {
+        format!("{}{kind}:{name}", self.config.prefix)
+    }
+
+    fn token(&self, component_id: &str) -> String {
+        format!("{}:{component_id}", self.instance_id)
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    async fn subscribe(&self, channel: String) -> Result<(), ClusterError> {
+        lock(&self.channels).insert(channel.clone());
+        // Set before the subscriber task snapshots `channels`, or read after it set the
+        // sink: either way the channel is covered.
+        let sink = lock(&self.sink).clone();
+        match sink {
+            Some(mut sink) => sink.subscribe(&channel).await.map_err(backend),
+            // Disconnected: the subscriber task subscribes it on reconnect.
+            None => Ok(()),
+        }
+    }
+
+    async fn unsubscribe(&self, channel: String) -> Result<(), ClusterError> {
+        lock(&self.channels).remove(&channel);
+        let sink = lock(&self.sink).clone();
+        match sink {
+            Some(mut sink) => sink.unsubscribe(&channel).await.map_err(backend),
+            None => Ok(()),
+        }
+    }
+
+    fn deliver(&self, inbound: Inbound) {
+        if let Some(inbox) = self.inbox.get() {
+            inbox.deliver(inbound);
+        }
+    }
+
+    /// One pub/sub message.
+    fn on_message(self: &Arc<Self>, channel: &str, payload: &[u8]) {
+        let Some(rest) = channel.strip_prefix(self.config.prefix.as_str()) else {
+            return;
+        };
+        if let Some(name) = rest.strip_prefix("delta:") {
+            match serde_json::from_slice::<Envelope<SingletonMessage>>(payload) {
+                Ok(envelope) if envelope.origin != self.instance_id => {
+                    self.deliver(Inbound::Singleton {
+                        name: name.to_owned(),
+                        message: envelope.message,
+                    });
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(channel, %error, "bad singleton message ignored"),
+            }
+        } else if let Some(room_id) = rest.strip_prefix("room:") {
+            match serde_json::from_slice::<Envelope<RoomMessage>>(payload) {
+                Ok(envelope) if envelope.origin != self.instance_id => {
+                    self.deliver(Inbound::Room {
+                        room_id: room_id.to_owned(),
+                        message: envelope.message,
+                    });
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(channel, %error, "bad room message ignored"),
+            }
+        } else if rest.starts_with("actions:") {
+            match serde_json::from_slice::<ActionEnvelope>(payload) {
+                Ok(ActionEnvelope::ActionRequest { origin, request }) => {
+                    self.serve(origin, request);
+                }
+                Ok(ActionEnvelope::ActionResponse { response, .. }) => {
+                    if let Some(waiting) = lock(&self.pending).remove(&response.request_id) {
+                        let _ = waiting.send(response);
+                    }
+                }
+                Err(error) => tracing::warn!(channel, %error, "bad action message ignored"),
+            }
+        }
+    }
+
+    /// Hands a forwarded action to the runtime and publishes its answer to the source.
+    fn serve(self: &Arc<Self>, origin: String, request: Box<ActionRequest>) {
+        let (reply, answer) = oneshot::channel();
+        let request_id = request.request_id.clone();
+        self.deliver(Inbound::Action { request, reply });
+        let inner = Arc::clone(self);
+        tokio::spawn(async move {
+            let response = answer
+                .await
+                .unwrap_or_else(|_| ActionResponse::failure(request_id, "Server shutting down"));
+            let envelope = ActionEnvelope::ActionResponse {
+                origin: inner.instance_id.clone(),
+                response,
+            };
+            let Ok(text) = serde_json::to_string(&envelope) else {
+                return;
+            };
+            let channel = inner.key("actions", &origin);
+            let published: Result<i64, _> = inner.conn().publish(&channel, text).await;
+            if let Err(error) = published {
+                tracing::warn!(%error, "action response not published");
+            }
+        });
+    }
+}
+
+/// The subscriber connection: (re)connects, (re)subscribes, reads, pings.
+async fn subscriber(inner: Arc<Inner>) {
+    let mut stop = inner.stop.subscribe();
+    let ping_every = inner
+        .config
+        .heartbeat_interval
+        .clamp(Duration::from_millis(200), Duration::from_secs(2));
+    let timeout = inner.config.operation_timeout;
+    let mut connected_before = false;
+    let mut backoff = Duration::from_millis(50);
+    let mut warned = false;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let connected = async {
+            let pubsub = tokio::time::timeout(timeout, inner.subscriber.get_async_pubsub())
+                .await
+                .map_err(|_| "connect timed out".to_owned())?
+                .map_err(|error| error.to_string())?;
+            let (sink, stream) = pubsub.split();
+            *lock(&inner.sink) = Some(sink.clone());
+            let channels: Vec<String> = lock(&inner.channels).iter().cloned().collect();
+            let mut subscribing = sink.clone();
+            tokio::time::timeout(timeout, subscribing.subscribe(&channels))
+                .await
+                .map_err(|_| "subscribe timed out".to_owned())?
+                .map_err(|error| error.to_string())?;
+            Ok::<_, String>((sink, stream))
+        }
+        .await;
+        let (sink, mut stream) = match connected {
+            Ok(connected) => connected,
+            Err(error) => {
+                *lock(&inner.sink) = None;
+                if !warned {
+                    tracing::warn!(%error, "redis subscriber unavailable; retrying");
+                    warned = true;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(50);
+        if warned || connected_before {
+            tracing::info!("redis subscriber connected");
+        }
+        warned = false;
+        if connected_before {
+            inner.deliver(Inbound::Reconnected);
+        }
+        connected_before = true;
+        let mut ping = tokio::time::interval(ping_every);
+        ping.tick().await;
+        loop {
+            tokio::select! {
+                message = stream.next() => match message {
+                    Some(message) => {
+                        inner.on_message(message.get_channel_name(), message.get_payload_bytes());
+                    }
+                    None => break,
+                },
+                _ = ping.tick() => {
+                    let mut pinging = sink.clone();
+                    let alive = tokio::time::timeout(timeout, pinging.ping::<redis::Value>()).await;
+                    if !matches!(alive, Ok(Ok(_))) {
+                        break;
+                    }
+                }
+                _ = stop.changed() => return,
+            }
+        }
+        *lock(&inner.sink) = None;
+        tracing::warn!("redis subscriber connection lost; reconnecting");
+    }
+}
+
+impl ClusterAdapter for RedisCluster {
+    fn instance_id(&self) -> &str {
+        &self.inner.instance_id
+    }
+
+    fn heartbeat_interval(&self) -> Duration {
+        self.inner.config.heartbeat_interval
+    }
+
+    fn operation_timeout(&self) -> Duration {
+        self.inner.config.operation_timeout
+    }
+
+    fn start(&self, inbox: ClusterInbox) -> Result<(), ClusterError> {
+        self.inner
+            .inbox
+            .set(inbox)
+            .map_err(|_| ClusterError::Config("the adapter serves one server only".to_owned()))?;
+        tokio::spawn(subscriber(Arc::clone(&self.inner)));
+        Ok(())
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            self.inner.stop.send_replace(true);
+            lock(&self.inner.pending).clear();
+        })
+    }
+
+    fn claim_singleton<'a>(
+        &'a self,
+        name: &'a str,
+        component_id: &'a str,
+    ) -> BoxFuture<'a, Result<Claim, ClusterError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let key = inner.key("singleton", name);
+            let mut conn = inner.conn();
+            let set: Option<String> = redis::cmd("SET")
+                .arg(&key)
+                .arg(inner.token(component_id))
+                .arg("NX")
+                .arg("PX")
+                .arg(millis(inner.config.singleton_ttl))
+                .query_async(&mut conn)
+                .await
+                .map_err(backend)?;
+            if set.is_some() {
+                return Ok(Claim::Claimed);
+            }
+            let holder: Option<String> = conn.get(&key).await.map_err(backend)?;
+            Ok(Claim::Taken(
+                holder.as_deref().and_then(SingletonOwner::parse),
+            ))
+        })
+    }
+
+    fn singleton_owner<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<SingletonOwner>, ClusterError>> {
+        Box::pin(async move {
+            let holder: Option<String> = self
+                .inner
+                .conn()
+                .get(self.inner.key("singleton", name))
+                .await
+                .map_err(backend)?;
+            Ok(holder.as_deref().and_then(SingletonOwner::parse))
+        })
+    }
+
+    fn renew_singleton<'a>(
+        &'a self,
+        name: &'a str,
+        component_id: &'a str,
+    ) -> BoxFuture<'a, Result<Renewal, ClusterError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let (code, holder): (i64, String) = RENEW
+                .key(inner.key("singleton", name))
+                .arg(inner.token(component_id))
+                .arg(millis(inner.config.singleton_ttl))
+                .invoke_async(&mut inner.conn())
+                .await
+                .map_err(backend)?;
+            Ok(match code {
+                1 => Renewal::Renewed,
+                2 => Renewal::Reclaimed,
+                _ => Renewal::Lost(SingletonOwner::parse(&holder)),
+            })
+        })
+    }
+
+    fn verify_singleton<'a>(
+        &'a self,
+        name: &'a str,
+        component_id: &'a str,
+    ) -> BoxFuture<'a, Result<bool, ClusterError>> {
+        Box::pin(async move {
+            let holder: Option<String> = self
+                .inner
+                .conn()
+                .get(self.inner.key("singleton", name))
+                .await
+                .map_err(backend)?;
+            Ok(holder.as_deref() == Some(self.inner.token(component_id).as_str()))
+        })
+    }
+
+    fn release_singleton<'a>(
+        &'a self,
+        name: &'a str,
+        component_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let token = inner.token(component_id);
+            let gone = Envelope {
+                origin: inner.instance_id.clone(),
+                message: SingletonMessage::Gone {
+                    owner: token.clone(),
+                },
+            };
+            let gone = serde_json::to_string(&gone)
+                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let _: i64 = RELEASE
+                .key(inner.key("singleton", name))
+                .key(inner.key("singleton-state", name))
+                .key(inner.key("state", component_id))
+                .arg(token)
+                .arg(millis(inner.config.singleton_ttl))
+                .arg(inner.key("delta", name))
+                .arg(gone)
+                .invoke_async(&mut inner.conn())
+                .await
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn save_singleton_state<'a>(
+        &'a self,
+        name: &'a str,
+        state: &'a MirroredState,
+    ) -> BoxFuture<'a, Result<bool, ClusterError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let mirror = serde_json::to_string(state)
+                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            // The per-component record (`<prefix>state:<componentId>`), as the reference
+            // writes it.
+            let record = json!({
+                "componentName": name,
+                "state": &state.state,
+                "instanceId": &inner.instance_id,
+                "updatedAt": state.updated_at,
+            })
+            .to_string();
+            let ttl = if inner.config.state_ttl.is_zero() {
+                0
+            } else {
+                millis(inner.config.state_ttl)
+            };
+            let written: i64 = MIRROR
+                .key(inner.key("singleton", name))
+                .key(inner.key("singleton-state", name))
+                .key(inner.key("state", &state.component_id))
+                .arg(&state.owner)
+                .arg(mirror)
+                .arg(ttl)
+                .arg(record)
+                .invoke_async(&mut inner.conn())
+                .await
+                .map_err(backend)?;
+            Ok(written == 1)
+        })
+    }
+
+    fn load_singleton_state<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Option<MirroredState>, ClusterError>> {
+        Box::pin(async move {
+            let text: Option<String> = self
+                .inner
+                .conn()
+                .get(self.inner.key("singleton-state", name))
+                .await
+                .map_err(backend)?;
+            Ok(text.and_then(|text| match serde_json::from_str(&text) {
+                Ok(state) => Some(state),
+                Err(error) => {
+                    tracing::warn!(singleton = name, %error, "corrupt mirrored state ignored");
+                    None
+                }
+            }))
+        })
+    }
+
+    fn publish_singleton<'a>(
+        &'a self,
+        name: &'a str,
+        component_id: &'a str,
+        message: &'a SingletonMessage,
+    ) -> BoxFuture<'a, Result<bool, ClusterError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let envelope = EnvelopeRef {
+                origin: inner.instance_id.as_str(),
+                message,
+            };
+            let text = serde_json::to_string(&envelope)
+                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let sent: i64 = PUBLISH
+                .key(inner.key("singleton", name))
+                .arg(inner.token(component_id))
+                .arg(inner.key("delta", name))
+                .arg(text)
+                .invoke_async(&mut inner.conn())
+                .await
+                .map_err(backend)?;
+            Ok(sent == 1)
+        })
+    }
+
+    fn watch_singleton<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(self.inner.subscribe(self.inner.key("delta", name)))
+    }
+
+    fn unwatch_singleton<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(self.inner.unsubscribe(self.inner.key("delta", name)))
+    }
+
+    fn forward_action(
+        &self,
+        request: ActionRequest,
+    ) -> BoxFuture<'_, Result<PendingReply, ClusterError>> {
+        Box::pin(async move {
+            let inner = Arc::clone(&self.inner);
+            let request_id = request.request_id.clone();
+            let channel = inner.key("actions", &request.target_instance_id);
+            let target = request.target_instance_id.clone();
+            let envelope = ActionEnvelope::ActionRequest {
+                origin: inner.instance_id.clone(),
+                request: Box::new(request),
+            };
+            let text = serde_json::to_string(&envelope)
+                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let (tx, rx) = oneshot::channel();
+            lock(&inner.pending).insert(request_id.clone(), tx);
+            let receivers: Result<i64, _> = inner.conn().publish(&channel, text).await;
+            match receivers {
+                Ok(0) => {
+                    lock(&inner.pending).remove(&request_id);
+                    return Err(ClusterError::Backend(format!(
+                        "the owner instance {target} is not listening (it may have stopped)"
+                    )));
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    lock(&inner.pending).remove(&request_id);
+                    return Err(backend(error));
+                }
+            }
+            let timeout = inner.config.action_timeout;
+            let pending: PendingReply = Box::pin(async move {
+                let answer = tokio::time::timeout(timeout, rx).await;
+                lock(&inner.pending).remove(&request_id);
+                match answer {
+                    Ok(Ok(response)) => Ok(response),
+                    Ok(Err(_)) => Err(ClusterError::ShuttingDown),
+                    Err(_) => Err(ClusterError::Timeout(format!(
+                        "Cluster action timeout after {}ms",
+                        timeout.as_millis()
+                    ))),
+                }
+            });
+            Ok(pending)
+        })
+    }
+
+    fn publish_room<'a>(
+        &'a self,
+        room_id: &'a str,
+        message: &'a RoomMessage,
+    ) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let envelope = EnvelopeRef {
+                origin: inner.instance_id.as_str(),
+                message,
+            };
+            let text = serde_json::to_string(&envelope)
+                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let _: i64 = inner
+                .conn()
+                .publish(inner.key("room", room_id), text)
+                .await
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn watch_room<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(self.inner.subscribe(self.inner.key("room", room_id)))
+    }
+
+    fn unwatch_room<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(self.inner.unsubscribe(self.inner.key("room", room_id)))
+    }
+}

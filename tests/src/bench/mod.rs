@@ -1,0 +1,496 @@
+//! `live_bench`: a load generator that speaks the Live protocol, run against Live and
+//! against a bare tokio-tungstenite baseline in the same invocation.
+//!
+//! ```text
+//! live_bench [--quick] [--json PATH] [--only NAME,...] [--server-threads N] [--client-threads N]
+//! live_bench --dump live|baseline     print the frames of each interaction (shape check)
+//! ```
+//!
+//! Every scenario starts a fresh server as a child process (`live_bench --serve <kind>`)
+//! on 127.0.0.1, so that server and load generator never share a runtime, and the server's
+//! memory can be read from `/proc`. By default the server runs one tokio worker thread and
+//! the generator one: on a 2-core machine each gets a core. See docs/performance.md.
+
+pub mod baseline;
+pub mod client;
+pub mod components;
+pub mod report;
+pub mod scenarios;
+pub mod server;
+pub mod stats;
+
+use anyhow::{Context, Result, anyhow, bail};
+use report::Row;
+use scenarios::{Figure, Timing, Topic};
+use server::{ServerKind, ServerProcess};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Command-line options.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Small scale: every scenario, under a minute in total.
+    pub quick: bool,
+    /// Where to write the JSON results.
+    pub json: Option<String>,
+    /// Only these scenarios (names as in [`SCENARIOS`]).
+    pub only: Option<Vec<String>>,
+    /// Server worker threads.
+    pub server_threads: usize,
+    /// Load-generator worker threads.
+    pub client_threads: usize,
+    /// Internal: run a server of this kind.
+    pub serve: Option<ServerKind>,
+    /// Print the frames each server sends.
+    pub dump: Option<ServerKind>,
+    /// Overrides how long `slow` ticks.
+    pub slow_seconds: Option<u64>,
+    /// Overrides how many ticks a fan-out writer may be ahead of its slowest reader.
+    pub window: Option<u64>,
+}
+
+/// The scenario names `--only` accepts.
+pub const SCENARIOS: &[&str] = &[
+    "rtt",
+    "throughput",
+    "fanout",
+    "room-fanout",
+    "shared-room",
+    "memory",
+    "mount",
+    "slow",
+];
+
+const USAGE: &str = "\
+live_bench [--quick] [--json PATH] [--only NAME,...] [--server-threads N] [--client-threads N]
+           [--slow-seconds N] [--window N]
+live_bench --dump live|baseline
+scenarios: rtt throughput fanout room-fanout shared-room memory mount slow";
+
+impl Options {
+    /// Parses the command line (without the program name).
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self> {
+        let mut options = Self {
+            server_threads: 1,
+            client_threads: 1,
+            ..Self::default()
+        };
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| {
+                args.next()
+                    .ok_or_else(|| anyhow!("{name} needs a value\n{USAGE}"))
+            };
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--json" => options.json = Some(value("--json")?),
+                "--only" => {
+                    let names: Vec<String> =
+                        value("--only")?.split(',').map(str::to_owned).collect();
+                    if let Some(bad) = names.iter().find(|n| !SCENARIOS.contains(&n.as_str())) {
+                        bail!("unknown scenario {bad:?}\n{USAGE}");
+                    }
+                    options.only = Some(names);
+                }
+                "--server-threads" => {
+                    options.server_threads = value("--server-threads")?.parse()?;
+                }
+                "--client-threads" => {
+                    options.client_threads = value("--client-threads")?.parse()?;
+                }
+                "--slow-seconds" => {
+                    options.slow_seconds = Some(value("--slow-seconds")?.parse()?);
+                }
+                "--window" => options.window = Some(value("--window")?.parse()?),
+                "--serve" => options.serve = Some(ServerKind::parse(&value("--serve")?)?),
+                "--dump" => options.dump = Some(ServerKind::parse(&value("--dump")?)?),
+                "-h" | "--help" => bail!("{USAGE}"),
+                other => bail!("unknown argument {other:?}\n{USAGE}"),
+            }
+        }
+        Ok(options)
+    }
+
+    fn wants(&self, scenario: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|name| name == scenario))
+    }
+}
+
+/// The sizes of one run.
+#[derive(Debug, Clone)]
+pub struct Scale {
+    /// Sequential actions timed by `rtt`.
+    pub rtt_actions: usize,
+    /// Clients of `throughput`.
+    pub throughput_clients: usize,
+    /// Subscriber counts of the singleton fan-out.
+    pub fanout_subscribers: Vec<usize>,
+    /// Subscriber counts of the typed-room fan-out (each subscriber is a room member, and
+    /// every join is a `$sub:join` event to every member: the setup is quadratic).
+    pub room_subscribers: Vec<usize>,
+    /// Members of `shared-room`.
+    pub room_members: usize,
+    /// Connections of `memory`.
+    pub memory_connections: usize,
+    /// Connections of `mount`, and how many at a time.
+    pub mount_connections: (usize, usize),
+    /// Readers of `slow`, how many of them never read, and the tick rate.
+    pub slow: (usize, usize, u32),
+    /// How long `slow` ticks.
+    pub slow_duration: Duration,
+    /// Warm-up and measured window of the timed scenarios.
+    pub timing: Timing,
+    /// How many ticks a fan-out writer may be ahead of its slowest reader.
+    pub window: u64,
+}
+
+impl Scale {
+    /// The full run (a few minutes).
+    pub fn full() -> Self {
+        Self {
+            rtt_actions: 10_000,
+            throughput_clients: 1_000,
+            fanout_subscribers: vec![1_000, 10_000],
+            room_subscribers: vec![1_000],
+            room_members: 1_000,
+            memory_connections: 10_000,
+            mount_connections: (5_000, 64),
+            slow: (200, 2, 400),
+            slow_duration: Duration::from_secs(15),
+            timing: Timing {
+                warmup: Duration::from_secs(1),
+                measure: Duration::from_secs(5),
+            },
+            window: 64,
+        }
+    }
+
+    /// The smoke run (under a minute).
+    pub fn quick() -> Self {
+        Self {
+            rtt_actions: 1_000,
+            throughput_clients: 200,
+            fanout_subscribers: vec![500],
+            room_subscribers: vec![500],
+            room_members: 100,
+            memory_connections: 1_000,
+            mount_connections: (500, 32),
+            slow: (100, 1, 400),
+            slow_duration: Duration::from_secs(4),
+            timing: Timing {
+                warmup: Duration::from_millis(300),
+                measure: Duration::from_secs(1),
+            },
+            window: 64,
+        }
+    }
+}
+
+/// The program: `live_bench` runs this.
+pub fn main() -> ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match (options.serve, options.dump) {
+        (Some(kind), _) => server::serve(kind, options.server_threads),
+        (None, Some(kind)) => client_runtime(1).and_then(|rt| rt.block_on(dump(kind))),
+        (None, None) => run(&options),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("live_bench: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn client_runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+    let mut builder = if threads <= 1 {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(threads);
+        builder
+    };
+    builder.enable_all().build().context("client runtime")
+}
+
+fn run(options: &Options) -> Result<()> {
+    server::raise_fd_limit();
+    let mut scale = if options.quick {
+        Scale::quick()
+    } else {
+        Scale::full()
+    };
+    if let Some(window) = options.window {
+        scale.window = window.max(1);
+    }
+    if let Some(seconds) = options.slow_seconds {
+        scale.slow_duration = Duration::from_secs(seconds);
+    }
+    let runtime = client_runtime(options.client_threads)?;
+    let started = Instant::now();
+    println!(
+        "live_bench: {} run; server {} worker thread(s), load generator {} thread(s), {} CPUs",
+        if options.quick { "quick" } else { "full" },
+        options.server_threads,
+        options.client_threads,
+        std::thread::available_parallelism().map_or(0, usize::from),
+    );
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for &name in SCENARIOS {
+        if !options.wants(name) {
+            continue;
+        }
+        let scenario_started = Instant::now();
+        println!("== {name}");
+        let mut figures = Vec::new();
+        for kind in [ServerKind::Live, ServerKind::Baseline] {
+            eprintln!("  {} ...", kind.name());
+            match run_scenario(name, kind, options.server_threads, &scale, &runtime) {
+                Ok(found) => figures.push((kind, found)),
+                Err(error) => {
+                    eprintln!("  {name} on {}: {error:#}", kind.name());
+                    failures.push(format!("{name} on {}: {error:#}", kind.name()));
+                    figures.push((kind, Vec::new()));
+                }
+            }
+        }
+        let new_rows = report::pair(&figures);
+        for row in &new_rows {
+            println!("  {}", report::line(row));
+        }
+        println!("  ({:.1}s)", scenario_started.elapsed().as_secs_f64());
+        rows.extend(new_rows);
+    }
+    println!();
+    println!("{}", report::table(&rows));
+    println!("total {:.1}s", started.elapsed().as_secs_f64());
+    if let Some(path) = &options.json {
+        std::fs::write(path, report::json(&rows)).with_context(|| format!("write {path}"))?;
+        println!("wrote {path}");
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "{} run(s) failed:\n{}",
+            failures.len(),
+            failures.join("\n")
+        ))
+    }
+}
+
+/// Runs scenario `name` against a fresh server (or two, for `slow`) of `kind`.
+fn run_scenario(
+    name: &str,
+    kind: ServerKind,
+    threads: usize,
+    scale: &Scale,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<Figure>> {
+    let fresh = || ServerProcess::start(kind, threads);
+    let mut figures = Vec::new();
+    match name {
+        "rtt" => {
+            let server = fresh()?;
+            figures = runtime.block_on(scenarios::round_trip(&server, scale.rtt_actions))?;
+            server.stop();
+        }
+        "throughput" => {
+            let server = fresh()?;
+            figures = runtime.block_on(scenarios::throughput(
+                &server,
+                scale.throughput_clients,
+                scale.timing,
+            ))?;
+            server.stop();
+        }
+        "fanout" | "room-fanout" => {
+            let (topic, counts) = if name == "fanout" {
+                (Topic::Singleton, &scale.fanout_subscribers)
+            } else {
+                (Topic::Room, &scale.room_subscribers)
+            };
+            for &subscribers in counts {
+                let server = fresh()?;
+                figures.extend(runtime.block_on(scenarios::fan_out(
+                    &server,
+                    topic,
+                    subscribers,
+                    scale.timing,
+                    scale.window,
+                ))?);
+                server.stop();
+            }
+        }
+        "shared-room" => {
+            let server = fresh()?;
+            figures = runtime.block_on(scenarios::shared_room(
+                &server,
+                scale.room_members,
+                scale.timing,
+                scale.window,
+            ))?;
+            server.stop();
+        }
+        "memory" => {
+            let server = fresh()?;
+            figures = runtime.block_on(scenarios::memory(&server, scale.memory_connections))?;
+            server.stop();
+        }
+        "mount" => {
+            let server = fresh()?;
+            let (connections, parallel) = scale.mount_connections;
+            figures = runtime.block_on(scenarios::mount_rate(&server, connections, parallel))?;
+            server.stop();
+        }
+        "slow" => {
+            let (readers, slow, rate) = scale.slow;
+            for stalled in [0, slow] {
+                let server = fresh()?;
+                let (found, outcome) = runtime.block_on(scenarios::slow_clients(
+                    &server,
+                    readers,
+                    stalled,
+                    rate,
+                    scale.slow_duration,
+                ))?;
+                server.stop();
+                let label = if stalled == 0 {
+                    "no slow clients".to_owned()
+                } else {
+                    format!("{stalled} of {} never read", readers + stalled)
+                };
+                for mut figure in found {
+                    figure.name = format!("slow clients ({label}): {}", figure.name);
+                    figures.push(figure);
+                }
+                if stalled > 0 {
+                    #[allow(clippy::cast_precision_loss)]
+                    figures.push(Figure {
+                        name: format!("slow clients ({label}): closed with 1008"),
+                        value: outcome.closed_1008 as f64,
+                        unit: "clients",
+                        higher_is_better: true,
+                    });
+                    #[allow(clippy::cast_precision_loss)]
+                    figures.push(Figure {
+                        name: format!(
+                            "slow clients ({label}): sockets the server still held at the end"
+                        ),
+                        value: outcome.held_by_server as f64,
+                        unit: "clients",
+                        higher_is_better: false,
+                    });
+                }
+            }
+        }
+        other => bail!("unknown scenario {other}"),
+    }
+    Ok(figures)
+}
+
+/// Prints the frames each interaction produces (to check that the baseline mimics Live).
+async fn dump(kind: ServerKind) -> Result<()> {
+    let server = ServerProcess::start(kind, 1)?;
+    let addr = server.addr;
+    let show = |what: &str, frames: Vec<String>| {
+        println!("--- {what}");
+        for frame in frames {
+            println!("{frame}");
+        }
+    };
+    let mut a = client::Conn::connect(addr).await?;
+    let mut b = client::Conn::connect(addr).await?;
+    let id = a.mount("Counter", None).await?;
+    let request = a.call(&id, "increment", "{}").await?;
+    show("Counter.increment", collect(&mut a, &request).await?);
+    let shared = a.mount("SharedCounter", None).await?;
+    b.mount("SharedCounter", None).await?;
+    let request = a.call(&shared, "increment", "{}").await?;
+    show(
+        "SharedCounter.increment (caller)",
+        collect(&mut a, &request).await?,
+    );
+    show(
+        "SharedCounter.increment (viewer)",
+        collect_for(&mut b).await,
+    );
+    let feed = a.mount("BenchFeed", None).await?;
+    let request = a.call(&feed, "tick", r#"{"seq":7}"#).await?;
+    show("BenchFeed.tick (caller)", collect(&mut a, &request).await?);
+    let member = a.mount("BenchMember", Some(r#"{"room":"dump"}"#)).await?;
+    b.mount("BenchMember", Some(r#"{"room":"dump"}"#)).await?;
+    let _ = collect_for(&mut a).await;
+    let request = a.call(&member, "tick", r#"{"seq":300}"#).await?;
+    show(
+        "BenchMember.tick (caller)",
+        collect(&mut a, &request).await?,
+    );
+    show("BenchMember.tick (other member)", collect_for(&mut b).await);
+    let mut c = client::Conn::connect(addr).await?;
+    let request = c.request_id();
+    c.send(format!(
+        r#"{{"type":"COMPONENT_MOUNT","componentId":"mount-Counter","payload":{{"component":"Counter"}},"requestId":"{request}","expectResponse":true}}"#
+    ))
+    .await?;
+    show("Counter mount", collect_for(&mut c).await);
+    server.stop();
+    Ok(())
+}
+
+fn describe(message: &tokio_tungstenite::tungstenite::Message) -> String {
+    use tokio_tungstenite::tungstenite::Message;
+    match message {
+        Message::Text(text) => format!("text {} B: {}", text.len(), text.as_str()),
+        Message::Binary(bytes) => format!("binary {} B: {:02x?}", bytes.len(), bytes.as_ref()),
+        other => format!("{other:?}"),
+    }
+}
+
+async fn collect(conn: &mut client::Conn, request_id: &str) -> Result<Vec<String>> {
+    let mut frames = Vec::new();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), conn.next()).await??;
+        frames.push(describe(&message));
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = &message {
+            let mut done = false;
+            client::for_each_msg(text, |m| done |= client::is_reply_to(m, request_id));
+            if done {
+                return Ok(frames);
+            }
+        }
+    }
+}
+
+async fn collect_for(conn: &mut client::Conn) -> Vec<String> {
+    let mut frames = Vec::new();
+    while let Ok(Ok(message)) = tokio::time::timeout(Duration::from_millis(300), conn.next()).await
+    {
+        frames.push(describe(&message));
+    }
+    frames
+}
+
+impl From<&Row> for serde_json::Value {
+    fn from(row: &Row) -> Self {
+        let number =
+            |value: f64| serde_json::Number::from_f64(value).map_or(Self::Null, Self::Number);
+        serde_json::json!({
+            "scenario": row.scenario,
+            "live": number(row.live),
+            "baseline": number(row.baseline),
+            "unit": row.unit,
+            "ratio": number(row.ratio()),
+        })
+    }
+}

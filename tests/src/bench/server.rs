@@ -1,0 +1,173 @@
+//! The server side of the benchmark: a child process (`live_bench --serve live|baseline`)
+//! so that the server and the load generator do not share a tokio runtime, and the
+//! server's memory can be read from `/proc/<pid>/status` alone.
+
+use super::baseline;
+use super::components::{BenchCounter, BenchFeed, BenchMember, BenchRoom};
+use anyhow::{Context, Result, anyhow, bail};
+use live::LiveServer;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+
+/// Which server a child process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// Live, with the demo and benchmark components.
+    Live,
+    /// The bare tokio-tungstenite baseline.
+    Baseline,
+}
+
+impl ServerKind {
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Baseline => "baseline",
+        }
+    }
+
+    /// Parses a command-line name.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "live" => Ok(Self::Live),
+            "baseline" => Ok(Self::Baseline),
+            other => bail!("unknown server kind {other:?} (live | baseline)"),
+        }
+    }
+}
+
+/// The Live server the benchmark measures: the demo's components and the benchmark's,
+/// default settings except the per-connection rate limit, which is off (it caps every
+/// client at 50 frames/s, which would make the load generator measure the limiter).
+pub fn live_server() -> Result<LiveServer> {
+    LiveServer::builder()
+        .without_registered_components()
+        .component::<demo::Counter>()
+        .component::<demo::SharedCounter>()
+        .component::<demo::LiveChat>()
+        .room::<demo::ChatRoom>()
+        .component::<BenchMember>()
+        .component::<BenchFeed>()
+        .component::<BenchCounter>()
+        .room::<BenchRoom>()
+        .rate_limit(None)
+        .build()
+        .map_err(|error| anyhow!("live server config: {error}"))
+}
+
+/// Raises the soft open-files limit to the hard one (10,000 connections need ~10,000 fds
+/// on each side).
+pub fn raise_fd_limit() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+}
+
+/// Runs a server in this process until stdin closes (the parent exited or is done):
+/// prints `LISTENING <addr>` on stdout once it accepts connections.
+pub fn serve(kind: ServerKind, threads: usize) -> Result<()> {
+    raise_fd_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+        .context("server runtime")?;
+    runtime.block_on(async move {
+        // `_running` keeps the Live server up until this block ends.
+        let (addr, _running) = match kind {
+            ServerKind::Live => {
+                let running = live_server()?
+                    .bind("127.0.0.1:0")
+                    .await
+                    .map_err(|error| anyhow!("{error}"))?;
+                (running.local_addr(), Some(running))
+            }
+            ServerKind::Baseline => {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .context("bind")?;
+                let addr = listener.local_addr().context("local addr")?;
+                tokio::spawn(baseline::serve(listener));
+                (addr, None)
+            }
+        };
+        let mut stdout = std::io::stdout();
+        writeln!(stdout, "LISTENING {addr}").context("stdout")?;
+        stdout.flush().context("stdout")?;
+        // Until the parent closes our stdin.
+        tokio::task::spawn_blocking(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+        })
+        .await
+        .context("stdin watcher")?;
+        Ok(())
+    })
+}
+
+/// A server child process.
+#[derive(Debug)]
+pub struct ServerProcess {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its pid (for `/proc/<pid>/status`).
+    pub pid: u32,
+    /// Which server it runs.
+    pub kind: ServerKind,
+}
+
+impl ServerProcess {
+    /// Starts `live_bench --serve <kind>` and waits for its address.
+    pub fn start(kind: ServerKind, threads: usize) -> Result<Self> {
+        let exe = std::env::current_exe().context("current exe")?;
+        let mut child = Command::new(exe)
+            .args([
+                "--serve",
+                kind.name(),
+                "--server-threads",
+                &threads.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("spawn server")?;
+        let stdout = child.stdout.take().context("server stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("server address")?;
+        let addr = line
+            .trim()
+            .strip_prefix("LISTENING ")
+            .and_then(|addr| addr.parse().ok());
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("server did not start: {line:?}");
+        };
+        let pid = child.id();
+        Ok(Self {
+            child,
+            addr,
+            pid,
+            kind,
+        })
+    }
+
+    /// Stops it (kills the process this benchmark started) and reaps it.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

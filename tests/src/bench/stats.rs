@@ -1,0 +1,105 @@
+//! Latency samples and process measurements.
+
+use std::time::Duration;
+
+/// Latency samples in microseconds.
+#[derive(Debug, Default, Clone)]
+pub struct Samples {
+    micros: Vec<u32>,
+}
+
+impl Samples {
+    /// Room for `capacity` samples.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            micros: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Adds one sample.
+    pub fn push(&mut self, latency: Duration) {
+        self.micros
+            .push(u32::try_from(latency.as_micros()).unwrap_or(u32::MAX));
+    }
+
+    /// Adds every sample of `other`.
+    pub fn merge(&mut self, other: Samples) {
+        self.micros.extend(other.micros);
+    }
+
+    /// How many samples.
+    pub fn len(&self) -> usize {
+        self.micros.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.micros.is_empty()
+    }
+
+    /// The `q`-quantile (0.0–1.0) in milliseconds (nearest rank); `NaN` without samples.
+    pub fn quantile_ms(&mut self, q: f64) -> f64 {
+        if self.micros.is_empty() {
+            return f64::NAN;
+        }
+        self.micros.sort_unstable();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let rank = ((q * self.micros.len() as f64).ceil() as usize).clamp(1, self.micros.len());
+        let micros = self.micros.get(rank - 1).copied().unwrap_or_default();
+        f64::from(micros) / 1000.0
+    }
+}
+
+/// A process's resident memory (`VmRSS`) in bytes, from `/proc/<pid>/status`.
+pub fn rss_bytes(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// How many file descriptors a process has open (its sockets, for a server).
+pub fn open_fds(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
+/// A process's CPU time (user + system), from `/proc/<pid>/stat`, in clock ticks.
+pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may contain spaces: fields start after the last ')'.
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After ')': state is field 3 of the full line; utime/stime are fields 14 and 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_use_nearest_rank() {
+        let mut samples = Samples::default();
+        assert!(samples.quantile_ms(0.5).is_nan());
+        for micros in 1..=100 {
+            samples.push(Duration::from_micros(micros));
+        }
+        assert!((samples.quantile_ms(0.5) - 0.050).abs() < 1e-9);
+        assert!((samples.quantile_ms(0.99) - 0.099).abs() < 1e-9);
+        assert!((samples.quantile_ms(1.0) - 0.100).abs() < 1e-9);
+    }
+
+    #[test]
+    fn own_process_is_measurable() {
+        let pid = std::process::id();
+        assert!(rss_bytes(pid).is_some_and(|rss| rss > 0));
+        assert!(open_fds(pid).is_some_and(|fds| fds > 0));
+        assert!(cpu_ticks(pid).is_some());
+    }
+}
