@@ -338,21 +338,24 @@ async fn servers_survive_a_redis_restart() {
     redis.restart();
     let (result, _) = call_until_ok(&bob, &on_b, "increment", Duration::from_secs(20)).await;
     let recovered_after = restarted.elapsed();
-    assert_eq!(
-        result,
-        json!(5),
-        "the owner kept its state through the outage"
+    // The owner normally reclaims first and keeps the increment it made while Redis was
+    // down (5). If it is too slow (a loaded machine), a proxy claims and recovers the
+    // mirror, losing at most the deltas not yet mirrored (docs/scaling.md) — never a reset.
+    assert!(
+        result == json!(5) || result == json!(4),
+        "the state continued through the outage (got {result})"
     );
-    count_is(&alice, &on_a, 5).await;
-    count_is(&bob, &on_b, 5).await;
+    let count = result.as_i64().unwrap_or_default();
+    count_is(&alice, &on_a, count).await;
+    count_is(&bob, &on_b, count).await;
     until("the claim is back", Duration::from_secs(5), || {
-        a.owns(&redis, COUNTER)
+        a.owns(&redis, COUNTER) || b.owns(&redis, COUNTER)
     })
     .await;
     until("the mirror is back", Duration::from_secs(5), || {
         redis
             .mirror_of(COUNTER)
-            .is_some_and(|m| m["state"]["count"] == 5)
+            .is_some_and(|m| m["state"]["count"] == count)
     })
     .await;
     eprintln!(

@@ -610,9 +610,11 @@ pub async fn shared_room(
     let next_seq = Arc::new(AtomicU64::new(0));
     let end = Arc::new(Mutex::new(None::<Instant>));
     let totals = Arc::new(Mutex::new((0u64, Samples::default())));
+    let go = Arc::new(Notify::new());
     let mut set = JoinSet::new();
     {
         let shared = RoomShared {
+            go: Arc::clone(&go),
             board: Arc::clone(&board),
             permits: Arc::clone(&permits),
             ready: Arc::clone(&ready),
@@ -633,6 +635,7 @@ pub async fn shared_room(
     board.set_window(start_ns, end_ns);
     *lock_mut(&end) = Some(Instant::now() + timing.warmup + timing.measure);
     permits.add_permits(usize::try_from(window).unwrap_or(1));
+    go.notify_waiters();
     let joined = join_all(&mut set).await;
     let lost = members
         .saturating_sub(1)
@@ -670,6 +673,8 @@ pub async fn shared_room(
 /// What the members of the shared-room scenario share.
 #[derive(Clone)]
 struct RoomShared {
+    /// Wakes the members when the run starts.
+    go: Arc<Notify>,
     board: Arc<Board>,
     /// Ticks that may start (one is added back when a tick reached every other member).
     permits: Arc<Semaphore>,
@@ -685,7 +690,18 @@ async fn room_member(mut conn: Conn, shared: RoomShared) -> Result<()> {
     let id = conn
         .mount("BenchMember", Some(r#"{"room":"shared"}"#))
         .await?;
+    // Read the join storm while waiting for the start.
+    let go = shared.go.notified();
+    tokio::pin!(go);
+    go.as_mut().enable();
     shared.ready.fetch_add(1, Ordering::SeqCst);
+    loop {
+        tokio::select! {
+            () = &mut go => break,
+            message = conn.next() => { message?; }
+        }
+    }
+    let end = lock(&shared.end).flatten().context("the run has no end")?;
     let board = &shared.board;
     let mut samples = Samples::with_capacity(256);
     let mut actions = 0u64;
@@ -693,9 +709,8 @@ async fn room_member(mut conn: Conn, shared: RoomShared) -> Result<()> {
     let mut in_flight: Option<(String, Instant)> = None;
     let mut delivered = Samples::default();
     let outcome = loop {
-        let end = lock(&shared.end).flatten();
-        let acting = end.is_some_and(|end| Instant::now() < end);
-        if end.is_some() && !acting && in_flight.is_none() {
+        let acting = Instant::now() < end;
+        if !acting && in_flight.is_none() {
             break Ok(());
         }
         let may_start = acting && in_flight.is_none();
@@ -716,15 +731,13 @@ async fn room_member(mut conn: Conn, shared: RoomShared) -> Result<()> {
                     Err(error) => break Err(error),
                 }
             }
+            () = tokio::time::sleep_until(end), if acting => {}
             message = tokio::time::timeout(Duration::from_secs(10), conn.next()) => {
                 let message = match message {
                     Ok(Ok(message)) => message,
                     Ok(Err(error)) => break Err(error),
-                    // Quiet for 10 s: the run is over (or stuck: give a turn back).
+                    // Quiet for 10 s: a tick got lost; give its turn back.
                     Err(_) => {
-                        if in_flight.is_none() && end.is_some() && !acting {
-                            break Ok(());
-                        }
                         shared.permits.add_permits(1);
                         continue;
                     }
