@@ -110,13 +110,13 @@ pub(crate) async fn write_loop<S: FrameSink>(outbox: Outbox, mut sink: S) {
                     Ok(())
                 }
                 OutFrame::Binary(bytes) => match feed_texts(&mut sink, &mut texts).await {
-                    Ok(()) => sink.feed_binary(bytes).await,
+                    Ok(()) => within(sink.feed_binary(bytes)).await,
                     Err(closed) => Err(closed),
                 },
                 OutFrame::Close(close) => {
                     let _ = feed_texts(&mut sink, &mut texts).await;
-                    let _ = sink.flush().await;
-                    let _ = sink.close(close).await;
+                    let _ = within(sink.flush()).await;
+                    let _ = within(sink.close(close)).await;
                     return;
                 }
             };
@@ -126,7 +126,7 @@ pub(crate) async fn write_loop<S: FrameSink>(outbox: Outbox, mut sink: S) {
             }
         }
         let written = match feed_texts(&mut sink, &mut texts).await {
-            Ok(()) => sink.flush().await,
+            Ok(()) => within(sink.flush()).await,
             Err(closed) => Err(closed),
         };
         if written.is_err() {
@@ -140,7 +140,7 @@ async fn feed_texts<S: FrameSink>(sink: &mut S, texts: &mut Vec<Bytes>) -> Resul
     let joined = join_text_frames(texts);
     texts.clear();
     match joined {
-        Some(frame) => sink.feed_text(frame).await,
+        Some(frame) => within(sink.feed_text(frame)).await,
         None => Ok(()),
     }
 }
@@ -156,4 +156,16 @@ fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
 /// Resolves once the server starts shutting down (or the server is gone).
 pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stopping| *stopping).await;
+}
+
+/// How long one socket write may stall before the peer is considered gone. A client that
+/// stops reading fills its socket buffer; without this bound its writer would wait forever
+/// and the connection (and its close frame) would never be released.
+const WRITE_STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A socket operation bounded by [`WRITE_STALL_TIMEOUT`]; a stall counts as a closed sink.
+async fn within(operation: impl Future<Output = Result<(), SinkClosed>>) -> Result<(), SinkClosed> {
+    tokio::time::timeout(WRITE_STALL_TIMEOUT, operation)
+        .await
+        .unwrap_or(Err(SinkClosed))
 }

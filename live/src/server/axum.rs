@@ -33,7 +33,7 @@ impl LiveServer {
     /// ```
     ///
     /// Generic over the app's state `S`, so it nests into any `Router<S>`. The socket uses
-    /// the server's [`LiveConfig`](super::LiveConfig): an 8 KiB read buffer
+    /// the server's [`LiveConfig`](super::LiveConfig): a 4 KiB read buffer
     /// (`read_buffer_bytes`) and messages and frames up to twice `max_message_bytes` (larger
     /// ones close the connection; those between one and two times the limit get
     /// `Message too large`). `LiveConfig::path` is not used: the app decides the path. Stop

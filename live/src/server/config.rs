@@ -27,7 +27,7 @@ pub struct LiveConfig {
     /// How long a client may take to send its request head and finish the WebSocket
     /// handshake, or to be served a static page (default 10 s).
     pub handshake_timeout: Duration,
-    /// Per-connection socket read buffer in bytes (default 8 KiB; tungstenite's own default
+    /// Per-connection socket read buffer in bytes (default 4 KiB; tungstenite's own default
     /// of 128 KiB is allocated eagerly per connection).
     pub read_buffer_bytes: usize,
     /// How long a graceful shutdown waits for connections to close (default 5 s).
@@ -55,7 +55,7 @@ impl Default for LiveConfig {
             max_components_per_connection: 256,
             outbound_queue_frames: 1000,
             handshake_timeout: Duration::from_secs(10),
-            read_buffer_bytes: 8 * 1024,
+            read_buffer_bytes: 4 * 1024,
             shutdown_grace: Duration::from_secs(5),
             max_rooms_per_connection: 50,
             max_room_state_bytes: 10 * 1024 * 1024,
