@@ -430,13 +430,54 @@ async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves() {
 }
 
 #[tokio::test]
+async fn a_burst_of_singleton_joins_is_published_as_a_few_deltas() {
+    const JOINERS: usize = 40;
+    let running = start(&test_server()).await;
+    let alice = connect(&running).await;
+    let id = mount(&alice, "SharedCounter").await;
+    let mut joiners = Vec::new();
+    for _ in 0..JOINERS {
+        joiners.push(connect(&running).await);
+    }
+    futures_util::future::join_all(joiners.iter().map(|c| mount(c, "SharedCounter"))).await;
+    // Every join changes `viewers`; joins that arrive together are published together.
+    let everyone = json!(JOINERS + 1);
+    let mut deltas = 0;
+    loop {
+        let frame = next_json(&alice).await;
+        if frame["type"] == "STATE_DELTA" {
+            deltas += 1;
+            if frame["payload"]["delta"]["viewers"] == everyone {
+                break;
+            }
+        }
+    }
+    assert!(
+        deltas < JOINERS,
+        "{JOINERS} joins arriving together cost {deltas} deltas"
+    );
+    for joiner in &joiners {
+        let state = joiner
+            .wait_for_state(&id, |s| s["viewers"] == everyone)
+            .await;
+        assert!(
+            state.is_ok(),
+            "every viewer converges on {everyone} viewers"
+        );
+    }
+}
+
+#[tokio::test]
 async fn singleton_frames_are_identical_for_every_viewer() {
     let running = start(&test_server()).await;
     let alice = connect(&running).await;
     let bob = connect(&running).await;
     let id = mount(&alice, "SharedCounter").await;
     mount(&bob, "SharedCounter").await;
-    let _ = frames_until(&alice, "STATE_DELTA").await; // bob's arrival (viewers: 2)
+    // Bob's arrival (viewers: 2) reaches both, after Bob's mount reply: joins are published
+    // together, a few milliseconds later.
+    let _ = frames_until(&alice, "STATE_DELTA").await;
+    let _ = frames_until(&bob, "STATE_DELTA").await;
     alice
         .call(&id, "increment", Value::Null)
         .await

@@ -297,7 +297,7 @@ async fn dispatch(
                 if let Some((handle, _)) = node.lookup(&name) {
                     let _ = handle
                         .control
-                        .send(Control::Cluster(ClusterSignal::Remote(message)));
+                        .send(Control::Cluster(Box::new(ClusterSignal::Remote(message))));
                 }
             }
             Inbound::Action { request, reply } => {
@@ -678,7 +678,7 @@ impl Drop for SingletonLink {
 fn signal(control: &mpsc::WeakUnboundedSender<Control>, signal: ClusterSignal) -> bool {
     control
         .upgrade()
-        .is_some_and(|control| control.send(Control::Cluster(signal)).is_ok())
+        .is_some_and(|control| control.send(Control::Cluster(Box::new(signal))).is_ok())
 }
 
 /// Sleeps one heartbeat, or until kicked.

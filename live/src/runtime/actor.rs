@@ -1,6 +1,6 @@
 //! The component actor: one task per component instance, owning the component value.
 
-use super::outbox::{OutFrame, Outbox};
+use super::outbox::{Audience, OutFrame, Outbox};
 use super::rooms::{
     ClientRoomOp, ClientRoomOutcome, JoinKind, Member, RoomChange, RoomCommand, RoomDelivery,
     RoomHandle, RoomHandler, Rooms, TypedRoomOps, run_client_op,
@@ -22,15 +22,22 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::fmt;
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 
 mod cluster_role;
 
 /// How many calls may wait in one component's mailbox before callers wait.
 const CALL_QUEUE: usize = 64;
+
+/// How long a singleton gathers viewer joins and leaves before it publishes what its
+/// `on_client_join`/`on_client_leave` hooks changed: a burst of N joins costs one delta per
+/// viewer instead of N. Calls publish pending changes first, so their events and replies
+/// still follow every earlier change.
+const MEMBERSHIP_PUBLISH_DELAY: Duration = Duration::from_millis(10);
 
 /// A connection that sees a component's state.
 #[derive(Debug, Clone)]
@@ -65,31 +72,44 @@ pub(crate) struct MountReply {
 }
 
 /// Membership changes, handled before calls.
+///
+/// Every payload is boxed: tokio allocates a channel's first block of 32 slots when the
+/// channel is created, so the size of this enum (16 bytes) is paid 32 times by every
+/// component.
 #[derive(Debug)]
 pub(crate) enum Control {
     /// Another connection mounts this singleton.
-    Join {
-        /// The new viewer.
-        viewer: Viewer,
-        /// What its mount reply echoes.
-        reply: MountReply,
-    },
+    Join(Box<JoinRequest>),
     /// A connection unmounted the component or disconnected.
-    Leave {
-        /// The leaving connection.
-        connection_id: Arc<str>,
-        /// What rooms are told if the component is destroyed because of it.
-        reason: LeaveReason,
-    },
-    /// A room's frame (and typed event) for this member.
-    Room(RoomDelivery),
+    Leave(Box<LeaveRequest>),
+    /// A room's typed event for this member's handler.
+    Room(Box<RoomDelivery>),
     /// Cluster news for a singleton (ownership, the owner's changes).
-    Cluster(ClusterSignal),
+    Cluster(Box<ClusterSignal>),
     /// The server stops: destroy now.
     Shutdown,
 }
 
-/// Client requests that run against the component's state.
+/// A connection that stops viewing the component.
+#[derive(Debug)]
+pub(crate) struct LeaveRequest {
+    /// The leaving connection.
+    pub(crate) connection_id: Arc<str>,
+    /// What rooms are told if the component is destroyed because of it.
+    pub(crate) reason: LeaveReason,
+}
+
+/// Another connection mounting a running singleton.
+#[derive(Debug)]
+pub(crate) struct JoinRequest {
+    /// The new viewer.
+    pub(crate) viewer: Viewer,
+    /// What its mount reply echoes.
+    pub(crate) reply: MountReply,
+}
+
+/// Client requests that run against the component's state (boxed in the mailbox, see
+/// [`Control`]).
 #[derive(Debug)]
 pub(crate) enum Call {
     /// `CALL_ACTION`.
@@ -144,21 +164,25 @@ pub(crate) struct ComponentHandle {
     /// Membership mailbox (unbounded: one message per mount or leave).
     pub(crate) control: mpsc::UnboundedSender<Control>,
     /// Call mailbox (bounded: a flood of calls waits instead of growing memory).
-    calls: mpsc::Sender<Call>,
+    calls: mpsc::Sender<Box<Call>>,
 }
 
 impl ComponentHandle {
     /// Queues a call; gives it back if the component no longer runs.
     pub(crate) async fn call(&self, call: Call) -> Result<(), Call> {
-        self.calls.send(call).await.map_err(|error| error.0)
+        self.calls
+            .send(Box::new(call))
+            .await
+            .map_err(|error| *error.0)
     }
 
     /// Tells the component that `connection_id` stopped viewing it.
     pub(crate) fn leave(&self, connection_id: Arc<str>, reason: LeaveReason) {
-        let _ = self.control.send(Control::Leave {
+        let leave = LeaveRequest {
             connection_id,
             reason,
-        });
+        };
+        let _ = self.control.send(Control::Leave(Box::new(leave)));
     }
 
     /// Stops the component (server shutdown).
@@ -275,11 +299,13 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         )
     });
     let (calls_tx, calls_rx) = mpsc::channel(CALL_QUEUE);
+    let audience = Audience::default();
     let rooms = TypedRoomOps {
         rooms: Arc::clone(&request.env.rooms),
         member: Member {
             component_id: Arc::clone(&request.id),
             mailbox: control_tx.clone(),
+            audience: audience.clone(),
             identity: request.viewer.identity.clone(),
         },
     };
@@ -288,6 +314,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         component,
         synced,
         viewers: HashMap::new(),
+        audience,
         owner: Arc::clone(&request.viewer.connection_id),
         singleton: request.singleton,
         control: control_rx,
@@ -298,10 +325,13 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         version,
         signature_due: false,
         last_signature: None,
+        membership_publish_at: None,
+        timer: None,
+        timer_armed: None,
         windows: ActionWindows::default(),
         _counted: request.env.stats.track(Counted::Component),
         env: request.env,
-        cluster: link,
+        cluster: link.map(Box::new),
     };
     let handle = ComponentHandle {
         id: request.id,
@@ -311,7 +341,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
     if let Some(link) = &actor.cluster {
         link.register(handle.clone());
     }
-    tokio::spawn(actor.run(request.viewer, request.reply, request.default_room));
+    tokio::spawn(Box::new(actor).run(request.viewer, request.reply, request.default_room));
     Ok(handle)
 }
 
@@ -372,11 +402,13 @@ struct Actor<C> {
     /// The state every viewer has, as JSON; deltas are computed against it.
     synced: Value,
     viewers: HashMap<Arc<str>, Outbox>,
+    /// The viewers' outboxes, shared with the rooms the component is a member of.
+    audience: Audience,
     /// The connection that created it (the context of hooks and room handlers).
     owner: Arc<str>,
     singleton: Option<Arc<Singletons>>,
     control: mpsc::UnboundedReceiver<Control>,
-    calls: mpsc::Receiver<Call>,
+    calls: mpsc::Receiver<Box<Call>>,
     /// Room access as this component.
     rooms: TypedRoomOps,
     /// Rooms joined (by the component or its clients), with typed handlers.
@@ -389,12 +421,19 @@ struct Actor<C> {
     signature_due: bool,
     /// When the last signature was sent.
     last_signature: Option<Instant>,
+    /// When changes made by viewer joins and leaves are published (none pending: `None`).
+    membership_publish_at: Option<Instant>,
+    /// The one timer of the actor (signature renewal, membership publishing), created when
+    /// first needed and reset only when its deadline moves.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// The deadline `timer` is set to, if it is armed.
+    timer_armed: Option<Instant>,
     /// Per-action rate-limit windows.
     windows: ActionWindows,
     env: Arc<ComponentEnv>,
     _counted: StatsGuard,
-    /// Cluster singletons: ownership, mirroring, proxying.
-    cluster: Option<SingletonLink>,
+    /// Cluster singletons: ownership, mirroring, proxying (boxed: most components have none).
+    cluster: Option<Box<SingletonLink>>,
 }
 
 struct JoinedRoom<C> {
@@ -412,37 +451,48 @@ impl<C> fmt::Debug for Actor<C> {
 }
 
 impl<C: LiveComponent> Actor<C> {
-    async fn run(mut self, first: Viewer, reply: MountReply, default_room: Option<String>) {
+    /// The actor's life. Every step that awaits runs in its own boxed future: the task then
+    /// holds the actor and a small loop, not the largest of its steps' states (about 5 KiB
+    /// per component otherwise, mostly idle).
+    async fn run(
+        mut self: Box<Self>,
+        first: Viewer,
+        reply: MountReply,
+        default_room: Option<String>,
+    ) {
         if self.is_proxy() {
             self.start_proxy(first, &reply);
         } else {
-            if let Some(room_id) = default_room {
-                self.join_default_room(&room_id).await;
-            }
-            self.start(first, reply).await;
+            Box::pin(self.start_with_room(first, reply, default_room)).await;
         }
         let reason = loop {
-            let signature_deadline = self.signature_deadline();
+            self.arm_timer();
             tokio::select! {
                 biased;
                 control = self.control.recv() => match control {
-                    Some(Control::Join { viewer, reply }) => self.join(viewer, reply),
-                    Some(Control::Leave { connection_id, reason }) => {
-                        if self.leave(&connection_id).await {
-                            break reason;
+                    Some(Control::Join(join)) => self.join(join.viewer, join.reply),
+                    Some(Control::Leave(leave)) => {
+                        if Box::pin(self.leave(&leave.connection_id)).await {
+                            break leave.reason;
                         }
                     }
-                    Some(Control::Room(delivery)) => self.room_delivery(delivery).await,
-                    Some(Control::Cluster(signal)) => self.cluster_signal(signal).await,
+                    Some(Control::Room(delivery)) => Box::pin(self.room_delivery(*delivery)).await,
+                    Some(Control::Cluster(signal)) => {
+                        Box::pin(self.cluster_signal(*signal)).await;
+                    }
                     Some(Control::Shutdown) | None => break LeaveReason::Cleanup,
                 },
-                Some(call) = self.calls.recv() => self.handle(call).await,
-                () = sleep_until(signature_deadline), if signature_deadline.is_some() => {
-
-                    self.renew_signature();
+                Some(call) = self.calls.recv() => {
+                    self.publish_membership_changes();
+                    Box::pin(self.handle(*call)).await;
+                }
+                () = expiry(&mut self.timer), if self.timer_armed.is_some() => {
+                    self.timer_armed = None;
+                    self.timer_fired();
                 }
             }
         };
+        self.audience.clear();
         if let Some(link) = self.cluster.take() {
             let proxy = link.is_proxy();
             link.close(&self.synced);
@@ -451,8 +501,21 @@ impl<C: LiveComponent> Actor<C> {
                 return;
             }
         }
-        self.destroy_component(reason).await;
+        Box::pin(self.destroy_component(reason)).await;
         tracing::debug!(component = C::NAME, id = %self.id, "component destroyed");
+    }
+
+    /// Joins the default room given at mount, if any, then starts.
+    async fn start_with_room(
+        &mut self,
+        first: Viewer,
+        reply: MountReply,
+        default_room: Option<String>,
+    ) {
+        if let Some(room_id) = default_room {
+            self.join_default_room(&room_id).await;
+        }
+        self.start(first, reply).await;
     }
 
     /// Leaves the component's rooms and runs its destroy hook.
@@ -475,8 +538,7 @@ impl<C: LiveComponent> Actor<C> {
             _ => outbound::state_update(&self.id, &self.synced, Some(&signed)),
         };
         viewer.outbox.push_text(first_frame);
-        self.viewers
-            .insert(Arc::clone(&connection_id), viewer.outbox.clone());
+        self.add_viewer(Arc::clone(&connection_id), viewer.outbox.clone());
         if reply.rehydrate {
             let mut ctx = self.ctx(Arc::clone(&connection_id), viewer.identity.clone());
             let outcome = AssertUnwindSafe(self.component.on_rehydrate(&mut ctx))
@@ -529,6 +591,55 @@ impl<C: LiveComponent> Actor<C> {
             .signer
             .sign(&self.id, C::NAME, self.version, state, now_ms())
             .to_json()
+    }
+
+    /// Sets the timer to the earliest pending deadline (touching it only when that moved).
+    fn arm_timer(&mut self) {
+        let next = match (self.signature_deadline(), self.membership_publish_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if next != self.timer_armed {
+            if let Some(deadline) = next {
+                match &mut self.timer {
+                    Some(timer) => timer.as_mut().reset(deadline),
+                    None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                }
+            }
+            self.timer_armed = next;
+        }
+    }
+
+    /// Runs whatever the timer was set for and is due now.
+    fn timer_fired(&mut self) {
+        let now = Instant::now();
+        if self.membership_publish_at.is_some_and(|at| at <= now) {
+            self.publish_membership_changes();
+        }
+        if self.signature_deadline().is_some_and(|at| at <= now) {
+            self.renew_signature();
+        }
+    }
+
+    /// A viewer joined or left: publish what the hooks changed a little later, together
+    /// with the changes of the joins and leaves that follow it.
+    fn schedule_membership_publish(&mut self) {
+        if self.membership_publish_at.is_none() {
+            self.membership_publish_at = Some(Instant::now() + MEMBERSHIP_PUBLISH_DELAY);
+        }
+    }
+
+    /// Publishes the changes joins and leaves made, if any are pending.
+    fn publish_membership_changes(&mut self) {
+        if self.membership_publish_at.is_some() {
+            self.publish_changes();
+        }
+    }
+
+    /// Adds a viewer (to the actor's table and to the rooms' audience).
+    fn add_viewer(&mut self, connection_id: Arc<str>, outbox: Outbox) {
+        self.audience.add(outbox.clone());
+        self.viewers.insert(connection_id, outbox);
     }
 
     /// When the next `STATE_SIGNATURE` is due, if one is.
@@ -599,6 +710,7 @@ impl<C: LiveComponent> Actor<C> {
                     member: self.rooms.member.clone(),
                     payload: Value::Null,
                     kind: JoinKind::Default,
+                    handler: false,
                     reply,
                 };
                 if handle.send(join).await && matches!(answer.await, Ok(Ok(_))) {
@@ -609,14 +721,10 @@ impl<C: LiveComponent> Actor<C> {
         }
     }
 
-    /// A room's frame: forwarded to every viewer; a typed event also goes to the handler.
+    /// A room's typed event: runs the component's handler for that room (the viewers
+    /// already got the frame from the room).
     async fn room_delivery(&mut self, delivery: RoomDelivery) {
-        for outbox in self.viewers.values() {
-            outbox.push(delivery.frame.clone());
-        }
-        let Some(event) = delivery.event else {
-            return;
-        };
+        let event = delivery.event;
         let Some(handler) = self
             .joined
             .get(&*delivery.room_id)
@@ -654,8 +762,8 @@ impl<C: LiveComponent> Actor<C> {
         }
     }
 
-    /// Another connection mounts this singleton.
     /// Another connection mounts this singleton: it gets the current state, freshly signed.
+    /// What `on_client_join` changes is published shortly after, with other joins.
     fn join(&mut self, viewer: Viewer, reply: MountReply) {
         let signed = self.sign();
         viewer.outbox.push_text(outbound::state_update(
@@ -663,11 +771,10 @@ impl<C: LiveComponent> Actor<C> {
             &self.synced,
             Some(&signed),
         ));
-        self.viewers
-            .insert(Arc::clone(&viewer.connection_id), viewer.outbox.clone());
+        self.add_viewer(Arc::clone(&viewer.connection_id), viewer.outbox.clone());
         if !self.is_proxy() {
             self.notify_join(&viewer.connection_id);
-            self.publish_changes();
+            self.schedule_membership_publish();
         }
         self.reply_mounted(&viewer.outbox, &reply, &signed);
     }
@@ -704,9 +811,10 @@ impl<C: LiveComponent> Actor<C> {
 
     /// Removes a viewer; returns true when the component should be destroyed.
     async fn leave(&mut self, connection_id: &str) -> bool {
-        if self.viewers.remove(connection_id).is_none() {
+        let Some(outbox) = self.viewers.remove(connection_id) else {
             return false;
-        }
+        };
+        self.audience.remove(&outbox);
         self.windows.forget(connection_id);
         let Some(singletons) = self.singleton.clone() else {
             return true;
@@ -723,7 +831,7 @@ impl<C: LiveComponent> Actor<C> {
         {
             tracing::error!(component = C::NAME, "on_client_leave panicked");
         }
-        self.publish_changes();
+        self.schedule_membership_publish();
         viewers == 0 && singletons.release(C::NAME, &self.id, &self.control).await
     }
 
@@ -965,6 +1073,7 @@ impl<C: LiveComponent> Actor<C> {
 
     /// Diffs the state against what viewers have and sends the change, encoded once.
     fn publish_changes(&mut self) {
+        self.membership_publish_at = None;
         if self.is_proxy() {
             return;
         }
@@ -1042,9 +1151,10 @@ fn push_room_error(
     outbox.push_text(reply.encode());
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
+/// Waits for the actor's timer (forever if it was never created).
+async fn expiry(timer: &mut Option<Pin<Box<Sleep>>>) {
+    match timer {
+        Some(timer) => timer.as_mut().await,
         None => std::future::pending().await,
     }
 }
@@ -1055,4 +1165,23 @@ fn now_ms() -> u64 {
         .map_or(0, |elapsed| {
             u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tokio allocates a channel's first block of 32 slots up front, so every component pays
+    /// 32 × the message size for each mailbox before any message arrives (docs/performance.md).
+    #[test]
+    fn mailbox_messages_stay_small() {
+        let control = std::mem::size_of::<Control>();
+        let call = std::mem::size_of::<Box<Call>>();
+        println!("Control: {control} B, Box<Call>: {call} B");
+        assert!(
+            control <= 16,
+            "Control grew to {control} B: box the new variant"
+        );
+        assert_eq!(call, std::mem::size_of::<usize>());
+    }
 }

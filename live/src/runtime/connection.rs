@@ -105,6 +105,9 @@ impl Connection {
         self.outbox.push_text(outbound::connection_error(error));
     }
 
+    /// Runs one client message. The rare, heavy messages (mount, rehydrate, auth, rooms) run
+    /// in boxed futures, so the connection's task stays small between messages; action
+    /// calls run inline.
     async fn dispatch(&mut self, envelope: Envelope) {
         let Envelope {
             component_id,
@@ -126,7 +129,7 @@ impl Connection {
                     room,
                     restore: None,
                 };
-                self.mount(&component, seed, component_id, request_id).await
+                Box::pin(self.mount(&component, seed, component_id, request_id)).await
             }
             ClientMessage::Unmount => self.unmount(component_id, request_id),
             ClientMessage::CallAction { action, payload } => {
@@ -151,16 +154,16 @@ impl Connection {
                     .await;
             }
             ClientMessage::Auth { payload } => {
-                self.authenticate(payload.unwrap_or_default(), request_id)
-                    .await
+                Box::pin(self.authenticate(payload.unwrap_or_default(), request_id)).await
             }
             ClientMessage::Rehydrate {
                 component,
                 signed_state,
                 room,
             } => {
-                self.rehydrate(&component, &signed_state, room, component_id, request_id)
-                    .await
+                let rehydrate =
+                    self.rehydrate(&component, &signed_state, room, component_id, request_id);
+                Box::pin(rehydrate).await
             }
             ClientMessage::RoomJoin {
                 room_id,
@@ -170,11 +173,11 @@ impl Connection {
                     room_id,
                     initial_state,
                 };
-                self.room_op(component_id, op, request_id).await;
+                Box::pin(self.room_op(component_id, op, request_id)).await;
             }
             ClientMessage::RoomLeave { room_id } => {
-                self.room_op(component_id, ClientRoomOp::Leave { room_id }, request_id)
-                    .await;
+                let op = ClientRoomOp::Leave { room_id };
+                Box::pin(self.room_op(component_id, op, request_id)).await;
             }
             ClientMessage::RoomEmit {
                 room_id,
@@ -186,15 +189,15 @@ impl Connection {
                     event,
                     data,
                 };
-                self.room_op(component_id, op, request_id).await;
+                Box::pin(self.room_op(component_id, op, request_id)).await;
             }
             ClientMessage::RoomStateSet { room_id, state } => {
                 let op = ClientRoomOp::SetState { room_id, state };
-                self.room_op(component_id, op, request_id).await;
+                Box::pin(self.room_op(component_id, op, request_id)).await;
             }
             ClientMessage::RoomStateGet { room_id } => {
-                self.room_op(component_id, ClientRoomOp::GetState { room_id }, request_id)
-                    .await;
+                let op = ClientRoomOp::GetState { room_id };
+                Box::pin(self.room_op(component_id, op, request_id)).await;
             }
             ClientMessage::FileUpload { .. } => {
                 self.reply_error(

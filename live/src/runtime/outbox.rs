@@ -185,6 +185,53 @@ impl fmt::Debug for Outbox {
     }
 }
 
+/// The outboxes of every connection viewing one component, shared with the rooms the
+/// component is a member of: a room pushes its frames straight into them (one hop, no detour
+/// through the component's task). The component's task keeps the list equal to its viewers.
+#[derive(Clone, Default)]
+pub(crate) struct Audience {
+    outboxes: Arc<Mutex<Vec<Outbox>>>,
+}
+
+impl Audience {
+    fn lock(&self) -> MutexGuard<'_, Vec<Outbox>> {
+        self.outboxes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a viewer's outbox.
+    pub(crate) fn add(&self, outbox: Outbox) {
+        self.lock().push(outbox);
+    }
+
+    /// Removes a viewer's outbox (the same queue, not an equal one).
+    pub(crate) fn remove(&self, outbox: &Outbox) {
+        self.lock()
+            .retain(|kept| !Arc::ptr_eq(&kept.shared, &outbox.shared));
+    }
+
+    /// Removes every outbox: the component is going away.
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// Queues `frame` for every viewer (clones of one encoded buffer).
+    pub(crate) fn push(&self, frame: &OutFrame) {
+        for outbox in self.lock().iter() {
+            outbox.push(frame.clone());
+        }
+    }
+}
+
+impl fmt::Debug for Audience {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Audience")
+            .field("viewers", &self.lock().len())
+            .finish()
+    }
+}
+
 /// Joins consecutive JSON text frames into one JSON array frame (`[a,b,c]`), as the
 /// reference server's batcher does; a single frame is sent as it is.
 pub(crate) fn join_text_frames(frames: &[Bytes]) -> Option<Bytes> {
@@ -246,6 +293,21 @@ mod tests {
         assert!(matches!(batch.as_slice(), [OutFrame::Close(SLOW_CONSUMER)]));
         batch.clear();
         assert!(!outbox.drain_into(&mut batch).await);
+    }
+
+    #[tokio::test]
+    async fn an_audience_reaches_exactly_its_current_viewers() {
+        let (first, second) = (Outbox::new(10), Outbox::new(10));
+        let audience = Audience::default();
+        audience.add(first.clone());
+        audience.add(second.clone());
+        audience.push(&OutFrame::Text(Bytes::from_static(b"both")));
+        audience.remove(&first);
+        audience.push(&OutFrame::Text(Bytes::from_static(b"second only")));
+        assert_eq!((first.len(), second.len()), (1, 2));
+        audience.clear();
+        audience.push(&OutFrame::Text(Bytes::from_static(b"nobody")));
+        assert_eq!((first.len(), second.len()), (1, 2));
     }
 
     #[test]

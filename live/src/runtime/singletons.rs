@@ -1,7 +1,7 @@
 //! The table of live singleton instances: one per component name.
 
 use super::actor::{ComponentEnv, Restore};
-use super::actor::{ComponentHandle, Control, MountReply, SpawnRequest, Viewer};
+use super::actor::{ComponentHandle, Control, JoinRequest, MountReply, SpawnRequest, Viewer};
 
 use crate::cluster::node::ClusterNode;
 use crate::component::ComponentDescriptor;
@@ -49,10 +49,10 @@ impl Singletons {
     ) -> Result<ComponentHandle, String> {
         let mut table = self.table.lock().await;
         if let Some(handle) = table.get(descriptor.name()) {
-            let join = Control::Join {
+            let join = Control::Join(Box::new(JoinRequest {
                 viewer: viewer.clone(),
                 reply: reply.clone(),
-            };
+            }));
             if handle.control.send(join).is_ok() {
                 return Ok(handle.clone());
             }

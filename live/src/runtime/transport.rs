@@ -62,7 +62,7 @@ pub(crate) async fn drive<T, R, S>(
         // §2.2: closed on open, before CONNECTION_ESTABLISHED.
         let refused = Outbox::new(1);
         refused.close(ORIGIN_NOT_ALLOWED);
-        write_loop(refused, sink).await;
+        Box::pin(write_loop(refused, sink)).await;
         return;
     }
     let mut connection = Connection::open(hub);
@@ -72,7 +72,9 @@ pub(crate) async fn drive<T, R, S>(
     loop {
         tokio::select! {
             frame = frames.next() => match frame {
-                Some(InFrame::Text(text)) => connection.on_text(text.as_ref()).await,
+                // Boxed: the message's state lives only while it runs, not in every idle
+                // connection's task.
+                Some(InFrame::Text(text)) => Box::pin(connection.on_text(text.as_ref())).await,
                 Some(InFrame::Binary(bytes)) => connection.on_binary(&bytes),
                 Some(InFrame::Control) => {}
                 Some(InFrame::TooLarge) => {

@@ -5,7 +5,7 @@ use crate::runtime::Hub;
 use crate::runtime::outbox::CloseFrame;
 use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive, stopped};
 use bytes::Bytes;
-use futures_util::stream::SplitSink;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::sync::{Arc, Mutex};
 use tokio::net::{TcpListener, TcpStream};
@@ -76,24 +76,52 @@ fn websocket_config(hub: &Hub) -> WebSocketConfig {
         .max_frame_size(Some(max))
 }
 
-// The handshake callback's error type is tungstenite's contract; its size is not ours to choose.
-#[allow(clippy::result_large_err)]
+/// The socket's two halves once it is a WebSocket, and the upgrade request's `Origin`.
+type Opened = (
+    SplitSink<WebSocketStream<Replay<TcpStream>>, Message>,
+    SplitStream<WebSocketStream<Replay<TcpStream>>>,
+    Option<String>,
+);
+
 async fn serve_socket(
     stream: TcpStream,
     hub: Arc<Hub>,
     pages: Arc<Pages>,
     shutdown: watch::Receiver<bool>,
 ) {
+    // Routing and the handshake run once, in a boxed future freed afterwards, and the
+    // connection in a boxed future of its own: the task keeps only what the connection
+    // needs, not the largest state the handshake ever had (~1.5 KiB per connection).
+    let Some((sink, stream, origin)) = Box::pin(open_socket(stream, &hub, &pages)).await else {
+        return;
+    };
+    let frames = stream.map(|message| match message {
+        Ok(Message::Text(text)) => InFrame::Text(text),
+        Ok(Message::Binary(bytes)) => InFrame::Binary(bytes),
+        Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => InFrame::Control,
+        Ok(Message::Close(_)) => InFrame::Closed,
+        Err(Error::Capacity(_)) => InFrame::TooLarge,
+        Err(_) => InFrame::Closed,
+    });
+    let origin = origin.as_deref();
+    Box::pin(drive(hub, origin, frames, TungsteniteSink(sink), shutdown)).await;
+}
+
+/// Serves a static page, or upgrades the socket to a WebSocket on the Live path; `None` when
+/// the connection is done (a page was served, or the request failed or timed out).
+// The handshake callback's error type is tungstenite's contract; its size is not ours to choose.
+#[allow(clippy::result_large_err)]
+async fn open_socket(stream: TcpStream, hub: &Hub, pages: &Pages) -> Option<Opened> {
     let _ = stream.set_nodelay(true);
     // One deadline for the request head, a page response, and the WebSocket handshake.
     let deadline = tokio::time::Instant::now() + hub.config.handshake_timeout;
-    let routing = front::route(stream, &hub.config.path, &pages);
+    let routing = front::route(stream, &hub.config.path, pages);
     let stream = match tokio::time::timeout_at(deadline, routing).await {
         Ok(Routed::Upgrade(stream)) => stream,
-        Ok(Routed::Done) => return,
+        Ok(Routed::Done) => return None,
         Err(_) => {
             tracing::debug!("request head timed out");
-            return;
+            return None;
         }
     };
     let path = hub.config.path.clone();
@@ -119,37 +147,22 @@ async fn serve_socket(
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(
         stream,
         check_path,
-        Some(websocket_config(&hub)),
+        Some(websocket_config(hub)),
     );
     let socket = match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(socket)) => socket,
         Ok(Err(error)) => {
             tracing::debug!(%error, "websocket handshake failed");
-            return;
+            return None;
         }
         Err(_) => {
             tracing::debug!("websocket handshake timed out");
-            return;
+            return None;
         }
     };
     let (sink, stream) = socket.split();
-    let frames = stream.map(|message| match message {
-        Ok(Message::Text(text)) => InFrame::Text(text),
-        Ok(Message::Binary(bytes)) => InFrame::Binary(bytes),
-        Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => InFrame::Control,
-        Ok(Message::Close(_)) => InFrame::Closed,
-        Err(Error::Capacity(_)) => InFrame::TooLarge,
-        Err(_) => InFrame::Closed,
-    });
     let origin = origin.lock().ok().and_then(|mut origin| origin.take());
-    drive(
-        hub,
-        origin.as_deref(),
-        frames,
-        TungsteniteSink(sink),
-        shutdown,
-    )
-    .await;
+    Some((sink, stream, origin))
 }
 
 /// The write half of a tokio-tungstenite socket.

@@ -118,7 +118,7 @@ struct Props {
 
 fn config() -> WebSocketConfig {
     WebSocketConfig::default()
-        .read_buffer_size(8 * 1024)
+        .read_buffer_size(4 * 1024)
         .write_buffer_size(64 * 1024)
         .max_write_buffer_size(9 * 1024 * 1024)
 }

@@ -44,8 +44,7 @@ impl<C: LiveComponent> Actor<C> {
             &self.synced,
             Some(&signed),
         ));
-        self.viewers
-            .insert(Arc::clone(&viewer.connection_id), viewer.outbox.clone());
+        self.add_viewer(Arc::clone(&viewer.connection_id), viewer.outbox.clone());
         if let Some(link) = &mut self.cluster {
             link.start(&self.synced);
         }

@@ -49,6 +49,8 @@ pub(super) fn spawn<K: RoomKind>(
 
 struct Joined {
     member: Member,
+    /// The member runs a typed handler for this room's events.
+    handler: bool,
     _counted: StatsGuard,
 }
 
@@ -100,9 +102,10 @@ impl<K: RoomKind> RoomActor<K> {
                 member,
                 payload,
                 kind,
+                handler,
                 reply,
             } => {
-                let _ = reply.send(self.join(member, payload, kind));
+                let _ = reply.send(self.join(member, payload, kind, handler));
             }
             RoomCommand::Leave {
                 component_id,
@@ -148,14 +151,10 @@ impl<K: RoomKind> RoomActor<K> {
                 self.fan_out(|| RoomMessage::Broadcast {
                     frame: String::from_utf8_lossy(&frame).into_owned(),
                 });
+                let frame = OutFrame::Text(frame);
                 for (id, joined) in &self.members {
                     if *id != sender {
-                        deliver(
-                            &joined.member,
-                            &self.id,
-                            OutFrame::Text(frame.clone()),
-                            None,
-                        );
+                        joined.member.audience.push(&frame);
                     }
                 }
             }
@@ -174,6 +173,7 @@ impl<K: RoomKind> RoomActor<K> {
         member: Member,
         payload: Value,
         kind: JoinKind,
+        handler: bool,
     ) -> Result<StateReply, RoomError> {
         let already = self.members.contains_key(&member.component_id);
         if !already
@@ -194,6 +194,7 @@ impl<K: RoomKind> RoomActor<K> {
         self.publish_state(Some(&id));
         let joined = Joined {
             member,
+            handler,
             _counted: self.rooms.stats.track(Counted::RoomMember),
         };
         self.members.insert(Arc::clone(&id), joined);
@@ -211,7 +212,7 @@ impl<K: RoomKind> RoomActor<K> {
                 JoinKind::Default => None,
             };
             if let Some(frame) = frame {
-                deliver(&joined.member, &self.id, OutFrame::Text(frame), None);
+                joined.member.audience.push(&OutFrame::Text(frame));
             }
         }
         Ok(self.state_reply())
@@ -278,14 +279,9 @@ impl<K: RoomKind> RoomActor<K> {
             }
             RoomMessage::Replace { state } => self.replace_remote(state),
             RoomMessage::Broadcast { frame } => {
-                let frame = bytes::Bytes::from(frame);
+                let frame = OutFrame::Text(bytes::Bytes::from(frame));
                 for joined in self.members.values() {
-                    deliver(
-                        &joined.member,
-                        &self.id,
-                        OutFrame::Text(frame.clone()),
-                        None,
-                    );
+                    joined.member.audience.push(&frame);
                 }
             }
         }
@@ -324,26 +320,24 @@ impl<K: RoomKind> RoomActor<K> {
                     return;
                 }
             };
-            let handed = typed_handler.then(|| Arc::new((event.to_owned(), data.clone())));
+            let mut handed = None;
             for (id, joined) in recipients {
                 if let Ok(frame) = broadcast.frame_for(id) {
-                    deliver(
-                        &joined.member,
-                        &self.id,
-                        OutFrame::Binary(frame),
-                        handed.clone(),
-                    );
+                    joined.member.audience.push(&OutFrame::Binary(frame));
+                }
+                if typed_handler && joined.handler {
+                    let event =
+                        handed.get_or_insert_with(|| Arc::new((event.to_owned(), data.clone())));
+                    hand_to_handler(&joined.member, &self.id, event);
                 }
             }
         } else {
             let frame = JsonRoomFrame::new(json_kind, &self.id, event, data);
             for (id, joined) in recipients {
-                deliver(
-                    &joined.member,
-                    &self.id,
-                    OutFrame::Text(frame.frame_for(id)),
-                    None,
-                );
+                joined
+                    .member
+                    .audience
+                    .push(&OutFrame::Text(frame.frame_for(id)));
             }
         }
     }
@@ -424,7 +418,7 @@ impl<K: RoomKind> RoomActor<K> {
                 Ok(broadcast) => {
                     for (id, joined) in recipients {
                         if let Ok(frame) = broadcast.frame_for(id) {
-                            deliver(&joined.member, &self.id, OutFrame::Binary(frame), None);
+                            joined.member.audience.push(&OutFrame::Binary(frame));
                         }
                     }
                 }
@@ -433,12 +427,10 @@ impl<K: RoomKind> RoomActor<K> {
         } else {
             let frame = JsonRoomFrame::new("ROOM_STATE", &self.id, "$state:update", &data);
             for (id, joined) in recipients {
-                deliver(
-                    &joined.member,
-                    &self.id,
-                    OutFrame::Text(frame.frame_for(id)),
-                    None,
-                );
+                joined
+                    .member
+                    .audience
+                    .push(&OutFrame::Text(frame.frame_for(id)));
             }
         }
         Some(message)
@@ -463,18 +455,13 @@ fn not_a_member() -> RoomError {
     RoomError::new("Not a member of this room")
 }
 
-fn deliver(
-    member: &Member,
-    room_id: &Arc<str>,
-    frame: OutFrame,
-    event: Option<Arc<(String, Value)>>,
-) {
+/// Gives a typed event to a member's handler (its clients already have the frame).
+fn hand_to_handler(member: &Member, room_id: &Arc<str>, event: &Arc<(String, Value)>) {
     let delivery = RoomDelivery {
         room_id: Arc::clone(room_id),
-        frame,
-        event,
+        event: Arc::clone(event),
     };
-    let _ = member.mailbox.send(Control::Room(delivery));
+    let _ = member.mailbox.send(Control::Room(Box::new(delivery)));
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

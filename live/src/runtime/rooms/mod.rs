@@ -1,8 +1,9 @@
 //! Room instances: one task per room; members are component actors.
 //!
-//! A room task owns the room's state and member list. Everything it sends to a member goes
-//! through that member's component actor (which forwards the frame to its viewers and runs
-//! its typed handler), so a member's frames stay in order with its own.
+//! A room task owns the room's state and member list. It pushes its frames straight into the
+//! outboxes of each member's viewers (the member's [`Audience`]), and messages a member's
+//! component actor only when the member has a typed handler to run. A handler's own frames
+//! therefore always follow the room frame that caused them.
 
 mod actor;
 mod frames;
@@ -15,6 +16,7 @@ pub(crate) use ops::{
 };
 
 use super::actor::Control;
+use super::outbox::Audience;
 use super::stats::Stats;
 use crate::cluster::RoomMessage;
 use crate::cluster::node::ClusterNode;
@@ -41,26 +43,26 @@ pub(crate) struct RoomSettings {
     pub(crate) max_state_bytes: usize,
 }
 
-/// A member: a component, reached through its actor's control mailbox.
+/// A member: a component, its viewers' outboxes and its actor's control mailbox.
 #[derive(Debug, Clone)]
 pub(crate) struct Member {
     /// The component's id (the `compId` of its frames).
     pub(crate) component_id: Arc<str>,
-    /// The component actor's mailbox.
+    /// The component actor's mailbox (typed events for its handlers).
     pub(crate) mailbox: mpsc::UnboundedSender<Control>,
+    /// Where the room's frames go: the outboxes of the component's viewers.
+    pub(crate) audience: Audience,
     /// The identity of the connection that mounted the component.
     pub(crate) identity: Identity,
 }
 
-/// Something a room sends to one member.
+/// A typed event for a member's handler (its clients got the frame directly).
 #[derive(Debug)]
 pub(crate) struct RoomDelivery {
     /// The room.
     pub(crate) room_id: Arc<str>,
-    /// The frame for the member's clients (already carrying the member's id).
-    pub(crate) frame: super::outbox::OutFrame,
-    /// For typed events: `(event name, payload)` for the member's typed handler.
-    pub(crate) event: Option<Arc<(String, Value)>>,
+    /// `(event name, payload)`.
+    pub(crate) event: Arc<(String, Value)>,
 }
 
 /// How a join was requested, which decides the frame the joiner gets.
@@ -103,6 +105,8 @@ pub(crate) enum RoomCommand {
         member: Member,
         payload: Value,
         kind: JoinKind,
+        /// Whether the member runs a typed handler for the room's events.
+        handler: bool,
         reply: oneshot::Sender<Result<StateReply, RoomError>>,
     },
     /// Remove a member (no-op if it is not one).

@@ -48,11 +48,13 @@ fn stopped() -> RoomError {
 }
 
 impl TypedRoomOps {
-    /// Joins typed room `room_id` of type `R`.
+    /// Joins typed room `room_id` of type `R`; `handler`: whether the component runs a
+    /// typed handler for the room's events.
     pub(crate) async fn join<R: LiveRoom>(
         &self,
         room_id: &str,
         payload: Value,
+        handler: bool,
     ) -> Result<(RoomHandle, R), RoomError> {
         if !is_valid_room_id(room_id) {
             return Err(RoomError::new(INVALID_ROOM_ID));
@@ -64,6 +66,7 @@ impl TypedRoomOps {
                 member: self.member.clone(),
                 payload: payload.clone(),
                 kind: JoinKind::Server,
+                handler,
                 reply,
             };
             if !handle.send(join).await {
@@ -245,6 +248,7 @@ pub(crate) async fn run_client_op(
                     kind: JoinKind::Client {
                         request_id: request_id.map(str::to_owned),
                     },
+                    handler: false,
                     reply,
                 };
                 if !handle.send(join).await {
