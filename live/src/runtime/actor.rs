@@ -2,8 +2,8 @@
 
 use super::outbox::{Audience, OutFrame, Outbox};
 use super::rooms::{
-    ClientRoomOp, ClientRoomOutcome, JoinKind, Member, RoomChange, RoomCommand, RoomDelivery,
-    RoomHandle, RoomHandler, Rooms, TypedRoomOps, run_client_op,
+    ClientRoomOp, ClientRoomOutcome, JoinKind, Member, Memberships, RoomChange, RoomCommand,
+    RoomDelivery, RoomHandle, RoomHandler, Rooms, TypedRoomOps, run_client_op,
 };
 use super::singletons::Singletons;
 use super::stats::{Counted, Stats, StatsGuard};
@@ -308,6 +308,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
             audience: audience.clone(),
             identity: request.viewer.identity.clone(),
         },
+        memberships: Memberships::default(),
     };
     let actor = Actor {
         id: Arc::clone(&request.id),
@@ -755,6 +756,7 @@ impl<C: LiveComponent> Actor<C> {
 
     /// Leaves every room (the component is going away).
     async fn leave_rooms(&mut self, reason: LeaveReason) {
+        self.rooms.memberships.clear();
         let rooms = self.joined.drain().map(|(_, room)| room.handle);
         let all: Vec<RoomHandle> = rooms.chain(self.default_room.take()).collect();
         for handle in all {

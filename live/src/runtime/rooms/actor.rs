@@ -122,7 +122,16 @@ impl<K: RoomKind> RoomActor<K> {
                 data,
                 reply,
             } => {
-                let _ = reply.send(self.emit(&sender, include_sender, &event, data));
+                let result = self.emit(&sender, include_sender, &event, data);
+                match (reply, result) {
+                    (Some(reply), result) => {
+                        let _ = reply.send(result);
+                    }
+                    (None, Err(error)) => {
+                        tracing::debug!(room = %self.id, %sender, %error, "emit refused");
+                    }
+                    (None, Ok(())) => {}
+                }
             }
             RoomCommand::SetState {
                 sender,

@@ -12,7 +12,8 @@ mod ops;
 
 pub(crate) use frames::broadcast as broadcast_frame;
 pub(crate) use ops::{
-    ClientRoomOp, ClientRoomOutcome, RoomChange, RoomHandler, TypedRoomOps, leave, run_client_op,
+    ClientRoomOp, ClientRoomOutcome, Memberships, RoomChange, RoomHandler, TypedRoomOps, leave,
+    run_client_op,
 };
 
 use super::actor::Control;
@@ -115,13 +116,14 @@ pub(crate) enum RoomCommand {
         reason: crate::room::LeaveReason,
         done: oneshot::Sender<()>,
     },
-    /// Send an event to the members (the sender must be one).
+    /// Send an event to the members (the sender must be one). Without `reply`, a refusal
+    /// is only logged: the sender checked its membership itself.
     Emit {
         sender: Arc<str>,
         include_sender: bool,
         event: String,
         data: Value,
-        reply: oneshot::Sender<Result<(), RoomError>>,
+        reply: Option<oneshot::Sender<Result<(), RoomError>>>,
     },
     /// A client's `ROOM_STATE_SET` patch (untyped rooms).
     SetState {

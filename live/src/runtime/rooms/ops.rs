@@ -6,7 +6,8 @@ use crate::protocol::outbound::Reply;
 use crate::room::{INVALID_ROOM_ID, LeaveReason, LiveRoom, RoomError, is_valid_room_id};
 use crate::runtime::outbox::Outbox;
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
 
 /// A component's typed handler for one room type (monomorphised per component and room).
@@ -38,6 +39,45 @@ pub(crate) struct TypedRoomOps {
     pub(crate) rooms: Arc<Rooms>,
     /// The component.
     pub(crate) member: Member,
+    /// The rooms the component is a member of.
+    pub(crate) memberships: Memberships,
+}
+
+/// The rooms one component is a member of (typed and client-joined), by id: emits check
+/// membership here and go straight to the room, without a round trip through the server's
+/// room table or waiting for the room's answer. Only the component's own task joins and
+/// leaves, so the table is exact.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Memberships {
+    rooms: Arc<Mutex<HashMap<String, RoomHandle>>>,
+}
+
+impl Memberships {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, RoomHandle>> {
+        self.rooms
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a join.
+    pub(crate) fn joined(&self, room_id: &str, handle: &RoomHandle) {
+        self.lock().insert(room_id.to_owned(), handle.clone());
+    }
+
+    /// Records a leave.
+    pub(crate) fn left(&self, room_id: &str) {
+        self.lock().remove(room_id);
+    }
+
+    /// Forgets every room (the component is going away).
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+
+    /// The handle of `room_id`, if the component is a member.
+    fn get(&self, room_id: &str) -> Option<RoomHandle> {
+        self.lock().get(room_id).cloned()
+    }
 }
 
 /// How many times a join retries when it races a room that is shutting down.
@@ -73,7 +113,11 @@ impl TypedRoomOps {
                 continue;
             }
             match answer.await {
-                Ok(result) => return Ok((handle, typed_state::<R>(result?)?)),
+                Ok(result) => {
+                    let state = typed_state::<R>(result?)?;
+                    self.memberships.joined(room_id, &handle);
+                    return Ok((handle, state));
+                }
                 Err(_) => continue,
             }
         }
@@ -82,6 +126,7 @@ impl TypedRoomOps {
 
     /// Leaves `room_id` (a no-op if not a member).
     pub(crate) async fn leave(&self, room_id: &str) -> Result<(), RoomError> {
+        self.memberships.left(room_id);
         if let Some(handle) = self.rooms.get(room_id).await {
             leave(
                 &handle,
@@ -93,7 +138,9 @@ impl TypedRoomOps {
         Ok(())
     }
 
-    /// Emits an event to `room_id`'s members.
+    /// Emits an event to `room_id`'s members. Returns once the room has the event queued
+    /// (it waits only when the room's mailbox is full), so an action emitting many events
+    /// does not wait for each broadcast.
     pub(crate) async fn emit(
         &self,
         room_id: &str,
@@ -102,22 +149,21 @@ impl TypedRoomOps {
         include_self: bool,
     ) -> Result<(), RoomError> {
         let handle = self
-            .rooms
+            .memberships
             .get(room_id)
-            .await
             .ok_or_else(|| RoomError::new("Not a member of this room"))?;
-        let (reply, answer) = oneshot::channel();
         let emit = RoomCommand::Emit {
             sender: Arc::clone(&self.member.component_id),
             include_sender: include_self,
             event: event.to_owned(),
             data,
-            reply,
+            reply: None,
         };
-        if !handle.send(emit).await {
-            return Err(stopped());
+        if handle.send(emit).await {
+            Ok(())
+        } else {
+            Err(stopped())
         }
-        answer.await.map_err(|_| stopped())?
     }
 
     /// The typed state of `room_id`.
@@ -257,6 +303,7 @@ pub(crate) async fn run_client_op(
                 match answer.await {
                     Ok(result) => {
                         result?;
+                        ops.memberships.joined(&room_id, &handle);
                         return Ok(ClientRoomOutcome::Joined(room_id, handle));
                     }
                     Err(_) => continue,
@@ -265,6 +312,7 @@ pub(crate) async fn run_client_op(
             Err(stopped())
         }
         ClientRoomOp::Leave { room_id } => {
+            ops.memberships.left(&room_id);
             if let Some(handle) = ops.rooms.get(&room_id).await {
                 leave(
                     &handle,
@@ -296,7 +344,7 @@ pub(crate) async fn run_client_op(
                 include_sender: false,
                 event,
                 data,
-                reply,
+                reply: Some(reply),
             };
             send_and_wait(&handle, emit, answer).await?;
             Ok(ClientRoomOutcome::Done)
