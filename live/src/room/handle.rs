@@ -79,7 +79,9 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
         Ok(())
     }
 
-    /// Sends an event to every other member (binary `0x02`, payload encoded once).
+    /// Sends an event to every other member (binary `0x02`, payload encoded once). Returns
+    /// once the room has the event queued; fails with `Not a member of this room` when the
+    /// component has not joined it.
     pub async fn emit(self, event: R::Event) -> Result<(), ActionError> {
         self.send(event, false).await
     }
