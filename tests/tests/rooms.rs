@@ -228,6 +228,14 @@ async fn typed_room_limits_hooks_and_membership() {
     call(&clients[1], &ids[1], "exit", json!({"room": "r2"}))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    let after_leaving = call(
+        &clients[1],
+        &ids[1],
+        "say",
+        json!({"room": "r2", "text": "still here?"}),
+    )
+    .await;
+    assert_eq!(after_leaving, Err("Not a member of this room".to_owned()));
     call(
         &clients[3],
         &ids[3],
