@@ -216,10 +216,16 @@ impl Audience {
         self.lock().clear();
     }
 
-    /// Queues `frame` for every viewer (clones of one encoded buffer).
-    pub(crate) fn push(&self, frame: &OutFrame) {
-        for outbox in self.lock().iter() {
-            outbox.push(frame.clone());
+    /// Queues `frame` for every viewer: the last one gets the frame itself, the others
+    /// clones of the same buffer (a private component's single viewer costs no clone, which
+    /// for a buffer built from a `Vec` would allocate).
+    pub(crate) fn push(&self, frame: OutFrame) {
+        let outboxes = self.lock();
+        if let Some((last, others)) = outboxes.split_last() {
+            for outbox in others {
+                outbox.push(frame.clone());
+            }
+            last.push(frame);
         }
     }
 }
@@ -301,12 +307,12 @@ mod tests {
         let audience = Audience::default();
         audience.add(first.clone());
         audience.add(second.clone());
-        audience.push(&OutFrame::Text(Bytes::from_static(b"both")));
+        audience.push(OutFrame::Text(Bytes::from_static(b"both")));
         audience.remove(&first);
-        audience.push(&OutFrame::Text(Bytes::from_static(b"second only")));
+        audience.push(OutFrame::Text(Bytes::from_static(b"second only")));
         assert_eq!((first.len(), second.len()), (1, 2));
         audience.clear();
-        audience.push(&OutFrame::Text(Bytes::from_static(b"nobody")));
+        audience.push(OutFrame::Text(Bytes::from_static(b"nobody")));
         assert_eq!((first.len(), second.len()), (1, 2));
     }
 

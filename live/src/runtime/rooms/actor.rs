@@ -163,7 +163,7 @@ impl<K: RoomKind> RoomActor<K> {
                 let frame = OutFrame::Text(frame);
                 for (id, joined) in &self.members {
                     if *id != sender {
-                        joined.member.audience.push(&frame);
+                        joined.member.audience.push(frame.clone());
                     }
                 }
             }
@@ -221,7 +221,7 @@ impl<K: RoomKind> RoomActor<K> {
                 JoinKind::Default => None,
             };
             if let Some(frame) = frame {
-                joined.member.audience.push(&OutFrame::Text(frame));
+                joined.member.audience.push(OutFrame::Text(frame));
             }
         }
         Ok(self.state_reply())
@@ -290,7 +290,7 @@ impl<K: RoomKind> RoomActor<K> {
             RoomMessage::Broadcast { frame } => {
                 let frame = OutFrame::Text(bytes::Bytes::from(frame));
                 for joined in self.members.values() {
-                    joined.member.audience.push(&frame);
+                    joined.member.audience.push(frame.clone());
                 }
             }
         }
@@ -332,7 +332,7 @@ impl<K: RoomKind> RoomActor<K> {
             let mut handed = None;
             for (id, joined) in recipients {
                 if let Ok(frame) = broadcast.frame_for(id) {
-                    joined.member.audience.push(&OutFrame::Binary(frame));
+                    joined.member.audience.push(OutFrame::Binary(frame));
                 }
                 if typed_handler && joined.handler {
                     let event =
@@ -346,7 +346,7 @@ impl<K: RoomKind> RoomActor<K> {
                 joined
                     .member
                     .audience
-                    .push(&OutFrame::Text(frame.frame_for(id)));
+                    .push(OutFrame::Text(frame.frame_for(id)));
             }
         }
     }
@@ -427,7 +427,7 @@ impl<K: RoomKind> RoomActor<K> {
                 Ok(broadcast) => {
                     for (id, joined) in recipients {
                         if let Ok(frame) = broadcast.frame_for(id) {
-                            joined.member.audience.push(&OutFrame::Binary(frame));
+                            joined.member.audience.push(OutFrame::Binary(frame));
                         }
                     }
                 }
@@ -439,7 +439,7 @@ impl<K: RoomKind> RoomActor<K> {
                 joined
                     .member
                     .audience
-                    .push(&OutFrame::Text(frame.frame_for(id)));
+                    .push(OutFrame::Text(frame.frame_for(id)));
             }
         }
         Some(message)
