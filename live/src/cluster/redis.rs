@@ -228,6 +228,11 @@ fn backend(error: redis::RedisError) -> ClusterError {
     ClusterError::Backend(error.to_string())
 }
 
+/// `value` as the JSON text stored in or published through Redis.
+fn to_json(value: &impl Serialize) -> Result<String, ClusterError> {
+    serde_json::to_string(value).map_err(|error| ClusterError::Backend(error.to_string()))
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis())
         .unwrap_or(u64::MAX)
@@ -331,6 +336,11 @@ impl Inner {
 
     fn conn(&self) -> ConnectionManager {
         self.conn.clone()
+    }
+
+    /// The string stored at `kind:name`, if any.
+    async fn get(&self, kind: &str, name: &str) -> Result<Option<String>, ClusterError> {
+        self.conn().get(self.key(kind, name)).await.map_err(backend)
     }
 
     async fn subscribe(&self, channel: String) -> Result<(), ClusterError> {
@@ -559,7 +569,7 @@ impl ClusterAdapter for RedisCluster {
             if set.is_some() {
                 return Ok(Claim::Claimed);
             }
-            let holder: Option<String> = conn.get(&key).await.map_err(backend)?;
+            let holder = inner.get("singleton", name).await?;
             Ok(Claim::Taken(
                 holder.as_deref().and_then(SingletonOwner::parse),
             ))
@@ -571,12 +581,7 @@ impl ClusterAdapter for RedisCluster {
         name: &'a str,
     ) -> BoxFuture<'a, Result<Option<SingletonOwner>, ClusterError>> {
         Box::pin(async move {
-            let holder: Option<String> = self
-                .inner
-                .conn()
-                .get(self.inner.key("singleton", name))
-                .await
-                .map_err(backend)?;
+            let holder = self.inner.get("singleton", name).await?;
             Ok(holder.as_deref().and_then(SingletonOwner::parse))
         })
     }
@@ -609,12 +614,7 @@ impl ClusterAdapter for RedisCluster {
         component_id: &'a str,
     ) -> BoxFuture<'a, Result<bool, ClusterError>> {
         Box::pin(async move {
-            let holder: Option<String> = self
-                .inner
-                .conn()
-                .get(self.inner.key("singleton", name))
-                .await
-                .map_err(backend)?;
+            let holder = self.inner.get("singleton", name).await?;
             Ok(holder.as_deref() == Some(self.inner.token(component_id).as_str()))
         })
     }
@@ -633,8 +633,7 @@ impl ClusterAdapter for RedisCluster {
                     owner: token.clone(),
                 },
             };
-            let gone = serde_json::to_string(&gone)
-                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let gone = to_json(&gone)?;
             let _: i64 = RELEASE
                 .key(inner.key("singleton", name))
                 .key(inner.key("singleton-state", name))
@@ -657,8 +656,7 @@ impl ClusterAdapter for RedisCluster {
     ) -> BoxFuture<'a, Result<bool, ClusterError>> {
         Box::pin(async move {
             let inner = &self.inner;
-            let mirror = serde_json::to_string(state)
-                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let mirror = to_json(state)?;
             // The per-component record (`<prefix>state:<componentId>`), as the reference
             // writes it.
             let record = json!({
@@ -693,12 +691,7 @@ impl ClusterAdapter for RedisCluster {
         name: &'a str,
     ) -> BoxFuture<'a, Result<Option<MirroredState>, ClusterError>> {
         Box::pin(async move {
-            let text: Option<String> = self
-                .inner
-                .conn()
-                .get(self.inner.key("singleton-state", name))
-                .await
-                .map_err(backend)?;
+            let text = self.inner.get("singleton-state", name).await?;
             Ok(text.and_then(|text| match serde_json::from_str(&text) {
                 Ok(state) => Some(state),
                 Err(error) => {
@@ -721,8 +714,7 @@ impl ClusterAdapter for RedisCluster {
                 origin: inner.instance_id.as_str(),
                 message,
             };
-            let text = serde_json::to_string(&envelope)
-                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let text = to_json(&envelope)?;
             let sent: i64 = PUBLISH
                 .key(inner.key("singleton", name))
                 .arg(inner.token(component_id))
@@ -756,8 +748,7 @@ impl ClusterAdapter for RedisCluster {
                 origin: inner.instance_id.clone(),
                 request: Box::new(request),
             };
-            let text = serde_json::to_string(&envelope)
-                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let text = to_json(&envelope)?;
             let (tx, rx) = oneshot::channel();
             lock(&inner.pending).insert(request_id.clone(), tx);
             let receivers: Result<i64, _> = inner.conn().publish(&channel, text).await;
@@ -802,8 +793,7 @@ impl ClusterAdapter for RedisCluster {
                 origin: inner.instance_id.as_str(),
                 message,
             };
-            let text = serde_json::to_string(&envelope)
-                .map_err(|error| ClusterError::Backend(error.to_string()))?;
+            let text = to_json(&envelope)?;
             let _: i64 = inner
                 .conn()
                 .publish(inner.key("room", room_id), text)

@@ -58,12 +58,11 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
         handler: Option<RoomHandler<C>>,
     ) -> Result<R, ActionError> {
         let ops = self.ctx.room_ops()?;
-        let (handle, state) = ops
+        let state = ops
             .join::<R>(&self.room_id, payload, handler.is_some())
             .await?;
         self.ctx.record_room_change(RoomChange::Joined {
             room_id: self.room_id,
-            handle,
             handler,
         });
         Ok(state)

@@ -321,7 +321,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         control: control_rx,
         calls: calls_rx,
         rooms,
-        joined: HashMap::new(),
+        handlers: HashMap::new(),
         default_room: None,
         version,
         signature_due: false,
@@ -412,8 +412,9 @@ struct Actor<C> {
     calls: mpsc::Receiver<Box<Call>>,
     /// Room access as this component.
     rooms: TypedRoomOps,
-    /// Rooms joined (by the component or its clients), with typed handlers.
-    joined: HashMap<String, JoinedRoom<C>>,
+    /// The typed handler of each room joined with one (the rooms themselves are in
+    /// `rooms.memberships`).
+    handlers: HashMap<String, RoomHandler<C>>,
     /// The untyped default room from mount.
     default_room: Option<RoomHandle>,
     /// Version of the last signed state (mount signs version 1).
@@ -435,11 +436,6 @@ struct Actor<C> {
     _counted: StatsGuard,
     /// Cluster singletons: ownership, mirroring, proxying (boxed: most components have none).
     cluster: Option<Box<SingletonLink>>,
-}
-
-struct JoinedRoom<C> {
-    handle: RoomHandle,
-    handler: Option<RoomHandler<C>>,
 }
 
 impl<C> fmt::Debug for Actor<C> {
@@ -673,13 +669,12 @@ impl<C: LiveComponent> Actor<C> {
             match change {
                 RoomChange::Joined {
                     room_id,
-                    handle,
-                    handler,
+                    handler: Some(handler),
                 } => {
-                    self.joined.insert(room_id, JoinedRoom { handle, handler });
+                    self.handlers.insert(room_id, handler);
                 }
-                RoomChange::Left { room_id } => {
-                    self.joined.remove(&room_id);
+                RoomChange::Joined { room_id, .. } | RoomChange::Left { room_id } => {
+                    self.handlers.remove(&room_id);
                 }
             }
         }
@@ -726,11 +721,7 @@ impl<C: LiveComponent> Actor<C> {
     /// already got the frame from the room).
     async fn room_delivery(&mut self, delivery: RoomDelivery) {
         let event = delivery.event;
-        let Some(handler) = self
-            .joined
-            .get(&*delivery.room_id)
-            .and_then(|room| room.handler)
-        else {
+        let Some(&handler) = self.handlers.get(&*delivery.room_id) else {
             return;
         };
         let mut ctx = self.ctx(Arc::clone(&self.owner), self.rooms.member.identity.clone());
@@ -756,10 +747,10 @@ impl<C: LiveComponent> Actor<C> {
 
     /// Leaves every room (the component is going away).
     async fn leave_rooms(&mut self, reason: LeaveReason) {
-        self.rooms.memberships.clear();
-        let rooms = self.joined.drain().map(|(_, room)| room.handle);
-        let all: Vec<RoomHandle> = rooms.chain(self.default_room.take()).collect();
-        for handle in all {
+        self.handlers.clear();
+        let mut rooms = self.rooms.memberships.take_all();
+        rooms.extend(self.default_room.take());
+        for handle in rooms {
             super::rooms::leave(&handle, Arc::clone(&self.id), reason).await;
         }
     }
@@ -894,19 +885,7 @@ impl<C: LiveComponent> Actor<C> {
         let outcome = run_client_op(&self.rooms, op, &outbox, request_id).await;
         let mut success = false;
         match outcome {
-            Ok(ClientRoomOutcome::Joined(room_id, handle)) => {
-                success = true;
-                self.joined.insert(
-                    room_id,
-                    JoinedRoom {
-                        handle,
-                        handler: None,
-                    },
-                );
-            }
-            Ok(ClientRoomOutcome::Left(room_id)) => {
-                self.joined.remove(&room_id);
-            }
+            Ok(ClientRoomOutcome::Joined) => success = true,
             Ok(ClientRoomOutcome::Done) => {}
             Err(error) => push_room_error(&outbox, &self.id, &error, request_id),
         }

@@ -20,8 +20,6 @@ pub(crate) enum RoomChange<C> {
     Joined {
         /// The room.
         room_id: String,
-        /// Its handle.
-        handle: RoomHandle,
         /// The typed handler, if the component has one.
         handler: Option<RoomHandler<C>>,
     },
@@ -69,9 +67,9 @@ impl Memberships {
         self.lock().remove(room_id);
     }
 
-    /// Forgets every room (the component is going away).
-    pub(crate) fn clear(&self) {
-        self.lock().clear();
+    /// Forgets every room and returns their handles (the component is going away).
+    pub(crate) fn take_all(&self) -> Vec<RoomHandle> {
+        self.lock().drain().map(|(_, handle)| handle).collect()
     }
 
     /// The handle of `room_id`, if the component is a member.
@@ -95,7 +93,7 @@ impl TypedRoomOps {
         room_id: &str,
         payload: Value,
         handler: bool,
-    ) -> Result<(RoomHandle, R), RoomError> {
+    ) -> Result<R, RoomError> {
         if !is_valid_room_id(room_id) {
             return Err(RoomError::new(INVALID_ROOM_ID));
         }
@@ -116,7 +114,7 @@ impl TypedRoomOps {
                 Ok(result) => {
                     let state = typed_state::<R>(result?)?;
                     self.memberships.joined(room_id, &handle);
-                    return Ok((handle, state));
+                    return Ok(state);
                 }
                 Err(_) => continue,
             }
@@ -268,8 +266,8 @@ pub(crate) enum ClientRoomOp {
     },
 }
 
-/// Runs a client's room message for `member`; replies go to `outbox`. Returns the room
-/// handle after a successful join (the actor keeps it), and whether it left a room.
+/// Runs a client's room message for `member`; replies go to `outbox`. Joins and leaves
+/// update the component's memberships.
 pub(crate) async fn run_client_op(
     ops: &TypedRoomOps,
     op: ClientRoomOp,
@@ -304,7 +302,7 @@ pub(crate) async fn run_client_op(
                     Ok(result) => {
                         result?;
                         ops.memberships.joined(&room_id, &handle);
-                        return Ok(ClientRoomOutcome::Joined(room_id, handle));
+                        return Ok(ClientRoomOutcome::Joined);
                     }
                     Err(_) => continue,
                 }
@@ -330,7 +328,7 @@ pub(crate) async fn run_client_op(
                 ..Reply::default()
             };
             outbox.push_text(reply.encode());
-            Ok(ClientRoomOutcome::Left(room_id))
+            Ok(ClientRoomOutcome::Done)
         }
         ClientRoomOp::Emit {
             room_id,
@@ -388,11 +386,9 @@ pub(crate) async fn run_client_op(
 /// What a client room message changed for the component.
 #[derive(Debug)]
 pub(crate) enum ClientRoomOutcome {
-    /// Joined (room id, handle).
-    Joined(String, RoomHandle),
-    /// Left (room id).
-    Left(String),
-    /// Nothing to track.
+    /// A `ROOM_JOIN` succeeded (it counts toward the connection's room limit).
+    Joined,
+    /// Anything else that succeeded.
     Done,
 }
 
