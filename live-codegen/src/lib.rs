@@ -327,6 +327,23 @@ impl File {
         Ok(ty.render(cfg))
     }
 
+    /// `export type <state_name> = <state>;` for a component's or a room's state, claiming
+    /// the name unless the state type already has it.
+    fn state_alias(
+        &mut self,
+        cfg: &live::typescript::Config,
+        state: &TsType,
+        state_name: &str,
+        owner: &str,
+        doc: &str,
+    ) -> Result<String, Error> {
+        let state = self.use_type(cfg, state, &format!("{owner}: state"))?;
+        if state != state_name {
+            self.type_name(state_name.to_owned(), owner)?;
+        }
+        Ok(alias(state_name, &state, doc))
+    }
+
     /// Claims a generated type name.
     fn type_name(&mut self, name: String, owner: &str) -> Result<String, Error> {
         claim(&mut self.types, name, owner)
@@ -380,15 +397,8 @@ impl File {
         let mut out = String::new();
         let _ = writeln!(out, "/** The name of component {}. */", quoted_doc(name));
         let _ = writeln!(out, "export const {constant} = {};", string_literal(name));
-        let state = self.use_type(cfg, described.state(), &format!("{owner}: state"))?;
-        if state != state_name {
-            self.type_name(state_name.clone(), &owner)?;
-        }
-        out.push_str(&alias(
-            &state_name,
-            &state,
-            &format!("The state of component {}.", quoted_doc(name)),
-        ));
+        let doc = format!("The state of component {}.", quoted_doc(name));
+        out.push_str(&self.state_alias(cfg, described.state(), &state_name, &owner, &doc)?);
         let _ = writeln!(
             out,
             "/** The actions of component {}: arguments and results. */",
@@ -449,15 +459,8 @@ impl File {
             prefix.replace('`', "'").replace("*/", "* /")
         );
         let _ = writeln!(out, "export const {constant} = {};", string_literal(prefix));
-        let state = self.use_type(cfg, described.state(), &format!("{owner}: state"))?;
-        if state != state_name {
-            self.type_name(state_name.clone(), &owner)?;
-        }
-        out.push_str(&alias(
-            &state_name,
-            &state,
-            &format!("The state of room type {}.", quoted_doc(prefix)),
-        ));
+        let doc = format!("The state of room type {}.", quoted_doc(prefix));
+        out.push_str(&self.state_alias(cfg, described.state(), &state_name, &owner, &doc)?);
         let _ = writeln!(
             out,
             "/** The events of room type {}: name → payload. */",
