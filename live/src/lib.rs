@@ -42,6 +42,7 @@ mod runtime;
 pub mod security;
 pub mod server;
 mod state;
+mod support;
 #[cfg(feature = "typescript")]
 pub mod typescript;
 

@@ -6,9 +6,10 @@ use super::{
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
 use crate::component::BoxFuture;
+use crate::support::lock;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
@@ -69,12 +70,6 @@ impl Default for InProcessCluster {
     fn default() -> Self {
         Self::new()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl InProcessCluster {

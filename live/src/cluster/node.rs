@@ -5,27 +5,22 @@
 
 use super::{
     ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
-    MirroredState, Renewal, RoomMessage, SingletonMessage, SingletonOwner, now_ms,
+    MirroredState, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
 use crate::protocol::ids::new_id;
 use crate::protocol::outbound::{self, Reply};
 use crate::runtime::outbox::Outbox;
 use crate::runtime::rooms::{RoomCommand, Rooms};
 use crate::runtime::{Call, ComponentHandle, Control};
+use crate::support::{lock, now_ms};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 /// A local singleton actor, for routing.
 #[derive(Debug)]

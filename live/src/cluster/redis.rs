@@ -10,6 +10,7 @@ use super::{
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
 use crate::component::BoxFuture;
+use crate::support::lock;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use redis::{AsyncCommands, Script};
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, LazyLock, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
 
@@ -216,12 +217,6 @@ impl fmt::Debug for RedisCluster {
             .field("config", &self.inner.config)
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn backend(error: redis::RedisError) -> ClusterError {

@@ -12,6 +12,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::depth::nesting_exceeds;
+use super::js::{is_reserved_key, js_number};
 
 /// Default `maxMessageSize` (§14.1): 4 MiB.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
@@ -24,7 +25,6 @@ pub(crate) const DEFAULT_MAX_JSON_DEPTH: usize = 32;
 const SANITIZE_MAX_DEPTH: usize = 32;
 
 /// Object keys the payload sanitizer drops (§14.3).
-const DANGEROUS_KEYS: [&str; 3] = ["__proto__", "constructor", "prototype"];
 
 /// Validation reasons (the text after `Invalid message: `), exactly as in §3.
 mod reason {
@@ -334,20 +334,6 @@ fn optional<T>(value: Option<&Value>, read: impl FnOnce(&Value) -> Option<T>) ->
     }
 }
 
-/// A JSON number the way JavaScript prints it: integral values within the safe
-/// integer range without a fraction, others as floats (non-finite → `null`).
-#[allow(dead_code)] // Used once signed-state rehydration lands.
-fn js_number(number: f64) -> Value {
-    /// 2^53 − 1, JavaScript's `Number.MAX_SAFE_INTEGER`.
-    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-    if number.is_finite() && number.fract() == 0.0 && number.abs() <= MAX_SAFE_INTEGER {
-        #[allow(clippy::cast_possible_truncation)] // integral and within ±2^53
-        Value::from(number as i64)
-    } else {
-        Value::from(number)
-    }
-}
-
 /// Why a text frame was refused; [`reply`](Self::reply) gives the frame to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum InboundError {
@@ -518,7 +504,7 @@ fn string_field(map: &Map<String, Value>, key: &str) -> Option<String> {
     map.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
-/// Recursively drops [`DANGEROUS_KEYS`] from objects, including objects inside
+/// Recursively drops [`RESERVED_KEYS`](super::js::RESERVED_KEYS) from objects, including objects inside
 /// arrays, down to [`SANITIZE_MAX_DEPTH`] (deeper values are left as they are).
 fn sanitize(value: &mut Value, depth: usize) {
     if depth > SANITIZE_MAX_DEPTH {
@@ -526,7 +512,7 @@ fn sanitize(value: &mut Value, depth: usize) {
     }
     match value {
         Value::Object(map) => {
-            map.retain(|key, _| !DANGEROUS_KEYS.contains(&key.as_str()));
+            map.retain(|key, _| !is_reserved_key(key));
             for child in map.values_mut() {
                 sanitize(child, depth + 1);
             }

@@ -6,6 +6,7 @@
 pub(crate) mod depth;
 pub(crate) mod ids;
 pub(crate) mod inbound;
+pub(crate) mod js;
 // The decoders serve the Rust client, tests and fuzzing.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) mod msgpack;

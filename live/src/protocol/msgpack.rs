@@ -9,21 +9,16 @@
 //! a container count checked against the remaining bytes before anything is
 //! allocated, and the prototype-pollution keys dropped. It never panics.
 
+use super::js::{MAX_SAFE_INTEGER, is_reserved_key, js_number};
 use serde_json::{Map, Number, Value};
 
 /// The default nesting limit of the decoder (`MSGPACK_MAX_DEPTH`).
 pub(crate) const MAX_DEPTH: usize = 64;
 
-/// Map keys the decoder drops, as the TS decoder does (§14.3).
-const DROPPED_KEYS: [&str; 3] = ["__proto__", "constructor", "prototype"];
-
 /// The most items reserved up front for one container. A container's count is
 /// only checked against the bytes left, and nested containers can each claim
 /// nearly all of them, so larger containers grow as their items are decoded.
 const MAX_PREALLOCATED_ITEMS: usize = 1024;
-
-/// 2^53 − 1, JavaScript's `Number.MAX_SAFE_INTEGER`.
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Appends the msgpack encoding of `value` to `out`.
 ///
@@ -313,7 +308,7 @@ impl<'a> Decoder<'a> {
                 for _ in 0..count {
                     let key = self.key()?;
                     let item = self.value(depth)?;
-                    if !DROPPED_KEYS.contains(&key.as_str()) {
+                    if !is_reserved_key(&key) {
                         map.insert(key, item);
                     }
                 }
@@ -442,17 +437,6 @@ impl<'a> Decoder<'a> {
     /// Takes `len` bytes of UTF-8.
     fn str(&mut self, len: usize) -> Result<&'a str, MsgpackError> {
         std::str::from_utf8(self.take(len)?).map_err(|_| MsgpackError::InvalidUtf8)
-    }
-}
-
-/// A decoded float as a JSON number the way JavaScript holds it (see [`decode_with`]).
-fn js_number(float: f64) -> Value {
-    if float.fract() == 0.0 && float.abs() <= MAX_SAFE_INTEGER {
-        // Integral and within ±2^53, so the cast is exact.
-        Value::from(float as i64)
-    } else {
-        // Non-finite floats become null.
-        Value::from(float)
     }
 }
 

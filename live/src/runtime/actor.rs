@@ -13,9 +13,11 @@ use crate::security::signing::StateSigner;
 use crate::security::{ActionWindows, AuthProviders};
 
 use crate::component::{ActionError, Ctx, Identity, LiveComponent};
+use crate::protocol::js::is_reserved_key;
 use crate::protocol::outbound::{self, ComponentEvent, Reply};
 use crate::room::{LeaveReason, RoomError, is_valid_room_id};
 use crate::state::diff::{StateChange, diff_states};
+use crate::support::now_ms;
 use bytes::Bytes;
 use futures_util::FutureExt;
 use serde_json::{Map, Value, json};
@@ -1016,7 +1018,7 @@ impl<C: LiveComponent> Actor<C> {
 
     /// The reference's `PROPERTY_UPDATE` rules (§7), with the allowlist from the macro.
     fn check_property(&self, property: &str) -> Result<(), String> {
-        if matches!(property, "__proto__" | "constructor" | "prototype") {
+        if is_reserved_key(property) {
             return Err(format!(
                 "PROPERTY_UPDATE rejected: '{property}' is a reserved key"
             ));
@@ -1138,14 +1140,6 @@ async fn expiry(timer: &mut Option<Pin<Box<Sleep>>>) {
         Some(timer) => timer.as_mut().await,
         None => std::future::pending().await,
     }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
-        })
 }
 
 #[cfg(test)]

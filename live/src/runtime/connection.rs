@@ -14,9 +14,11 @@ use crate::protocol::ids::new_id;
 use crate::protocol::inbound::{
     ClientMessage, Envelope, InboundLimits, SignedStateWire, parse_text_frame,
 };
+use crate::protocol::js::safe_unsigned;
 use crate::protocol::outbound::{self, Reply, encode};
 use crate::room::LeaveReason;
 use crate::security::signing::COMPONENT_NAME_KEY;
+use crate::support::now_ms;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -346,7 +348,7 @@ impl Connection {
         Ok(Restore {
             state,
             // A version that is not a small whole number cannot have been signed by us.
-            version: js_safe_integer(wire.version).unwrap_or(0),
+            version: safe_unsigned(wire.version).unwrap_or(0),
         })
     }
 
@@ -514,23 +516,4 @@ struct Seed {
     room: Option<String>,
     /// A verified signed state (rehydration).
     restore: Option<Restore>,
-}
-
-/// `value` as a whole number within JavaScript's safe integer range.
-fn js_safe_integer(value: f64) -> Option<u64> {
-    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-    if value.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&value) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole, in range
-        Some(value as u64)
-    } else {
-        None
-    }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
-        })
 }

@@ -6,6 +6,7 @@ use super::{
     JoinKind, Member, ROOM_QUEUE, RoomCommand, RoomDelivery, RoomHandle, Rooms, StateReply,
 };
 use crate::cluster::RoomMessage;
+use crate::protocol::js::is_reserved_key;
 use crate::protocol::room_frame::{ROOM_EVENT, ROOM_STATE};
 use crate::room::{JoinInfo, LeaveInfo, LeaveReason, RoomError};
 use crate::runtime::actor::Control;
@@ -362,7 +363,7 @@ impl<K: RoomKind> RoomActor<K> {
         let mut next = self.synced.clone();
         if let Value::Object(state) = &mut next {
             for (key, value) in patch {
-                let reserved = matches!(key.as_str(), "__proto__" | "constructor" | "prototype");
+                let reserved = is_reserved_key(&key);
                 if !reserved && !key.starts_with('$') {
                     state.insert(key, value);
                 }

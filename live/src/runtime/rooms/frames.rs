@@ -2,19 +2,10 @@
 
 use crate::protocol::outbound::encode;
 use crate::protocol::room_frame::{FrameError, RoomBroadcast};
+use crate::support::now_ms;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Milliseconds since the epoch, as the reference's `timestamp` fields.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| {
-            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
-        })
-}
 
 /// A JSON room frame (`ROOM_EVENT`, `ROOM_STATE`, `ROOM_SYSTEM`) whose body is encoded
 /// once; each recipient's copy only prepends its own `componentId` (§10.3).

@@ -1,0 +1,24 @@
+//! Small helpers every layer shares: the wall clock in milliseconds and a lock that
+//! survives poisoning.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Milliseconds since the epoch, as the protocol's `timestamp` fields carry them (0 if the
+/// clock is before the epoch).
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// Locks `mutex`, taking the value over if a panicking holder poisoned it: every table
+/// guarded this way stays consistent between statements, so a panic elsewhere must not
+/// take the server down with it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
