@@ -3,8 +3,8 @@
 //! answered with 101 and the socket handed back for tokio-tungstenite.
 
 use super::Pages;
-use ::http::header::{ORIGIN, UPGRADE};
-use ::http::{HeaderMap, Request, Response};
+use ::http::header::{CONNECTION, ORIGIN, UPGRADE};
+use ::http::{HeaderMap, Request, Response, StatusCode};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -104,7 +104,7 @@ impl Front<'_> {
             return super::respond(self.pages, request.method(), path);
         }
         if !asks_for_websocket(request.headers()) {
-            return super::upgrade_required();
+            return upgrade_required();
         }
         // tungstenite checks the handshake and computes `Sec-WebSocket-Accept`.
         let (head, _) = request.into_parts();
@@ -118,10 +118,24 @@ impl Front<'_> {
             }
             Err(error) => {
                 tracing::debug!(%error, "websocket handshake refused");
-                super::bad_request()
+                bad_request()
             }
         }
     }
+}
+
+/// 426 for a plain request on the WebSocket path.
+fn upgrade_required() -> Response<Bytes> {
+    super::plain(
+        StatusCode::UPGRADE_REQUIRED,
+        "This is a WebSocket endpoint\n",
+        &[(UPGRADE, "websocket"), (CONNECTION, "Upgrade, close")],
+    )
+}
+
+/// 400 for a WebSocket upgrade request that is not a valid handshake.
+fn bad_request() -> Response<Bytes> {
+    super::plain(StatusCode::BAD_REQUEST, "Bad request\n", &[])
 }
 
 /// An `Upgrade` header naming `websocket`.
@@ -209,6 +223,11 @@ mod tests {
         assert!(bad.starts_with("HTTP/1.1 400 "), "{bad}");
         let (plain, _) = exchange(b"GET /api/live/ws HTTP/1.1\r\n\r\n").await;
         assert!(plain.starts_with("HTTP/1.1 426 "), "{plain}");
+        assert!(plain.contains("\r\nUpgrade: websocket\r\n"), "{plain}");
+        assert!(
+            plain.contains("\r\nConnection: Upgrade, close\r\n"),
+            "{plain}"
+        );
         let (no_key, upgraded) =
             exchange(b"GET /api/live/ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n").await;
         assert!(!upgraded);

@@ -7,7 +7,7 @@
 #[cfg(feature = "standalone")]
 pub(crate) mod connection;
 
-use ::http::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, UPGRADE};
+use ::http::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE};
 use ::http::{HeaderName, Method, Response, StatusCode};
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -44,22 +44,6 @@ pub(crate) fn respond(pages: &Pages, method: &Method, path: &str) -> Response<By
         ),
         None => plain(StatusCode::NOT_FOUND, "Not found\n", &[]),
     }
-}
-
-/// 426 for a plain request on the WebSocket path.
-#[cfg(feature = "standalone")]
-pub(crate) fn upgrade_required() -> Response<Bytes> {
-    plain(
-        StatusCode::UPGRADE_REQUIRED,
-        "This is a WebSocket endpoint\n",
-        &[(UPGRADE, "websocket"), (CONNECTION, "Upgrade, close")],
-    )
-}
-
-/// 400 for a WebSocket upgrade request that is not a valid handshake.
-#[cfg(feature = "standalone")]
-pub(crate) fn bad_request() -> Response<Bytes> {
-    plain(StatusCode::BAD_REQUEST, "Bad request\n", &[])
 }
 
 /// `200 OK` with the page.
@@ -146,15 +130,5 @@ mod tests {
             header(&missing, "content-type"),
             Some("text/plain; charset=utf-8")
         );
-    }
-
-    #[cfg(feature = "standalone")]
-    #[test]
-    fn the_websocket_path_refuses_plain_requests() {
-        let plain = upgrade_required();
-        assert_eq!(plain.status(), StatusCode::UPGRADE_REQUIRED);
-        assert_eq!(header(&plain, "upgrade"), Some("websocket"));
-        assert_eq!(header(&plain, "connection"), Some("Upgrade, close"));
-        assert_eq!(bad_request().status(), StatusCode::BAD_REQUEST);
     }
 }
