@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::handshake::server::create_response;
 
 /// Largest request head (request line plus headers) accepted, in bytes: hyper's read buffer
 /// limit. A longer head is answered with 431.
-pub(crate) const MAX_HEAD_BYTES: usize = 16 * 1024;
+const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 /// Most header lines accepted (431 beyond). hyper's default of 100 is far below what fits in
 /// [`MAX_HEAD_BYTES`]; the head's size is the limit that matters.
@@ -52,7 +52,7 @@ pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> 
     let front = Front {
         live_path,
         pages,
-        upgraded: Cell::new(None),
+        switched: Cell::new(None),
     };
     let mut connection = http1::Builder::new()
         .title_case_headers(true)
@@ -66,8 +66,8 @@ pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> 
     }
     let parts = connection.into_parts();
     let stream = parts.io.into_inner();
-    match parts.service.upgraded.take() {
-        Some(origin) => Some(Upgraded {
+    match parts.service.switched.take() {
+        Some(Switched { origin }) => Some(Upgraded {
             stream,
             read_ahead: parts.read_buf.to_vec(),
             origin,
@@ -83,8 +83,14 @@ pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> 
 struct Front<'a> {
     live_path: &'a str,
     pages: &'a Pages,
-    /// Set (to the request's `Origin`) once a handshake was answered with 101.
-    upgraded: Cell<Option<Option<String>>>,
+    /// Set once a handshake was answered with 101.
+    switched: Cell<Option<Switched>>,
+}
+
+/// What the connection keeps of a handshake answered with 101.
+struct Switched {
+    /// The request's `Origin` header.
+    origin: Option<String>,
 }
 
 impl Service<Request<Incoming>> for Front<'_> {
@@ -113,7 +119,8 @@ impl Front<'_> {
             Ok(response) => {
                 let origin = request.headers().get(ORIGIN);
                 let origin = origin.and_then(|value| value.to_str().ok());
-                self.upgraded.set(Some(origin.map(str::to_owned)));
+                let origin = origin.map(str::to_owned);
+                self.switched.set(Some(Switched { origin }));
                 response.map(|()| Bytes::new())
             }
             Err(error) => {
