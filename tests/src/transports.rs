@@ -1,7 +1,8 @@
 //! One [`LiveServer`] served through any of its three transports, for the conformance suite:
 //! the standalone tokio-tungstenite server, an axum 0.8 app and an actix-web 4 app. Each
 //! listens on a free port of 127.0.0.1 and serves the Live WebSocket at `/api/live/ws`; the
-//! two framework apps also answer an ordinary `GET /health` route, as users' apps would.
+//! two framework apps also answer an ordinary `GET /health` route, as users' apps would, and
+//! mount the server's static pages as their fallback (`axum_pages`, `actix_pages`).
 
 use live::LiveServer;
 use live::client::LiveClient;
@@ -193,6 +194,7 @@ async fn serve_axum(server: &LiveServer) -> Stop {
             get(|State(health): State<&'static str>| async move { health }),
         )
         .nest("/api/live", server.axum_router())
+        .fallback(server.axum_pages())
         .with_state(HEALTH);
     let (trigger, triggered) = oneshot::channel::<()>();
     let live = server.clone();
@@ -229,6 +231,7 @@ async fn serve_actix(server: &LiveServer) -> Stop {
                         }),
                     )
                     .service(live.actix_scope("/api/live"))
+                    .default_service(live.actix_pages())
             })
             .workers(2)
             .disable_signals()

@@ -1,9 +1,10 @@
-//! The standalone server's static pages (`LiveServerBuilder::static_page`): the page on GET
-//! and HEAD, 404 elsewhere, the WebSocket endpoint unaffected, and heads that are too slow
-//! or too large are cut off.
+//! Static pages (`LiveServerBuilder::static_page`): the page on GET and HEAD, 404 elsewhere,
+//! the WebSocket endpoint unaffected, and heads that are too slow or too large are cut off
+//! (standalone server); the same routes under axum and actix-web.
 
 use live::client::LiveClient;
 use live::{LiveConfig, LiveServer, LiveServerBuilder, RunningServer};
+use live_tests::transports::Transport;
 use live_tests::{start, test_server_with};
 use serde_json::json;
 use std::net::SocketAddr;
@@ -237,4 +238,83 @@ fn build_refuses_unusable_pages() {
         .static_page("/about", html, "b")
         .build();
     assert!(ok.is_ok());
+}
+
+/// The head's header lines, lowercased (the frameworks write lowercase names), and the body.
+fn lowercase_head(response: &str) -> (Vec<String>, &str) {
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    let lines = head.lines().map(str::to_ascii_lowercase).collect();
+    (lines, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_transport_serves_the_pages_through_the_same_routes() {
+    for transport in Transport::ALL {
+        let served = transport.serve(&with_page(LiveServer::builder())).await;
+        let addr = served.addr();
+        // The frameworks keep connections alive unless the client closes.
+        let request = |method: &str, path: &str| {
+            format!("{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").into_bytes()
+        };
+
+        let page = exchange(addr, &request("GET", "/?from=test")).await;
+        let (head, body) = lowercase_head(&page);
+        assert_eq!(
+            head.first().map(String::as_str),
+            Some("http/1.1 200 ok"),
+            "[{transport}] {page}"
+        );
+        for expected in [
+            "content-type: text/html; charset=utf-8".to_owned(),
+            format!("content-length: {}", PAGE.len()),
+            "cache-control: no-cache".to_owned(),
+            "x-content-type-options: nosniff".to_owned(),
+        ] {
+            assert!(
+                head.contains(&expected),
+                "[{transport}] {expected} in {page}"
+            );
+        }
+        assert_eq!(body, PAGE, "[{transport}]");
+
+        let head_only = exchange(addr, &request("HEAD", "/")).await;
+        let (head, body) = lowercase_head(&head_only);
+        assert_eq!(
+            head.first().map(String::as_str),
+            Some("http/1.1 200 ok"),
+            "[{transport}] {head_only}"
+        );
+        let length = format!("content-length: {}", PAGE.len());
+        assert!(head.contains(&length), "[{transport}] {head_only}");
+        assert_eq!(body, "", "[{transport}] no body for HEAD");
+
+        let post = exchange(addr, &request("POST", "/")).await;
+        let (head, _) = lowercase_head(&post);
+        assert!(post.starts_with("HTTP/1.1 405 "), "[{transport}] {post}");
+        assert!(
+            head.contains(&"allow: get, head".to_owned()),
+            "[{transport}] {post}"
+        );
+
+        let missing = exchange(addr, &request("GET", "/missing")).await;
+        assert!(
+            missing.starts_with("HTTP/1.1 404 "),
+            "[{transport}] {missing}"
+        );
+        assert!(
+            missing.ends_with("\r\n\r\nNot found\n"),
+            "[{transport}] {missing}"
+        );
+
+        // The WebSocket endpoint is unaffected.
+        let client = served.connect().await;
+        let counter = match client.mount("Counter", json!({})).await {
+            Ok(counter) => counter,
+            Err(error) => panic!("[{transport}] mount: {error}"),
+        };
+        let added = client.call(&counter.id, "add", json!({"by": 2})).await;
+        assert_eq!(added.ok().flatten(), Some(json!(2)), "[{transport}]");
+        drop(client);
+        served.shutdown().await;
+    }
 }

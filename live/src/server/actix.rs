@@ -4,11 +4,15 @@
 //! payload, which is not `Send`: it is read on the actix worker that accepted the request
 //! (`actix_web::rt::spawn`), and each message is forwarded over a bounded channel to the
 //! `Send` core, which runs as an ordinary tokio task. The outbound half, actix-ws's
-//! [`Session`], is `Send` and becomes the connection's [`FrameSink`].
+//! [`Session`], is `Send` and becomes the connection's [`FrameSink`]. Static pages come from
+//! the routes all servers share (`server::http`).
 
 use super::LiveServer;
+use super::http::Pages;
 use crate::runtime::outbox::CloseFrame;
 use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive};
+use ::http::Method;
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Route, Scope, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use bytes::Bytes;
@@ -47,6 +51,24 @@ impl LiveServer {
         })
     }
 
+    /// The pages registered with
+    /// [`LiveServerBuilder::static_page`](super::LiveServerBuilder::static_page), answered by
+    /// the same routes as the standalone server's: the page on `GET` and `HEAD`, 405 for other
+    /// methods on a page path, 404 elsewhere. Mount it as the app's default service:
+    ///
+    /// ```ignore
+    /// App::new()
+    ///     .service(live.actix_scope("/api/live"))
+    ///     .default_service(live.actix_pages())
+    /// ```
+    pub fn actix_pages(&self) -> Route {
+        let pages = std::sync::Arc::clone(&self.pages);
+        web::route().to(move |request: HttpRequest| {
+            let response = pages_response(&pages, &request);
+            async move { response }
+        })
+    }
+
     fn actix_upgrade(
         &self,
         request: &HttpRequest,
@@ -82,6 +104,22 @@ impl LiveServer {
         });
         Ok(response)
     }
+}
+
+/// Answers `request` from the shared routes. actix-web 4 is on the `http` 0.2 types: the
+/// method, status and headers cross over by their text.
+fn pages_response(pages: &Pages, request: &HttpRequest) -> HttpResponse {
+    // Both parse the same token syntax; were one refused, it would be answered like any
+    // method but GET and HEAD.
+    let method = Method::from_bytes(request.method().as_str().as_bytes());
+    let method = method.unwrap_or(Method::OPTIONS);
+    let response = super::http::respond(pages, &method, request.path());
+    let status = StatusCode::from_u16(response.status().as_u16());
+    let mut builder = HttpResponse::build(status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    for (name, value) in response.headers() {
+        builder.append_header((name.as_str(), value.as_bytes()));
+    }
+    builder.body(response.into_body())
 }
 
 /// Reads the socket on the actix worker and forwards each message to the connection.

@@ -1,22 +1,24 @@
 //! The axum 0.8 adapter (feature `axum`): a router to nest into the user's app.
 //!
 //! axum upgrades the connection and hands over its tungstenite-backed [`WebSocket`]; this
-//! module splits it, maps inbound messages to [`InFrame`]s and wraps the write half in a
-//! [`FrameSink`]. Everything else is the transport-agnostic core ([`drive`]).
+//! module splits it, maps inbound messages to [`InFrame`]s and wraps the write half in the
+//! shared [`MessageSink`]. Everything else is the transport-agnostic core ([`drive`]). Static
+//! pages come from the routes all servers share (`server::http`).
 
 use super::LiveServer;
+use super::sink::{MessageSink, WsMessage};
 use crate::runtime::Hub;
 use crate::runtime::outbox::CloseFrame;
-use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive};
+use crate::runtime::transport::{InFrame, drive};
 use ::axum::Router;
+use ::axum::body::Body;
 use ::axum::extract::ws::{self, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use ::axum::http::header::ORIGIN;
-use ::axum::http::{HeaderMap, StatusCode};
+use ::axum::http::{HeaderMap, Method, StatusCode, Uri};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, any};
 use bytes::Bytes;
-use futures_util::stream::SplitSink;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -60,6 +62,30 @@ impl LiveServer {
                 .and_then(|value| value.to_str().ok())
                 .map(str::to_owned);
             async move { live.axum_upgrade(upgrade, origin) }
+        })
+    }
+
+    /// The pages registered with
+    /// [`LiveServerBuilder::static_page`](super::LiveServerBuilder::static_page), answered by
+    /// the same routes as the standalone server's: the page on `GET` and `HEAD`, 405 for other
+    /// methods on a page path, 404 elsewhere. Mount it as the app's fallback:
+    ///
+    /// ```ignore
+    /// let app = Router::new()
+    ///     .nest("/api/live", live.axum_router())
+    ///     .fallback(live.axum_pages());
+    /// ```
+    ///
+    /// Pages are matched on the path as the router sees it (inside a `nest`, without the
+    /// prefix).
+    pub fn axum_pages<S>(&self) -> MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+    {
+        let pages = Arc::clone(&self.pages);
+        any(move |method: Method, uri: Uri| {
+            let response = super::http::respond(&pages, &method, uri.path());
+            async move { response.map(Body::from) }
         })
     }
 
@@ -107,41 +133,23 @@ async fn serve_socket(
         Err(error) if error.to_string().contains("Message too long") => InFrame::TooLarge,
         Err(_) => InFrame::Closed,
     });
-    drive(hub, origin.as_deref(), frames, AxumSink(sink), shutdown).await;
+    let sink = MessageSink::new(sink);
+    drive(hub, origin.as_deref(), frames, sink, shutdown).await;
 }
 
-/// The write half of an axum WebSocket.
-struct AxumSink(SplitSink<WebSocket, Message>);
-
-impl FrameSink for AxumSink {
-    async fn feed_text(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
-        let text = Utf8Bytes::try_from(frame).map_err(|_| SinkClosed)?;
-        self.0
-            .feed(Message::Text(text))
-            .await
-            .map_err(|_| SinkClosed)
+impl WsMessage for Message {
+    fn text(frame: Bytes) -> Option<Self> {
+        Utf8Bytes::try_from(frame).ok().map(Message::Text)
     }
 
-    async fn feed_binary(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
-        self.0
-            .feed(Message::Binary(frame))
-            .await
-            .map_err(|_| SinkClosed)
+    fn binary(frame: Bytes) -> Self {
+        Message::Binary(frame)
     }
 
-    async fn flush(&mut self) -> Result<(), SinkClosed> {
-        self.0.flush().await.map_err(|_| SinkClosed)
-    }
-
-    async fn close(&mut self, frame: CloseFrame) -> Result<(), SinkClosed> {
-        let close = ws::CloseFrame {
+    fn close(frame: CloseFrame) -> Self {
+        Message::Close(Some(ws::CloseFrame {
             code: frame.code,
             reason: Utf8Bytes::from_static(frame.reason),
-        };
-        self.0
-            .send(Message::Close(Some(close)))
-            .await
-            .map_err(|_| SinkClosed)?;
-        self.0.close().await.map_err(|_| SinkClosed)
+        }))
     }
 }

@@ -5,9 +5,10 @@ mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 mod config;
-#[cfg(feature = "standalone")]
-mod front;
+mod http;
 mod lifecycle;
+#[cfg(any(feature = "standalone", feature = "axum"))]
+mod sink;
 #[cfg(feature = "standalone")]
 mod standalone;
 
@@ -51,9 +52,8 @@ pub struct LiveServer {
     hub: Arc<Hub>,
     /// Shutdown of the connections served through framework adapters.
     lifecycle: Arc<lifecycle::Lifecycle>,
-    /// Static pages the standalone transport serves next to the WebSocket endpoint.
-    #[cfg(feature = "standalone")]
-    pages: Arc<front::Pages>,
+    /// Static pages served next to the WebSocket endpoint (`server::http`).
+    pages: Arc<http::Pages>,
 }
 
 impl fmt::Debug for LiveServer {
@@ -75,8 +75,7 @@ impl LiveServer {
             manual_rooms: Vec::new(),
             auth_providers: Vec::new(),
             cluster: None,
-            #[cfg(feature = "standalone")]
-            pages: front::Pages::new(),
+            pages: http::Pages::new(),
         }
     }
 
@@ -143,8 +142,7 @@ pub struct LiveServerBuilder {
     manual_rooms: Vec<RoomDescriptor>,
     auth_providers: Vec<Arc<dyn AuthProvider>>,
     cluster: Option<Arc<dyn ClusterAdapter>>,
-    #[cfg(feature = "standalone")]
-    pages: front::Pages,
+    pages: http::Pages,
 }
 
 impl fmt::Debug for LiveServerBuilder {
@@ -157,7 +155,6 @@ impl fmt::Debug for LiveServerBuilder {
             .field("manual_rooms", &self.manual_rooms)
             .field("auth_providers", &self.auth_providers.len())
             .field("cluster", &self.cluster);
-        #[cfg(feature = "standalone")]
         debug.field("pages", &self.pages.keys().collect::<Vec<_>>());
         debug.finish()
     }
@@ -195,12 +192,12 @@ impl LiveServerBuilder {
     /// Serves `body` as `content_type` on `GET` and `HEAD` of `path` (exact match, query
     /// ignored), e.g. `.static_page("/", "text/html; charset=utf-8", include_str!("page.html"))`.
     ///
-    /// Only the standalone transport ([`LiveServer::bind`]) serves pages; every other path
-    /// but the WebSocket one gets 404. With the axum or actix-web adapters, route pages in
-    /// the app instead. Registering a path again replaces its page. `build` refuses a path
-    /// that is the WebSocket path, does not start with `/`, or contains `?`, `#`, spaces or
-    /// control characters, and a content type with control characters.
-    #[cfg(feature = "standalone")]
+    /// The standalone server ([`LiveServer::bind`]) serves them, and every other path but the
+    /// WebSocket one gets 404; under axum or actix-web, mount `LiveServer::axum_pages` or
+    /// `LiveServer::actix_pages` (see docs/adapters.md). Registering a path again replaces
+    /// its page. `build` refuses a path that is the WebSocket path, does not start with `/`,
+    /// or contains `?`, `#`, spaces or control characters, and a content type with control
+    /// characters.
     pub fn static_page(
         mut self,
         path: impl Into<String>,
@@ -208,7 +205,7 @@ impl LiveServerBuilder {
         body: &'static str,
     ) -> Self {
         self.pages
-            .insert(path.into(), front::StaticPage { content_type, body });
+            .insert(path.into(), http::StaticPage { content_type, body });
         self
     }
 
@@ -278,7 +275,6 @@ impl LiveServerBuilder {
                 "max_message_bytes and outbound_queue_frames must be positive".to_owned(),
             ));
         }
-        #[cfg(feature = "standalone")]
         check_pages(&self.pages, &self.config.path)?;
         let mut components = HashMap::new();
         let registered = if self.registered {
@@ -307,15 +303,13 @@ impl LiveServerBuilder {
                 cluster: self.cluster,
             })),
             lifecycle: Arc::default(),
-            #[cfg(feature = "standalone")]
             pages: Arc::new(self.pages),
         })
     }
 }
 
 /// The `static_page` rules: see [`LiveServerBuilder::static_page`].
-#[cfg(feature = "standalone")]
-fn check_pages(pages: &front::Pages, live_path: &str) -> Result<(), ServerError> {
+fn check_pages(pages: &http::Pages, live_path: &str) -> Result<(), ServerError> {
     for (path, page) in pages {
         let bad_path = !path.starts_with('/')
             || path == live_path

@@ -1,21 +1,21 @@
-//! The built-in server: tokio-tungstenite on a plain TCP listener.
+//! The built-in server: HTTP on hyper ([`connection`]), then tokio-tungstenite, on a plain
+//! TCP listener.
 
-use super::front::{self, Pages, Replay, Routed};
+use super::http::{Pages, connection};
+use super::sink::{MessageSink, WsMessage};
 use crate::runtime::Hub;
 use crate::runtime::outbox::CloseFrame;
-use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive, stopped};
+use crate::runtime::transport::{InFrame, drive, stopped};
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
-use std::sync::{Arc, Mutex};
+use futures_util::StreamExt;
+use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::{CloseFrame as WsCloseFrame, WebSocketConfig};
-use tokio_tungstenite::tungstenite::{Error, Message, Utf8Bytes, http};
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame as WsCloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error, Message, Utf8Bytes};
 
 /// Accepts connections until `shutdown` flips, then waits (up to the grace period) for open
 /// connections to close. Besides the WebSocket endpoint it serves `pages`.
@@ -76,12 +76,8 @@ fn websocket_config(hub: &Hub) -> WebSocketConfig {
         .max_frame_size(Some(max))
 }
 
-/// The socket's two halves once it is a WebSocket, and the upgrade request's `Origin`.
-type Opened = (
-    SplitSink<WebSocketStream<Replay<TcpStream>>, Message>,
-    SplitStream<WebSocketStream<Replay<TcpStream>>>,
-    Option<String>,
-);
+/// A socket that is a WebSocket now, and the upgrade request's `Origin`.
+type Opened = (WebSocketStream<TcpStream>, Option<String>);
 
 async fn serve_socket(
     stream: TcpStream,
@@ -89,12 +85,13 @@ async fn serve_socket(
     pages: Arc<Pages>,
     shutdown: watch::Receiver<bool>,
 ) {
-    // Routing and the handshake run once, in a boxed future freed afterwards, and the
-    // connection in a boxed future of its own: the task keeps only what the connection
+    // The HTTP request and the handshake run once, in a boxed future freed afterwards, and
+    // the connection in a boxed future of its own: the task keeps only what the connection
     // needs, not the largest state the handshake ever had (~1.5 KiB per connection).
-    let Some((sink, stream, origin)) = Box::pin(open_socket(stream, &hub, &pages)).await else {
+    let Some((socket, origin)) = Box::pin(open_socket(stream, &hub, &pages)).await else {
         return;
     };
+    let (sink, stream) = socket.split();
     let frames = stream.map(|message| match message {
         Ok(Message::Text(text)) => InFrame::Text(text),
         Ok(Message::Binary(bytes)) => InFrame::Binary(bytes),
@@ -104,99 +101,47 @@ async fn serve_socket(
         Err(_) => InFrame::Closed,
     });
     let origin = origin.as_deref();
-    Box::pin(drive(hub, origin, frames, TungsteniteSink(sink), shutdown)).await;
+    let sink = MessageSink::new(sink);
+    Box::pin(drive(hub, origin, frames, sink, shutdown)).await;
 }
 
-/// Serves a static page, or upgrades the socket to a WebSocket on the Live path; `None` when
-/// the connection is done (a page was served, or the request failed or timed out).
-// The handshake callback's error type is tungstenite's contract; its size is not ours to choose.
-#[allow(clippy::result_large_err)]
+/// Serves a static page or an error, or upgrades the socket to a WebSocket on the Live path;
+/// `None` when the connection is done (answered, failed or timed out).
 async fn open_socket(stream: TcpStream, hub: &Hub, pages: &Pages) -> Option<Opened> {
     let _ = stream.set_nodelay(true);
-    // One deadline for the request head, a page response, and the WebSocket handshake.
-    let deadline = tokio::time::Instant::now() + hub.config.handshake_timeout;
-    let routing = front::route(stream, &hub.config.path, pages);
-    let stream = match tokio::time::timeout_at(deadline, routing).await {
-        Ok(Routed::Upgrade(stream)) => stream,
-        Ok(Routed::Done) => return None,
+    // One deadline for the request head, the response, and the WebSocket handshake.
+    let serving = connection::serve(stream, &hub.config.path, pages);
+    let upgraded = match tokio::time::timeout(hub.config.handshake_timeout, serving).await {
+        Ok(Some(upgraded)) => upgraded,
+        Ok(None) => return None,
         Err(_) => {
-            tracing::debug!("request head timed out");
+            tracing::debug!("http request or websocket handshake timed out");
             return None;
         }
     };
-    let path = hub.config.path.clone();
-    // The handshake callback records the Origin header for the connection's origin check.
-    let origin: Arc<Mutex<Option<String>>> = Arc::default();
-    let seen_origin = Arc::clone(&origin);
-    let check_path =
-        move |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-            let header = request.headers().get(http::header::ORIGIN);
-            if let (Some(value), Ok(mut slot)) =
-                (header.and_then(|v| v.to_str().ok()), seen_origin.lock())
-            {
-                *slot = Some(value.to_owned());
-            }
-            if request.uri().path() == path {
-                Ok(response)
-            } else {
-                let mut not_found = ErrorResponse::new(Some("Not found".to_owned()));
-                *not_found.status_mut() = http::StatusCode::NOT_FOUND;
-                Err(not_found)
-            }
-        };
-    let handshake = tokio_tungstenite::accept_hdr_async_with_config(
-        stream,
-        check_path,
+    let socket = WebSocketStream::from_partially_read(
+        upgraded.stream,
+        upgraded.read_ahead,
+        Role::Server,
         Some(websocket_config(hub)),
-    );
-    let socket = match tokio::time::timeout_at(deadline, handshake).await {
-        Ok(Ok(socket)) => socket,
-        Ok(Err(error)) => {
-            tracing::debug!(%error, "websocket handshake failed");
-            return None;
-        }
-        Err(_) => {
-            tracing::debug!("websocket handshake timed out");
-            return None;
-        }
-    };
-    let (sink, stream) = socket.split();
-    let origin = origin.lock().ok().and_then(|mut origin| origin.take());
-    Some((sink, stream, origin))
+    )
+    .await;
+    Some((socket, upgraded.origin))
 }
 
-/// The write half of a tokio-tungstenite socket.
-struct TungsteniteSink(SplitSink<WebSocketStream<Replay<TcpStream>>, Message>);
-
-impl FrameSink for TungsteniteSink {
-    async fn feed_text(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
-        let text = Utf8Bytes::try_from(frame).map_err(|_| SinkClosed)?;
-        self.0
-            .feed(Message::Text(text))
-            .await
-            .map_err(|_| SinkClosed)
+impl WsMessage for Message {
+    fn text(frame: Bytes) -> Option<Self> {
+        Utf8Bytes::try_from(frame).ok().map(Message::Text)
     }
 
-    async fn feed_binary(&mut self, frame: Bytes) -> Result<(), SinkClosed> {
-        self.0
-            .feed(Message::Binary(frame))
-            .await
-            .map_err(|_| SinkClosed)
+    fn binary(frame: Bytes) -> Self {
+        Message::Binary(frame)
     }
 
-    async fn flush(&mut self) -> Result<(), SinkClosed> {
-        self.0.flush().await.map_err(|_| SinkClosed)
-    }
-
-    async fn close(&mut self, frame: CloseFrame) -> Result<(), SinkClosed> {
-        let close = WsCloseFrame {
+    fn close(frame: CloseFrame) -> Self {
+        Message::Close(Some(WsCloseFrame {
             code: CloseCode::from(frame.code),
             reason: Utf8Bytes::from_static(frame.reason),
-        };
-        self.0
-            .send(Message::Close(Some(close)))
-            .await
-            .map_err(|_| SinkClosed)?;
-        self.0.close().await.map_err(|_| SinkClosed)
+        }))
     }
 }
