@@ -15,13 +15,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
     match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Struct(mut item)) => {
-            ts_derive::check_no_user_derive(&mut errors, &item.attrs, "#[live::data]");
-            ts_derive::struct_item(&mut item, errors.is_empty());
+            ts_derive::struct_item(&mut errors, &mut item, "#[live::data]");
             finish(errors, item, TokenStream::new)
         }
         Ok(Item::Enum(mut item)) => {
-            ts_derive::check_no_user_derive(&mut errors, &item.attrs, "#[live::data]");
-            ts_derive::enum_item(&mut item, errors.is_empty());
+            ts_derive::enum_item(&mut errors, &mut item, "#[live::data]");
             finish(errors, item, TokenStream::new)
         }
         Ok(other) => {

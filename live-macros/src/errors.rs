@@ -24,11 +24,6 @@ impl Errors {
         self.push(syn::Error::new_spanned(tokens, message));
     }
 
-    /// Whether nothing went wrong so far.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.combined.is_none()
-    }
-
     /// The `compile_error!`s of everything recorded, or `None` when nothing went wrong.
     pub(crate) fn into_compile_errors(self) -> Option<TokenStream> {
         self.combined.map(|error| error.to_compile_error())

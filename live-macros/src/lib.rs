@@ -142,6 +142,7 @@ pub fn live_component(args: TokenStream, item: TokenStream) -> TokenStream {
 /// use live::prelude::*;
 /// use serde::{Deserialize, Serialize};
 ///
+/// #[live::data]
 /// #[derive(Debug, Clone, Serialize, Deserialize)]
 /// pub struct ChatMessage {
 ///     pub from: String,

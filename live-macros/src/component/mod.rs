@@ -44,9 +44,8 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
     let mut errors = Errors::default();
     valid::check_struct(&mut errors, &item);
-    ts_derive::check_no_user_derive(&mut errors, &item.attrs, "#[live_component]");
+    ts_derive::struct_item(&mut errors, &mut item, "#[live_component]");
     let component = ast::Struct::from_syn(&mut errors, args, &mut item);
-    ts_derive::struct_item(&mut item, errors.is_empty());
     finish(errors, item, || expand::component_attrs(&component))
 }
 

@@ -36,10 +36,9 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
     let mut errors = Errors::default();
     valid::check_struct(&mut errors, &item);
-    ts_derive::check_no_user_derive(&mut errors, &item.attrs, "#[live_room]");
+    ts_derive::struct_item(&mut errors, &mut item, "#[live_room]");
     let room = ast::Struct::from_syn(&mut errors, args, &item);
     valid::check_struct_args(&mut errors, &room);
-    ts_derive::struct_item(&mut item, errors.is_empty());
     finish(errors, item, || expand::room_attrs(&room))
 }
 

@@ -13,10 +13,13 @@ use crate::errors::Errors;
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Fields, ItemEnum, ItemStruct, Meta, Path, Token, parse_quote};
 
-/// With the feature and `derive`, adds the `TS` derive to the struct; otherwise removes its
-/// `#[ts(...)]` attributes (an item with errors gets no derive, which would only add noise).
-pub(crate) fn struct_item(item: &mut ItemStruct, derive: bool) {
-    if ENABLED && derive {
+/// With the feature, adds the `TS` derive to the struct; without it, removes its `#[ts(...)]`
+/// attributes. A struct that derives `TS` itself is reported and left alone.
+pub(crate) fn struct_item(errors: &mut Errors, item: &mut ItemStruct, macro_name: &str) {
+    if user_derives(errors, &item.attrs, macro_name) {
+        return;
+    }
+    if ENABLED {
         add_derive(&mut item.attrs);
     } else {
         strip(&mut item.attrs);
@@ -25,8 +28,11 @@ pub(crate) fn struct_item(item: &mut ItemStruct, derive: bool) {
 }
 
 /// [`struct_item`] for an enum.
-pub(crate) fn enum_item(item: &mut ItemEnum, derive: bool) {
-    if ENABLED && derive {
+pub(crate) fn enum_item(errors: &mut Errors, item: &mut ItemEnum, macro_name: &str) {
+    if user_derives(errors, &item.attrs, macro_name) {
+        return;
+    }
+    if ENABLED {
         add_derive(&mut item.attrs);
     } else {
         strip(&mut item.attrs);
@@ -38,10 +44,12 @@ pub(crate) fn enum_item(item: &mut ItemEnum, derive: bool) {
 }
 
 /// Reports every `TS` derive the user wrote (plain or inside `cfg_attr`): `macro_name`
-/// derives it already, and a second one would be a conflicting impl.
-pub(crate) fn check_no_user_derive(errors: &mut Errors, attrs: &[Attribute], macro_name: &str) {
+/// derives it already, and a second one would be a conflicting impl. Whether there was one.
+fn user_derives(errors: &mut Errors, attrs: &[Attribute], macro_name: &str) -> bool {
+    let mut found = false;
     for attr in attrs {
         for path in derived_ts(&attr.meta) {
+            found = true;
             errors.spanned(
                 &path,
                 format!(
@@ -51,6 +59,7 @@ pub(crate) fn check_no_user_derive(errors: &mut Errors, attrs: &[Attribute], mac
             );
         }
     }
+    found
 }
 
 fn add_derive(attrs: &mut Vec<Attribute>) {
