@@ -94,7 +94,7 @@ pub struct Generated {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// Types without a TypeScript description: derive `TS` on them (see `live::typescript`).
+    /// Types without a TypeScript description: mark them `#[live::data]` (see `live::typescript`).
     Unknown(Vec<String>),
     /// Two different things would have the same TypeScript name.
     Conflict {
@@ -127,7 +127,7 @@ impl fmt::Display for Error {
             Self::Unknown(places) => {
                 writeln!(
                     f,
-                    "these types have no TypeScript description (derive `live::TS` on them, \
+                    "these types have no TypeScript description (mark them `#[live::data]`, \
                      see the `live::typescript` docs):"
                 )?;
                 for place in places {

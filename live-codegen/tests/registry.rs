@@ -7,15 +7,14 @@
 //! them after an intended change.
 
 use live::prelude::*;
-use live::typescript::TS;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// A user's profile: `rename_all`, `rename`, `skip`, `Option`, an omittable field and
 /// `flatten`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[live::data]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
     /// Renamed field.
@@ -37,8 +36,8 @@ pub struct Profile {
 }
 
 /// Flattened into [`Profile`].
-#[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[live::data]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Meta {
     /// A 64-bit integer: `number`.
@@ -48,8 +47,8 @@ pub struct Meta {
 }
 
 /// Externally tagged (serde's default).
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[live::data]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Shape {
     /// `{ "Circle": { "radius": 1 } }`
     Circle {
@@ -63,8 +62,8 @@ pub enum Shape {
 }
 
 /// Adjacently tagged, variants renamed.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[live::data]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum Command {
     /// `{ "kind": "move_to", "data": [1, 2] }`
@@ -76,8 +75,8 @@ pub enum Command {
 }
 
 /// Internally tagged.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[live::data]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Status {
     /// `{ "type": "online", "since": 1 }`
@@ -90,8 +89,8 @@ pub enum Status {
 }
 
 /// Untagged.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[live::data]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Score {
     /// `3`
@@ -101,8 +100,8 @@ pub enum Score {
 }
 
 /// A generic type, used with two arguments.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[live::data]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Page<T> {
     /// This page.
     pub items: Vec<T>,
@@ -112,8 +111,7 @@ pub struct Page<T> {
 
 /// The board's state.
 #[live_component(name = "task-board")]
-#[derive(Debug, Default, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskBoard {
     /// Who is here.
@@ -184,8 +182,7 @@ impl TaskBoard {
 
 /// A state struct already named like the generated alias (`NotesState`): no alias.
 #[live_component(name = "Notes", singleton)]
-#[derive(Debug, Default, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NotesState {
     /// The notes.
     pub notes: Vec<String>,
@@ -211,8 +208,7 @@ pub enum GameEvent {
 
 /// A room whose prefix is not an identifier.
 #[live_room(prefix = "game.v2", events = GameEvent)]
-#[derive(Debug, Default, Clone, Serialize, Deserialize, TS)]
-#[ts(crate = "live::typescript::ts_rs")]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct GameRoom {
     /// Players by id.
     pub players: BTreeMap<String, Profile>,

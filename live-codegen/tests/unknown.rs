@@ -5,19 +5,20 @@ use live::prelude::*;
 use live_codegen::{Error, Options};
 use serde::{Deserialize, Serialize};
 
-/// A payload type that does not derive `TS`.
+/// A payload type without `#[live::data]`: no `TS`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Opaque {
     /// Something.
     pub value: u8,
 }
 
-/// A state struct that does not derive `TS` either.
+/// The state struct is described (`#[live_component]` derives `TS`); its actions use
+/// [`Opaque`].
 #[live_component(name = "Plain")]
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Plain {
     /// Something.
-    pub opaque: Opaque,
+    pub value: u8,
 }
 
 #[live_component]
@@ -26,7 +27,13 @@ impl Plain {
     #[action]
     fn get(&self, index: u32) -> Opaque {
         let _ = index;
-        self.opaque.clone()
+        Opaque { value: self.value }
+    }
+
+    /// An undescribed argument.
+    #[action]
+    fn set(&mut self, #[payload] opaque: Opaque) {
+        self.value = opaque.value;
     }
 }
 
@@ -42,12 +49,12 @@ fn strict_generation_names_every_undescribed_type() {
     assert_eq!(
         places,
         &[
-            "component `Plain`: state (unknown::Plain)".to_owned(),
             "component `Plain`: action `get` result (unknown::Opaque)".to_owned(),
+            "component `Plain`: action `set` argument (unknown::Opaque)".to_owned(),
         ]
     );
     let message = error.to_string();
-    assert!(message.contains("derive `live::TS`"), "{message}");
+    assert!(message.contains("`#[live::data]`"), "{message}");
 }
 
 #[test]
@@ -57,11 +64,15 @@ fn allow_unknown_types_them_unknown() {
     assert_eq!(generated.unknown.len(), 2);
     let typescript = &generated.typescript;
     assert!(
-        typescript.contains("// Typed `unknown` (no TypeScript description):\n// - component `Plain`: state (unknown::Plain)\n"),
+        typescript.contains("// Typed `unknown` (no TypeScript description):\n// - component `Plain`: action `get` result (unknown::Opaque)\n"),
         "{typescript}"
     );
     assert!(
-        typescript.contains("export type PlainState = unknown;\n"),
+        typescript.contains("export type PlainState = Plain;\n"),
+        "{typescript}"
+    );
+    assert!(
+        typescript.contains("  set: { args: unknown; result: void };\n"),
         "{typescript}"
     );
     assert!(

@@ -4,6 +4,7 @@
 //! - [`macro@live_component`] turns a struct and its impl block into a component clients mount.
 //! - [`macro@live_room`] turns a struct, its impl block and an events enum into a typed room
 //!   that components join.
+//! - [`macro@data`] marks a type the browser receives, for the TypeScript typings.
 //!
 //! Both report every problem they find at once, each at the offending token, and still emit
 //! the annotated item so the rest of the crate keeps type-checking.
@@ -11,6 +12,7 @@
 //! Set `LIVE_MACROS_DEBUG=1` while compiling to print every expansion to stderr.
 
 mod component;
+mod data;
 mod errors;
 mod room;
 mod shared;
@@ -33,7 +35,8 @@ use proc_macro::TokenStream;
 ///   `per_ms` milliseconds (> 0), counted per action (`per_action = true`, the default) or
 ///   across all actions (`false`).
 ///
-/// Fields marked `#[live(updatable)]` may be written by clients with `PROPERTY_UPDATE`.
+/// Fields marked `#[live(updatable)]` may be written by clients with `PROPERTY_UPDATE`. With
+/// `live`'s feature `typescript` the struct also derives `live::TS` (see [`macro@data`]).
 ///
 /// On the **impl block**, `#[live_component]` implements `live::LiveComponent`:
 ///
@@ -123,7 +126,8 @@ pub fn live_component(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   `max_members = N` (optional; no limit when absent) and `codec = msgpack | json |
 ///   path::To::Codec` (optional, msgpack by default: how binary frame payloads are encoded; a
 ///   custom codec implements `live::room::RoomCodec`). The struct needs named fields:
-///   they are the room's serialized state.
+///   they are the room's serialized state. With `live`'s feature `typescript` it also derives
+///   `live::TS` (see [`macro@data`]).
 /// - On the **inherent impl block**, `#[live_room]` implements `live::room::LiveRoom` and
 ///   registers the room type so `LiveServer` knows its prefix. Methods named `on_create`,
 ///   `on_join`, `on_leave` and `on_destroy` become its hooks (all optional; write
@@ -138,6 +142,7 @@ pub fn live_component(args: TokenStream, item: TokenStream) -> TokenStream {
 /// use live::prelude::*;
 /// use serde::{Deserialize, Serialize};
 ///
+/// #[live::data]
 /// #[derive(Debug, Clone, Serialize, Deserialize)]
 /// pub struct ChatMessage {
 ///     pub from: String,
@@ -175,6 +180,30 @@ pub fn live_component(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn live_room(args: TokenStream, item: TokenStream) -> TokenStream {
     debug("live_room", room::expand(args.into(), item.into())).into()
+}
+
+/// Marks a type the browser receives: an action's payload or result, an event's data, a type
+/// inside a component's or room's state.
+///
+/// With `live`'s feature `typescript` it derives `live::TS` (with `live`'s ts-rs), so
+/// `live-codegen` can describe the type; without it the type is left as written. Either way
+/// `#[ts(...)]` attributes may be written on the type and its fields (they are dropped
+/// without the feature). `#[live_component]` and `#[live_room]` do the same for their state
+/// structs, so only the types they contain need this marker. It takes no arguments and goes on
+/// a struct or an enum.
+///
+/// ```ignore
+/// #[live::data]
+/// #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// pub struct ChatMessage {
+///     pub from: String,
+///     pub sent_at: u64,
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn data(args: TokenStream, item: TokenStream) -> TokenStream {
+    debug("data", data::expand(args.into(), item.into())).into()
 }
 
 /// Prints the expansion to stderr when `LIVE_MACROS_DEBUG=1`.

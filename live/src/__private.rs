@@ -11,25 +11,6 @@ pub use serde_json;
 #[cfg(feature = "typescript")]
 pub use crate::typescript::macro_support::*;
 
-/// `if_typescript! { { with the feature } else { without it } }`: the macros wrap the code
-/// that describes types for TypeScript in it, so it exists only with `live`'s feature
-/// `typescript` (the macros cannot see `live`'s features themselves).
-pub use crate::__live_if_typescript as if_typescript;
-
-#[cfg(feature = "typescript")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __live_if_typescript {
-    ({ $($with:tt)* } else { $($without:tt)* }) => { $($with)* };
-}
-
-#[cfg(not(feature = "typescript"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __live_if_typescript {
-    ({ $($with:tt)* } else { $($without:tt)* }) => { $($without)* };
-}
-
 /// Deserializes an action's payload, mapping failures to the protocol's validation error text.
 pub fn parse_payload<T: serde::de::DeserializeOwned>(
     action: &str,

@@ -53,6 +53,7 @@ pub mod client;
 pub mod __private;
 
 pub use component::{ActionError, Ctx, Identity, LiveComponent};
+pub use live_macros::data;
 pub use live_macros::live_component;
 pub use live_macros::live_room;
 pub use server::{LiveConfig, LiveServer, LiveServerBuilder, RunningServer};

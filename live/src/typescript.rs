@@ -6,19 +6,27 @@
 //! `cargo xtask gen-ts`) reads them through [`ComponentDescriptor::typescript`] and
 //! [`RoomDescriptor::typescript`] and writes one `.ts` file.
 //!
-//! The TypeScript of a Rust type comes from [ts-rs](ts_rs): derive [`TS`] on the state
-//! struct and on every type that appears in the state, in action arguments and results and in
-//! event payloads. ts-rs reads the `#[serde(...)]` attributes (rename, rename_all, tag,
-//! content, untagged, skip, flatten, default), so the declaration matches the JSON that is
-//! sent. A type without `TS` is described as `unknown` and reported by `live-codegen`.
+//! The TypeScript of a Rust type comes from [ts-rs](ts_rs), through [`TS`]. With this
+//! feature, `#[live_component]` and `#[live_room]` derive it on the state structs, and
+//! [`#[live::data]`](macro@crate::data) on every other type the browser receives (types inside a
+//! state, action arguments and results, event payloads); without it they derive nothing, so
+//! user crates need no feature of their own. ts-rs reads the `#[serde(...)]` attributes
+//! (rename, rename_all, tag, content, untagged, skip, flatten, default), so the declaration
+//! matches the JSON that is sent. A type without `TS` is described as `unknown` and reported
+//! by `live-codegen`.
 //!
 //! ```ignore
+//! #[live::data]
+//! #[derive(Clone, serde::Serialize, serde::Deserialize)]
+//! pub struct Step {
+//!     by: i64,
+//! }
+//!
 //! #[live_component]
 //! #[derive(Default, serde::Serialize, serde::Deserialize)]
-//! #[cfg_attr(feature = "typescript", derive(live::TS))]
-//! #[cfg_attr(feature = "typescript", ts(crate = "live::typescript::ts_rs"))]
 //! pub struct Counter {
 //!     count: i64,
+//!     history: Vec<Step>,
 //! }
 //! ```
 //!

@@ -1,4 +1,5 @@
-//! Compile tests for `#[live_component]`: what must expand, and the errors for what must not.
+//! Compile tests for `#[live_component]`, `#[live_room]` and `#[live::data]`: what must expand,
+//! and the errors for what must not.
 
 #[test]
 fn ui() {

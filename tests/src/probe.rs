@@ -19,6 +19,7 @@ pub fn was_destroyed(id: &str) -> bool {
 }
 
 /// A nested value, to see deep deltas.
+#[live::data]
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct Profile {
     /// A name.

@@ -9,8 +9,6 @@ use serde::{Deserialize, Serialize};
 /// A private counter: every mount gets its own.
 #[live_component(name = "Counter")]
 #[derive(Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(live::TS))]
-#[cfg_attr(feature = "typescript", ts(crate = "live::typescript::ts_rs"))]
 pub struct Counter {
     /// The current value; a client may seed it at mount or set it directly.
     #[live(updatable)]
@@ -41,8 +39,6 @@ impl Counter {
 /// One counter shared by every client that mounts it.
 #[live_component(name = "SharedCounter", singleton)]
 #[derive(Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(live::TS))]
-#[cfg_attr(feature = "typescript", ts(crate = "live::typescript::ts_rs"))]
 pub struct SharedCounter {
     /// The shared value.
     pub count: i64,
@@ -80,9 +76,8 @@ impl SharedCounter {
 }
 
 /// One chat message.
+#[live::data]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(live::TS))]
-#[cfg_attr(feature = "typescript", ts(crate = "live::typescript::ts_rs"))]
 pub struct ChatMessage {
     /// Who sent it.
     pub from: String,
@@ -93,9 +88,8 @@ pub struct ChatMessage {
 }
 
 /// Someone arrived.
+#[live::data]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(live::TS))]
-#[cfg_attr(feature = "typescript", ts(crate = "live::typescript::ts_rs"))]
 pub struct UserJoined {
     /// Their name.
     pub name: String,
@@ -119,8 +113,6 @@ pub const HISTORY: usize = 50;
 /// The chat room's state: recent messages and who is here.
 #[live_room(prefix = "chat", events = ChatEvent)]
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(live::TS))]
-#[cfg_attr(feature = "typescript", ts(crate = "live::typescript::ts_rs"))]
 #[serde(rename_all = "camelCase")]
 pub struct ChatRoom {
     /// The last [`HISTORY`] messages.
@@ -144,8 +136,6 @@ impl ChatRoom {
 /// A chat client: joins `chat:general` on mount and keeps the messages it sees.
 #[live_component(name = "LiveChat")]
 #[derive(Debug, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "typescript", derive(live::TS))]
-#[cfg_attr(feature = "typescript", ts(crate = "live::typescript::ts_rs"))]
 pub struct LiveChat {
     /// Messages seen, oldest first (at most [`HISTORY`]).
     pub messages: Vec<ChatMessage>,
@@ -253,14 +243,10 @@ pub fn init_logging() {
 /// running the demo needs only the Rust toolchain; `cargo xtask test` checks it is fresh.
 pub const PAGE: &str = include_str!("../page/index.html");
 
-/// The demo server's builder: every component above, default settings, and [`PAGE`] at `/`.
+/// The demo server's builder: every component above (their macros register them), default
+/// settings, and [`PAGE`] at `/`.
 pub fn builder() -> live::LiveServerBuilder {
-    LiveServer::builder()
-        .component::<Counter>()
-        .component::<SharedCounter>()
-        .component::<LiveChat>()
-        .room::<ChatRoom>()
-        .static_page("/", "text/html; charset=utf-8", PAGE)
+    LiveServer::builder().static_page("/", "text/html; charset=utf-8", PAGE)
 }
 
 /// The demo server: every component above, default settings, and [`PAGE`] at `/`.

@@ -122,30 +122,29 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
 /// description (`ComponentTypescript`) and a registration carrying it.
 fn registration(component: &ast::Impl) -> TokenStream {
     let self_ty = &component.self_ty;
+    if !typescript::ENABLED {
+        return quote! {
+            ::live::__private::inventory::submit! {
+                ::live::__private::ComponentRegistration::new::<#self_ty>()
+            }
+        };
+    }
     let actions = component.actions.iter().map(action_typescript);
     let state = typescript::probe(&quote!(Self));
     let imports = typescript::probe_imports();
     quote! {
-        ::live::__private::if_typescript! {
-            {
-                impl ::live::__private::ComponentTypescript for #self_ty {
-                    fn typescript() -> ::live::typescript::ComponentTypes {
-                        #imports
-                        ::live::typescript::ComponentTypes::new(
-                            #state,
-                            ::std::vec![#(#actions),*],
-                        )
-                    }
-                }
-
-                ::live::__private::inventory::submit! {
-                    ::live::__private::ComponentRegistration::typed::<#self_ty>()
-                }
-            } else {
-                ::live::__private::inventory::submit! {
-                    ::live::__private::ComponentRegistration::new::<#self_ty>()
-                }
+        impl ::live::__private::ComponentTypescript for #self_ty {
+            fn typescript() -> ::live::typescript::ComponentTypes {
+                #imports
+                ::live::typescript::ComponentTypes::new(
+                    #state,
+                    ::std::vec![#(#actions),*],
+                )
             }
+        }
+
+        ::live::__private::inventory::submit! {
+            ::live::__private::ComponentRegistration::typed::<#self_ty>()
         }
     }
 }

@@ -8,7 +8,7 @@ mod policy;
 mod valid;
 
 use crate::errors::Errors;
-use crate::shared::{finish, reject};
+use crate::shared::{finish, reject, ts_derive};
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote};
 use syn::{Item, ItemImpl, ItemStruct};
@@ -44,6 +44,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 fn expand_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
     let mut errors = Errors::default();
     valid::check_struct(&mut errors, &item);
+    ts_derive::struct_item(&mut errors, &mut item, "#[live_component]");
     let component = ast::Struct::from_syn(&mut errors, args, &mut item);
     finish(errors, item, || expand::component_attrs(&component))
 }

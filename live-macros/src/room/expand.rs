@@ -127,6 +127,9 @@ pub(crate) fn room_event(events: &ast::Events) -> TokenStream {
 /// With `live`'s feature `typescript`: `impl RoomEventsTypescript`, each event's wire name and
 /// payload type (`null` for a unit variant, whose payload is `null` on the wire).
 fn event_typescript(events: &ast::Events) -> TokenStream {
+    if !typescript::ENABLED {
+        return TokenStream::new();
+    }
     let ident = &events.ident;
     let imports = typescript::probe_imports();
     let described = events.variants.iter().map(|event| {
@@ -138,15 +141,11 @@ fn event_typescript(events: &ast::Events) -> TokenStream {
         quote!(::live::typescript::EventTypes::new(#wire, #payload))
     });
     quote! {
-        ::live::__private::if_typescript! {
-            {
-                impl ::live::__private::RoomEventsTypescript for #ident {
-                    fn typescript_events() -> ::std::vec::Vec<::live::typescript::EventTypes> {
-                        #imports
-                        ::std::vec![#(#described),*]
-                    }
-                }
-            } else {}
+        impl ::live::__private::RoomEventsTypescript for #ident {
+            fn typescript_events() -> ::std::vec::Vec<::live::typescript::EventTypes> {
+                #imports
+                ::std::vec![#(#described),*]
+            }
         }
     }
 }
@@ -158,15 +157,7 @@ pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
     // Spanned at the type so a missing `#[live_room(...)]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::RoomAttrs>);
     let event = quote_spanned!(self_ty.span()=> type Event = #attrs::Event;);
-    // With `live`'s feature `typescript`: the state's and the events' TypeScript (a
-    // hand-written `RoomEvent` impl has no description; the probe then yields `None`).
-    let imports = typescript::probe_imports();
-    let state = typescript::probe(&quote!(Self));
-    // Spanned at the type, like `type Event` above: without `#[live_room(...)]` on the struct,
-    // the projection fails with the same error at the same place, which is reported once.
-    let events = quote_spanned! {self_ty.span()=>
-        (&&::live::__private::Probe::<<Self as ::live::room::LiveRoom>::Event>::new()).live_ts_events()
-    };
+    let registration = registration(room);
     quote! {
         impl ::live::room::LiveRoom for #self_ty {
             const PREFIX: &'static str = #attrs::PREFIX;
@@ -182,23 +173,39 @@ pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
             #(#hooks)*
         }
 
-        ::live::__private::if_typescript! {
-            {
-                impl ::live::__private::RoomTypescript for #self_ty {
-                    fn typescript() -> ::live::typescript::RoomTypes {
-                        #imports
-                        ::live::typescript::RoomTypes::new(#state, #events)
-                    }
-                }
+        #registration
+    }
+}
 
-                ::live::__private::inventory::submit! {
-                    ::live::__private::RoomRegistration::typed::<#self_ty>()
-                }
-            } else {
-                ::live::__private::inventory::submit! {
-                    ::live::__private::RoomRegistration::new::<#self_ty>()
-                }
+/// The registration; with `live`'s feature `typescript`, also the state's and the events'
+/// TypeScript (`RoomTypescript`; a hand-written `RoomEvent` impl has no description, the probe
+/// then yields `None`) and a registration carrying it.
+fn registration(room: &ast::Impl) -> TokenStream {
+    let self_ty = &room.self_ty;
+    if !typescript::ENABLED {
+        return quote! {
+            ::live::__private::inventory::submit! {
+                ::live::__private::RoomRegistration::new::<#self_ty>()
             }
+        };
+    }
+    let imports = typescript::probe_imports();
+    let state = typescript::probe(&quote!(Self));
+    // Spanned at the type, like `type Event` in `live_room`: without `#[live_room(...)]` on the
+    // struct, the projection fails with the same error at the same place, reported once.
+    let events = quote_spanned! {self_ty.span()=>
+        (&&::live::__private::Probe::<<Self as ::live::room::LiveRoom>::Event>::new()).live_ts_events()
+    };
+    quote! {
+        impl ::live::__private::RoomTypescript for #self_ty {
+            fn typescript() -> ::live::typescript::RoomTypes {
+                #imports
+                ::live::typescript::RoomTypes::new(#state, #events)
+            }
+        }
+
+        ::live::__private::inventory::submit! {
+            ::live::__private::RoomRegistration::typed::<#self_ty>()
         }
     }
 }

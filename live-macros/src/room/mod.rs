@@ -7,7 +7,7 @@ mod expand;
 mod valid;
 
 use crate::errors::Errors;
-use crate::shared::{finish, reject};
+use crate::shared::{finish, reject, ts_derive};
 use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::{Item, ItemEnum, ItemImpl, ItemStruct};
@@ -33,9 +33,10 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn expand_struct(args: TokenStream, item: ItemStruct) -> TokenStream {
+fn expand_struct(args: TokenStream, mut item: ItemStruct) -> TokenStream {
     let mut errors = Errors::default();
     valid::check_struct(&mut errors, &item);
+    ts_derive::struct_item(&mut errors, &mut item, "#[live_room]");
     let room = ast::Struct::from_syn(&mut errors, args, &item);
     valid::check_struct_args(&mut errors, &room);
     finish(errors, item, || expand::room_attrs(&room))

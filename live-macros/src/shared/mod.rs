@@ -2,6 +2,7 @@
 
 pub(crate) mod meta;
 pub(crate) mod syntax;
+pub(crate) mod ts_derive;
 pub(crate) mod typescript;
 
 use crate::errors::Errors;

@@ -1,5 +1,5 @@
-//! Pieces of the TypeScript descriptions the macros generate (used only when `live` has its
-//! feature `typescript`; the generated code is wrapped in `live::__private::if_typescript!`).
+//! Pieces of the TypeScript descriptions the macros generate (only when `live` has its
+//! feature `typescript`, see [`ENABLED`]).
 //!
 //! Types are described through a *probe* that asks the compiler whether a type implements
 //! `ts_rs::TS` without requiring it, so a type without it becomes `unknown` (reported by
@@ -10,6 +10,10 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Type;
 use syn::visit::{self, Visit};
+
+/// Whether `live` was built with its feature `typescript`: it turns on this crate's feature of
+/// the same name, since a proc macro cannot see the features of the crate that re-exports it.
+pub(crate) const ENABLED: bool = cfg!(feature = "typescript");
 
 /// The `TsType` of `ty`: its TypeScript when it implements `TS`, `unknown` otherwise.
 /// Needs [`probe_imports`] in scope.

@@ -24,8 +24,6 @@ pub(crate) const DEFAULT_MAX_JSON_DEPTH: usize = 32;
 /// itself is level 0. Fixed, like upstream: it does not follow `max_json_depth`.
 const SANITIZE_MAX_DEPTH: usize = 32;
 
-/// Object keys the payload sanitizer drops (§14.3).
-
 /// Validation reasons (the text after `Invalid message: `), exactly as in §3.
 mod reason {
     /// The `type` field is absent or not a string.

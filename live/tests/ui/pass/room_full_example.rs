@@ -1,7 +1,9 @@
-//! The chat room example: events enum, state struct and hooks, all through `#[live_room]`.
+//! The chat room example: events enum, state struct and hooks, all through `#[live_room]`;
+//! the payload types are `#[live::data]` (the state holds `ChatMessage`).
 use live::prelude::*;
 use serde::{Deserialize, Serialize};
 
+#[live::data]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatMessage {
     pub from: String,
@@ -9,6 +11,7 @@ pub struct ChatMessage {
     pub timestamp: u64,
 }
 
+#[live::data]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserJoined {
     pub name: String,

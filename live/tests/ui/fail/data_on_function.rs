@@ -1,0 +1,6 @@
+#[live::data]
+fn message() -> String {
+    String::new()
+}
+
+fn main() {}
