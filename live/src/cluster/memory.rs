@@ -5,7 +5,7 @@ use super::{
     ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
-use crate::component::BoxFuture;
+use crate::BoxFuture;
 use crate::support::lock;
 use std::collections::{HashMap, HashSet};
 use std::fmt;

@@ -26,7 +26,8 @@ pub use memory::InProcessCluster;
 #[cfg(feature = "redis")]
 pub use redis::{RedisCluster, RedisClusterConfig};
 
-use crate::component::{BoxFuture, Session};
+use crate::BoxFuture;
+use crate::component::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;

@@ -12,7 +12,9 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::depth::nesting_exceeds;
-use super::js::{is_reserved_key, js_number};
+use super::js::is_reserved_key;
+use super::kinds::{ClientKind, ServerKind};
+use crate::security::signing::SignedStateWire;
 
 /// Default `maxMessageSize` (§14.1): 4 MiB.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
@@ -23,8 +25,6 @@ pub(crate) const DEFAULT_MAX_JSON_DEPTH: usize = 32;
 /// Deepest level of `payload` whose object keys are sanitized (§14.3); the payload
 /// itself is level 0. Fixed, like upstream: it does not follow `max_json_depth`.
 const SANITIZE_MAX_DEPTH: usize = 32;
-
-/// Object keys the payload sanitizer drops (§14.3).
 
 /// Validation reasons (the text after `Invalid message: `), exactly as in §3.
 mod reason {
@@ -215,123 +215,15 @@ pub(crate) enum FileUploadKind {
     Complete,
 }
 
-impl FileUploadKind {
-    /// Maps a wire `type` to an upload kind.
-    fn from_type(kind: &str) -> Option<Self> {
-        match kind {
-            "FILE_UPLOAD_START" => Some(Self::Start),
-            "FILE_UPLOAD_CHUNK" => Some(Self::Chunk),
-            "FILE_UPLOAD_COMPLETE" => Some(Self::Complete),
-            _ => None,
-        }
-    }
-}
-
-/// The five client room message types (§10.2).
+/// The five client room message types (§10.2). Not the runtime's room kinds: these are
+/// requests a client sends about an untyped or typed room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RoomKind {
-    /// `ROOM_JOIN`.
+enum RoomRequestKind {
     Join,
-    /// `ROOM_LEAVE`.
     Leave,
-    /// `ROOM_EMIT`.
     Emit,
-    /// `ROOM_STATE_SET`.
     StateSet,
-    /// `ROOM_STATE_GET`.
     StateGet,
-}
-
-impl RoomKind {
-    /// Maps a wire `type` to a room kind.
-    fn from_type(kind: &str) -> Option<Self> {
-        match kind {
-            "ROOM_JOIN" => Some(Self::Join),
-            "ROOM_LEAVE" => Some(Self::Leave),
-            "ROOM_EMIT" => Some(Self::Emit),
-            "ROOM_STATE_SET" => Some(Self::StateSet),
-            "ROOM_STATE_GET" => Some(Self::StateGet),
-            _ => None,
-        }
-    }
-}
-
-/// The signed-state envelope as it travels (§9.1), after the §9.2 shape check.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct SignedStateWire {
-    /// Serialized (maybe compressed/encrypted) state.
-    pub(crate) data: String,
-    /// Signature over the other fields.
-    pub(crate) signature: String,
-    /// Signing time, ms since the epoch.
-    pub(crate) timestamp: f64,
-    /// Monotonic per-component version.
-    pub(crate) version: f64,
-    /// Component id at signing time.
-    pub(crate) component_id: String,
-    /// Replay nonce, when nonces are enabled.
-    pub(crate) nonce: Option<String>,
-    /// Whether `data` is gzip+base64.
-    pub(crate) compressed: Option<bool>,
-    /// Whether `data` is encrypted.
-    pub(crate) encrypted: Option<bool>,
-}
-
-impl SignedStateWire {
-    /// Applies the §9.2 shape check; `None` when the value does not pass it.
-    /// Unknown extra fields are ignored (and not kept), like upstream.
-    pub(crate) fn from_json(value: &Value) -> Option<Self> {
-        let Value::Object(map) = value else {
-            return None;
-        };
-        Some(Self {
-            data: map.get("data")?.as_str()?.to_owned(),
-            signature: map.get("signature")?.as_str()?.to_owned(),
-            timestamp: map.get("timestamp")?.as_f64()?,
-            version: map.get("version")?.as_f64()?,
-            component_id: map.get("componentId")?.as_str()?.to_owned(),
-            nonce: optional(map.get("nonce"), |v| v.as_str().map(str::to_owned))?,
-            compressed: optional(map.get("compressed"), Value::as_bool)?,
-            encrypted: optional(map.get("encrypted"), Value::as_bool)?,
-        })
-    }
-
-    /// The wire object: camelCase `componentId`, absent options omitted, integral
-    /// numbers written without a fraction (as `JSON.stringify` does).
-    #[allow(dead_code)] // Used once signed-state rehydration lands.
-    pub(crate) fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("data".to_owned(), Value::String(self.data.clone()));
-        map.insert(
-            "signature".to_owned(),
-            Value::String(self.signature.clone()),
-        );
-        map.insert("timestamp".to_owned(), js_number(self.timestamp));
-        map.insert("version".to_owned(), js_number(self.version));
-        map.insert(
-            "componentId".to_owned(),
-            Value::String(self.component_id.clone()),
-        );
-        if let Some(nonce) = &self.nonce {
-            map.insert("nonce".to_owned(), Value::String(nonce.clone()));
-        }
-        if let Some(compressed) = self.compressed {
-            map.insert("compressed".to_owned(), Value::Bool(compressed));
-        }
-        if let Some(encrypted) = self.encrypted {
-            map.insert("encrypted".to_owned(), Value::Bool(encrypted));
-        }
-        Value::Object(map)
-    }
-}
-
-/// Reads an optional field: `Some(None)` when absent, `Some(Some(_))` when `read`
-/// accepts it, `None` when present with the wrong type (JSON `null` included).
-fn optional<T>(value: Option<&Value>, read: impl FnOnce(&Value) -> Option<T>) -> Option<Option<T>> {
-    match value {
-        None => Some(None),
-        Some(value) => read(value).map(Some),
-    }
 }
 
 /// Why a text frame was refused; [`reply`](Self::reply) gives the frame to send.
@@ -378,7 +270,7 @@ impl InboundError {
         let mut map = Map::new();
         match self {
             Self::TooLarge | Self::TooDeep { .. } | Self::InvalidJson | Self::NotObject => {
-                map.insert("type".to_owned(), Value::from("ERROR"));
+                map.insert("type".to_owned(), Value::from(ServerKind::Error.as_str()));
                 map.insert("error".to_owned(), Value::String(self.to_string()));
             }
             Self::Invalid {
@@ -391,10 +283,10 @@ impl InboundError {
                 request_id,
             } => {
                 let kind = match self {
-                    Self::UnknownType { .. } => "MESSAGE_RESPONSE",
-                    _ => "ERROR",
+                    Self::UnknownType { .. } => ServerKind::MessageResponse,
+                    _ => ServerKind::Error,
                 };
-                map.insert("type".to_owned(), Value::from(kind));
+                map.insert("type".to_owned(), Value::from(kind.as_str()));
                 if let Some(id) = component_id {
                     map.insert("componentId".to_owned(), Value::String(id.clone()));
                 }
@@ -424,22 +316,6 @@ impl fmt::Display for InboundError {
 }
 
 impl std::error::Error for InboundError {}
-
-/// Why [`parse_body`] refused a message.
-#[derive(Debug)]
-enum Rejection {
-    /// Not an accepted client type.
-    UnknownType,
-    /// Failed a shape check, with the §3 reason.
-    Invalid(&'static str),
-}
-
-impl From<&'static str> for Rejection {
-    /// A shape-check reason.
-    fn from(reason: &'static str) -> Self {
-        Self::Invalid(reason)
-    }
-}
 
 /// Parses and validates one client text frame (§3 steps 3–9) in upstream order:
 /// size → bracket depth → JSON → object → sanitize `payload` → `PING` → envelope
@@ -484,18 +360,22 @@ pub(crate) fn parse_text_frame(
     };
 
     let kind = match raw.get("type") {
-        Some(Value::String(kind)) if kind == "PING" => return Ok(envelope(ClientMessage::Ping)),
-        Some(Value::String(kind)) => kind.clone(),
+        Some(Value::String(kind)) => ClientKind::parse(kind),
         _ => return Err(invalid(reason::MISSING_TYPE)),
     };
+    if kind == Some(ClientKind::Ping) {
+        return Ok(envelope(ClientMessage::Ping));
+    }
     check_envelope(&raw).map_err(invalid)?;
-    match parse_body(&kind, &mut raw, component_id.is_some()) {
+    let Some(kind) = kind else {
+        return Err(InboundError::UnknownType {
+            component_id,
+            request_id,
+        });
+    };
+    match parse_body(kind, &mut raw, component_id.is_some()) {
         Ok(message) => Ok(envelope(message)),
-        Err(Rejection::Invalid(why)) => Err(invalid(why)),
-        Err(Rejection::UnknownType) => Err(InboundError::UnknownType {
-            component_id: component_id.clone(),
-            request_id: request_id.clone(),
-        }),
+        Err(why) => Err(invalid(why)),
     }
 }
 
@@ -614,37 +494,28 @@ fn js_truthy(value: &Value) -> bool {
 /// it is required by UNMOUNT, REHYDRATE, CALL_ACTION and PROPERTY_UPDATE, checked
 /// first for those types.
 fn parse_body(
-    kind: &str,
+    kind: ClientKind,
     raw: &mut Map<String, Value>,
     has_component_id: bool,
-) -> Result<ClientMessage, Rejection> {
-    if let Some(kind) = FileUploadKind::from_type(kind) {
-        let mut fields = std::mem::take(raw);
-        fields.retain(|key, _| {
-            !matches!(
-                key.as_str(),
-                "type" | "componentId" | "requestId" | "expectResponse"
-            )
-        });
-        return Ok(ClientMessage::FileUpload { kind, fields });
+) -> Result<ClientMessage, &'static str> {
+    if kind.needs_component_id() && !has_component_id {
+        return Err(reason::COMPONENT_ID_REQUIRED);
     }
-    if let Some(kind) = RoomKind::from_type(kind) {
-        return Ok(parse_room(kind, raw)?);
-    }
-    let needs_component_id = matches!(
-        kind,
-        "COMPONENT_UNMOUNT" | "COMPONENT_REHYDRATE" | "CALL_ACTION" | "PROPERTY_UPDATE"
-    );
-    if needs_component_id && !has_component_id {
-        return Err(reason::COMPONENT_ID_REQUIRED.into());
-    }
-    let payload = raw.remove("payload");
-    let message = match kind {
-        "AUTH" => ClientMessage::Auth {
-            payload: optional_object(payload, reason::AUTH_PAYLOAD)?,
+    Ok(match kind {
+        ClientKind::Ping => ClientMessage::Ping,
+        ClientKind::FileUploadStart => file_upload(FileUploadKind::Start, raw),
+        ClientKind::FileUploadChunk => file_upload(FileUploadKind::Chunk, raw),
+        ClientKind::FileUploadComplete => file_upload(FileUploadKind::Complete, raw),
+        ClientKind::RoomJoin => parse_room(RoomRequestKind::Join, raw)?,
+        ClientKind::RoomLeave => parse_room(RoomRequestKind::Leave, raw)?,
+        ClientKind::RoomEmit => parse_room(RoomRequestKind::Emit, raw)?,
+        ClientKind::RoomStateSet => parse_room(RoomRequestKind::StateSet, raw)?,
+        ClientKind::RoomStateGet => parse_room(RoomRequestKind::StateGet, raw)?,
+        ClientKind::Auth => ClientMessage::Auth {
+            payload: optional_object(raw.remove("payload"), reason::AUTH_PAYLOAD)?,
         },
-        "COMPONENT_MOUNT" => {
-            let mut payload = required_object(payload, reason::MOUNT_PAYLOAD)?;
+        ClientKind::ComponentMount => {
+            let mut payload = required_object(raw.remove("payload"), reason::MOUNT_PAYLOAD)?;
             let component =
                 take_string(&mut payload, "component").ok_or(reason::PAYLOAD_COMPONENT)?;
             let props = optional_object(payload.remove("props"), reason::PAYLOAD_PROPS)?;
@@ -657,9 +528,9 @@ fn parse_body(
                 room,
             }
         }
-        "COMPONENT_UNMOUNT" => ClientMessage::Unmount,
-        "COMPONENT_REHYDRATE" => {
-            let mut payload = required_object(payload, reason::REHYDRATE_PAYLOAD)?;
+        ClientKind::ComponentUnmount => ClientMessage::Unmount,
+        ClientKind::ComponentRehydrate => {
+            let mut payload = required_object(raw.remove("payload"), reason::REHYDRATE_PAYLOAD)?;
             let component =
                 take_string(&mut payload, "component").ok_or(reason::PAYLOAD_COMPONENT)?;
             let signed_state = payload
@@ -674,11 +545,15 @@ fn parse_body(
                 room,
             }
         }
-        "CALL_ACTION" => ClientMessage::CallAction {
-            action: take_string(raw, "action").ok_or(reason::ACTION)?,
-            payload: payload.unwrap_or(Value::Null),
-        },
-        "PROPERTY_UPDATE" => {
+        ClientKind::CallAction => {
+            let payload = raw.remove("payload");
+            ClientMessage::CallAction {
+                action: take_string(raw, "action").ok_or(reason::ACTION)?,
+                payload: payload.unwrap_or(Value::Null),
+            }
+        }
+        ClientKind::PropertyUpdate => {
+            let payload = raw.remove("payload");
             let property = take_string(raw, "property").ok_or(reason::PROPERTY)?;
             let mut payload = required_object(payload, reason::PROPERTY_VALUE)?;
             // Upstream accepts `payload: {}` and writes `undefined`; here an absent
@@ -686,9 +561,19 @@ fn parse_body(
             let value = payload.remove("value").ok_or(reason::PROPERTY_VALUE)?;
             ClientMessage::PropertyUpdate { property, value }
         }
-        _ => return Err(Rejection::UnknownType),
-    };
-    Ok(message)
+    })
+}
+
+/// A file-upload message: every top-level field but the envelope's, in frame order.
+fn file_upload(kind: FileUploadKind, raw: &mut Map<String, Value>) -> ClientMessage {
+    let mut fields = std::mem::take(raw);
+    fields.retain(|key, _| {
+        !matches!(
+            key.as_str(),
+            "type" | "componentId" | "requestId" | "expectResponse"
+        )
+    });
+    ClientMessage::FileUpload { kind, fields }
 }
 
 /// The ROOM_* checks (§10.2). `componentId` is not required here: the room handler
@@ -700,7 +585,7 @@ fn parse_body(
 /// (upstream's `raw.roomId || payload?.roomId`, so `"roomId": ""` falls back to the
 /// payload). The chosen value must be a non-empty string; only then is a non-string
 /// `payload.roomId` refused, as upstream orders it.
-fn parse_room(kind: RoomKind, raw: &mut Map<String, Value>) -> Result<ClientMessage, &'static str> {
+fn parse_room(kind: RoomRequestKind, raw: &mut Map<String, Value>) -> Result<ClientMessage, &'static str> {
     let mut payload = optional_object(raw.remove("payload"), reason::ROOM_PAYLOAD)?;
     let payload_room_id = payload
         .as_mut()
@@ -720,13 +605,13 @@ fn parse_room(kind: RoomKind, raw: &mut Map<String, Value>) -> Result<ClientMess
         return Err(reason::PAYLOAD_ROOM_ID);
     }
     Ok(match kind {
-        RoomKind::Join => ClientMessage::RoomJoin {
+        RoomRequestKind::Join => ClientMessage::RoomJoin {
             room_id,
             initial_state: payload.and_then(|mut payload| payload.remove("initialState")),
         },
-        RoomKind::Leave => ClientMessage::RoomLeave { room_id },
-        RoomKind::StateGet => ClientMessage::RoomStateGet { room_id },
-        RoomKind::Emit => {
+        RoomRequestKind::Leave => ClientMessage::RoomLeave { room_id },
+        RoomRequestKind::StateGet => ClientMessage::RoomStateGet { room_id },
+        RoomRequestKind::Emit => {
             let mut payload = payload.ok_or(reason::PAYLOAD_EVENT)?;
             let event = take_string(&mut payload, "event").ok_or(reason::PAYLOAD_EVENT)?;
             let data = payload.remove("data").unwrap_or(Value::Null);
@@ -736,7 +621,7 @@ fn parse_room(kind: RoomKind, raw: &mut Map<String, Value>) -> Result<ClientMess
                 data,
             }
         }
-        RoomKind::StateSet => {
+        RoomRequestKind::StateSet => {
             let mut payload = payload.ok_or(reason::PAYLOAD_STATE)?;
             let state = required_object(payload.remove("state"), reason::PAYLOAD_STATE)?;
             ClientMessage::RoomStateSet { room_id, state }

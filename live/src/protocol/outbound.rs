@@ -3,6 +3,8 @@
 //! Fields that the reference leaves `undefined` are omitted, never sent as `null`: several
 //! client checks are `=== undefined`.
 
+use super::kinds::ServerKind;
+use super::refusal::Refusal;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
@@ -14,16 +16,26 @@ pub(crate) fn encode(frame: &impl Serialize) -> Bytes {
         Ok(bytes) => Bytes::from(bytes),
         Err(error) => {
             tracing::error!(%error, "failed to encode an outbound frame");
-            Bytes::from_static(br#"{"type":"ERROR","error":"Internal encoding error"}"#)
+            encoding_failed()
         }
     }
+}
+
+/// What [`encode`] sends if encoding fails: an `ERROR` with [`Refusal::InternalEncoding`],
+/// written by hand (neither text needs escaping).
+fn encoding_failed() -> Bytes {
+    Bytes::from(format!(
+        r#"{{"type":"{}","error":"{}"}}"#,
+        ServerKind::Error,
+        Refusal::InternalEncoding
+    ))
 }
 
 /// A reply to a client request (`MESSAGE_RESPONSE`, `ACTION_RESPONSE`, `ERROR`, ...).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Reply<'a> {
-    /// The message type.
+    /// The message type (a [`ServerKind`]'s wire string).
     #[serde(rename = "type")]
     pub(crate) kind: &'a str,
     /// The component the request named (echoed).
@@ -49,12 +61,12 @@ pub(crate) struct Reply<'a> {
 impl<'a> Reply<'a> {
     /// A successful reply of `kind`.
     pub(crate) fn success(
-        kind: &'a str,
+        kind: impl Into<&'a str>,
         component_id: Option<&'a str>,
         request_id: Option<&'a str>,
     ) -> Self {
         Self {
-            kind,
+            kind: kind.into(),
             component_id,
             success: Some(true),
             request_id,
@@ -64,13 +76,13 @@ impl<'a> Reply<'a> {
 
     /// A failed reply of `kind` with `error`.
     pub(crate) fn failure(
-        kind: &'a str,
+        kind: impl Into<&'a str>,
         component_id: Option<&'a str>,
         error: &'a str,
         request_id: Option<&'a str>,
     ) -> Self {
         Self {
-            kind,
+            kind: kind.into(),
             component_id,
             success: Some(false),
             error: Some(error),
@@ -94,7 +106,7 @@ impl<'a> Reply<'a> {
 /// A connection-level `ERROR` without component or request (rate limit, size, JSON errors).
 pub(crate) fn connection_error(error: &str) -> Bytes {
     encode(&Reply {
-        kind: "ERROR",
+        kind: ServerKind::Error.as_str(),
         error: Some(error),
         ..Reply::default()
     })
@@ -106,11 +118,11 @@ pub(crate) fn connection_established(connection_id: &str) -> Bytes {
     #[serde(rename_all = "camelCase")]
     struct Established<'a> {
         #[serde(rename = "type")]
-        kind: &'static str,
+        kind: ServerKind,
         connection_id: &'a str,
     }
     encode(&Established {
-        kind: "CONNECTION_ESTABLISHED",
+        kind: ServerKind::ConnectionEstablished,
         connection_id,
     })
 }
@@ -145,7 +157,7 @@ pub(crate) fn state_update(component_id: &str, state: &Value, signed: Option<&Va
         signed_state: Option<&'a Value>,
     }
     ComponentEvent {
-        kind: "STATE_UPDATE",
+        kind: ServerKind::StateUpdate.as_str(),
         component_id,
         payload: Payload {
             state,
@@ -171,7 +183,7 @@ pub(crate) fn state_rehydrated(
         new_component_id: &'a str,
     }
     ComponentEvent {
-        kind: "STATE_REHYDRATED",
+        kind: ServerKind::StateRehydrated.as_str(),
         component_id,
         payload: Payload {
             state,
@@ -191,7 +203,7 @@ pub(crate) fn state_signature(component_id: &str, signed: &Value) -> Bytes {
         signed_state: &'a Value,
     }
     ComponentEvent {
-        kind: "STATE_SIGNATURE",
+        kind: ServerKind::StateSignature.as_str(),
         component_id,
         payload: Payload {
             signed_state: signed,
@@ -207,7 +219,7 @@ pub(crate) fn state_delta(component_id: &str, delta: &Value) -> Bytes {
         delta: &'a Value,
     }
     ComponentEvent {
-        kind: "STATE_DELTA",
+        kind: ServerKind::StateDelta.as_str(),
         component_id,
         payload: Payload { delta },
     }
@@ -222,7 +234,7 @@ pub(crate) fn component_error(component_id: &str, action: &str, error: &str) -> 
         error: &'a str,
     }
     ComponentEvent {
-        kind: "ERROR",
+        kind: ServerKind::Error.as_str(),
         component_id,
         payload: Payload { action, error },
     }
@@ -240,7 +252,7 @@ mod tests {
 
     #[test]
     fn absent_fields_are_omitted_not_null() {
-        let frame = Reply::success("MESSAGE_RESPONSE", Some("c1"), None).encode();
+        let frame = Reply::success(ServerKind::MessageResponse, Some("c1"), None).encode();
         assert_eq!(
             parse(&frame),
             json!({"type": "MESSAGE_RESPONSE", "componentId": "c1", "success": true})
@@ -249,11 +261,18 @@ mod tests {
 
     #[test]
     fn failure_carries_error_and_request_id() {
-        let frame = Reply::failure("ACTION_RESPONSE", Some("c1"), "boom", Some("r1")).encode();
+        let frame =
+            Reply::failure(ServerKind::ActionResponse, Some("c1"), "boom", Some("r1")).encode();
         assert_eq!(
             parse(&frame),
             json!({"type": "ACTION_RESPONSE", "componentId": "c1", "success": false, "error": "boom", "requestId": "r1"})
         );
+    }
+
+    #[test]
+    fn the_encoding_fallback_is_an_internal_encoding_error() {
+        let expected = json!({"type": "ERROR", "error": Refusal::InternalEncoding.text()});
+        assert_eq!(parse(&encoding_failed()), expected);
     }
 
     #[test]
