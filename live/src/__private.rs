@@ -154,11 +154,11 @@ pub fn unknown_event(name: &str) -> crate::room::RoomError {
 
 /// Entry points for the fuzz targets in `live/fuzz`: each feeds untrusted bytes to one
 /// decoder, which must never panic.
-#[cfg(feature = "fuzzing")]
+#[cfg(fuzzing)]
 pub mod fuzz {
     use crate::protocol::inbound::{InboundLimits, parse_text_frame};
-    use crate::security::signing::SignedStateWire;
     use crate::protocol::{msgpack, room_frame};
+    use crate::security::signing::SignedStateWire;
 
     /// A client text frame through the whole inbound pipeline (size, depth, JSON, shape).
     pub fn inbound_text(data: &[u8]) {

@@ -10,10 +10,12 @@ use super::{
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
 use crate::BoxFuture;
+use crate::protocol::refusal::Refusal;
 use crate::support::lock;
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use redis::{AsyncCommands, Script};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
@@ -220,12 +222,12 @@ impl fmt::Debug for RedisCluster {
 }
 
 fn backend(error: redis::RedisError) -> ClusterError {
-    ClusterError::Backend(error.to_string())
+    ClusterError::backend(error)
 }
 
 /// `value` as the JSON text stored in or published through Redis.
 fn to_json(value: &impl Serialize) -> Result<String, ClusterError> {
-    serde_json::to_string(value).map_err(|error| ClusterError::Backend(error.to_string()))
+    serde_json::to_string(value).map_err(ClusterError::backend)
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -235,7 +237,7 @@ fn millis(duration: Duration) -> u64 {
 }
 
 /// A message on a singleton or room channel, with its sender.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Envelope<T> {
     origin: String,
     message: T,
@@ -365,46 +367,64 @@ impl Inner {
         }
     }
 
-    /// One pub/sub message.
+    /// One pub/sub message, by channel: `delta:<name>` and `room:<id>` relay another
+    /// instance's message; `actions:<instance>` carries forwarded actions and answers.
     fn on_message(self: &Arc<Self>, channel: &str, payload: &[u8]) {
         let Some(rest) = channel.strip_prefix(self.config.prefix.as_str()) else {
             return;
         };
-        if let Some(name) = rest.strip_prefix("delta:") {
-            match serde_json::from_slice::<Envelope<SingletonMessage>>(payload) {
-                Ok(envelope) if envelope.origin != self.instance_id => {
-                    self.deliver(Inbound::Singleton {
-                        name: name.to_owned(),
-                        message: envelope.message,
-                    });
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(channel, %error, "bad singleton message ignored"),
-            }
+        let handled = if let Some(name) = rest.strip_prefix("delta:") {
+            self.relay(payload, |message| Inbound::Singleton {
+                name: name.to_owned(),
+                message,
+            })
         } else if let Some(room_id) = rest.strip_prefix("room:") {
-            match serde_json::from_slice::<Envelope<RoomMessage>>(payload) {
-                Ok(envelope) if envelope.origin != self.instance_id => {
-                    self.deliver(Inbound::Room {
-                        room_id: room_id.to_owned(),
-                        message: envelope.message,
-                    });
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(channel, %error, "bad room message ignored"),
-            }
+            self.relay(payload, |message| Inbound::Room {
+                room_id: room_id.to_owned(),
+                message,
+            })
         } else if rest.starts_with("actions:") {
-            match serde_json::from_slice::<ActionEnvelope>(payload) {
-                Ok(ActionEnvelope::ActionRequest { origin, request }) => {
-                    self.serve(origin, request);
+            serde_json::from_slice(payload).map(|envelope| self.on_action(envelope))
+        } else {
+            Ok(())
+        };
+        if let Err(error) = handled {
+            tracing::warn!(channel, %error, "bad cluster message ignored");
+        }
+    }
+
+    /// Delivers another instance's [`Envelope`] as `inbound(message)`; this instance's own
+    /// are dropped.
+    fn relay<T: DeserializeOwned>(
+        &self,
+        payload: &[u8],
+        inbound: impl FnOnce(T) -> Inbound,
+    ) -> Result<(), serde_json::Error> {
+        let envelope: Envelope<T> = serde_json::from_slice(payload)?;
+        if envelope.origin != self.instance_id {
+            self.deliver(inbound(envelope.message));
+        }
+        Ok(())
+    }
+
+    /// A forwarded action to serve, or the answer to one this instance forwarded.
+    fn on_action(self: &Arc<Self>, envelope: ActionEnvelope) {
+        match envelope {
+            ActionEnvelope::ActionRequest { origin, request } => self.serve(origin, request),
+            ActionEnvelope::ActionResponse { response, .. } => {
+                if let Some(waiting) = lock(&self.pending).remove(&response.request_id) {
+                    let _ = waiting.send(response);
                 }
-                Ok(ActionEnvelope::ActionResponse { response, .. }) => {
-                    if let Some(waiting) = lock(&self.pending).remove(&response.request_id) {
-                        let _ = waiting.send(response);
-                    }
-                }
-                Err(error) => tracing::warn!(channel, %error, "bad action message ignored"),
             }
         }
+    }
+
+    /// `message` in an [`Envelope`] from this instance, as JSON text.
+    fn envelope<T: Serialize>(&self, message: &T) -> Result<String, ClusterError> {
+        to_json(&EnvelopeRef {
+            origin: self.instance_id.as_str(),
+            message,
+        })
     }
 
     /// Hands a forwarded action to the runtime and publishes its answer to the source.
@@ -414,9 +434,9 @@ impl Inner {
         self.deliver(Inbound::Action { request, reply });
         let inner = Arc::clone(self);
         tokio::spawn(async move {
-            let response = answer
-                .await
-                .unwrap_or_else(|_| ActionResponse::failure(request_id, "Server shutting down"));
+            let response = answer.await.unwrap_or_else(|_| {
+                ActionResponse::failure(request_id, Refusal::ServerShuttingDown.text())
+            });
             let envelope = ActionEnvelope::ActionResponse {
                 origin: inner.instance_id.clone(),
                 response,
@@ -622,13 +642,9 @@ impl ClusterAdapter for RedisCluster {
         Box::pin(async move {
             let inner = &self.inner;
             let token = inner.token(component_id);
-            let gone = Envelope {
-                origin: inner.instance_id.clone(),
-                message: SingletonMessage::Gone {
-                    owner: token.clone(),
-                },
-            };
-            let gone = to_json(&gone)?;
+            let gone = inner.envelope(&SingletonMessage::Gone {
+                owner: token.clone(),
+            })?;
             let _: i64 = RELEASE
                 .key(inner.key("singleton", name))
                 .key(inner.key("singleton-state", name))
@@ -705,11 +721,7 @@ impl ClusterAdapter for RedisCluster {
     ) -> BoxFuture<'a, Result<bool, ClusterError>> {
         Box::pin(async move {
             let inner = &self.inner;
-            let envelope = EnvelopeRef {
-                origin: inner.instance_id.as_str(),
-                message,
-            };
-            let text = to_json(&envelope)?;
+            let text = inner.envelope(message)?;
             let sent: i64 = PUBLISH
                 .key(inner.key("singleton", name))
                 .arg(inner.token(component_id))
@@ -750,7 +762,7 @@ impl ClusterAdapter for RedisCluster {
             match receivers {
                 Ok(0) => {
                     lock(&inner.pending).remove(&request_id);
-                    return Err(ClusterError::Backend(format!(
+                    return Err(ClusterError::backend(format!(
                         "the owner instance {target} is not listening (it may have stopped)"
                     )));
                 }
@@ -767,10 +779,12 @@ impl ClusterAdapter for RedisCluster {
                 match answer {
                     Ok(Ok(response)) => Ok(response),
                     Ok(Err(_)) => Err(ClusterError::ShuttingDown),
-                    Err(_) => Err(ClusterError::Timeout(format!(
-                        "Cluster action timeout after {}ms",
-                        timeout.as_millis()
-                    ))),
+                    Err(_) => Err(ClusterError::Timeout(
+                        Refusal::ClusterActionTimeout {
+                            ms: timeout.as_millis(),
+                        }
+                        .text(),
+                    )),
                 }
             });
             Ok(pending)
@@ -784,11 +798,7 @@ impl ClusterAdapter for RedisCluster {
     ) -> BoxFuture<'a, Result<(), ClusterError>> {
         Box::pin(async move {
             let inner = &self.inner;
-            let envelope = EnvelopeRef {
-                origin: inner.instance_id.as_str(),
-                message,
-            };
-            let text = to_json(&envelope)?;
+            let text = inner.envelope(message)?;
             let _: i64 = inner
                 .conn()
                 .publish(inner.key("room", room_id), text)

@@ -14,6 +14,7 @@ use serde_json::{Map, Value};
 use super::depth::nesting_exceeds;
 use super::js::is_reserved_key;
 use super::kinds::{ClientKind, ServerKind};
+use super::refusal::Refusal;
 use crate::security::signing::SignedStateWire;
 
 /// Default `maxMessageSize` (§14.1): 4 MiB.
@@ -305,7 +306,7 @@ impl fmt::Display for InboundError {
     /// The reply's `error` text.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLarge => f.write_str("Message too large"),
+            Self::TooLarge => Refusal::MessageTooLarge.fmt(f),
             Self::TooDeep { max } => write!(f, "JSON nesting too deep (max {max})"),
             Self::InvalidJson => f.write_str("Invalid JSON"),
             Self::NotObject => f.write_str("Invalid message: expected object"),
@@ -585,7 +586,10 @@ fn file_upload(kind: FileUploadKind, raw: &mut Map<String, Value>) -> ClientMess
 /// (upstream's `raw.roomId || payload?.roomId`, so `"roomId": ""` falls back to the
 /// payload). The chosen value must be a non-empty string; only then is a non-string
 /// `payload.roomId` refused, as upstream orders it.
-fn parse_room(kind: RoomRequestKind, raw: &mut Map<String, Value>) -> Result<ClientMessage, &'static str> {
+fn parse_room(
+    kind: RoomRequestKind,
+    raw: &mut Map<String, Value>,
+) -> Result<ClientMessage, &'static str> {
     let mut payload = optional_object(raw.remove("payload"), reason::ROOM_PAYLOAD)?;
     let payload_room_id = payload
         .as_mut()

@@ -23,7 +23,7 @@ pub(crate) fn is_safe_integer(number: f64) -> bool {
 /// `number` as a non-negative whole number within the safe range, else `None`.
 pub(crate) fn safe_unsigned(number: f64) -> Option<u64> {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole, in range
-    (is_safe_integer(number) && number >= 0.0).then(|| number as u64)
+    (is_safe_integer(number) && number >= 0.0).then_some(number as u64)
 }
 
 /// A JSON number the way JavaScript holds it: safe integers without a fraction, other

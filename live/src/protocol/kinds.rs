@@ -117,7 +117,10 @@ impl ClientKind {
     pub(crate) fn needs_component_id(self) -> bool {
         matches!(
             self,
-            Self::ComponentUnmount | Self::ComponentRehydrate | Self::CallAction | Self::PropertyUpdate
+            Self::ComponentUnmount
+                | Self::ComponentRehydrate
+                | Self::CallAction
+                | Self::PropertyUpdate
         )
     }
 }

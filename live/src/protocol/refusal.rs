@@ -30,30 +30,73 @@ pub(crate) enum Refusal<'a> {
     /// The request names no component of this connection.
     ComponentNotFound,
     /// No registered component has this name.
-    UnknownComponent { name: &'a str },
-    ComponentLimit { max: usize },
+    UnknownComponent {
+        name: &'a str,
+    },
+    ComponentLimit {
+        max: usize,
+    },
     /// A signed state names another component than the rehydrate request.
     ComponentClassMismatch,
     /// The component is gone; the client should rehydrate it.
-    RehydrationRequired { component_id: &'a str },
+    RehydrationRequired {
+        component_id: &'a str,
+    },
     /// An authorisation rule refused; `reason` is one of the auth refusals' text.
-    AuthDenied { reason: &'a str },
-    StateNotSerializable { component: &'a str, detail: &'a str },
-    StateNotRestorable { component: &'a str, detail: &'a str },
-    MountPropNotUpdatable { prop: &'a str, component: &'a str },
-    MountPropInvalid { prop: &'a str, detail: &'a str },
+    AuthDenied {
+        reason: &'a str,
+    },
+    StateNotSerializable {
+        component: &'a str,
+        detail: &'a str,
+    },
+    StateNotRestorable {
+        component: &'a str,
+        detail: &'a str,
+    },
+    MountPropNotUpdatable {
+        prop: &'a str,
+        component: &'a str,
+    },
+    MountPropInvalid {
+        prop: &'a str,
+        detail: &'a str,
+    },
     /// A hook (`on_mount`, ...) panicked; its text follows `Mount initialization failed: `.
-    HookPanicked { hook: &'a str },
-    MountFailed { failure: &'a str },
-    ActionNotCallable { action: &'a str },
-    ActionPanicked { action: &'a str },
-    ActionPayloadInvalid { action: &'a str, detail: &'a str },
-    ActionResultNotSerializable { detail: &'a str },
-    ActionRateLimited { max_calls: u32, window_ms: u64 },
-    PropertyInvalid { property: &'a str, detail: &'a str },
-    PropertyReserved { property: &'a str },
+    HookPanicked {
+        hook: &'a str,
+    },
+    MountFailed {
+        failure: &'a str,
+    },
+    ActionNotCallable {
+        action: &'a str,
+    },
+    ActionPanicked {
+        action: &'a str,
+    },
+    ActionPayloadInvalid {
+        action: &'a str,
+        detail: &'a str,
+    },
+    ActionResultNotSerializable {
+        detail: &'a str,
+    },
+    ActionRateLimited {
+        max_calls: u32,
+        window_ms: u64,
+    },
+    PropertyInvalid {
+        property: &'a str,
+        detail: &'a str,
+    },
+    PropertyReserved {
+        property: &'a str,
+    },
     /// A `$`-prefixed field.
-    PropertyServerOnly { property: &'a str },
+    PropertyServerOnly {
+        property: &'a str,
+    },
     PropertyNotUpdatable {
         property: &'a str,
         component: &'a str,
@@ -64,26 +107,49 @@ pub(crate) enum Refusal<'a> {
 
     // Authorisation reasons (after `AUTH_DENIED: ` where the caller adds it).
     AuthenticationRequired,
-    RolesRequired { roles: &'a [&'a str] },
-    InsufficientRoles { roles: &'a [&'a str] },
-    PermissionsRequired { permissions: &'a [&'a str] },
-    InsufficientPermissions { permissions: &'a [&'a str] },
+    RolesRequired {
+        roles: &'a [&'a str],
+    },
+    InsufficientRoles {
+        roles: &'a [&'a str],
+    },
+    PermissionsRequired {
+        permissions: &'a [&'a str],
+    },
+    InsufficientPermissions {
+        permissions: &'a [&'a str],
+    },
     /// A custom mount check denied without a reason.
     CustomDenied,
-    ActionAuthenticationRequired { action: &'a str },
-    ActionInsufficientRoles { action: &'a str, roles: &'a [&'a str] },
+    ActionAuthenticationRequired {
+        action: &'a str,
+    },
+    ActionInsufficientRoles {
+        action: &'a str,
+        roles: &'a [&'a str],
+    },
     ActionInsufficientPermissions {
         action: &'a str,
         permissions: &'a [&'a str],
     },
     /// A custom action check denied without a reason.
-    ActionCustomDenied { action: &'a str },
+    ActionCustomDenied {
+        action: &'a str,
+    },
     /// The default auth provider denied an action without a reason.
-    ActionDeniedByProvider { action: &'a str, provider: &'a str },
+    ActionDeniedByProvider {
+        action: &'a str,
+        provider: &'a str,
+    },
     /// The default auth provider denied a room join without a reason.
-    RoomDeniedByProvider { room_id: &'a str, provider: &'a str },
+    RoomDeniedByProvider {
+        room_id: &'a str,
+        provider: &'a str,
+    },
     /// The default auth provider denied a room join with this reason.
-    RoomAuthorization { reason: &'a str },
+    RoomAuthorization {
+        reason: &'a str,
+    },
 
     // Rooms.
     InvalidRoomId,
@@ -91,34 +157,56 @@ pub(crate) enum Refusal<'a> {
     RoomServerJoinOnly,
     RoomLimit,
     RoomFull,
-    RoomJoinRejected { reason: &'a str },
+    RoomJoinRejected {
+        reason: &'a str,
+    },
     /// A client or remote write to a typed room's state.
     RoomStateServerOnly,
-    RoomStateNotSerializable { detail: &'a str },
+    RoomStateNotSerializable {
+        detail: &'a str,
+    },
     RoomStateTooLarge,
     NotRoomMember,
     RoomTypeMismatch,
     RoomShuttingDown,
     RoomNotTyped,
-    RemoteRoomStateMismatch { detail: &'a str },
-    RoomPrefixTaken { prefix: &'a str },
-    RoomWrongType { room_id: &'a str, prefix: &'a str },
-    InvalidEventPayload { event: &'a str, detail: &'a str },
-    UnknownEvent { event: &'a str },
+    RemoteRoomStateMismatch {
+        detail: &'a str,
+    },
+    RoomPrefixTaken {
+        prefix: &'a str,
+    },
+    RoomWrongType {
+        room_id: &'a str,
+        prefix: &'a str,
+    },
+    InvalidEventPayload {
+        event: &'a str,
+        detail: &'a str,
+    },
+    UnknownEvent {
+        event: &'a str,
+    },
 
     // Clusters.
     /// The owner lost its claim while serving.
     OwnershipLost,
     /// A forwarded call reached a server that does not run the singleton.
-    SingletonNotRunning { name: &'a str },
+    SingletonNotRunning {
+        name: &'a str,
+    },
     RemotePropertyUpdate,
     RemoteRoomMessage,
     SingletonStopped,
-    NoReachableOwner { name: &'a str },
+    NoReachableOwner {
+        name: &'a str,
+    },
     /// A forwarded action failed without a message.
     ActionFailed,
     ServerShuttingDown,
-    ClusterActionTimeout { ms: u128 },
+    ClusterActionTimeout {
+        ms: u128,
+    },
 }
 
 impl Refusal<'_> {
@@ -161,17 +249,26 @@ impl fmt::Display for Refusal<'_> {
             }
             R::AuthDenied { reason } => write!(f, "AUTH_DENIED: {reason}"),
             R::StateNotSerializable { component, detail } => {
-                write!(f, "Component '{component}' state could not be serialized: {detail}")
+                write!(
+                    f,
+                    "Component '{component}' state could not be serialized: {detail}"
+                )
             }
             R::StateNotRestorable { component, detail } => {
-                write!(f, "Component '{component}' state could not be restored: {detail}")
+                write!(
+                    f,
+                    "Component '{component}' state could not be restored: {detail}"
+                )
             }
             R::MountPropNotUpdatable { prop, component } => write!(
                 f,
                 "Mount rejected: prop '{prop}' is not an updatable field of '{component}'"
             ),
             R::MountPropInvalid { prop, detail } => {
-                write!(f, "Mount rejected: invalid value for prop '{prop}': {detail}")
+                write!(
+                    f,
+                    "Mount rejected: invalid value for prop '{prop}': {detail}"
+                )
             }
             R::HookPanicked { hook } => write!(f, "{hook} panicked"),
             R::MountFailed { failure } => write!(f, "Mount initialization failed: {failure}"),
@@ -195,7 +292,10 @@ impl fmt::Display for Refusal<'_> {
                 "PROPERTY_UPDATE rejected: invalid value for '{property}': {detail}"
             ),
             R::PropertyReserved { property } => {
-                write!(f, "PROPERTY_UPDATE rejected: '{property}' is a reserved key")
+                write!(
+                    f,
+                    "PROPERTY_UPDATE rejected: '{property}' is a reserved key"
+                )
             }
             R::PropertyServerOnly { property } => write!(
                 f,
@@ -239,7 +339,10 @@ impl fmt::Display for Refusal<'_> {
                 write!(f, "Authentication required for action '{action}'")
             }
             R::ActionInsufficientRoles { action, roles } => {
-                write!(f, "Insufficient roles for action '{action}'. Required one of: ")?;
+                write!(
+                    f,
+                    "Insufficient roles for action '{action}'. Required one of: "
+                )?;
                 list(f, roles)
             }
             R::ActionInsufficientPermissions {

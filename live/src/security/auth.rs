@@ -38,9 +38,7 @@ impl Denied {
 
     /// The reason, else `fallback`'s text.
     fn text_or(&self, fallback: Refusal<'_>) -> String {
-        self.reason
-            .clone()
-            .unwrap_or_else(|| fallback.to_string())
+        self.reason.clone().unwrap_or_else(|| fallback.to_string())
     }
 }
 

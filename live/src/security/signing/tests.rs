@@ -55,12 +55,7 @@ fn incompressible_state() -> Map<String, Value> {
 }
 
 /// A wire with a valid current-key signature over arbitrary `data`.
-fn forge(
-    signer: &StateSigner,
-    data: &str,
-    compressed: bool,
-    encrypted: bool,
-) -> SignedStateWire {
+fn forge(signer: &StateSigner, data: &str, compressed: bool, encrypted: bool) -> SignedStateWire {
     let (timestamp, version) = (NOW as f64, 1.0);
     SignedStateWire {
         data: data.to_owned(),
@@ -224,8 +219,7 @@ fn known_answer_with_nonce() {
     // python3: hmac.new(b"secret", b'c1:4:1760000123456:{"count":3,"__componentName":"Counter"}:n0nce', sha256)
     let wire = SignedStateWire {
         data: r#"{"count":3,"__componentName":"Counter"}"#.to_owned(),
-        signature: "2e4f851046affbe931af27736ffc681a1cb44b779efa102b3dd1ace5a73c9e39"
-            .to_owned(),
+        signature: "2e4f851046affbe931af27736ffc681a1cb44b779efa102b3dd1ace5a73c9e39".to_owned(),
         timestamp: 1_760_000_123_456.0,
         version: 4.0,
         component_id: "c1".to_owned(),
@@ -256,8 +250,7 @@ fn accepts_state_compressed_by_the_ts_server() {
         data: "H4sIAAAAAAAAA6tWyixJzS1WslKqGAWjYBSMglEwCkbBkAdKOkp5SlbRhjpGOsaxOkrx8cn5uQX5\
                eal5JX6JualKVkpOmelKtQA0ZwsZAAgAAA=="
             .to_owned(),
-        signature: "7de6294701a2fbc91f220ad3a3ac3d57260bc0014caa99ca5c7f8552dbde10d4"
-            .to_owned(),
+        signature: "7de6294701a2fbc91f220ad3a3ac3d57260bc0014caa99ca5c7f8552dbde10d4".to_owned(),
         timestamp: 1_760_000_123_456.0,
         version: 7.0,
         component_id: "Zp0x7_Lm".to_owned(),
@@ -283,8 +276,7 @@ fn known_answer_encryption_key_derivation() {
                 i2wr2B6Ce4RrJJ+nCIl9M5NnJuTN6m0DO5vghREhwDIaftU4p+9Z";
     let wire = SignedStateWire {
         data: data.to_owned(),
-        signature: "085c29239442cb73572b88ebdf9119bb367d7c2c88b5ed6dc31397554bbd0cc9"
-            .to_owned(),
+        signature: "085c29239442cb73572b88ebdf9119bb367d7c2c88b5ed6dc31397554bbd0cc9".to_owned(),
         timestamp: NOW as f64,
         version: 2.0,
         component_id: "c1".to_owned(),
@@ -323,9 +315,8 @@ fn version_and_timestamp_printed_as_js_integers() {
 fn tampering_is_an_invalid_signature() {
     let s = signer("secret");
     let wire = s.sign("c1", "Counter", 1, &obj(json!({"count": 3})), NOW);
-    let check = |w: &SignedStateWire| {
-        assert_eq!(s.verify(w, NOW), Err(SignatureError::InvalidSignature))
-    };
+    let check =
+        |w: &SignedStateWire| assert_eq!(s.verify(w, NOW), Err(SignatureError::InvalidSignature));
 
     let mut w = wire.clone();
     w.data = w.data.replace('3', "4");
@@ -669,16 +660,7 @@ fn arbitrary_wire() -> impl Strategy<Value = SignedStateWire> {
         proptest::option::of(any::<bool>()),
     )
         .prop_map(
-            |(
-                data,
-                signature,
-                timestamp,
-                version,
-                component_id,
-                nonce,
-                compressed,
-                encrypted,
-            )| {
+            |(data, signature, timestamp, version, component_id, nonce, compressed, encrypted)| {
                 SignedStateWire {
                     data,
                     signature,
