@@ -1,5 +1,5 @@
-//! JavaScript's rules, where the wire meets a JavaScript client: its number range and the
-//! object keys that must never reach one.
+//! JavaScript's rules, where the wire meets a JavaScript client: its number range, how it
+//! prints a number, and the object keys that must never reach one.
 
 use serde_json::Value;
 
@@ -22,7 +22,7 @@ pub(crate) fn is_safe_integer(number: f64) -> bool {
 
 /// `number` as a non-negative whole number within the safe range, else `None`.
 pub(crate) fn safe_unsigned(number: f64) -> Option<u64> {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // whole, in range
+    // Whole and in range, so the cast is exact.
     (is_safe_integer(number) && number >= 0.0).then_some(number as u64)
 }
 
@@ -30,15 +30,15 @@ pub(crate) fn safe_unsigned(number: f64) -> Option<u64> {
 /// values as floats (non-finite → `null`).
 pub(crate) fn js_number(number: f64) -> Value {
     if is_safe_integer(number) {
-        #[allow(clippy::cast_possible_truncation)] // integral and within ±2^53
+        // Integral and within ±2^53, so the cast is exact.
         Value::from(number as i64)
     } else {
         Value::from(number)
     }
 }
 
-/// `x` as JavaScript prints it: ECMAScript `Number::toString(x)` (radix 10): `4`, `1760000123456`, `1.5`, `1e+21`,
-/// `1e-7`, `18446744073709552000`.
+/// `x` as JavaScript prints it, ECMAScript `Number::toString(x)` in radix 10: `4`,
+/// `1760000123456`, `1.5`, `1e+21`, `1e-7`, `18446744073709552000`.
 pub(crate) fn js_number_text(x: f64) -> String {
     if x.is_nan() {
         return "NaN".to_owned();

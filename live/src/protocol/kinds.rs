@@ -17,7 +17,7 @@ macro_rules! wire_kinds {
 
         impl $name {
             /// Every kind, in declaration order.
-            #[allow(dead_code)] // read by tests and the Rust client
+            #[cfg(test)]
             pub(crate) const ALL: &'static [Self] = &[$(Self::$variant,)*];
 
             /// The exact wire string.
@@ -28,7 +28,7 @@ macro_rules! wire_kinds {
             }
 
             /// The kind a wire string names, if any.
-            #[allow(dead_code)] // the server parses only client kinds, the client only server kinds
+            #[allow(dead_code)] // The server parses client kinds, the Rust client server kinds.
             pub(crate) fn parse(wire: &str) -> Option<Self> {
                 match wire {
                     $($wire => Some(Self::$variant),)*

@@ -41,16 +41,12 @@ pub(crate) struct Reply<'a> {
     /// The component the request named (echoed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) component_id: Option<&'a str>,
-    /// Whether the request succeeded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) success: Option<bool>,
-    /// The request's result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) result: Option<&'a Value>,
-    /// The failure text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<&'a str>,
-    /// A payload object.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) payload: Option<&'a Value>,
     /// The request's id (echoed).
@@ -91,13 +87,11 @@ impl<'a> Reply<'a> {
         }
     }
 
-    /// Adds a `result`.
     pub(crate) fn with_result(mut self, result: Option<&'a Value>) -> Self {
         self.result = result;
         self
     }
 
-    /// Encodes the reply.
     pub(crate) fn encode(&self) -> Bytes {
         encode(self)
     }
@@ -134,14 +128,12 @@ pub(crate) struct ComponentEvent<'a, P: Serialize> {
     /// The event type (`STATE_UPDATE`, `STATE_DELTA`, `ERROR`, or a custom one).
     #[serde(rename = "type")]
     pub(crate) kind: &'a str,
-    /// The emitting component.
     pub(crate) component_id: &'a str,
     /// The event's payload.
     pub(crate) payload: P,
 }
 
 impl<P: Serialize> ComponentEvent<'_, P> {
-    /// Encodes the event.
     pub(crate) fn encode(&self) -> Bytes {
         encode(self)
     }

@@ -5,6 +5,12 @@
 //! resubscribes every channel, pings to detect dead connections, and tells the runtime it
 //! reconnected (so singletons re-check their claim and reload the mirror).
 
+mod config;
+mod scripts;
+mod subscriber;
+
+pub use config::RedisClusterConfig;
+
 use super::{
     ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
@@ -12,176 +18,17 @@ use super::{
 use crate::BoxFuture;
 use crate::protocol::refusal::Refusal;
 use crate::support::lock;
-use futures_util::StreamExt;
+use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
-use redis::{AsyncCommands, Script};
+use scripts::{MIRROR, PUBLISH, RELEASE, RENEW};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
-
-/// Settings of a [`RedisCluster`], with the reference adapter's defaults.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct RedisClusterConfig {
-    /// Prefix of every key and channel (default `live:`). Servers of one cluster share it.
-    pub prefix: String,
-    /// Time to live of mirrored state (default 1 h; zero: no expiry).
-    pub state_ttl: Duration,
-    /// Time to live of a singleton claim; an owner that stops renewing loses it after this
-    /// (default 30 s). Failover takes at most this plus one heartbeat.
-    pub singleton_ttl: Duration,
-    /// How often owners renew their claims and proxies look for dead owners (default 10 s;
-    /// keep it well below `singleton_ttl`).
-    pub heartbeat_interval: Duration,
-    /// How long a forwarded action waits for the owner's answer (default 5 s).
-    pub action_timeout: Duration,
-    /// How long one Redis operation may take (default 2 s).
-    pub operation_timeout: Duration,
-    /// A separate Redis URL for the subscriber connection (default: the same server).
-    pub subscriber_url: Option<String>,
-}
-
-impl Default for RedisClusterConfig {
-    fn default() -> Self {
-        Self {
-            prefix: "live:".to_owned(),
-            state_ttl: Duration::from_secs(3600),
-            singleton_ttl: Duration::from_secs(30),
-            heartbeat_interval: Duration::from_secs(10),
-            action_timeout: Duration::from_secs(5),
-            operation_timeout: Duration::from_secs(2),
-            subscriber_url: None,
-        }
-    }
-}
-
-impl RedisClusterConfig {
-    /// The defaults, overridden by the environment: `LIVE_SINGLETON_TTL_SECS` (claim time to
-    /// live, seconds, fractions allowed), `LIVE_HEARTBEAT_MS`, `LIVE_ACTION_TIMEOUT_MS`,
-    /// `LIVE_STATE_TTL_SECS` and `LIVE_REDIS_PREFIX`. An unparsable value is an error.
-    pub fn from_env() -> Result<Self, ClusterError> {
-        let mut config = Self::default();
-        if let Some(secs) = env_number("LIVE_SINGLETON_TTL_SECS")? {
-            config.singleton_ttl = seconds(secs, "LIVE_SINGLETON_TTL_SECS")?;
-        }
-        if let Some(ms) = env_number("LIVE_HEARTBEAT_MS")? {
-            config.heartbeat_interval = seconds(ms / 1000.0, "LIVE_HEARTBEAT_MS")?;
-        }
-        if let Some(ms) = env_number("LIVE_ACTION_TIMEOUT_MS")? {
-            config.action_timeout = seconds(ms / 1000.0, "LIVE_ACTION_TIMEOUT_MS")?;
-        }
-        if let Some(secs) = env_number("LIVE_STATE_TTL_SECS")? {
-            config.state_ttl = Duration::from_secs_f64(secs.max(0.0));
-        }
-        if let Ok(prefix) = std::env::var("LIVE_REDIS_PREFIX") {
-            config.prefix = prefix;
-        }
-        Ok(config)
-    }
-
-    fn check(&self) -> Result<(), ClusterError> {
-        if self.singleton_ttl < Duration::from_millis(100) {
-            return Err(ClusterError::Config(
-                "singleton_ttl must be at least 100 ms".to_owned(),
-            ));
-        }
-        if self.heartbeat_interval.is_zero() || self.heartbeat_interval >= self.singleton_ttl {
-            return Err(ClusterError::Config(format!(
-                "heartbeat_interval ({:?}) must be positive and shorter than singleton_ttl ({:?})",
-                self.heartbeat_interval, self.singleton_ttl
-            )));
-        }
-        if self.action_timeout.is_zero() || self.operation_timeout.is_zero() {
-            return Err(ClusterError::Config(
-                "action_timeout and operation_timeout must be positive".to_owned(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-fn env_number(name: &str) -> Result<Option<f64>, ClusterError> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| ClusterError::Config(format!("{name} must be a number, got {text:?}"))),
-        Err(_) => Ok(None),
-    }
-}
-
-fn seconds(value: f64, name: &str) -> Result<Duration, ClusterError> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|duration| !duration.is_zero())
-        .ok_or_else(|| ClusterError::Config(format!("{name} must be positive")))
-}
-
-/// Compare-and-renew: renews the claim if it is ours, takes it again if it vanished,
-/// reports the holder otherwise. `{1|2|0, holder}`.
-static RENEW: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {1, v}
-elseif not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return {2, ARGV[1]}
-else
-  return {0, v}
-end",
-    )
-});
-
-/// Compare-and-delete: releases the claim if it is ours, lets the mirror expire soon,
-/// and tells the proxies.
-static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
-  redis.call('PEXPIRE', KEYS[3], ARGV[2])
-  redis.call('PUBLISH', ARGV[3], ARGV[4])
-  return 1
-end
-return 0",
-    )
-});
-
-/// Fenced mirror write: only while the claim is the writer's.
-static MIRROR: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[3])
-else
-  redis.call('SET', KEYS[2], ARGV[2])
-  redis.call('SET', KEYS[3], ARGV[4])
-end
-return 1",
-    )
-});
-
-/// Fenced publish: only while the claim is the publisher's.
-static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1",
-    )
-});
 
 /// The cluster adapter on Redis.
 ///
@@ -453,87 +300,6 @@ impl Inner {
     }
 }
 
-/// The subscriber connection: (re)connects, (re)subscribes, reads, pings.
-async fn subscriber(inner: Arc<Inner>) {
-    let mut stop = inner.stop.subscribe();
-    let ping_every = inner
-        .config
-        .heartbeat_interval
-        .clamp(Duration::from_millis(200), Duration::from_secs(2));
-    let timeout = inner.config.operation_timeout;
-    let mut connected_before = false;
-    let mut backoff = Duration::from_millis(50);
-    let mut warned = false;
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        let connected = async {
-            let pubsub = tokio::time::timeout(timeout, inner.subscriber.get_async_pubsub())
-                .await
-                .map_err(|_| "connect timed out".to_owned())?
-                .map_err(|error| error.to_string())?;
-            let (sink, stream) = pubsub.split();
-            *lock(&inner.sink) = Some(sink.clone());
-            let channels: Vec<String> = lock(&inner.channels).iter().cloned().collect();
-            let mut subscribing = sink.clone();
-            tokio::time::timeout(timeout, subscribing.subscribe(&channels))
-                .await
-                .map_err(|_| "subscribe timed out".to_owned())?
-                .map_err(|error| error.to_string())?;
-            Ok::<_, String>((sink, stream))
-        }
-        .await;
-        let (sink, mut stream) = match connected {
-            Ok(connected) => connected,
-            Err(error) => {
-                *lock(&inner.sink) = None;
-                if !warned {
-                    tracing::warn!(%error, "redis subscriber unavailable; retrying");
-                    warned = true;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    _ = stop.changed() => return,
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-                continue;
-            }
-        };
-        backoff = Duration::from_millis(50);
-        if warned || connected_before {
-            tracing::info!("redis subscriber connected");
-        }
-        warned = false;
-        if connected_before {
-            inner.deliver(Inbound::Reconnected);
-        }
-        connected_before = true;
-        let mut ping = tokio::time::interval(ping_every);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                message = stream.next() => match message {
-                    Some(message) => {
-                        inner.on_message(message.get_channel_name(), message.get_payload_bytes());
-                    }
-                    None => break,
-                },
-                _ = ping.tick() => {
-                    let mut pinging = sink.clone();
-                    let alive = tokio::time::timeout(timeout, pinging.ping::<redis::Value>()).await;
-                    if !matches!(alive, Ok(Ok(_))) {
-                        break;
-                    }
-                }
-                _ = stop.changed() => return,
-            }
-        }
-        *lock(&inner.sink) = None;
-        tracing::warn!("redis subscriber connection lost; reconnecting");
-    }
-}
-
 impl ClusterAdapter for RedisCluster {
     fn instance_id(&self) -> &str {
         &self.inner.instance_id
@@ -552,7 +318,7 @@ impl ClusterAdapter for RedisCluster {
             .inbox
             .set(inbox)
             .map_err(|_| ClusterError::Config("the adapter serves one server only".to_owned()))?;
-        tokio::spawn(subscriber(Arc::clone(&self.inner)));
+        tokio::spawn(subscriber::subscriber(Arc::clone(&self.inner)));
         Ok(())
     }
 
