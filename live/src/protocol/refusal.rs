@@ -1,8 +1,9 @@
 //! Every refusal the server sends a client: `Display` is the exact wire text (the
 //! `error` of a reply or `ERROR` frame), so each text is written once.
 //!
-//! Inbound validation has its own [`InboundError`](super::inbound::InboundError) and signed
-//! states their `SignatureError`; everything else a client can be refused is here.
+//! Inbound validation has its own [`InboundError`](super::inbound::InboundError), in the
+//! same style (its reasons are the §3 texts); everything else a client can be refused is
+//! here, signed-state refusals included.
 
 use std::fmt;
 
@@ -104,6 +105,15 @@ pub(crate) enum Refusal<'a> {
     },
     /// `Ctx::room` outside a running server (unit tests of a component).
     RoomsNeedServer,
+
+    // Signed states.
+    /// Older than the signing config's `max_age`.
+    StateExpired,
+    InvalidSignature,
+    /// Authentic, but `data` failed at `step` (the text names it, e.g. `state too large`).
+    StateMalformed {
+        step: &'a str,
+    },
 
     // Authorisation reasons (after `AUTH_DENIED: ` where the caller adds it).
     AuthenticationRequired,
@@ -316,6 +326,10 @@ impl fmt::Display for Refusal<'_> {
                 f.write_str("]. Mark the field #[live(updatable)] to allow client writes.")
             }
             R::RoomsNeedServer => f.write_str("Rooms are only available inside a running server"),
+
+            R::StateExpired => f.write_str("State expired"),
+            R::InvalidSignature => f.write_str("Invalid signature"),
+            R::StateMalformed { step } => f.write_str(step),
 
             R::AuthenticationRequired => f.write_str("Authentication required"),
             R::RolesRequired { roles } => {

@@ -3,7 +3,7 @@
 /// How a typed room encodes its binary frame payloads: `#[live_room(codec = path::To::Codec)]`.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a room codec",
-    label = "`codec = ...` takes `json`, `msgpack` or a type implementing `live::room::codec::RoomCodec`"
+    label = "`codec = ...` takes `json`, `msgpack` or a type implementing `live::room::RoomCodec`"
 )]
 pub trait RoomCodec {
     /// The payload bytes of `value`.

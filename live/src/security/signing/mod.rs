@@ -33,6 +33,7 @@ mod wire;
 pub(crate) use wire::SignedStateWire;
 
 use crate::protocol::js::js_number_text;
+use crate::protocol::refusal::Refusal;
 
 /// Key the signer appends to the state object; the decoded state keeps it.
 pub(crate) const COMPONENT_NAME_KEY: &str = "__componentName";
@@ -65,27 +66,36 @@ const TAG_LEN: usize = 16;
 const SIGNATURE_LEN: usize = 32;
 
 /// Why a signed state was refused. `Display` gives the texts the client sees.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum SignatureError {
     /// Older than `max_age`.
-    #[error("State expired")]
     Expired,
     /// The HMAC matches no accepted key, the signature is not 64 lowercase hex chars,
     /// or the timestamp is non-finite or more than 60 s in the future.
-    #[error("Invalid signature")]
     InvalidSignature,
     /// Authentic, but `data` could not be decrypted, decompressed or parsed into a JSON
-    /// object; the message says which step failed.
-    #[error("{0}")]
-    Malformed(String),
+    /// object; the text says which step failed.
+    Malformed(&'static str),
 }
 
 impl SignatureError {
-    /// A [`SignatureError::Malformed`] with a fixed message.
-    fn malformed(message: &str) -> Self {
-        Self::Malformed(message.to_owned())
+    /// The [`Refusal`] the client is sent.
+    fn refusal(&self) -> Refusal<'static> {
+        match self {
+            Self::Expired => Refusal::StateExpired,
+            Self::InvalidSignature => Refusal::InvalidSignature,
+            Self::Malformed(step) => Refusal::StateMalformed { step },
+        }
     }
 }
+
+impl fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.refusal().fmt(f)
+    }
+}
+
+impl std::error::Error for SignatureError {}
 
 /// Settings for a [`StateSigner`].
 #[derive(Clone)]
@@ -373,19 +383,19 @@ impl StateSigner {
         if wire.compressed == Some(true) {
             let packed = BASE64
                 .decode(&bytes)
-                .map_err(|_| SignatureError::malformed("state data is not valid base64"))?;
+                .map_err(|_| SignatureError::Malformed("state data is not valid base64"))?;
             bytes = Cow::Owned(gunzip(&packed)?);
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(map),
-            Ok(_) => Err(SignatureError::malformed("state data is not a JSON object")),
-            Err(_) => Err(SignatureError::malformed("state data is not valid JSON")),
+            Ok(_) => Err(SignatureError::Malformed("state data is not a JSON object")),
+            Err(_) => Err(SignatureError::Malformed("state data is not valid JSON")),
         }
     }
 
     /// Decrypts `iv:tag:ciphertext`, trying the HMAC-matched key first, then the others.
     fn open(&self, data: &str, matched: usize) -> Result<Vec<u8>, SignatureError> {
-        let shape = || SignatureError::malformed("encrypted state data is malformed");
+        let shape = || SignatureError::Malformed("encrypted state data is malformed");
         let parts: Vec<&str> = data.split(':').collect();
         let [iv, tag, ciphertext] = parts.as_slice() else {
             return Err(shape());
@@ -420,7 +430,7 @@ impl StateSigner {
                 return Ok(buffer);
             }
         }
-        Err(SignatureError::malformed("state decryption failed"))
+        Err(SignatureError::Malformed("state decryption failed"))
     }
 }
 
@@ -483,9 +493,9 @@ fn gunzip(packed: &[u8]) -> Result<Vec<u8>, SignatureError> {
     GzDecoder::new(packed)
         .take(MAX_DECODED_BYTES as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|_| SignatureError::malformed("state decompression failed"))?;
+        .map_err(|_| SignatureError::Malformed("state decompression failed"))?;
     if out.len() > MAX_DECODED_BYTES {
-        return Err(SignatureError::malformed("state too large"));
+        return Err(SignatureError::Malformed("state too large"));
     }
     Ok(out)
 }

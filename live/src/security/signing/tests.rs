@@ -71,7 +71,7 @@ fn forge(signer: &StateSigner, data: &str, compressed: bool, encrypted: bool) ->
 
 fn malformed(result: Result<Map<String, Value>, SignatureError>) -> String {
     match result {
-        Err(SignatureError::Malformed(message)) => message,
+        Err(SignatureError::Malformed(message)) => message.to_owned(),
         other => panic!("expected Malformed, got {other:?}"),
     }
 }
@@ -445,7 +445,7 @@ fn error_texts() {
         "Invalid signature"
     );
     assert_eq!(
-        SignatureError::malformed("state too large").to_string(),
+        SignatureError::Malformed("state too large").to_string(),
         "state too large"
     );
 }
