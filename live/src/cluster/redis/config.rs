@@ -3,7 +3,7 @@
 use crate::cluster::ClusterError;
 use std::time::Duration;
 
-/// Settings of a [`RedisCluster`], with the reference adapter's defaults.
+/// Settings of a [`RedisCluster`](super::RedisCluster), with the reference adapter's defaults.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RedisClusterConfig {
