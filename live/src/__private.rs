@@ -1,10 +1,13 @@
 //! Items used by code that `#[live_component]` and `#[live_room]` generate. Not public API.
 
 pub use crate::component::descriptor::ComponentRegistration;
+pub use crate::room::codec::{JsonCodec, MsgpackCodec};
 pub use crate::room::descriptor::RoomRegistration;
 pub use inventory;
 pub use serde;
 pub use serde_json;
+
+use crate::protocol::refusal::Refusal;
 
 /// Generated code's TypeScript support (`ComponentTypescript`, the probes; feature
 /// `typescript`).
@@ -17,23 +20,29 @@ pub fn parse_payload<T: serde::de::DeserializeOwned>(
     payload: serde_json::Value,
 ) -> Result<T, crate::ActionError> {
     serde_json::from_value(payload).map_err(|error| {
-        crate::ActionError::new(format!(
-            "Action '{action}' payload validation failed: {error}"
-        ))
+        let detail = error.to_string();
+        crate::ActionError::new(
+            Refusal::ActionPayloadInvalid {
+                action,
+                detail: &detail,
+            }
+            .text(),
+        )
     })
 }
 
 /// Serializes an action's return value into the reply's `result`.
 pub fn to_result<T: serde::Serialize>(value: T) -> crate::component::ActionResult {
     serde_json::to_value(value).map(Some).map_err(|error| {
-        crate::ActionError::new(format!("Action result could not be serialized: {error}"))
+        let detail = error.to_string();
+        crate::ActionError::new(Refusal::ActionResultNotSerializable { detail: &detail }.text())
     })
 }
 
-/// Boxes a future as a [`BoxFuture`](crate::component::BoxFuture).
+/// Boxes a future as a [`BoxFuture`](crate::BoxFuture).
 pub fn boxed<'a, T>(
     future: impl std::future::Future<Output = T> + Send + 'a,
-) -> crate::component::BoxFuture<'a, T> {
+) -> crate::BoxFuture<'a, T> {
     Box::pin(future)
 }
 
@@ -95,37 +104,6 @@ pub trait RoomAttrs {
     fn encode_payload(value: &serde_json::Value) -> Vec<u8>;
 }
 
-/// How a typed room encodes its binary frame payloads: `#[live_room(codec = path::To::Codec)]`.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a room codec",
-    label = "`codec = ...` takes `json`, `msgpack` or a type implementing `live::room::RoomCodec`"
-)]
-pub trait RoomCodec {
-    /// The payload bytes of `value`.
-    fn encode(value: &serde_json::Value) -> Vec<u8>;
-}
-
-/// `codec = json`: payloads are JSON text.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct JsonCodec;
-
-impl RoomCodec for JsonCodec {
-    fn encode(value: &serde_json::Value) -> Vec<u8> {
-        // Serializing a `Value` cannot fail: its map keys are strings.
-        serde_json::to_vec(value).unwrap_or_default()
-    }
-}
-
-/// `codec = msgpack` (the default): payloads are msgpack, as the browser client decodes them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct MsgpackCodec;
-
-impl RoomCodec for MsgpackCodec {
-    fn encode(value: &serde_json::Value) -> Vec<u8> {
-        crate::protocol::msgpack::to_vec(value)
-    }
-}
-
 /// Serializes a room event's payload (the variant's field).
 pub fn event_payload<T: serde::Serialize + ?Sized>(
     payload: &T,
@@ -139,21 +117,29 @@ pub fn decode_event_payload<T: serde::de::DeserializeOwned>(
     payload: serde_json::Value,
 ) -> Result<T, crate::room::RoomError> {
     serde_json::from_value(payload).map_err(|error| {
-        crate::room::RoomError::new(format!("Invalid payload for event '{name}': {error}"))
+        let detail = error.to_string();
+        crate::room::RoomError::new(
+            Refusal::InvalidEventPayload {
+                event: name,
+                detail: &detail,
+            }
+            .text(),
+        )
     })
 }
 
 /// The error for an event name the room's events enum does not have.
 pub fn unknown_event(name: &str) -> crate::room::RoomError {
-    crate::room::RoomError::new(format!("Unknown event '{name}'"))
+    crate::room::RoomError::new(Refusal::UnknownEvent { event: name }.text())
 }
 
 /// Entry points for the fuzz targets in `live/fuzz`: each feeds untrusted bytes to one
 /// decoder, which must never panic.
-#[cfg(feature = "fuzzing")]
+#[cfg(fuzzing)]
 pub mod fuzz {
-    use crate::protocol::inbound::{InboundLimits, SignedStateWire, parse_text_frame};
+    use crate::protocol::inbound::{InboundLimits, parse_text_frame};
     use crate::protocol::{msgpack, room_frame};
+    use crate::security::signing::SignedStateWire;
 
     /// A client text frame through the whole inbound pipeline (size, depth, JSON, shape).
     pub fn inbound_text(data: &[u8]) {

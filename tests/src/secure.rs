@@ -1,8 +1,9 @@
 //! Components and an auth provider for the security tests.
 
-use live::component::{BoxFuture, Session};
+use live::BoxFuture;
+use live::component::Session;
 use live::prelude::*;
-use live::security::AuthProvider;
+use live::security::{AuthProvider, Denied};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -27,13 +28,14 @@ impl AuthProvider for TokenAuth {
         Box::pin(std::future::ready(session))
     }
 
-    fn authorize_room(&self, identity: &Identity, room_id: &str) -> Result<bool, String> {
+    fn authorize_room(&self, identity: &Identity, room_id: &str) -> Result<(), Denied> {
+        let admin = identity
+            .session()
+            .is_some_and(|s| s.roles.iter().any(|r| r == "admin"));
         match room_id {
-            "staff-only" => Ok(identity
-                .session()
-                .is_some_and(|s| s.roles.iter().any(|r| r == "admin"))),
-            "broken" => Err("directory unavailable".to_owned()),
-            _ => Ok(true),
+            "staff-only" if !admin => Err(Denied::new()),
+            "broken" => Err(Denied::because("directory unavailable")),
+            _ => Ok(()),
         }
     }
 }

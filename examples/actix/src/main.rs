@@ -25,7 +25,9 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let addr = std::env::var("LIVE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
-    let live = demo::server()?;
+    let live = demo::builder()
+        .config(live::LiveConfig::from_env())
+        .build()?;
     let app_live = live.clone();
     let server = HttpServer::new(move || {
         App::new()

@@ -65,6 +65,7 @@ async fn member(redis_url: &str) -> Result<LiveServer, String> {
         .await
         .map_err(|error| error.to_string())?;
     demo::builder()
+        .config(live::LiveConfig::from_env())
         .cluster(cluster)
         .build()
         .map_err(|error| error.to_string())

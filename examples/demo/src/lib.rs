@@ -254,12 +254,13 @@ pub fn server() -> Result<LiveServer, live::server::ServerError> {
     builder().build()
 }
 
-/// [`server`], joined to a Redis cluster when `LIVE_REDIS_URL` is set (claim time to live
-/// and heartbeat from `LIVE_SINGLETON_TTL_SECS` and `LIVE_HEARTBEAT_MS`; see
+/// [`server`] with the settings of [`live::LiveConfig::from_env`] (the state secret from
+/// `LIVE_STATE_SECRET`), joined to a Redis cluster when `LIVE_REDIS_URL` is set (claim time
+/// to live and heartbeat from `LIVE_SINGLETON_TTL_SECS` and `LIVE_HEARTBEAT_MS`; see
 /// `docs/scaling.md`), so that several demo processes on different `LIVE_ADDR`s serve one
 /// `SharedCounter` and one chat.
 pub async fn server_from_env() -> Result<LiveServer, String> {
-    let builder = builder();
+    let builder = builder().config(live::LiveConfig::from_env());
     let builder = match live::cluster::RedisCluster::from_env().await {
         None => builder,
         Some(Ok(cluster)) => builder.cluster(cluster),

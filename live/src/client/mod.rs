@@ -18,14 +18,16 @@
 //! # }
 //! ```
 
+use crate::protocol::kinds::{ClientKind, ServerKind};
 use crate::state::diff::apply_delta;
+use crate::support::lock;
 use bytes::Bytes;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -168,12 +170,6 @@ impl std::fmt::Debug for LiveClient {
     }
 }
 
-fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    shared
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl LiveClient {
     /// Connects and waits for `CONNECTION_ESTABLISHED` (10 s at most).
     pub async fn connect(url: &str) -> Result<Self, ClientError> {
@@ -241,7 +237,7 @@ impl LiveClient {
             payload.insert("props".into(), props);
         }
         let reply = self
-            .request(json!({"type": "COMPONENT_MOUNT", "componentId": format!("mount-{component}"), "payload": payload}))
+            .request(json!({"type": ClientKind::ComponentMount, "componentId": format!("mount-{component}"), "payload": payload}))
             .await?;
         let reply = expect_success(reply)?;
         let result = reply.get("result").cloned().unwrap_or(Value::Null);
@@ -266,7 +262,7 @@ impl LiveClient {
         payload: Value,
     ) -> Result<Option<Value>, ClientError> {
         let reply = self
-            .request(json!({"type": "CALL_ACTION", "componentId": component_id, "action": action, "payload": payload}))
+            .request(json!({"type": ClientKind::CallAction, "componentId": component_id, "action": action, "payload": payload}))
             .await?;
         let reply = expect_success(reply)?;
         Ok(reply.get("result").cloned())
@@ -280,7 +276,7 @@ impl LiveClient {
         action: &str,
         payload: Value,
     ) -> Result<(), ClientError> {
-        self.send_json(&json!({"type": "CALL_ACTION", "componentId": component_id, "action": action, "payload": payload, "expectResponse": false}))
+        self.send_json(&json!({"type": ClientKind::CallAction, "componentId": component_id, "action": action, "payload": payload, "expectResponse": false}))
             .await
     }
 
@@ -292,7 +288,7 @@ impl LiveClient {
         value: Value,
     ) -> Result<(), ClientError> {
         let reply = self
-            .request(json!({"type": "PROPERTY_UPDATE", "componentId": component_id, "property": property, "payload": {"value": value}}))
+            .request(json!({"type": ClientKind::PropertyUpdate, "componentId": component_id, "property": property, "payload": {"value": value}}))
             .await?;
         expect_success(reply).map(|_| ())
     }
@@ -300,7 +296,7 @@ impl LiveClient {
     /// Unmounts a component.
     pub async fn unmount(&self, component_id: &str) -> Result<(), ClientError> {
         let reply = self
-            .request(json!({"type": "COMPONENT_UNMOUNT", "componentId": component_id}))
+            .request(json!({"type": ClientKind::ComponentUnmount, "componentId": component_id}))
             .await?;
         lock(&self.shared).states.remove(component_id);
         expect_success(reply).map(|_| ())
@@ -442,9 +438,17 @@ impl Drop for LiveClient {
     }
 }
 
+/// The frame's `type`, if it is one the server sends.
+fn frame_kind(frame: &Value) -> Option<ServerKind> {
+    frame
+        .get("type")
+        .and_then(Value::as_str)
+        .and_then(ServerKind::parse)
+}
+
 fn expect_success(reply: Value) -> Result<Value, ClientError> {
     let failed = reply.get("success") == Some(&Value::Bool(false))
-        || reply.get("type").and_then(Value::as_str) == Some("ERROR");
+        || frame_kind(&reply) == Some(ServerKind::Error);
     if failed {
         let message = reply
             .get("error")
@@ -471,7 +475,7 @@ async fn first_frame(reader: &mut SplitStream<Socket>) -> Result<String, ClientE
         if let Message::Text(text) = message {
             let frame: Value = serde_json::from_str(&text)
                 .map_err(|error| ClientError::Protocol(error.to_string()))?;
-            if frame.get("type").and_then(Value::as_str) == Some("CONNECTION_ESTABLISHED") {
+            if frame_kind(&frame) == Some(ServerKind::ConnectionEstablished) {
                 return frame
                     .get("connectionId")
                     .and_then(Value::as_str)
@@ -533,19 +537,15 @@ async fn read_loop(
 fn receive(shared: &Mutex<Shared>, frames: &mpsc::Sender<ServerFrame>, frame: Value) {
     {
         let mut shared = lock(shared);
-        let kind = frame
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
         let component = frame.get("componentId").and_then(Value::as_str);
         let payload = frame.get("payload");
-        match (kind, component, payload) {
-            ("STATE_UPDATE", Some(id), Some(payload)) => {
+        match (frame_kind(&frame), component, payload) {
+            (Some(ServerKind::StateUpdate), Some(id), Some(payload)) => {
                 if let Some(state) = payload.get("state") {
                     shared.states.insert(id.to_owned(), state.clone());
                 }
             }
-            ("STATE_DELTA", Some(id), Some(payload)) => {
+            (Some(ServerKind::StateDelta), Some(id), Some(payload)) => {
                 if let (Some(state), Some(delta)) =
                     (shared.states.get_mut(id), payload.get("delta"))
                 {

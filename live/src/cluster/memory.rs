@@ -5,7 +5,8 @@ use super::{
     ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
-use crate::component::BoxFuture;
+use crate::BoxFuture;
+use crate::protocol::refusal::Refusal;
 use crate::support::lock;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -262,7 +263,7 @@ impl ClusterAdapter for InProcessCluster {
                 lock(&self.shared.keys).insert(mirror_key(name), (json, None));
                 true
             })
-            .map_err(|error| ClusterError::Backend(error.to_string()));
+            .map_err(ClusterError::backend);
         ready(result)
     }
 
@@ -307,7 +308,7 @@ impl ClusterAdapter for InProcessCluster {
             .get(&request.target_instance_id)
             .and_then(|member| member.inbox.clone());
         let Some(inbox) = target else {
-            return ready(Err(ClusterError::Backend(format!(
+            return ready(Err(ClusterError::backend(format!(
                 "the owner instance {} is not listening (it may have stopped)",
                 request.target_instance_id
             ))));
@@ -322,10 +323,12 @@ impl ClusterAdapter for InProcessCluster {
             match tokio::time::timeout(timeout, reply_rx).await {
                 Ok(Ok(response)) => Ok(response),
                 Ok(Err(_)) => Err(ClusterError::ShuttingDown),
-                Err(_) => Err(ClusterError::Timeout(format!(
-                    "Cluster action timeout after {}ms",
-                    timeout.as_millis()
-                ))),
+                Err(_) => Err(ClusterError::Timeout(
+                    Refusal::ClusterActionTimeout {
+                        ms: timeout.as_millis(),
+                    }
+                    .text(),
+                )),
             }
         });
         ready(Ok(pending))

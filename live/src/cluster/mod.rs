@@ -26,7 +26,8 @@ pub use memory::InProcessCluster;
 #[cfg(feature = "redis")]
 pub use redis::{RedisCluster, RedisClusterConfig};
 
-use crate::component::{BoxFuture, Session};
+use crate::BoxFuture;
+use crate::component::Session;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
@@ -35,12 +36,13 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Why a cluster operation failed. Never fatal: the runtime logs it and carries on with
 /// local state; the operation is retried on the next heartbeat where that makes sense.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClusterError {
-    /// The backend could not be reached or answered with an error.
+    /// The backend could not be reached or answered with an error (see
+    /// [`ClusterError::backend`]).
     #[error("cluster backend error: {0}")]
-    Backend(String),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The backend did not answer in time.
     #[error("{0}")]
     Timeout(String),
@@ -50,6 +52,14 @@ pub enum ClusterError {
     /// A setting is unusable.
     #[error("invalid cluster configuration: {0}")]
     Config(String),
+}
+
+impl ClusterError {
+    /// A [`Backend`](Self::Backend) error keeping `error` as its source (a message string
+    /// works too).
+    pub fn backend(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Backend(error.into())
+    }
 }
 
 /// Who owns a singleton: the claim's value `"<instanceId>:<componentId>"`.

@@ -1,4 +1,5 @@
 use super::{ActionError, Identity, LiveComponent};
+use crate::protocol::refusal::Refusal;
 use crate::room::{LiveRoom, RoomRef};
 use crate::runtime::rooms::{RoomChange, TypedRoomOps};
 use serde::Serialize;
@@ -96,7 +97,7 @@ impl<C> Ctx<C> {
     pub(crate) fn room_ops(&self) -> Result<TypedRoomOps, ActionError> {
         self.rooms
             .clone()
-            .ok_or_else(|| ActionError::new("Rooms are only available inside a running server"))
+            .ok_or_else(|| ActionError::new(Refusal::RoomsNeedServer.text()))
     }
 
     pub(crate) fn record_room_change(&mut self, change: RoomChange<C>) {

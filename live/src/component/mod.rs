@@ -16,15 +16,14 @@ pub(crate) use descriptor::registered_components;
 pub use error::ActionError;
 pub use identity::{Identity, Session};
 
+// Generated code names it here; its home is the crate root.
+#[doc(hidden)]
+pub use crate::BoxFuture;
+
 use crate::security::{ActionPolicy, ActionRateLimit, AuthPolicy};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::future::Future;
-use std::pin::Pin;
-
-/// A boxed, `Send` future, as returned by the object-safe parts of [`LiveComponent`].
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// What an action produced: `Ok(None)` for no result, `Ok(Some(value))` for a JSON result.
 pub type ActionResult = Result<Option<Value>, ActionError>;

@@ -7,10 +7,12 @@ pub(crate) mod depth;
 pub(crate) mod ids;
 pub(crate) mod inbound;
 pub(crate) mod js;
+pub(crate) mod kinds;
 // The decoders serve the Rust client, tests and fuzzing.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) mod msgpack;
 pub(crate) mod outbound;
+pub(crate) mod refusal;
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) mod room_frame;
 

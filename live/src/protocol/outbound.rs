@@ -3,6 +3,8 @@
 //! Fields that the reference leaves `undefined` are omitted, never sent as `null`: several
 //! client checks are `=== undefined`.
 
+use super::kinds::ServerKind;
+use super::refusal::Refusal;
 use bytes::Bytes;
 use serde::Serialize;
 use serde_json::Value;
@@ -14,31 +16,37 @@ pub(crate) fn encode(frame: &impl Serialize) -> Bytes {
         Ok(bytes) => Bytes::from(bytes),
         Err(error) => {
             tracing::error!(%error, "failed to encode an outbound frame");
-            Bytes::from_static(br#"{"type":"ERROR","error":"Internal encoding error"}"#)
+            encoding_failed()
         }
     }
+}
+
+/// What [`encode`] sends if encoding fails: an `ERROR` with [`Refusal::InternalEncoding`],
+/// written by hand (neither text needs escaping).
+fn encoding_failed() -> Bytes {
+    Bytes::from(format!(
+        r#"{{"type":"{}","error":"{}"}}"#,
+        ServerKind::Error,
+        Refusal::InternalEncoding
+    ))
 }
 
 /// A reply to a client request (`MESSAGE_RESPONSE`, `ACTION_RESPONSE`, `ERROR`, ...).
 #[derive(Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Reply<'a> {
-    /// The message type.
+    /// The message type (a [`ServerKind`]'s wire string).
     #[serde(rename = "type")]
     pub(crate) kind: &'a str,
     /// The component the request named (echoed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) component_id: Option<&'a str>,
-    /// Whether the request succeeded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) success: Option<bool>,
-    /// The request's result.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) result: Option<&'a Value>,
-    /// The failure text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<&'a str>,
-    /// A payload object.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) payload: Option<&'a Value>,
     /// The request's id (echoed).
@@ -49,12 +57,12 @@ pub(crate) struct Reply<'a> {
 impl<'a> Reply<'a> {
     /// A successful reply of `kind`.
     pub(crate) fn success(
-        kind: &'a str,
+        kind: impl Into<&'a str>,
         component_id: Option<&'a str>,
         request_id: Option<&'a str>,
     ) -> Self {
         Self {
-            kind,
+            kind: kind.into(),
             component_id,
             success: Some(true),
             request_id,
@@ -64,13 +72,13 @@ impl<'a> Reply<'a> {
 
     /// A failed reply of `kind` with `error`.
     pub(crate) fn failure(
-        kind: &'a str,
+        kind: impl Into<&'a str>,
         component_id: Option<&'a str>,
         error: &'a str,
         request_id: Option<&'a str>,
     ) -> Self {
         Self {
-            kind,
+            kind: kind.into(),
             component_id,
             success: Some(false),
             error: Some(error),
@@ -79,13 +87,11 @@ impl<'a> Reply<'a> {
         }
     }
 
-    /// Adds a `result`.
     pub(crate) fn with_result(mut self, result: Option<&'a Value>) -> Self {
         self.result = result;
         self
     }
 
-    /// Encodes the reply.
     pub(crate) fn encode(&self) -> Bytes {
         encode(self)
     }
@@ -94,7 +100,7 @@ impl<'a> Reply<'a> {
 /// A connection-level `ERROR` without component or request (rate limit, size, JSON errors).
 pub(crate) fn connection_error(error: &str) -> Bytes {
     encode(&Reply {
-        kind: "ERROR",
+        kind: ServerKind::Error.as_str(),
         error: Some(error),
         ..Reply::default()
     })
@@ -106,11 +112,11 @@ pub(crate) fn connection_established(connection_id: &str) -> Bytes {
     #[serde(rename_all = "camelCase")]
     struct Established<'a> {
         #[serde(rename = "type")]
-        kind: &'static str,
+        kind: ServerKind,
         connection_id: &'a str,
     }
     encode(&Established {
-        kind: "CONNECTION_ESTABLISHED",
+        kind: ServerKind::ConnectionEstablished,
         connection_id,
     })
 }
@@ -122,14 +128,12 @@ pub(crate) struct ComponentEvent<'a, P: Serialize> {
     /// The event type (`STATE_UPDATE`, `STATE_DELTA`, `ERROR`, or a custom one).
     #[serde(rename = "type")]
     pub(crate) kind: &'a str,
-    /// The emitting component.
     pub(crate) component_id: &'a str,
     /// The event's payload.
     pub(crate) payload: P,
 }
 
 impl<P: Serialize> ComponentEvent<'_, P> {
-    /// Encodes the event.
     pub(crate) fn encode(&self) -> Bytes {
         encode(self)
     }
@@ -145,7 +149,7 @@ pub(crate) fn state_update(component_id: &str, state: &Value, signed: Option<&Va
         signed_state: Option<&'a Value>,
     }
     ComponentEvent {
-        kind: "STATE_UPDATE",
+        kind: ServerKind::StateUpdate.as_str(),
         component_id,
         payload: Payload {
             state,
@@ -171,7 +175,7 @@ pub(crate) fn state_rehydrated(
         new_component_id: &'a str,
     }
     ComponentEvent {
-        kind: "STATE_REHYDRATED",
+        kind: ServerKind::StateRehydrated.as_str(),
         component_id,
         payload: Payload {
             state,
@@ -191,7 +195,7 @@ pub(crate) fn state_signature(component_id: &str, signed: &Value) -> Bytes {
         signed_state: &'a Value,
     }
     ComponentEvent {
-        kind: "STATE_SIGNATURE",
+        kind: ServerKind::StateSignature.as_str(),
         component_id,
         payload: Payload {
             signed_state: signed,
@@ -207,7 +211,7 @@ pub(crate) fn state_delta(component_id: &str, delta: &Value) -> Bytes {
         delta: &'a Value,
     }
     ComponentEvent {
-        kind: "STATE_DELTA",
+        kind: ServerKind::StateDelta.as_str(),
         component_id,
         payload: Payload { delta },
     }
@@ -222,7 +226,7 @@ pub(crate) fn component_error(component_id: &str, action: &str, error: &str) -> 
         error: &'a str,
     }
     ComponentEvent {
-        kind: "ERROR",
+        kind: ServerKind::Error.as_str(),
         component_id,
         payload: Payload { action, error },
     }
@@ -240,7 +244,7 @@ mod tests {
 
     #[test]
     fn absent_fields_are_omitted_not_null() {
-        let frame = Reply::success("MESSAGE_RESPONSE", Some("c1"), None).encode();
+        let frame = Reply::success(ServerKind::MessageResponse, Some("c1"), None).encode();
         assert_eq!(
             parse(&frame),
             json!({"type": "MESSAGE_RESPONSE", "componentId": "c1", "success": true})
@@ -249,11 +253,18 @@ mod tests {
 
     #[test]
     fn failure_carries_error_and_request_id() {
-        let frame = Reply::failure("ACTION_RESPONSE", Some("c1"), "boom", Some("r1")).encode();
+        let frame =
+            Reply::failure(ServerKind::ActionResponse, Some("c1"), "boom", Some("r1")).encode();
         assert_eq!(
             parse(&frame),
             json!({"type": "ACTION_RESPONSE", "componentId": "c1", "success": false, "error": "boom", "requestId": "r1"})
         );
+    }
+
+    #[test]
+    fn the_encoding_fallback_is_an_internal_encoding_error() {
+        let expected = json!({"type": "ERROR", "error": Refusal::InternalEncoding.text()});
+        assert_eq!(parse(&encoding_failed()), expected);
     }
 
     #[test]

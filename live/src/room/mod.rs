@@ -10,10 +10,11 @@
 //! Untyped rooms (any valid id without a registered prefix) are joined by clients with
 //! `ROOM_JOIN` and carry JSON frames; see `docs/rooms.md`.
 
+pub mod codec;
 pub(crate) mod descriptor;
 mod handle;
 
-pub use crate::__private::{JsonCodec, MsgpackCodec, RoomCodec};
+pub use codec::{JsonCodec, MsgpackCodec, RoomCodec};
 pub use descriptor::RoomDescriptor;
 
 pub(crate) use descriptor::registered_rooms;
@@ -37,8 +38,8 @@ pub fn is_valid_room_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-'))
 }
 
-/// The error text for an invalid room id (§10.1).
-pub(crate) const INVALID_ROOM_ID: &str = "Invalid room name. Must be 1-64 alphanumeric characters, hyphens, underscores, dots, or colons.";
+// For runtime/ call sites until they use `Refusal::InvalidRoomId`.
+pub(crate) use crate::protocol::refusal::INVALID_ROOM_ID;
 
 /// A typed room's state and lifecycle.
 ///

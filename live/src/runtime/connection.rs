@@ -6,18 +6,16 @@
 use super::Hub;
 use super::actor::{Call, Caller, ComponentHandle, MountReply, Restore, SpawnRequest, Viewer};
 use super::outbox::Outbox;
-use super::rate_limit::TokenBucket;
 use super::rooms::ClientRoomOp;
 use super::stats::{Counted, StatsGuard};
 use crate::component::Identity;
 use crate::protocol::ids::new_id;
-use crate::protocol::inbound::{
-    ClientMessage, Envelope, InboundLimits, SignedStateWire, parse_text_frame,
-};
+use crate::protocol::inbound::{ClientMessage, Envelope, InboundLimits, parse_text_frame};
 use crate::protocol::js::safe_unsigned;
 use crate::protocol::outbound::{self, Reply, encode};
 use crate::room::LeaveReason;
-use crate::security::signing::COMPONENT_NAME_KEY;
+use crate::security::TokenBucket;
+use crate::security::signing::{COMPONENT_NAME_KEY, SignedStateWire};
 use crate::support::now_ms;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};

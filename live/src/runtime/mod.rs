@@ -9,7 +9,6 @@ mod actor;
 pub(crate) mod connection;
 mod hub;
 pub(crate) mod outbox;
-pub(crate) mod rate_limit;
 pub(crate) mod rooms;
 mod singletons;
 mod stats;

@@ -1,5 +1,6 @@
 //! Per-action rate limits (§6.2 g): a fixed window per calling connection.
 
+use crate::protocol::refusal::Refusal;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -41,10 +42,11 @@ impl ActionWindows {
             *entry = (now, 0);
         }
         if entry.1 >= limit.max_calls {
-            return Err(format!(
-                "Action rate limit exceeded (max {} calls per {}ms)",
-                limit.max_calls, limit.window_ms
-            ));
+            return Err(Refusal::ActionRateLimited {
+                max_calls: limit.max_calls,
+                window_ms: limit.window_ms,
+            }
+            .text());
         }
         entry.1 += 1;
         Ok(())

@@ -1,9 +1,54 @@
 //! Authentication providers and the component/action authorisation rules (§11).
 
-use crate::component::{BoxFuture, Identity, Session};
+use crate::BoxFuture;
+use crate::component::{Identity, Session};
+use crate::protocol::refusal::Refusal;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::Arc;
+
+/// A "no" from an authorisation check ([`AuthCheck`], [`AuthProvider::authorize_action`],
+/// [`AuthProvider::authorize_room`]), with the reason the client sees, if any.
+///
+/// Without a reason the client gets the server's text for the check that denied (e.g.
+/// `Denied by custom authorize`); see `docs/security.md`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Denied {
+    reason: Option<String>,
+}
+
+impl Denied {
+    /// A denial without a reason.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A denial whose reason the client sees (an empty reason counts as none).
+    pub fn because(reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Self {
+            reason: (!reason.is_empty()).then_some(reason),
+        }
+    }
+
+    /// The reason given, if any.
+    pub fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+
+    /// The reason, else `fallback`'s text.
+    fn text_or(&self, fallback: Refusal<'_>) -> String {
+        self.reason.clone().unwrap_or_else(|| fallback.to_string())
+    }
+}
+
+impl fmt::Display for Denied {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason().unwrap_or("denied"))
+    }
+}
+
+impl std::error::Error for Denied {}
 
 /// Checks credentials sent with `AUTH` and, optionally, individual actions and room joins.
 ///
@@ -22,17 +67,25 @@ pub trait AuthProvider: Send + Sync + 'static {
         credentials: &'a Map<String, Value>,
     ) -> BoxFuture<'a, Option<Session>>;
 
-    /// Extra check before every action (after the component's own rules). Default: allow.
-    fn authorize_action(&self, identity: &Identity, component: &str, action: &str) -> bool {
+    /// Extra check before every action (after the component's own rules). A denial's
+    /// reason is the error text; without one it is `Action '<a>' denied by auth provider
+    /// '<name>'`. Default: allow.
+    fn authorize_action(
+        &self,
+        identity: &Identity,
+        component: &str,
+        action: &str,
+    ) -> Result<(), Denied> {
         let _ = (identity, component, action);
-        true
+        Ok(())
     }
 
-    /// Check before a client joins an untyped room with `ROOM_JOIN`. `Err` is reported as
-    /// `Room authorization error: <message>`. Default: allow.
-    fn authorize_room(&self, identity: &Identity, room_id: &str) -> Result<bool, String> {
+    /// Check before a client joins an untyped room with `ROOM_JOIN`. A denial with a reason
+    /// is reported as `Room authorization error: <reason>`, one without as `Access to room
+    /// '<id>' denied by auth provider '<name>'`. Default: allow.
+    fn authorize_room(&self, identity: &Identity, room_id: &str) -> Result<(), Denied> {
         let _ = (identity, room_id);
-        Ok(true)
+        Ok(())
     }
 }
 
@@ -76,15 +129,17 @@ impl AuthProviders {
         component: &str,
         action: &str,
     ) -> Result<(), String> {
-        match self.providers.first() {
-            Some(provider) if !provider.authorize_action(identity, component, action) => {
-                Err(format!(
-                    "Action '{action}' denied by auth provider '{}'",
-                    provider.name()
-                ))
-            }
-            _ => Ok(()),
-        }
+        let Some(provider) = self.providers.first() else {
+            return Ok(());
+        };
+        provider
+            .authorize_action(identity, component, action)
+            .map_err(|denied| {
+                denied.text_or(Refusal::ActionDeniedByProvider {
+                    action,
+                    provider: provider.name(),
+                })
+            })
     }
 
     /// The default provider's room check: `Err(error text)` when it denies or fails.
@@ -92,14 +147,16 @@ impl AuthProviders {
         let Some(provider) = self.providers.first() else {
             return Ok(());
         };
-        match provider.authorize_room(identity, room_id) {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(format!(
-                "Access to room '{room_id}' denied by auth provider '{}'",
-                provider.name()
-            )),
-            Err(message) => Err(format!("Room authorization error: {message}")),
-        }
+        provider
+            .authorize_room(identity, room_id)
+            .map_err(|denied| match denied.reason() {
+                Some(reason) => Refusal::RoomAuthorization { reason }.text(),
+                None => Refusal::RoomDeniedByProvider {
+                    room_id,
+                    provider: provider.name(),
+                }
+                .text(),
+            })
     }
 }
 
@@ -114,8 +171,8 @@ fn is_truthy(value: &Value) -> bool {
     }
 }
 
-/// A custom authorisation check: `Err(reason)` denies with that reason.
-pub type AuthCheck = fn(&Identity) -> Result<(), String>;
+/// A custom authorisation check (`auth(check = path)`), run after the other rules.
+pub type AuthCheck = fn(&Identity) -> Result<(), Denied>;
 
 /// Who may mount a component, or call one action (`#[live_component(auth(...))]`,
 /// `#[action(auth(...))]`).
@@ -151,35 +208,27 @@ impl AuthPolicy {
     /// Mount-time check (§11.2); `Err` carries the reason after `AUTH_DENIED: `.
     pub(crate) fn authorize_component(&self, identity: &Identity) -> Result<(), String> {
         let session = identity.session();
-        if self.required && session.is_none() {
-            return Err("Authentication required".to_owned());
-        }
-        if !self.roles.is_empty() {
-            let roles = self.roles.join(", ");
-            let Some(session) = session else {
-                return Err(format!("Authentication required. Roles needed: {roles}"));
-            };
-            if !has_any_role(session, self.roles) {
-                return Err(format!("Insufficient roles. Required one of: {roles}"));
-            }
-        }
-        if !self.permissions.is_empty() {
-            let permissions = self.permissions.join(", ");
-            let Some(session) = session else {
-                return Err(format!(
-                    "Authentication required. Permissions needed: {permissions}"
-                ));
-            };
-            if !has_all_permissions(session, self.permissions) {
-                return Err(format!(
-                    "Insufficient permissions. Required all: {permissions}"
-                ));
-            }
+        let (roles, permissions) = (self.roles, self.permissions);
+        let refusal = if self.required && session.is_none() {
+            Some(Refusal::AuthenticationRequired)
+        } else if !roles.is_empty() && session.is_none() {
+            Some(Refusal::RolesRequired { roles })
+        } else if !roles.is_empty() && !session.is_some_and(|s| has_any_role(s, roles)) {
+            Some(Refusal::InsufficientRoles { roles })
+        } else if !permissions.is_empty() && session.is_none() {
+            Some(Refusal::PermissionsRequired { permissions })
+        } else if !permissions.is_empty()
+            && !session.is_some_and(|s| has_all_permissions(s, permissions))
+        {
+            Some(Refusal::InsufficientPermissions { permissions })
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            return Err(refusal.text());
         }
         match self.check {
-            Some(check) => {
-                check(identity).map_err(|reason| non_empty(reason, "Denied by custom authorize"))
-            }
+            Some(check) => check(identity).map_err(|denied| denied.text_or(Refusal::CustomDenied)),
             None => Ok(()),
         }
     }
@@ -187,48 +236,30 @@ impl AuthPolicy {
     /// Action-time check with the caller's identity (§11.3).
     pub(crate) fn authorize_action(&self, identity: &Identity, action: &str) -> Result<(), String> {
         let session = identity.session();
-        if self.required && session.is_none() {
-            return Err(format!("Authentication required for action '{action}'"));
-        }
-        if !self.roles.is_empty() {
-            let Some(session) = session else {
-                return Err(format!("Authentication required for action '{action}'"));
-            };
-            if !has_any_role(session, self.roles) {
-                return Err(format!(
-                    "Insufficient roles for action '{action}'. Required one of: {}",
-                    self.roles.join(", ")
-                ));
-            }
-        }
-        if !self.permissions.is_empty() {
-            let Some(session) = session else {
-                return Err(format!("Authentication required for action '{action}'"));
-            };
-            if !has_all_permissions(session, self.permissions) {
-                return Err(format!(
-                    "Insufficient permissions for action '{action}'. Required all: {}",
-                    self.permissions.join(", ")
-                ));
-            }
+        let (roles, permissions) = (self.roles, self.permissions);
+        let restricted = self.required || !roles.is_empty() || !permissions.is_empty();
+        let refusal = if restricted && session.is_none() {
+            Some(Refusal::ActionAuthenticationRequired { action })
+        } else if !roles.is_empty() && !session.is_some_and(|s| has_any_role(s, roles)) {
+            Some(Refusal::ActionInsufficientRoles { action, roles })
+        } else if !permissions.is_empty()
+            && !session.is_some_and(|s| has_all_permissions(s, permissions))
+        {
+            Some(Refusal::ActionInsufficientPermissions {
+                action,
+                permissions,
+            })
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            return Err(refusal.text());
         }
         match self.check {
-            Some(check) => check(identity).map_err(|reason| {
-                non_empty(
-                    reason,
-                    &format!("Action '{action}' denied by custom authorize"),
-                )
-            }),
+            Some(check) => check(identity)
+                .map_err(|denied| denied.text_or(Refusal::ActionCustomDenied { action })),
             None => Ok(()),
         }
-    }
-}
-
-fn non_empty(reason: String, fallback: &str) -> String {
-    if reason.is_empty() {
-        fallback.to_owned()
-    } else {
-        reason
     }
 }
 
@@ -302,7 +333,7 @@ mod tests {
         let custom = AuthPolicy {
             check: Some(|identity| {
                 if identity.user_id() == Some("u1") {
-                    Err(String::new())
+                    Err(Denied::because(""))
                 } else {
                     Ok(())
                 }

@@ -1,14 +1,18 @@
-//! Security: signed state for rehydration, authentication and authorisation, per-action
-//! rate limits. See `docs/security.md` for the model and the defaults.
+//! Security: signed state for rehydration, authentication and authorisation, the
+//! per-connection and per-action rate limits. See `docs/security.md` for the model and the
+//! defaults.
 
 mod action_limit;
 mod auth;
+mod rate_limit;
 pub(crate) mod signing;
 
 pub use action_limit::ActionRateLimit;
 pub(crate) use action_limit::ActionWindows;
 pub(crate) use auth::AuthProviders;
-pub use auth::{AuthCheck, AuthPolicy, AuthProvider};
+pub use auth::{AuthCheck, AuthPolicy, AuthProvider, Denied};
+pub use rate_limit::RateLimit;
+pub(crate) use rate_limit::TokenBucket;
 
 use std::fmt;
 use std::time::Duration;
@@ -28,9 +32,9 @@ pub struct ActionPolicy {
 #[derive(Clone)]
 #[non_exhaustive]
 pub struct StateSigningConfig {
-    /// The HMAC secret. `None`: the `LIVE_STATE_SECRET` environment variable, else a random
-    /// secret (with a warning: signed states then do not survive a restart or work across
-    /// servers).
+    /// The HMAC secret. `None`: a random secret (with a warning: signed states then do not
+    /// survive a restart or work across servers). [`from_env`](Self::from_env) reads it
+    /// from `LIVE_STATE_SECRET`.
     pub secret: Option<String>,
     /// Earlier secrets, newest first, still accepted (key rotation; at most 3 are used).
     pub previous_secrets: Vec<String>,
@@ -68,18 +72,26 @@ impl fmt::Debug for StateSigningConfig {
 }
 
 impl StateSigningConfig {
-    /// The signer these settings describe (reads `LIVE_STATE_SECRET` when no secret is set).
+    /// The defaults with the secret from the `LIVE_STATE_SECRET` environment variable, when
+    /// it is set and not empty.
+    pub fn from_env() -> Self {
+        Self {
+            secret: std::env::var("LIVE_STATE_SECRET")
+                .ok()
+                .filter(|secret| !secret.is_empty()),
+            ..Self::default()
+        }
+    }
+
+    /// The signer these settings describe.
     pub(crate) fn signer(&self) -> signing::StateSigner {
-        let secret = match self
-            .secret
-            .clone()
-            .or_else(|| std::env::var("LIVE_STATE_SECRET").ok())
-        {
+        let secret = match self.secret.clone() {
             Some(secret) if !secret.is_empty() => secret.into_bytes(),
             _ => {
                 tracing::warn!(
-                    "no state secret configured (LiveConfig::state_signing.secret or LIVE_STATE_SECRET): \
-                     using a random one, so signed states will not survive a restart"
+                    "no state secret configured (LiveConfig::state_signing.secret, or \
+                     LIVE_STATE_SECRET with LiveConfig::from_env): using a random one, so \
+                     signed states will not survive a restart"
                 );
                 signing::random_secret()
             }

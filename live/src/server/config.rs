@@ -1,11 +1,12 @@
 //! Server settings, with the reference server's defaults.
 
-use crate::runtime::rate_limit::RateLimit;
-use crate::security::StateSigningConfig;
+use crate::protocol::inbound::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_BYTES};
+use crate::security::{RateLimit, StateSigningConfig};
 
 use std::time::Duration;
 
-/// Every tunable of a Live server. `LiveConfig::default()` gives safe defaults.
+/// Every tunable of a Live server. `LiveConfig::default()` gives safe defaults and reads
+/// nothing from the environment; [`LiveConfig::from_env`] does.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct LiveConfig {
@@ -49,8 +50,8 @@ impl Default for LiveConfig {
     fn default() -> Self {
         Self {
             path: crate::protocol::DEFAULT_WS_PATH.to_owned(),
-            max_message_bytes: 4 * 1024 * 1024,
-            max_json_depth: Some(32),
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            max_json_depth: Some(DEFAULT_MAX_JSON_DEPTH),
             rate_limit: Some(RateLimit::default()),
             max_components_per_connection: 256,
             outbound_queue_frames: 1000,
@@ -62,6 +63,17 @@ impl Default for LiveConfig {
             room_empty_grace: Duration::from_secs(5 * 60),
             state_signing: StateSigningConfig::default(),
             allowed_origins: None,
+        }
+    }
+}
+
+impl LiveConfig {
+    /// The defaults with what the environment sets: the state-signing secret from
+    /// `LIVE_STATE_SECRET` (see [`StateSigningConfig::from_env`]).
+    pub fn from_env() -> Self {
+        Self {
+            state_signing: StateSigningConfig::from_env(),
+            ..Self::default()
         }
     }
 }

@@ -12,7 +12,7 @@ mod sink;
 #[cfg(feature = "standalone")]
 mod standalone;
 
-pub use crate::runtime::rate_limit::RateLimit;
+pub use crate::security::RateLimit;
 pub use config::LiveConfig;
 
 use crate::cluster::ClusterAdapter;
@@ -20,12 +20,13 @@ use crate::cluster::node::ClusterNode;
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
 use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
 use crate::runtime::{Hub, HubParts};
-use crate::security::{AuthProvider, AuthProviders};
+use crate::security::{AuthProvider, AuthProviders, StateSigningConfig};
 
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -66,10 +67,22 @@ impl fmt::Debug for LiveServer {
 }
 
 impl LiveServer {
-    /// A builder that starts with every `#[live_component]` linked into the program.
+    /// A builder that starts with every `#[live_component]` linked into the program and
+    /// the default settings (nothing read from the environment).
     pub fn builder() -> LiveServerBuilder {
-        LiveServerBuilder {
-            config: LiveConfig::default(),
+        LiveServerBuilder::with_config(LiveConfig::default())
+    }
+}
+
+impl LiveServerBuilder {
+    /// [`LiveServer::builder`] with the settings of [`LiveConfig::from_env`].
+    pub fn from_env() -> Self {
+        Self::with_config(LiveConfig::from_env())
+    }
+
+    fn with_config(config: LiveConfig) -> Self {
+        Self {
+            config,
             registered: true,
             manual: Vec::new(),
             manual_rooms: Vec::new(),
@@ -78,7 +91,9 @@ impl LiveServer {
             pages: http::Pages::new(),
         }
     }
+}
 
+impl LiveServer {
     /// The names clients can mount, sorted.
     pub fn component_names(&self) -> Vec<&'static str> {
         let mut names: Vec<_> = self.hub.components.keys().copied().collect();
@@ -134,7 +149,8 @@ impl LiveServer {
     }
 }
 
-/// Configures a [`LiveServer`].
+/// Configures a [`LiveServer`]: one method per [`LiveConfig`] field, plus components,
+/// rooms, auth providers, a cluster and (standalone) static pages.
 pub struct LiveServerBuilder {
     config: LiveConfig,
     registered: bool,
@@ -221,9 +237,16 @@ impl LiveServerBuilder {
         self
     }
 
-    /// Sets the state-signing secret (otherwise `LIVE_STATE_SECRET`, else a random one).
+    /// Sets the state-signing secret (otherwise the one [`from_env`](Self::from_env) read,
+    /// else a random one).
     pub fn state_secret(mut self, secret: impl Into<String>) -> Self {
         self.config.state_signing.secret = Some(secret.into());
+        self
+    }
+
+    /// Sets how component state is signed (secret, rotation, age, encryption, renewals).
+    pub fn state_signing(mut self, signing: StateSigningConfig) -> Self {
+        self.config.state_signing = signing;
         self
     }
 
@@ -254,6 +277,60 @@ impl LiveServerBuilder {
     /// Sets how many frames may wait for one slow client before it is disconnected.
     pub fn outbound_queue_frames(mut self, frames: usize) -> Self {
         self.config.outbound_queue_frames = frames;
+        self
+    }
+
+    /// Sets the deepest accepted JSON nesting (`None` disables the check).
+    pub fn max_json_depth(mut self, depth: Option<usize>) -> Self {
+        self.config.max_json_depth = depth;
+        self
+    }
+
+    /// Sets how many components one connection may have mounted at once.
+    pub fn max_components_per_connection(mut self, components: usize) -> Self {
+        self.config.max_components_per_connection = components;
+        self
+    }
+
+    /// Sets how long a client may take to finish the handshake or be served a page.
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets the per-connection socket read buffer, in bytes.
+    pub fn read_buffer_bytes(mut self, bytes: usize) -> Self {
+        self.config.read_buffer_bytes = bytes;
+        self
+    }
+
+    /// Sets how long a graceful shutdown waits for connections to close.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.config.shutdown_grace = grace;
+        self
+    }
+
+    /// Sets how many rooms one connection may join with `ROOM_JOIN`.
+    pub fn max_rooms_per_connection(mut self, rooms: usize) -> Self {
+        self.config.max_rooms_per_connection = rooms;
+        self
+    }
+
+    /// Sets the largest room state, as JSON bytes.
+    pub fn max_room_state_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_room_state_bytes = bytes;
+        self
+    }
+
+    /// Sets how long an empty room lives before it is destroyed.
+    pub fn room_empty_grace(mut self, grace: Duration) -> Self {
+        self.config.room_empty_grace = grace;
+        self
+    }
+
+    /// Accepts only these `Origin` headers (default: any).
+    pub fn allowed_origins(mut self, origins: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.config.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
         self
     }
 

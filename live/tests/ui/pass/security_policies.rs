@@ -1,16 +1,17 @@
 //! `auth(...)` and `rate_limit(...)` on the struct and on actions, and `on_rehydrate`.
 use live::prelude::*;
-use live::security::ActionRateLimit;
+use live::security::{ActionRateLimit, Denied};
 use serde::{Deserialize, Serialize};
 
 mod checks {
     use live::Identity;
+    use live::security::Denied;
 
-    pub fn signed_in(identity: &Identity) -> Result<(), String> {
+    pub fn signed_in(identity: &Identity) -> Result<(), Denied> {
         if identity.is_authenticated() {
             Ok(())
         } else {
-            Err("sign in first".into())
+            Err(Denied::because("sign in first"))
         }
     }
 }
@@ -51,8 +52,8 @@ impl AdminPanel {
         Ok(())
     }
 
-    fn never(_identity: &Identity) -> Result<(), String> {
-        Err(String::new())
+    fn never(_identity: &Identity) -> Result<(), Denied> {
+        Err(Denied::new())
     }
 }
 
@@ -82,7 +83,7 @@ fn main() {
     let check = auth.check.unwrap();
     assert_eq!(
         check(&Identity::anonymous()),
-        Err("sign in first".to_owned())
+        Err(Denied::because("sign in first"))
     );
     assert_eq!(
         <AdminPanel as LiveComponent>::RATE_LIMIT,
@@ -106,7 +107,7 @@ fn main() {
     assert!(reset.auth.permissions.is_empty());
     assert_eq!(
         reset.auth.check.unwrap()(&Identity::anonymous()),
-        Err(String::new())
+        Err(Denied::new())
     );
     assert_eq!(
         reset.rate_limit,

@@ -5,181 +5,30 @@
 //! resubscribes every channel, pings to detect dead connections, and tells the runtime it
 //! reconnected (so singletons re-check their claim and reload the mirror).
 
+mod config;
+mod scripts;
+mod subscriber;
+
+pub use config::RedisClusterConfig;
+
 use super::{
     ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
-use crate::component::BoxFuture;
+use crate::BoxFuture;
+use crate::protocol::refusal::Refusal;
 use crate::support::lock;
-use futures_util::StreamExt;
+use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
-use redis::{AsyncCommands, Script};
+use scripts::{MIRROR, PUBLISH, RELEASE, RENEW};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::sync::{Arc, LazyLock, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::{oneshot, watch};
-
-/// Settings of a [`RedisCluster`], with the reference adapter's defaults.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct RedisClusterConfig {
-    /// Prefix of every key and channel (default `live:`). Servers of one cluster share it.
-    pub prefix: String,
-    /// Time to live of mirrored state (default 1 h; zero: no expiry).
-    pub state_ttl: Duration,
-    /// Time to live of a singleton claim; an owner that stops renewing loses it after this
-    /// (default 30 s). Failover takes at most this plus one heartbeat.
-    pub singleton_ttl: Duration,
-    /// How often owners renew their claims and proxies look for dead owners (default 10 s;
-    /// keep it well below `singleton_ttl`).
-    pub heartbeat_interval: Duration,
-    /// How long a forwarded action waits for the owner's answer (default 5 s).
-    pub action_timeout: Duration,
-    /// How long one Redis operation may take (default 2 s).
-    pub operation_timeout: Duration,
-    /// A separate Redis URL for the subscriber connection (default: the same server).
-    pub subscriber_url: Option<String>,
-}
-
-impl Default for RedisClusterConfig {
-    fn default() -> Self {
-        Self {
-            prefix: "live:".to_owned(),
-            state_ttl: Duration::from_secs(3600),
-            singleton_ttl: Duration::from_secs(30),
-            heartbeat_interval: Duration::from_secs(10),
-            action_timeout: Duration::from_secs(5),
-            operation_timeout: Duration::from_secs(2),
-            subscriber_url: None,
-        }
-    }
-}
-
-impl RedisClusterConfig {
-    /// The defaults, overridden by the environment: `LIVE_SINGLETON_TTL_SECS` (claim time to
-    /// live, seconds, fractions allowed), `LIVE_HEARTBEAT_MS`, `LIVE_ACTION_TIMEOUT_MS`,
-    /// `LIVE_STATE_TTL_SECS` and `LIVE_REDIS_PREFIX`. An unparsable value is an error.
-    pub fn from_env() -> Result<Self, ClusterError> {
-        let mut config = Self::default();
-        if let Some(secs) = env_number("LIVE_SINGLETON_TTL_SECS")? {
-            config.singleton_ttl = seconds(secs, "LIVE_SINGLETON_TTL_SECS")?;
-        }
-        if let Some(ms) = env_number("LIVE_HEARTBEAT_MS")? {
-            config.heartbeat_interval = seconds(ms / 1000.0, "LIVE_HEARTBEAT_MS")?;
-        }
-        if let Some(ms) = env_number("LIVE_ACTION_TIMEOUT_MS")? {
-            config.action_timeout = seconds(ms / 1000.0, "LIVE_ACTION_TIMEOUT_MS")?;
-        }
-        if let Some(secs) = env_number("LIVE_STATE_TTL_SECS")? {
-            config.state_ttl = Duration::from_secs_f64(secs.max(0.0));
-        }
-        if let Ok(prefix) = std::env::var("LIVE_REDIS_PREFIX") {
-            config.prefix = prefix;
-        }
-        Ok(config)
-    }
-
-    fn check(&self) -> Result<(), ClusterError> {
-        if self.singleton_ttl < Duration::from_millis(100) {
-            return Err(ClusterError::Config(
-                "singleton_ttl must be at least 100 ms".to_owned(),
-            ));
-        }
-        if self.heartbeat_interval.is_zero() || self.heartbeat_interval >= self.singleton_ttl {
-            return Err(ClusterError::Config(format!(
-                "heartbeat_interval ({:?}) must be positive and shorter than singleton_ttl ({:?})",
-                self.heartbeat_interval, self.singleton_ttl
-            )));
-        }
-        if self.action_timeout.is_zero() || self.operation_timeout.is_zero() {
-            return Err(ClusterError::Config(
-                "action_timeout and operation_timeout must be positive".to_owned(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-fn env_number(name: &str) -> Result<Option<f64>, ClusterError> {
-    match std::env::var(name) {
-        Ok(text) => text
-            .trim()
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|_| ClusterError::Config(format!("{name} must be a number, got {text:?}"))),
-        Err(_) => Ok(None),
-    }
-}
-
-fn seconds(value: f64, name: &str) -> Result<Duration, ClusterError> {
-    Duration::try_from_secs_f64(value)
-        .ok()
-        .filter(|duration| !duration.is_zero())
-        .ok_or_else(|| ClusterError::Config(format!("{name} must be positive")))
-}
-
-/// Compare-and-renew: renews the claim if it is ours, takes it again if it vanished,
-/// reports the holder otherwise. `{1|2|0, holder}`.
-static RENEW: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  return {1, v}
-elseif not v then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-  return {2, ARGV[1]}
-else
-  return {0, v}
-end",
-    )
-});
-
-/// Compare-and-delete: releases the claim if it is ours, lets the mirror expire soon,
-/// and tells the proxies.
-static RELEASE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
-  redis.call('PEXPIRE', KEYS[3], ARGV[2])
-  redis.call('PUBLISH', ARGV[3], ARGV[4])
-  return 1
-end
-return 0",
-    )
-});
-
-/// Fenced mirror write: only while the claim is the writer's.
-static MIRROR: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if tonumber(ARGV[3]) > 0 then
-  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
-  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[3])
-else
-  redis.call('SET', KEYS[2], ARGV[2])
-  redis.call('SET', KEYS[3], ARGV[4])
-end
-return 1",
-    )
-});
-
-/// Fenced publish: only while the claim is the publisher's.
-static PUBLISH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PUBLISH', ARGV[2], ARGV[3])
-return 1",
-    )
-});
 
 /// The cluster adapter on Redis.
 ///
@@ -220,12 +69,12 @@ impl fmt::Debug for RedisCluster {
 }
 
 fn backend(error: redis::RedisError) -> ClusterError {
-    ClusterError::Backend(error.to_string())
+    ClusterError::backend(error)
 }
 
 /// `value` as the JSON text stored in or published through Redis.
 fn to_json(value: &impl Serialize) -> Result<String, ClusterError> {
-    serde_json::to_string(value).map_err(|error| ClusterError::Backend(error.to_string()))
+    serde_json::to_string(value).map_err(ClusterError::backend)
 }
 
 fn millis(duration: Duration) -> u64 {
@@ -235,7 +84,7 @@ fn millis(duration: Duration) -> u64 {
 }
 
 /// A message on a singleton or room channel, with its sender.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Envelope<T> {
     origin: String,
     message: T,
@@ -365,46 +214,64 @@ impl Inner {
         }
     }
 
-    /// One pub/sub message.
+    /// One pub/sub message, by channel: `delta:<name>` and `room:<id>` relay another
+    /// instance's message; `actions:<instance>` carries forwarded actions and answers.
     fn on_message(self: &Arc<Self>, channel: &str, payload: &[u8]) {
         let Some(rest) = channel.strip_prefix(self.config.prefix.as_str()) else {
             return;
         };
-        if let Some(name) = rest.strip_prefix("delta:") {
-            match serde_json::from_slice::<Envelope<SingletonMessage>>(payload) {
-                Ok(envelope) if envelope.origin != self.instance_id => {
-                    self.deliver(Inbound::Singleton {
-                        name: name.to_owned(),
-                        message: envelope.message,
-                    });
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(channel, %error, "bad singleton message ignored"),
-            }
+        let handled = if let Some(name) = rest.strip_prefix("delta:") {
+            self.relay(payload, |message| Inbound::Singleton {
+                name: name.to_owned(),
+                message,
+            })
         } else if let Some(room_id) = rest.strip_prefix("room:") {
-            match serde_json::from_slice::<Envelope<RoomMessage>>(payload) {
-                Ok(envelope) if envelope.origin != self.instance_id => {
-                    self.deliver(Inbound::Room {
-                        room_id: room_id.to_owned(),
-                        message: envelope.message,
-                    });
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(channel, %error, "bad room message ignored"),
-            }
+            self.relay(payload, |message| Inbound::Room {
+                room_id: room_id.to_owned(),
+                message,
+            })
         } else if rest.starts_with("actions:") {
-            match serde_json::from_slice::<ActionEnvelope>(payload) {
-                Ok(ActionEnvelope::ActionRequest { origin, request }) => {
-                    self.serve(origin, request);
+            serde_json::from_slice(payload).map(|envelope| self.on_action(envelope))
+        } else {
+            Ok(())
+        };
+        if let Err(error) = handled {
+            tracing::warn!(channel, %error, "bad cluster message ignored");
+        }
+    }
+
+    /// Delivers another instance's [`Envelope`] as `inbound(message)`; this instance's own
+    /// are dropped.
+    fn relay<T: DeserializeOwned>(
+        &self,
+        payload: &[u8],
+        inbound: impl FnOnce(T) -> Inbound,
+    ) -> Result<(), serde_json::Error> {
+        let envelope: Envelope<T> = serde_json::from_slice(payload)?;
+        if envelope.origin != self.instance_id {
+            self.deliver(inbound(envelope.message));
+        }
+        Ok(())
+    }
+
+    /// A forwarded action to serve, or the answer to one this instance forwarded.
+    fn on_action(self: &Arc<Self>, envelope: ActionEnvelope) {
+        match envelope {
+            ActionEnvelope::ActionRequest { origin, request } => self.serve(origin, request),
+            ActionEnvelope::ActionResponse { response, .. } => {
+                if let Some(waiting) = lock(&self.pending).remove(&response.request_id) {
+                    let _ = waiting.send(response);
                 }
-                Ok(ActionEnvelope::ActionResponse { response, .. }) => {
-                    if let Some(waiting) = lock(&self.pending).remove(&response.request_id) {
-                        let _ = waiting.send(response);
-                    }
-                }
-                Err(error) => tracing::warn!(channel, %error, "bad action message ignored"),
             }
         }
+    }
+
+    /// `message` in an [`Envelope`] from this instance, as JSON text.
+    fn envelope<T: Serialize>(&self, message: &T) -> Result<String, ClusterError> {
+        to_json(&EnvelopeRef {
+            origin: self.instance_id.as_str(),
+            message,
+        })
     }
 
     /// Hands a forwarded action to the runtime and publishes its answer to the source.
@@ -414,9 +281,9 @@ impl Inner {
         self.deliver(Inbound::Action { request, reply });
         let inner = Arc::clone(self);
         tokio::spawn(async move {
-            let response = answer
-                .await
-                .unwrap_or_else(|_| ActionResponse::failure(request_id, "Server shutting down"));
+            let response = answer.await.unwrap_or_else(|_| {
+                ActionResponse::failure(request_id, Refusal::ServerShuttingDown.text())
+            });
             let envelope = ActionEnvelope::ActionResponse {
                 origin: inner.instance_id.clone(),
                 response,
@@ -430,87 +297,6 @@ impl Inner {
                 tracing::warn!(%error, "action response not published");
             }
         });
-    }
-}
-
-/// The subscriber connection: (re)connects, (re)subscribes, reads, pings.
-async fn subscriber(inner: Arc<Inner>) {
-    let mut stop = inner.stop.subscribe();
-    let ping_every = inner
-        .config
-        .heartbeat_interval
-        .clamp(Duration::from_millis(200), Duration::from_secs(2));
-    let timeout = inner.config.operation_timeout;
-    let mut connected_before = false;
-    let mut backoff = Duration::from_millis(50);
-    let mut warned = false;
-    loop {
-        if *stop.borrow() {
-            return;
-        }
-        let connected = async {
-            let pubsub = tokio::time::timeout(timeout, inner.subscriber.get_async_pubsub())
-                .await
-                .map_err(|_| "connect timed out".to_owned())?
-                .map_err(|error| error.to_string())?;
-            let (sink, stream) = pubsub.split();
-            *lock(&inner.sink) = Some(sink.clone());
-            let channels: Vec<String> = lock(&inner.channels).iter().cloned().collect();
-            let mut subscribing = sink.clone();
-            tokio::time::timeout(timeout, subscribing.subscribe(&channels))
-                .await
-                .map_err(|_| "subscribe timed out".to_owned())?
-                .map_err(|error| error.to_string())?;
-            Ok::<_, String>((sink, stream))
-        }
-        .await;
-        let (sink, mut stream) = match connected {
-            Ok(connected) => connected,
-            Err(error) => {
-                *lock(&inner.sink) = None;
-                if !warned {
-                    tracing::warn!(%error, "redis subscriber unavailable; retrying");
-                    warned = true;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    _ = stop.changed() => return,
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-                continue;
-            }
-        };
-        backoff = Duration::from_millis(50);
-        if warned || connected_before {
-            tracing::info!("redis subscriber connected");
-        }
-        warned = false;
-        if connected_before {
-            inner.deliver(Inbound::Reconnected);
-        }
-        connected_before = true;
-        let mut ping = tokio::time::interval(ping_every);
-        ping.tick().await;
-        loop {
-            tokio::select! {
-                message = stream.next() => match message {
-                    Some(message) => {
-                        inner.on_message(message.get_channel_name(), message.get_payload_bytes());
-                    }
-                    None => break,
-                },
-                _ = ping.tick() => {
-                    let mut pinging = sink.clone();
-                    let alive = tokio::time::timeout(timeout, pinging.ping::<redis::Value>()).await;
-                    if !matches!(alive, Ok(Ok(_))) {
-                        break;
-                    }
-                }
-                _ = stop.changed() => return,
-            }
-        }
-        *lock(&inner.sink) = None;
-        tracing::warn!("redis subscriber connection lost; reconnecting");
     }
 }
 
@@ -532,7 +318,7 @@ impl ClusterAdapter for RedisCluster {
             .inbox
             .set(inbox)
             .map_err(|_| ClusterError::Config("the adapter serves one server only".to_owned()))?;
-        tokio::spawn(subscriber(Arc::clone(&self.inner)));
+        tokio::spawn(subscriber::subscriber(Arc::clone(&self.inner)));
         Ok(())
     }
 
@@ -622,13 +408,9 @@ impl ClusterAdapter for RedisCluster {
         Box::pin(async move {
             let inner = &self.inner;
             let token = inner.token(component_id);
-            let gone = Envelope {
-                origin: inner.instance_id.clone(),
-                message: SingletonMessage::Gone {
-                    owner: token.clone(),
-                },
-            };
-            let gone = to_json(&gone)?;
+            let gone = inner.envelope(&SingletonMessage::Gone {
+                owner: token.clone(),
+            })?;
             let _: i64 = RELEASE
                 .key(inner.key("singleton", name))
                 .key(inner.key("singleton-state", name))
@@ -705,11 +487,7 @@ impl ClusterAdapter for RedisCluster {
     ) -> BoxFuture<'a, Result<bool, ClusterError>> {
         Box::pin(async move {
             let inner = &self.inner;
-            let envelope = EnvelopeRef {
-                origin: inner.instance_id.as_str(),
-                message,
-            };
-            let text = to_json(&envelope)?;
+            let text = inner.envelope(message)?;
             let sent: i64 = PUBLISH
                 .key(inner.key("singleton", name))
                 .arg(inner.token(component_id))
@@ -750,7 +528,7 @@ impl ClusterAdapter for RedisCluster {
             match receivers {
                 Ok(0) => {
                     lock(&inner.pending).remove(&request_id);
-                    return Err(ClusterError::Backend(format!(
+                    return Err(ClusterError::backend(format!(
                         "the owner instance {target} is not listening (it may have stopped)"
                     )));
                 }
@@ -767,10 +545,12 @@ impl ClusterAdapter for RedisCluster {
                 match answer {
                     Ok(Ok(response)) => Ok(response),
                     Ok(Err(_)) => Err(ClusterError::ShuttingDown),
-                    Err(_) => Err(ClusterError::Timeout(format!(
-                        "Cluster action timeout after {}ms",
-                        timeout.as_millis()
-                    ))),
+                    Err(_) => Err(ClusterError::Timeout(
+                        Refusal::ClusterActionTimeout {
+                            ms: timeout.as_millis(),
+                        }
+                        .text(),
+                    )),
                 }
             });
             Ok(pending)
@@ -784,11 +564,7 @@ impl ClusterAdapter for RedisCluster {
     ) -> BoxFuture<'a, Result<(), ClusterError>> {
         Box::pin(async move {
             let inner = &self.inner;
-            let envelope = EnvelopeRef {
-                origin: inner.instance_id.as_str(),
-                message,
-            };
-            let text = to_json(&envelope)?;
+            let text = inner.envelope(message)?;
             let _: i64 = inner
                 .conn()
                 .publish(inner.key("room", room_id), text)

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-/// Bucket size and refill speed.
+/// A connection's inbound frame budget, a token bucket (`LiveConfig::rate_limit`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateLimit {
     /// Capacity: how many frames may arrive in a burst.
@@ -12,7 +12,7 @@ pub struct RateLimit {
 }
 
 impl Default for RateLimit {
-    /// The reference defaults: 100 tokens, 50 per second.
+    /// 100 tokens, 50 per second (the reference's).
     fn default() -> Self {
         Self {
             max_tokens: 100,
