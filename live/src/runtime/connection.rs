@@ -4,10 +4,10 @@
 //! [`Outbox`]; see [`super::transport`].
 
 use super::Hub;
-use super::actor::{Call, Caller, ComponentHandle, MountReply, Restore, SpawnRequest, Viewer};
+use super::actor::{Restore, SpawnRequest};
+use super::mailbox::{Call, Caller, ClientRoomOp, ComponentHandle, MountReply, Viewer};
 use super::outbox::Outbox;
 use super::rate_limit::TokenBucket;
-use super::rooms::ClientRoomOp;
 use super::stats::{Counted, StatsGuard};
 use crate::component::Identity;
 use crate::protocol::ids::new_id;

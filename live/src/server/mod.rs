@@ -15,9 +15,9 @@ pub use crate::runtime::rate_limit::RateLimit;
 pub use config::LiveConfig;
 
 use crate::cluster::ClusterAdapter;
-use crate::cluster::node::ClusterNode;
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
 use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
+use crate::runtime::ClusterNode;
 use crate::runtime::{Hub, HubParts};
 use crate::security::{AuthProvider, AuthProviders};
 
