@@ -9,7 +9,7 @@ use crate::cluster::ClusterAdapter;
 use crate::component::ComponentDescriptor;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
-use crate::server::LiveConfig;
+use crate::server::config::LiveConfig;
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -4,7 +4,7 @@
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
-mod config;
+pub(crate) mod config;
 #[cfg(feature = "standalone")]
 mod front;
 mod lifecycle;
