@@ -31,7 +31,9 @@ pub(super) struct Actor<C> {
     pub(super) audience: Audience,
     /// The connection that created it (the context of hooks and room handlers).
     pub(super) owner: Arc<str>,
+    /// For singletons: the table to leave when the last viewer goes.
     pub(super) singleton: Option<Arc<SingletonTable>>,
+    /// Membership changes and cluster news, handled before calls.
     pub(super) control: mpsc::UnboundedReceiver<Control>,
     pub(super) calls: mpsc::Receiver<Box<Call>>,
     /// Room access as this component.
@@ -77,6 +79,7 @@ impl<C: LiveComponent> Actor<C> {
         Ctx::new(Arc::clone(&self.id), connection_id, identity).with_rooms(self.rooms.clone())
     }
 
+    /// Sends a text frame, encoded once, to every viewer.
     pub(super) fn broadcast(&self, frame: &Bytes) {
         for outbox in self.viewers.values() {
             outbox.push(OutFrame::Text(frame.clone()));
