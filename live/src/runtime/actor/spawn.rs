@@ -3,7 +3,7 @@
 
 use super::env::ComponentEnv;
 use super::instance::Actor;
-use crate::cluster::MirroredState;
+use crate::cluster::{MirroredState, SingletonOwner};
 use crate::component::LiveComponent;
 use crate::runtime::cluster_link::{ClusterNode, Role, SingletonLink, StartRole};
 use crate::runtime::mailbox::{self, ComponentHandle, MountReply, Viewer};
@@ -53,51 +53,12 @@ pub(crate) fn spawn_component<C: LiveComponent>(
     mut request: SpawnRequest,
 ) -> Result<ComponentHandle, String> {
     let cluster = request.cluster.take();
-    let (component, version, proxied) = match &cluster {
-        // A proxy relays the owner's state; its component value is never used.
-        Some((_, StartRole::Proxy { owner, mirror })) => {
-            let state = mirror
-                .as_ref()
-                .map_or_else(|| Value::Object(Map::new()), |mirror| mirror.state.clone());
-            let seq = mirror
-                .as_ref()
-                .filter(|mirror| owner.as_ref().is_some_and(|o| o.token() == mirror.owner))
-                .map(|mirror| mirror.seq);
-            let role = Role::Proxy {
-                owner: owner.clone(),
-                seq,
-            };
-            (C::default(), 0, Some((state, role)))
-        }
-        Some((
-            _,
-            StartRole::Owner {
-                recovered: Some(mirror),
-            },
-        )) => match recovered_component::<C>(mirror) {
-            Some(component) => (component, 0, None),
-            None => {
-                let (component, version) = seeded_component::<C>(&mut request)?;
-                (component, version, None)
-            }
-        },
-        _ => {
-            let (component, version) = seeded_component::<C>(&mut request)?;
-            (component, version, None)
-        }
-    };
-    let (synced, role) = match proxied {
-        Some((state, role)) => (state, role),
-        None => {
-            let synced = serde_json::to_value(&component).map_err(|error| {
-                format!(
-                    "Component '{}' state could not be serialized: {error}",
-                    C::NAME
-                )
-            })?;
-            (synced, Role::Owner { seq: 0 })
-        }
-    };
+    let Start {
+        component,
+        version,
+        synced,
+        role,
+    } = starting_point::<C>(&mut request, cluster.as_ref().map(|(_, role)| role))?;
     let (handle, inbox) = mailbox::open(Arc::clone(&request.id));
     let link = cluster.map(|(node, _)| Box::new(SingletonLink::new(node, C::NAME, role, &handle)));
     let audience = Audience::default();
@@ -137,6 +98,68 @@ pub(crate) fn spawn_component<C: LiveComponent>(
     };
     tokio::spawn(Box::new(actor).run(request.viewer, request.reply, request.default_room));
     Ok(handle)
+}
+
+/// Where a new instance starts.
+struct Start<C> {
+    component: C,
+    /// The version of the signed state it was restored from (0: none).
+    version: u64,
+    /// The state its viewers get first.
+    synced: Value,
+    /// Its role in a cluster (`Owner` outside one).
+    role: Role,
+}
+
+/// A proxy relays the owner's state (its component value is never used); an owner starts
+/// from a previous owner's mirror when that fits, else from a signed state or the props.
+fn starting_point<C: LiveComponent>(
+    request: &mut SpawnRequest,
+    start: Option<&StartRole>,
+) -> Result<Start<C>, String> {
+    let recovered = match start {
+        Some(StartRole::Proxy { owner, mirror }) => {
+            return Ok(proxy_start(owner.as_ref(), mirror.as_ref()));
+        }
+        Some(StartRole::Owner { recovered }) => recovered.as_ref(),
+        None => None,
+    };
+    let (component, version) = match recovered.and_then(recovered_component::<C>) {
+        Some(component) => (component, 0),
+        None => seeded_component::<C>(request)?,
+    };
+    let synced = serde_json::to_value(&component).map_err(|error| {
+        format!(
+            "Component '{}' state could not be serialized: {error}",
+            C::NAME
+        )
+    })?;
+    Ok(Start {
+        component,
+        version,
+        synced,
+        role: Role::Owner { seq: 0 },
+    })
+}
+
+/// A proxy starts from the mirror; it is in step with `owner` only if `owner` wrote it.
+fn proxy_start<C: LiveComponent>(
+    owner: Option<&SingletonOwner>,
+    mirror: Option<&MirroredState>,
+) -> Start<C> {
+    let synced = mirror.map_or_else(|| Value::Object(Map::new()), |mirror| mirror.state.clone());
+    let seq = mirror
+        .filter(|mirror| owner.is_some_and(|o| o.token() == mirror.owner))
+        .map(|mirror| mirror.seq);
+    Start {
+        component: C::default(),
+        version: 0,
+        synced,
+        role: Role::Proxy {
+            owner: owner.cloned(),
+            seq,
+        },
+    }
 }
 
 /// The component from the client's props, or from a verified signed state (rehydration).
