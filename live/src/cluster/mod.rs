@@ -18,7 +18,6 @@
 //! implement the trait for another backend.
 
 mod memory;
-pub(crate) mod node;
 #[cfg(feature = "redis")]
 mod redis;
 

@@ -1,14 +1,15 @@
 //! What every connection of one server shares.
 
 use super::actor::ComponentEnv;
-use super::rooms::{RoomSettings, Rooms};
-use super::{Singletons, Stats};
+use super::cluster_link::ClusterNode;
+use super::rooms::{RoomFanOut, RoomSettings, RoomTable, Rooms};
+use super::singletons::Singletons;
+use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
-use crate::cluster::node::ClusterNode;
 use crate::component::ComponentDescriptor;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
-use crate::server::LiveConfig;
+use crate::server::config::LiveConfig;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -59,19 +60,18 @@ impl Hub {
             auth,
             cluster,
         } = parts;
-        let cluster = cluster.map(ClusterNode::new);
         let stats = Arc::new(Stats::default());
         let settings = RoomSettings {
             empty_grace: config.room_empty_grace,
             max_state_bytes: config.max_room_state_bytes,
         };
+        let fan_out = cluster
+            .as_ref()
+            .map(|adapter| RoomFanOut::start(Arc::clone(adapter)));
         let typed: Vec<RoomDescriptor> = room_types.values().copied().collect();
-        let rooms = Arc::new(Rooms::new(
-            settings,
-            &typed,
-            Arc::clone(&stats),
-            cluster.clone(),
-        ));
+        let table = RoomTable::new(settings, Arc::clone(&stats), fan_out);
+        let rooms = Arc::new(Rooms::new(table, &typed));
+        let cluster = cluster.map(ClusterNode::new);
         if let Some(node) = &cluster {
             node.start(&rooms);
         }

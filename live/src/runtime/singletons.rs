@@ -1,36 +1,31 @@
-//! The table of live singleton instances: one per component name.
+//! Mounting singletons: one live instance per component name, shared by every connection
+//! that mounts it.
 
-use super::actor::{ComponentEnv, Restore};
-use super::actor::{ComponentHandle, Control, JoinRequest, MountReply, SpawnRequest, Viewer};
-
-use crate::cluster::node::ClusterNode;
+use super::actor::{ComponentEnv, Restore, SpawnRequest};
+use super::cluster_link::ClusterNode;
+use super::mailbox::{ComponentHandle, JoinRequest, MountReply, Viewer};
+use super::singleton_table::SingletonTable;
 use crate::component::ComponentDescriptor;
 use crate::protocol::ids::new_id;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::Mutex;
-use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Live singleton instances by component name.
+/// The singletons of one server.
 ///
-/// Joining and the last viewer's release both happen under one lock, so a join can never be
-/// sent to an instance that is about to destroy itself.
-///
-/// In a cluster, the first local mount decides (under that lock) whether this server owns
-/// the singleton or proxies another server's, see [`ClusterNode::resolve`].
+/// In a cluster, the first local mount decides (under the table's lock) whether this
+/// server owns the singleton or proxies another server's, see [`ClusterNode::resolve`].
 #[derive(Debug)]
 pub(crate) struct Singletons {
-    table: Mutex<HashMap<&'static str, ComponentHandle>>,
+    table: Arc<SingletonTable>,
     env: Arc<ComponentEnv>,
     cluster: Option<Arc<ClusterNode>>,
 }
 
 impl Singletons {
-    /// An empty table whose instances run in `env`, in `cluster` if any.
+    /// No instances yet; they will run in `env`, in `cluster` if any.
     pub(crate) fn new(env: Arc<ComponentEnv>, cluster: Option<Arc<ClusterNode>>) -> Self {
         Self {
-            table: Mutex::new(HashMap::new()),
+            table: Arc::new(SingletonTable::default()),
             env,
             cluster,
         }
@@ -39,7 +34,7 @@ impl Singletons {
     /// Adds `viewer` to the shared instance of `descriptor`, creating it (seeded with `props`)
     /// if none exists. The instance replies to the mount itself.
     pub(crate) async fn join(
-        self: &Arc<Self>,
+        &self,
         descriptor: &ComponentDescriptor,
         props: Option<Map<String, Value>>,
         default_room: Option<String>,
@@ -49,11 +44,11 @@ impl Singletons {
     ) -> Result<ComponentHandle, String> {
         let mut table = self.table.lock().await;
         if let Some(handle) = table.get(descriptor.name()) {
-            let join = Control::Join(Box::new(JoinRequest {
+            let join = JoinRequest {
                 viewer: viewer.clone(),
                 reply: reply.clone(),
-            }));
-            if handle.control.send(join).is_ok() {
+            };
+            if handle.join(join) {
                 return Ok(handle.clone());
             }
             // The instance stopped without releasing (it panicked): start a new one.
@@ -71,7 +66,7 @@ impl Singletons {
             props,
             viewer,
             reply,
-            singleton: Some(Arc::clone(self)),
+            singleton: Some(Arc::clone(&self.table)),
             env: Arc::clone(&self.env),
             default_room,
             restore,
@@ -79,24 +74,6 @@ impl Singletons {
         })?;
         table.insert(descriptor.name(), handle.clone());
         Ok(handle)
-    }
-
-    /// Called by an instance whose last viewer left. Removes it from the table and returns
-    /// true, unless a join is already waiting in its mailbox (then it keeps running).
-    pub(crate) async fn release(
-        &self,
-        name: &'static str,
-        id: &str,
-        control: &UnboundedReceiver<Control>,
-    ) -> bool {
-        let mut table = self.table.lock().await;
-        if !control.is_empty() {
-            return false;
-        }
-        if table.get(name).is_some_and(|handle| &*handle.id == id) {
-            table.remove(name);
-        }
-        true
     }
 
     /// Number of live singleton instances.

@@ -3,8 +3,8 @@
 //! An adapter turns its socket into a stream of [`InFrame`]s and a [`FrameSink`]; [`drive`]
 //! does the rest. Only adapters know tungstenite, axum or actix types.
 
-use super::Hub;
 use super::connection::Connection;
+use super::hub::Hub;
 use super::outbox::{
     CloseFrame, GOING_AWAY, MESSAGE_TOO_BIG, ORIGIN_NOT_ALLOWED, OutFrame, Outbox, join_text_frames,
 };

@@ -4,7 +4,7 @@
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
-mod config;
+pub(crate) mod config;
 mod http;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
@@ -16,9 +16,9 @@ pub use crate::security::RateLimit;
 pub use config::LiveConfig;
 
 use crate::cluster::ClusterAdapter;
-use crate::cluster::node::ClusterNode;
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
 use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
+use crate::runtime::ClusterNode;
 use crate::runtime::{Hub, HubParts};
 use crate::security::{AuthProvider, AuthProviders, StateSigningConfig};
 

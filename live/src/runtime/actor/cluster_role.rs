@@ -1,14 +1,17 @@
 //! A singleton actor's cluster role: a proxy relays the owner's state and forwards calls;
 //! an owner serves forwarded calls; roles change on failover and on lost ownership.
 
-use super::{ActionFailure, Actor, Call, Caller, MountReply, Viewer, push_room_error};
-use crate::cluster::node::{ClusterSignal, Forward, Role};
+use super::calls::ActionFailure;
+use super::instance::Actor;
+use super::rooms::push_room_error;
 use crate::cluster::{
     ActionRequest, ActionResponse, MirroredState, SingletonMessage, SingletonOwner,
 };
 use crate::component::{Identity, LiveComponent};
 use crate::protocol::outbound::{self, ComponentEvent, Reply};
 use crate::room::{LeaveReason, RoomError};
+use crate::runtime::cluster_link::{Forward, Role};
+use crate::runtime::mailbox::{Call, Caller, ClusterSignal, MountReply, Viewer};
 use crate::state::diff::apply_delta;
 use futures_util::FutureExt;
 use serde_json::Value;

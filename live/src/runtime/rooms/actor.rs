@@ -1,18 +1,14 @@
 //! The room task: owns one room's state and members.
 
-use super::frames::{self, JsonRoomFrame};
+use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply};
+use super::frames;
 use super::kinds::RoomKind;
-use super::{
-    JoinKind, Member, ROOM_QUEUE, RoomCommand, RoomDelivery, RoomHandle, Rooms, StateReply,
-};
+use super::table::RoomTable;
 use crate::cluster::RoomMessage;
 use crate::protocol::js::is_reserved_key;
-use crate::protocol::room_frame::{ROOM_EVENT, ROOM_STATE};
 use crate::room::{JoinInfo, LeaveInfo, LeaveReason, RoomError};
-use crate::runtime::actor::Control;
 use crate::runtime::outbox::OutFrame;
 use crate::runtime::stats::{Counted, StatsGuard};
-use crate::state::diff::{StateChange, apply_delta, diff_states};
 use serde_json::{Map, Value, json};
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -20,19 +16,22 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+/// How many commands may wait in one room's mailbox.
+const ROOM_QUEUE: usize = 1024;
+
 /// Starts the task of room `room_id`.
 pub(super) fn spawn<K: RoomKind>(
     room_id: &str,
     kind: K,
     typed: Option<TypeId>,
-    rooms: Arc<Rooms>,
+    table: Arc<RoomTable>,
 ) -> RoomHandle {
     let id: Arc<str> = Arc::from(room_id);
     let (tx, rx) = mpsc::channel(ROOM_QUEUE);
     let synced = kind.to_json().unwrap_or_else(|_| Value::Object(Map::new()));
-    let counted = rooms.stats.track(Counted::Room);
-    if let Some(node) = &rooms.cluster {
-        node.watch_room(&id, true);
+    let counted = table.stats.track(Counted::Room);
+    if let Some(fan_out) = &table.fan_out {
+        fan_out.watch(&id, true);
     }
     let actor = RoomActor {
         id: Arc::clone(&id),
@@ -40,7 +39,7 @@ pub(super) fn spawn<K: RoomKind>(
         synced,
         members: HashMap::new(),
         empty_since: Some(Instant::now()),
-        rooms,
+        table,
         mailbox: rx,
         _counted: counted,
     };
@@ -48,22 +47,24 @@ pub(super) fn spawn<K: RoomKind>(
     RoomHandle { id, typed, tx }
 }
 
-struct Joined {
-    member: Member,
+/// A member, as the room keeps it.
+pub(super) struct Joined {
+    pub(super) member: Member,
     /// The member runs a typed handler for this room's events.
-    handler: bool,
+    pub(super) handler: bool,
     _counted: StatsGuard,
 }
 
-struct RoomActor<K> {
-    id: Arc<str>,
-    kind: K,
+/// One room's task: its state and members.
+pub(super) struct RoomActor<K> {
+    pub(super) id: Arc<str>,
+    pub(super) kind: K,
     /// The state every member's clients have.
-    synced: Value,
-    members: HashMap<Arc<str>, Joined>,
+    pub(super) synced: Value,
+    pub(super) members: HashMap<Arc<str>, Joined>,
     /// When the room became empty (a new room starts empty).
     empty_since: Option<Instant>,
-    rooms: Arc<Rooms>,
+    pub(super) table: Arc<RoomTable>,
     mailbox: mpsc::Receiver<RoomCommand>,
     _counted: StatsGuard,
 }
@@ -73,7 +74,7 @@ impl<K: RoomKind> RoomActor<K> {
         loop {
             let deadline = self
                 .empty_since
-                .map(|since| since + self.rooms.settings.empty_grace);
+                .map(|since| since + self.table.settings.empty_grace);
             tokio::select! {
                 command = self.mailbox.recv() => match command {
                     Some(command) => self.handle(command),
@@ -81,7 +82,7 @@ impl<K: RoomKind> RoomActor<K> {
                 },
                 () = sleep_until(deadline), if deadline.is_some() => {
                     if self.kind.on_destroy() {
-                        if self.rooms.release(&self.id, &self.mailbox).await {
+                        if self.table.release(&self.id, &self.mailbox).await {
                             break;
                         }
                     } else {
@@ -91,8 +92,8 @@ impl<K: RoomKind> RoomActor<K> {
                 }
             }
         }
-        if let Some(node) = &self.rooms.cluster {
-            node.watch_room(&self.id, false);
+        if let Some(fan_out) = &self.table.fan_out {
+            fan_out.watch(&self.id, false);
         }
         tracing::debug!(room = %self.id, "room destroyed");
     }
@@ -205,7 +206,7 @@ impl<K: RoomKind> RoomActor<K> {
         let joined = Joined {
             member,
             handler,
-            _counted: self.rooms.stats.track(Counted::RoomMember),
+            _counted: self.table.stats.track(Counted::RoomMember),
         };
         self.members.insert(Arc::clone(&id), joined);
         self.empty_since = None;
@@ -268,90 +269,6 @@ impl<K: RoomKind> RoomActor<K> {
         Ok(())
     }
 
-    /// Publishes a local change to the other servers of the cluster, if any.
-    fn fan_out(&self, message: impl FnOnce() -> RoomMessage) {
-        if let Some(node) = &self.rooms.cluster {
-            node.publish_room(&self.id, message());
-        }
-    }
-
-    /// A change made on another server: applied here and delivered to the local members,
-    /// never published again.
-    fn remote(&mut self, message: RoomMessage) {
-        match message {
-            RoomMessage::Event { event, data } => {
-                self.broadcast_event("ROOM_EVENT", &event, &data, None, true);
-            }
-            RoomMessage::State { delta } => {
-                let mut next = self.synced.clone();
-                apply_delta(&mut next, &delta);
-                self.replace_remote(next);
-            }
-            RoomMessage::Replace { state } => self.replace_remote(state),
-            RoomMessage::Broadcast { frame } => {
-                let frame = OutFrame::Text(bytes::Bytes::from(frame));
-                for joined in self.members.values() {
-                    joined.member.audience.push(frame.clone());
-                }
-            }
-        }
-    }
-
-    fn replace_remote(&mut self, state: Value) {
-        match self.kind.replace_remote(state) {
-            Ok(()) => {
-                self.deliver_state(None);
-            }
-            Err(error) => tracing::warn!(room = %self.id, %error, "remote room state not applied"),
-        }
-    }
-
-    /// Sends an event to the members (but `excluded`): binary `0x02` for typed rooms,
-    /// `json_kind` JSON frames for untyped ones. `typed_handler` also hands it to members'
-    /// typed handlers.
-    fn broadcast_event(
-        &self,
-        json_kind: &str,
-        event: &str,
-        data: &Value,
-        excluded: Option<&str>,
-        typed_handler: bool,
-    ) {
-        let recipients = self
-            .members
-            .iter()
-            .filter(|(id, _)| Some(&***id) != excluded);
-        if K::TYPED {
-            let payload = self.kind.encode_payload(data);
-            let broadcast = match frames::binary(ROOM_EVENT, &self.id, event, &payload) {
-                Ok(broadcast) => broadcast,
-                Err(error) => {
-                    tracing::warn!(room = %self.id, event, %error, "room event not sent");
-                    return;
-                }
-            };
-            let mut handed = None;
-            for (id, joined) in recipients {
-                if let Ok(frame) = broadcast.frame_for(id) {
-                    joined.member.audience.push(OutFrame::Binary(frame));
-                }
-                if typed_handler && joined.handler {
-                    let event =
-                        handed.get_or_insert_with(|| Arc::new((event.to_owned(), data.clone())));
-                    hand_to_handler(&joined.member, &self.id, event);
-                }
-            }
-        } else {
-            let frame = JsonRoomFrame::new(json_kind, &self.id, event, data);
-            for (id, joined) in recipients {
-                joined
-                    .member
-                    .audience
-                    .push(OutFrame::Text(frame.frame_for(id)));
-            }
-        }
-    }
-
     /// A client's `ROOM_STATE_SET`: top-level keys replace, reserved and `$` keys dropped.
     fn set_state(&mut self, sender: &str, patch: Map<String, Value>) -> Result<(), RoomError> {
         if !self.members.contains_key(sender) {
@@ -388,90 +305,15 @@ impl<K: RoomKind> RoomActor<K> {
     /// The size limit, checked before a change is applied.
     fn check_size(&self, state: &Value) -> Result<(), RoomError> {
         let size = serde_json::to_vec(state).map_or(usize::MAX, |bytes| bytes.len());
-        if size > self.rooms.settings.max_state_bytes {
+        if size > self.table.settings.max_state_bytes {
             return Err(RoomError::new("Room state exceeds maximum size limit"));
         }
         Ok(())
     }
-
-    /// Diffs the state against what members have and sends the change (`$state:update`),
-    /// here and to the other servers of the cluster.
-    fn publish_state(&mut self, excluded: Option<&str>) {
-        if let Some(message) = self.deliver_state(excluded) {
-            self.fan_out(|| message);
-        }
-    }
-
-    /// Diffs the state against what members have and sends the change to the local
-    /// members; returns it as a cluster message.
-    fn deliver_state(&mut self, excluded: Option<&str>) -> Option<RoomMessage> {
-        let current = self.kind.to_json().ok()?;
-        let (delta, message) = match diff_states(&self.synced, &current) {
-            StateChange::Unchanged => return None,
-            StateChange::Delta(delta) => (delta.clone(), RoomMessage::State { delta }),
-            StateChange::Replace => (
-                replacing_delta(&self.synced, &current),
-                RoomMessage::Replace {
-                    state: current.clone(),
-                },
-            ),
-        };
-        self.synced = current;
-        let data = json!({ "state": delta });
-        let recipients = self
-            .members
-            .iter()
-            .filter(|(id, _)| Some(&***id) != excluded);
-        if K::TYPED {
-            let payload = self.kind.encode_payload(&data);
-            match frames::binary(ROOM_STATE, &self.id, "$state:update", &payload) {
-                Ok(broadcast) => {
-                    for (id, joined) in recipients {
-                        if let Ok(frame) = broadcast.frame_for(id) {
-                            joined.member.audience.push(OutFrame::Binary(frame));
-                        }
-                    }
-                }
-                Err(error) => tracing::warn!(room = %self.id, %error, "room state not sent"),
-            }
-        } else {
-            let frame = JsonRoomFrame::new("ROOM_STATE", &self.id, "$state:update", &data);
-            for (id, joined) in recipients {
-                joined
-                    .member
-                    .audience
-                    .push(OutFrame::Text(frame.frame_for(id)));
-            }
-        }
-        Some(message)
-    }
-}
-
-/// When a change cannot be a merge delta (a nested `null`, a removed key), room clients
-/// still merge what they get: send every top-level value whole, and `null` for removed keys.
-fn replacing_delta(old: &Value, new: &Value) -> Value {
-    let mut delta = new.as_object().cloned().unwrap_or_default();
-    if let Some(old) = old.as_object() {
-        for key in old.keys() {
-            if !delta.contains_key(key) {
-                delta.insert(key.clone(), Value::Null);
-            }
-        }
-    }
-    Value::Object(delta)
 }
 
 fn not_a_member() -> RoomError {
     RoomError::new("Not a member of this room")
-}
-
-/// Gives a typed event to a member's handler (its clients already have the frame).
-fn hand_to_handler(member: &Member, room_id: &Arc<str>, event: &Arc<(String, Value)>) {
-    let delivery = RoomDelivery {
-        room_id: Arc::clone(room_id),
-        event: Arc::clone(event),
-    };
-    let _ = member.mailbox.send(Control::Room(Box::new(delivery)));
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -1,6 +1,7 @@
 //! The two kinds of room: typed (a `LiveRoom` value, binary frames, hooks) and untyped
 //! (a free JSON object, JSON frames, clients may write it).
 
+use super::command::TypedChange;
 use crate::room::{JoinInfo, LeaveInfo, LiveRoom, RoomError};
 use serde_json::{Map, Value};
 use std::any::Any;
@@ -24,7 +25,7 @@ pub(crate) trait RoomKind: Send + 'static {
     /// Encodes a binary frame payload.
     fn encode_payload(&self, value: &Value) -> Vec<u8>;
     /// Runs a typed change on a copy; returns the copy to commit after the size check.
-    fn try_change(&self, change: super::TypedChange) -> Result<Self, RoomError>
+    fn try_change(&self, change: TypedChange) -> Result<Self, RoomError>
     where
         Self: Sized;
     /// Replaces the whole state (untyped rooms; typed rooms refuse).
@@ -77,7 +78,7 @@ impl<R: LiveRoom> RoomKind for Typed<R> {
         R::encode_payload(value)
     }
 
-    fn try_change(&self, change: super::TypedChange) -> Result<Self, RoomError> {
+    fn try_change(&self, change: TypedChange) -> Result<Self, RoomError> {
         let mut copy = self.0.clone();
         change(&mut copy)?;
         Ok(Self(copy))
@@ -137,7 +138,7 @@ impl RoomKind for Untyped {
         crate::protocol::msgpack::to_vec(value)
     }
 
-    fn try_change(&self, _change: super::TypedChange) -> Result<Self, RoomError> {
+    fn try_change(&self, _change: TypedChange) -> Result<Self, RoomError> {
         Err(RoomError::new("Room is not a typed room"))
     }
 

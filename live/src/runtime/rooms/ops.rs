@@ -1,11 +1,10 @@
-//! Room operations as components and clients request them.
+//! Room operations on behalf of one component (typed rooms, from its actions and hooks).
 
-use super::{JoinKind, Member, RoomCommand, RoomHandle, Rooms, StateReply};
+use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply, TypedChange};
+use super::registry::Rooms;
 use crate::component::{ActionError, Ctx};
-use crate::protocol::outbound::Reply;
 use crate::room::{INVALID_ROOM_ID, LeaveReason, LiveRoom, RoomError, is_valid_room_id};
-use crate::runtime::outbox::Outbox;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
@@ -79,9 +78,9 @@ impl Memberships {
 }
 
 /// How many times a join retries when it races a room that is shutting down.
-const JOIN_ATTEMPTS: usize = 3;
+pub(super) const JOIN_ATTEMPTS: usize = 3;
 
-fn stopped() -> RoomError {
+pub(super) fn stopped() -> RoomError {
     RoomError::new("Room is shutting down, try again")
 }
 
@@ -190,7 +189,7 @@ impl TypedRoomOps {
             return Err(RoomError::new(INVALID_ROOM_ID));
         }
         let handle = self.rooms.typed::<R>(room_id).await?;
-        let change: super::TypedChange = Box::new(move |state| match state.downcast_mut::<R>() {
+        let change: TypedChange = Box::new(move |state| match state.downcast_mut::<R>() {
             Some(state) => {
                 change(state);
                 Ok(())
@@ -226,186 +225,4 @@ pub(crate) async fn leave(handle: &RoomHandle, component_id: Arc<str>, reason: L
     {
         let _ = finished.await;
     }
-}
-
-/// A client's room message (§10.2), run by the component actor it names.
-#[derive(Debug)]
-pub(crate) enum ClientRoomOp {
-    /// `ROOM_JOIN`.
-    Join {
-        /// The room.
-        room_id: String,
-        /// `payload.initialState`.
-        initial_state: Option<Value>,
-    },
-    /// `ROOM_LEAVE`.
-    Leave {
-        /// The room.
-        room_id: String,
-    },
-    /// `ROOM_EMIT`.
-    Emit {
-        /// The room.
-        room_id: String,
-        /// The event name.
-        event: String,
-        /// The event data.
-        data: Value,
-    },
-    /// `ROOM_STATE_SET`.
-    SetState {
-        /// The room.
-        room_id: String,
-        /// The patch.
-        state: Map<String, Value>,
-    },
-    /// `ROOM_STATE_GET`.
-    GetState {
-        /// The room.
-        room_id: String,
-    },
-}
-
-/// Runs a client's room message for `member`; replies go to `outbox`. Joins and leaves
-/// update the component's memberships.
-pub(crate) async fn run_client_op(
-    ops: &TypedRoomOps,
-    op: ClientRoomOp,
-    outbox: &Outbox,
-    request_id: Option<&str>,
-) -> Result<ClientRoomOutcome, RoomError> {
-    let member = &ops.member;
-    match op {
-        ClientRoomOp::Join {
-            room_id,
-            initial_state,
-        } => {
-            if !is_valid_room_id(&room_id) {
-                return Err(RoomError::new(INVALID_ROOM_ID));
-            }
-            for _ in 0..JOIN_ATTEMPTS {
-                let handle = ops.rooms.untyped(&room_id, initial_state.clone()).await?;
-                let (reply, answer) = oneshot::channel();
-                let join = RoomCommand::Join {
-                    member: member.clone(),
-                    payload: Value::Null,
-                    kind: JoinKind::Client {
-                        request_id: request_id.map(str::to_owned),
-                    },
-                    handler: false,
-                    reply,
-                };
-                if !handle.send(join).await {
-                    continue;
-                }
-                match answer.await {
-                    Ok(result) => {
-                        result?;
-                        ops.memberships.joined(&room_id, &handle);
-                        return Ok(ClientRoomOutcome::Joined);
-                    }
-                    Err(_) => continue,
-                }
-            }
-            Err(stopped())
-        }
-        ClientRoomOp::Leave { room_id } => {
-            ops.memberships.left(&room_id);
-            if let Some(handle) = ops.rooms.get(&room_id).await {
-                leave(
-                    &handle,
-                    Arc::clone(&member.component_id),
-                    LeaveReason::Leave,
-                )
-                .await;
-            }
-            let payload = json!({ "roomId": room_id });
-            let reply = Reply {
-                kind: "ROOM_LEFT",
-                component_id: Some(&member.component_id),
-                payload: Some(&payload),
-                request_id,
-                ..Reply::default()
-            };
-            outbox.push_text(reply.encode());
-            Ok(ClientRoomOutcome::Done)
-        }
-        ClientRoomOp::Emit {
-            room_id,
-            event,
-            data,
-        } => {
-            let handle = member_room(ops, &room_id).await?;
-            let (reply, answer) = oneshot::channel();
-            let emit = RoomCommand::Emit {
-                sender: Arc::clone(&member.component_id),
-                include_sender: false,
-                event,
-                data,
-                reply: Some(reply),
-            };
-            send_and_wait(&handle, emit, answer).await?;
-            Ok(ClientRoomOutcome::Done)
-        }
-        ClientRoomOp::SetState { room_id, state } => {
-            let handle = member_room(ops, &room_id).await?;
-            let (reply, answer) = oneshot::channel();
-            let set = RoomCommand::SetState {
-                sender: Arc::clone(&member.component_id),
-                patch: state,
-                reply,
-            };
-            send_and_wait(&handle, set, answer).await?;
-            Ok(ClientRoomOutcome::Done)
-        }
-        ClientRoomOp::GetState { room_id } => {
-            let handle = member_room(ops, &room_id).await?;
-            let (reply, answer) = oneshot::channel();
-            let get = RoomCommand::GetState {
-                member: Some(Arc::clone(&member.component_id)),
-                reply,
-            };
-            if !handle.send(get).await {
-                return Err(RoomError::new("Not a member of this room"));
-            }
-            let state = answer.await.map_err(|_| stopped())??;
-            let payload = json!({ "roomId": room_id, "state": state.json });
-            let reply = Reply {
-                kind: "ROOM_STATE",
-                component_id: Some(&member.component_id),
-                payload: Some(&payload),
-                request_id,
-                ..Reply::default()
-            };
-            outbox.push_text(reply.encode());
-            Ok(ClientRoomOutcome::Done)
-        }
-    }
-}
-
-/// What a client room message changed for the component.
-#[derive(Debug)]
-pub(crate) enum ClientRoomOutcome {
-    /// A `ROOM_JOIN` succeeded (it counts toward the connection's room limit).
-    Joined,
-    /// Anything else that succeeded.
-    Done,
-}
-
-async fn member_room(ops: &TypedRoomOps, room_id: &str) -> Result<RoomHandle, RoomError> {
-    ops.rooms
-        .get(room_id)
-        .await
-        .ok_or_else(|| RoomError::new("Not a member of this room"))
-}
-
-async fn send_and_wait(
-    handle: &RoomHandle,
-    command: RoomCommand,
-    answer: oneshot::Receiver<Result<(), RoomError>>,
-) -> Result<(), RoomError> {
-    if !handle.send(command).await {
-        return Err(RoomError::new("Not a member of this room"));
-    }
-    answer.await.map_err(|_| stopped())?
 }

@@ -1,0 +1,170 @@
+//! Client calls: routing them, and actions with their checks (callable, auth, rate limit).
+
+use super::instance::Actor;
+use crate::component::{ActionError, LiveComponent};
+use crate::protocol::outbound::{self, Reply};
+use crate::runtime::mailbox::{Call, Caller};
+use crate::runtime::outbox::Outbox;
+use futures_util::FutureExt;
+use serde_json::Value;
+use std::panic::AssertUnwindSafe;
+
+impl<C: LiveComponent> Actor<C> {
+    pub(super) async fn handle(&mut self, call: Call) {
+        if self.is_proxy() {
+            self.handle_as_proxy(call);
+            return;
+        }
+        match call {
+            Call::Remote { request, reply } => {
+                let response = self.run_remote_action(request).await;
+                let _ = reply.send(response);
+            }
+            Call::Action {
+                caller,
+                action,
+                payload,
+                expect_response,
+                request_id,
+            } => {
+                self.run_action(
+                    caller,
+                    &action,
+                    payload,
+                    expect_response,
+                    request_id.as_deref(),
+                )
+                .await
+            }
+            Call::SetProperty {
+                caller,
+                property,
+                value,
+                request_id,
+            } => self.set_property(&caller, &property, value, request_id.as_deref()),
+            Call::Room {
+                caller,
+                op,
+                request_id,
+                joined,
+            } => {
+                self.client_room_op(&caller, op, request_id.as_deref(), joined)
+                    .await
+            }
+        }
+    }
+
+    async fn run_action(
+        &mut self,
+        caller: Caller,
+        action: &str,
+        payload: Value,
+        expect_response: bool,
+        request_id: Option<&str>,
+    ) {
+        let Some(outbox) = self.viewers.get(&caller.connection_id).cloned() else {
+            return;
+        };
+        match self.execute(caller, action, payload).await {
+            Ok(value) if expect_response => {
+                let reply = Reply::success("ACTION_RESPONSE", Some(&self.id), request_id)
+                    .with_result(value.as_ref())
+                    .encode();
+                outbox.push_text(reply);
+            }
+            Ok(_) => {}
+            Err(ActionFailure::Denied(error)) => {
+                let reply = Reply::failure("ACTION_RESPONSE", Some(&self.id), &error, request_id);
+                outbox.push_text(reply.encode());
+            }
+            Err(ActionFailure::Failed(error)) => {
+                fail_action(&outbox, &self.id, action, &error, request_id);
+            }
+        }
+    }
+
+    /// Runs an action: checks in the reference's order (§6.2: callable, auth, rate limit),
+    /// then the action itself and what it changed.
+    pub(super) async fn execute(
+        &mut self,
+        caller: Caller,
+        action: &str,
+        payload: Value,
+    ) -> Result<Option<Value>, ActionFailure> {
+        if !C::ACTIONS.contains(&action) {
+            return Err(ActionFailure::Failed(format!(
+                "Action '{action}' is not callable"
+            )));
+        }
+        if let Err(denied) = self.authorize(&caller, action) {
+            return Err(ActionFailure::Denied(format!("AUTH_DENIED: {denied}")));
+        }
+        self.check_rate_limit(&caller, action)
+            .map_err(ActionFailure::Failed)?;
+        let mut ctx = self.ctx(caller.connection_id, caller.identity);
+        let outcome = AssertUnwindSafe(self.component.dispatch(action, payload, &mut ctx))
+            .catch_unwind()
+            .await;
+        self.finish_call(&mut ctx).await;
+        let result = outcome.unwrap_or_else(|_| {
+            tracing::error!(component = C::NAME, action, "action panicked");
+            Err(ActionError::new(format!("Action '{action}' panicked")))
+        });
+        result.map_err(|error| ActionFailure::Failed(error.message().to_owned()))
+    }
+
+    /// The action's auth rules, with the **caller's** identity (§11.3), then the default
+    /// provider's check.
+    fn authorize(&self, caller: &Caller, action: &str) -> Result<(), String> {
+        if let Some(policy) = C::ACTION_POLICIES
+            .iter()
+            .find(|policy| policy.action == action)
+        {
+            policy.auth.authorize_action(&caller.identity, action)?;
+        }
+        self.env
+            .auth
+            .authorize_action(&caller.identity, C::NAME, action)
+    }
+
+    /// The action's own rate limit, else the component's (§6.2 g).
+    fn check_rate_limit(&mut self, caller: &Caller, action: &str) -> Result<(), String> {
+        let limit = C::ACTION_POLICIES
+            .iter()
+            .find(|policy| policy.action == action)
+            .and_then(|policy| policy.rate_limit)
+            .or(C::RATE_LIMIT);
+        match limit {
+            Some(limit) => self.windows.check(
+                &caller.connection_id,
+                action,
+                limit,
+                std::time::Instant::now(),
+            ),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why an action did not run to success.
+#[derive(Debug)]
+pub(super) enum ActionFailure {
+    /// Refused by an auth rule: only the failed reply, no `ERROR` event.
+    Denied(String),
+    /// Anything else: the `ERROR` event and the failed reply.
+    Failed(String),
+}
+
+/// A failed call: the component `ERROR` event `{action, error}`, then the failed reply
+/// (sent even without `expectResponse`).
+fn fail_action(
+    outbox: &Outbox,
+    component_id: &str,
+    action: &str,
+    error: &str,
+    request_id: Option<&str>,
+) {
+    outbox.push_text(outbound::component_error(component_id, action, error));
+    let reply = Reply::failure("ACTION_RESPONSE", Some(component_id), error, request_id);
+    outbox.push_text(reply.encode());
+}

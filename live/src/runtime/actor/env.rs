@@ -1,0 +1,23 @@
+//! What every component actor of one server shares.
+
+use crate::runtime::rooms::Rooms;
+use crate::runtime::stats::Stats;
+use crate::security::AuthProviders;
+use crate::security::signing::StateSigner;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every component of one server shares: counters, rooms, signing and auth.
+#[derive(Debug)]
+pub(crate) struct ComponentEnv {
+    /// Counters.
+    pub(crate) stats: Arc<Stats>,
+    /// Rooms.
+    pub(crate) rooms: Arc<Rooms>,
+    /// Signs state for rehydration.
+    pub(crate) signer: StateSigner,
+    /// `STATE_SIGNATURE` throttle (zero: no renewals).
+    pub(crate) renew_interval: Duration,
+    /// Auth providers (for per-action provider checks).
+    pub(crate) auth: AuthProviders,
+}

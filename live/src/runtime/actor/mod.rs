@@ -1,0 +1,24 @@
+//! The component actor: one task per component instance, owning the component value.
+//!
+//! Its parts, one concern each: `spawn` (creating the component and its mailboxes),
+//! `lifecycle` (mount, the mailbox loop, destroy), `viewers` (later mounts, unmounts and
+//! their hooks), `calls` (actions with auth and rate limits), `properties`
+//! (`PROPERTY_UPDATE`), `publish` (events and state deltas after user code), `signature`
+//! and `timer` (signed state and its renewal), `rooms` (the component's rooms) and
+//! `cluster_role` (a cluster singleton as owner or proxy).
+
+mod calls;
+mod cluster_role;
+mod env;
+mod instance;
+mod lifecycle;
+mod properties;
+mod publish;
+mod rooms;
+mod signature;
+mod spawn;
+mod timer;
+mod viewers;
+
+pub(crate) use env::ComponentEnv;
+pub(crate) use spawn::{Restore, SpawnRequest, spawn_component};

@@ -1,0 +1,151 @@
+//! Inbound frames: the rate limit, then validation, then each message to its handler.
+
+use super::Connection;
+use super::mount::Seed;
+use crate::protocol::inbound::{ClientMessage, Envelope, parse_text_frame};
+use crate::protocol::outbound::{self, encode};
+use crate::runtime::mailbox::{Call, ClientRoomOp};
+use crate::security::TokenBucket;
+
+impl Connection {
+    /// The rate limit (§14.1): every frame takes a token; without one the frame is dropped.
+    fn admit(&mut self) -> bool {
+        let admitted = self.rate.as_mut().is_none_or(TokenBucket::try_take);
+        if !admitted {
+            self.outbox
+                .push_text(outbound::connection_error("Rate limit exceeded"));
+        }
+        admitted
+    }
+
+    /// Handles one text frame.
+    pub(crate) async fn on_text(&mut self, text: &str) {
+        if !self.admit() {
+            return;
+        }
+        match parse_text_frame(text, &self.limits) {
+            Ok(envelope) => self.dispatch(envelope).await,
+            Err(error) => {
+                self.outbox.push_text(encode(&error.reply()));
+            }
+        }
+    }
+
+    /// Handles one binary frame. Clients send binary frames only for file-upload chunks,
+    /// which Live does not implement: they get a clear error.
+    pub(crate) fn on_binary(&mut self, bytes: &[u8]) {
+        if !self.admit() {
+            return;
+        }
+        let error = if bytes.len() > self.limits.max_message_bytes {
+            "Message too large"
+        } else {
+            "Binary frames are not supported (file uploads are not implemented)"
+        };
+        self.outbox.push_text(outbound::connection_error(error));
+    }
+
+    /// Runs one client message. The rare, heavy messages (mount, rehydrate, auth, rooms) run
+    /// in boxed futures, so the connection's task stays small between messages; action
+    /// calls run inline.
+    async fn dispatch(&mut self, envelope: Envelope) {
+        let Envelope {
+            component_id,
+            request_id,
+            expect_response,
+            message,
+        } = envelope;
+        let component_id = component_id.as_deref();
+        let request_id = request_id.as_deref();
+        match message {
+            ClientMessage::Ping => {}
+            ClientMessage::Mount {
+                component,
+                props,
+                room,
+            } => {
+                let seed = Seed {
+                    props,
+                    room,
+                    restore: None,
+                };
+                Box::pin(self.mount(&component, seed, component_id, request_id)).await
+            }
+            ClientMessage::Unmount => self.unmount(component_id, request_id),
+            ClientMessage::CallAction { action, payload } => {
+                let call = |caller| Call::Action {
+                    caller,
+                    action,
+                    payload,
+                    expect_response,
+                    request_id: request_id.map(str::to_owned),
+                };
+                self.call(component_id, "ACTION_RESPONSE", request_id, call)
+                    .await;
+            }
+            ClientMessage::PropertyUpdate { property, value } => {
+                let call = |caller| Call::SetProperty {
+                    caller,
+                    property,
+                    value,
+                    request_id: request_id.map(str::to_owned),
+                };
+                self.call(component_id, "MESSAGE_RESPONSE", request_id, call)
+                    .await;
+            }
+            ClientMessage::Auth { payload } => {
+                Box::pin(self.authenticate(payload.unwrap_or_default(), request_id)).await
+            }
+            ClientMessage::Rehydrate {
+                component,
+                signed_state,
+                room,
+            } => {
+                let rehydrate =
+                    self.rehydrate(&component, &signed_state, room, component_id, request_id);
+                Box::pin(rehydrate).await
+            }
+            ClientMessage::RoomJoin {
+                room_id,
+                initial_state,
+            } => {
+                let op = ClientRoomOp::Join {
+                    room_id,
+                    initial_state,
+                };
+                Box::pin(self.room_op(component_id, op, request_id)).await;
+            }
+            ClientMessage::RoomLeave { room_id } => {
+                let op = ClientRoomOp::Leave { room_id };
+                Box::pin(self.room_op(component_id, op, request_id)).await;
+            }
+            ClientMessage::RoomEmit {
+                room_id,
+                event,
+                data,
+            } => {
+                let op = ClientRoomOp::Emit {
+                    room_id,
+                    event,
+                    data,
+                };
+                Box::pin(self.room_op(component_id, op, request_id)).await;
+            }
+            ClientMessage::RoomStateSet { room_id, state } => {
+                let op = ClientRoomOp::SetState { room_id, state };
+                Box::pin(self.room_op(component_id, op, request_id)).await;
+            }
+            ClientMessage::RoomStateGet { room_id } => {
+                let op = ClientRoomOp::GetState { room_id };
+                Box::pin(self.room_op(component_id, op, request_id)).await;
+            }
+            ClientMessage::FileUpload { .. } => {
+                self.reply_error(
+                    component_id,
+                    "File uploads are not supported by this server",
+                    request_id,
+                );
+            }
+        }
+    }
+}

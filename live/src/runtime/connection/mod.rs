@@ -1,0 +1,113 @@
+//! One client connection: validates inbound frames and routes them to components.
+//!
+//! Transport-agnostic: an adapter feeds it text and binary frames and drains its
+//! [`Outbox`]; see [`super::transport`].
+
+mod calls;
+mod dispatch;
+mod mount;
+
+use super::hub::Hub;
+use super::mailbox::{ComponentHandle, Viewer};
+use super::outbox::{NORMAL_CLOSE, Outbox};
+use super::stats::{Counted, StatsGuard};
+use crate::component::Identity;
+use crate::protocol::ids::new_id;
+use crate::protocol::inbound::InboundLimits;
+use crate::protocol::outbound::{self, Reply};
+use crate::room::LeaveReason;
+use crate::security::TokenBucket;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// The server side of one WebSocket connection.
+#[derive(Debug)]
+pub(crate) struct Connection {
+    id: Arc<str>,
+    hub: Arc<Hub>,
+    outbox: Outbox,
+    identity: Identity,
+    limits: InboundLimits,
+    rate: Option<TokenBucket>,
+    /// Components this connection mounted (or joined, for singletons), by id.
+    components: HashMap<Arc<str>, ComponentHandle>,
+    /// Rooms joined with `ROOM_JOIN`, per component (for the room limit).
+    client_rooms: HashSet<(Arc<str>, String)>,
+    _counted: StatsGuard,
+}
+impl Connection {
+    /// Opens a connection and queues `CONNECTION_ESTABLISHED`.
+    pub(crate) fn open(hub: Arc<Hub>) -> Self {
+        let id: Arc<str> = Arc::from(new_id());
+        let outbox = Outbox::new(hub.config.outbound_queue_frames);
+        outbox.push_text(outbound::connection_established(&id));
+        let limits = InboundLimits {
+            max_message_bytes: hub.config.max_message_bytes,
+            max_json_depth: hub.config.max_json_depth,
+        };
+        let rate = hub.config.rate_limit.map(TokenBucket::new);
+        let counted = hub.stats.track(Counted::Connection);
+        tracing::debug!(connection = %id, "connection opened");
+        Self {
+            id,
+            hub,
+            outbox,
+            identity: Identity::anonymous(),
+            limits,
+            rate,
+            components: HashMap::new(),
+            client_rooms: HashSet::new(),
+            _counted: counted,
+        }
+    }
+
+    /// The queue the transport's writer drains.
+    pub(crate) fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    pub(super) fn viewer(&self) -> Viewer {
+        Viewer {
+            connection_id: Arc::clone(&self.id),
+            outbox: self.outbox.clone(),
+            identity: self.identity.clone(),
+        }
+    }
+
+    pub(super) fn reply_failure(
+        &self,
+        kind: &str,
+        component_id: Option<&str>,
+        error: &str,
+        request_id: Option<&str>,
+    ) {
+        let reply = Reply::failure(kind, component_id, error, request_id);
+        self.outbox.push_text(reply.encode());
+    }
+
+    pub(super) fn reply_error(
+        &self,
+        component_id: Option<&str>,
+        error: &str,
+        request_id: Option<&str>,
+    ) {
+        let reply = Reply {
+            kind: "ERROR",
+            component_id,
+            error: Some(error),
+            request_id,
+            ..Reply::default()
+        };
+        self.outbox.push_text(reply.encode());
+    }
+
+    /// The socket closed: leave every component (private ones are destroyed, singletons lose
+    /// a viewer) and stop accepting outbound frames.
+    pub(crate) fn close(mut self) {
+        for (_, handle) in self.components.drain() {
+            handle.leave(Arc::clone(&self.id), LeaveReason::Disconnect);
+        }
+        self.outbox.close(NORMAL_CLOSE);
+        tracing::debug!(connection = %self.id, "connection closed");
+    }
+}

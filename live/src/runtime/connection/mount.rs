@@ -1,0 +1,160 @@
+//! Mounting, rehydrating and unmounting components.
+
+use super::Connection;
+use crate::protocol::ids::new_id;
+use crate::protocol::js::safe_unsigned;
+use crate::protocol::outbound::Reply;
+use crate::room::LeaveReason;
+use crate::runtime::actor::{Restore, SpawnRequest};
+use crate::runtime::mailbox::MountReply;
+use crate::security::signing::COMPONENT_NAME_KEY;
+use crate::security::signing::SignedStateWire;
+use crate::support::now_ms;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+impl Connection {
+    /// `COMPONENT_MOUNT` (§5.1). The component's actor sends `STATE_UPDATE` and the reply.
+    pub(super) async fn mount(
+        &mut self,
+        name: &str,
+        seed: Seed,
+        echo_id: Option<&str>,
+        request_id: Option<&str>,
+    ) {
+        let reply = MountReply {
+            request_id: request_id.map(str::to_owned),
+            echo_id: echo_id.map(str::to_owned),
+            rehydrate: false,
+        };
+        if let Err(error) = self.start_component(name, seed, reply).await {
+            self.reply_failure("MESSAGE_RESPONSE", echo_id, &error, request_id);
+        }
+    }
+
+    /// `COMPONENT_REHYDRATE` (§5.4): a verified signed state becomes a new component (or,
+    /// for a singleton, joins the shared one); the reply is `COMPONENT_REHYDRATED`.
+    pub(super) async fn rehydrate(
+        &mut self,
+        name: &str,
+        signed_state: &SignedStateWire,
+        room: Option<String>,
+        old_id: Option<&str>,
+        request_id: Option<&str>,
+    ) {
+        let restore = match self.verify_signed_state(name, signed_state) {
+            Ok(restore) => restore,
+            Err(error) => {
+                self.reply_failure("COMPONENT_REHYDRATED", old_id, &error, request_id);
+                return;
+            }
+        };
+        let reply = MountReply {
+            request_id: request_id.map(str::to_owned),
+            echo_id: old_id.map(str::to_owned),
+            rehydrate: true,
+        };
+        let seed = Seed {
+            props: None,
+            room,
+            restore: Some(restore),
+        };
+        if let Err(error) = self.start_component(name, seed, reply).await {
+            self.reply_failure("COMPONENT_REHYDRATED", old_id, &error, request_id);
+        }
+    }
+
+    /// Checks a signed state: signature and age, then that it belongs to component `name`.
+    fn verify_signed_state(&self, name: &str, wire: &SignedStateWire) -> Result<Restore, String> {
+        let mut state = self
+            .hub
+            .env
+            .signer
+            .verify(wire, now_ms())
+            .map_err(|error| error.to_string())?;
+        let signed_name = state.remove(COMPONENT_NAME_KEY);
+        if signed_name.as_ref().and_then(Value::as_str) != Some(name) {
+            return Err("Component class mismatch - state tampering detected".to_owned());
+        }
+        Ok(Restore {
+            state,
+            // A version that is not a small whole number cannot have been signed by us.
+            version: safe_unsigned(wire.version).unwrap_or(0),
+        })
+    }
+
+    /// Resolves component `name`, checks the limits and its auth policy with this
+    /// connection's identity, and starts it; its actor sends the frames and the reply.
+    async fn start_component(
+        &mut self,
+        name: &str,
+        seed: Seed,
+        reply: MountReply,
+    ) -> Result<(), String> {
+        let descriptor = self
+            .hub
+            .components
+            .get(name)
+            .copied()
+            .ok_or_else(|| format!("Component '{name}' not found"))?;
+        descriptor
+            .auth()
+            .authorize_component(&self.identity)
+            .map_err(|reason| format!("AUTH_DENIED: {reason}"))?;
+        let limit = self.hub.config.max_components_per_connection;
+        if self.components.len() >= limit {
+            return Err(format!(
+                "Component limit exceeded (max {limit} per connection)"
+            ));
+        }
+        let handle = if descriptor.is_singleton() {
+            let singletons = Arc::clone(&self.hub.singletons);
+            singletons
+                .join(
+                    &descriptor,
+                    seed.props,
+                    seed.room,
+                    seed.restore,
+                    self.viewer(),
+                    reply,
+                )
+                .await?
+        } else {
+            (descriptor.spawn)(SpawnRequest {
+                id: Arc::from(new_id()),
+                props: seed.props,
+                viewer: self.viewer(),
+                reply,
+                singleton: None,
+                env: Arc::clone(&self.hub.env),
+                default_room: seed.room,
+                restore: seed.restore,
+                cluster: None,
+            })?
+        };
+        self.components.insert(Arc::clone(&handle.id), handle);
+        Ok(())
+    }
+
+    /// `COMPONENT_UNMOUNT` (§5.2). Deviation: only the connection's own components can be
+    /// unmounted; any other id is a no-op with the same success reply.
+    pub(super) fn unmount(&mut self, component_id: Option<&str>, request_id: Option<&str>) {
+        if let Some(handle) = component_id.and_then(|id| self.components.remove(id)) {
+            self.client_rooms.retain(|(owner, _)| *owner != handle.id);
+            handle.leave(Arc::clone(&self.id), LeaveReason::Cleanup);
+        }
+        let reply = Reply::success("MESSAGE_RESPONSE", component_id, request_id);
+        self.outbox.push_text(reply.encode());
+    }
+}
+
+/// What a new component starts from.
+#[derive(Debug)]
+pub(super) struct Seed {
+    /// Client props (updatable fields only).
+    pub(super) props: Option<Map<String, Value>>,
+    /// The default room.
+    pub(super) room: Option<String>,
+    /// A verified signed state (rehydration).
+    pub(super) restore: Option<Restore>,
+}

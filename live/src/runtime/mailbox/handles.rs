@@ -1,0 +1,109 @@
+//! The handles that send into a component actor's mailboxes. Each holder gets only what
+//! it needs: connections the whole [`ComponentHandle`], rooms a [`MemberMailbox`], a
+//! singleton's cluster link a [`ClusterMailbox`].
+
+use super::messages::{Call, ClusterSignal, Control, JoinRequest, LeaveRequest, RoomDelivery};
+use crate::room::LeaveReason;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// How many calls may wait in one component's mailbox before callers wait.
+const CALL_QUEUE: usize = 64;
+
+/// A new component's two mailboxes, as its actor reads them.
+#[derive(Debug)]
+pub(crate) struct Inbox {
+    /// Membership changes and cluster news (unbounded: one message per mount or leave).
+    pub(crate) control: mpsc::UnboundedReceiver<Control>,
+    /// Calls (bounded: a flood of calls waits instead of growing memory).
+    pub(crate) calls: mpsc::Receiver<Box<Call>>,
+}
+
+/// Opens the mailboxes of component `id`.
+pub(crate) fn open(id: Arc<str>) -> (ComponentHandle, Inbox) {
+    let (control, control_rx) = mpsc::unbounded_channel();
+    let (calls, calls_rx) = mpsc::channel(CALL_QUEUE);
+    let handle = ComponentHandle { id, control, calls };
+    let inbox = Inbox {
+        control: control_rx,
+        calls: calls_rx,
+    };
+    (handle, inbox)
+}
+
+/// A connection's handle to a running component.
+#[derive(Debug, Clone)]
+pub(crate) struct ComponentHandle {
+    /// The component's id.
+    pub(crate) id: Arc<str>,
+    control: mpsc::UnboundedSender<Control>,
+    calls: mpsc::Sender<Box<Call>>,
+}
+
+impl ComponentHandle {
+    /// Queues a call; gives it back if the component no longer runs.
+    pub(crate) async fn call(&self, call: Call) -> Result<(), Call> {
+        self.calls
+            .send(Box::new(call))
+            .await
+            .map_err(|error| *error.0)
+    }
+
+    /// Adds a viewer to a running singleton; false if it no longer runs.
+    pub(crate) fn join(&self, join: JoinRequest) -> bool {
+        self.control.send(Control::Join(Box::new(join))).is_ok()
+    }
+
+    /// Tells the component that `connection_id` stopped viewing it.
+    pub(crate) fn leave(&self, connection_id: Arc<str>, reason: LeaveReason) {
+        let leave = LeaveRequest {
+            connection_id,
+            reason,
+        };
+        let _ = self.control.send(Control::Leave(Box::new(leave)));
+    }
+
+    /// Passes cluster news to a singleton.
+    pub(crate) fn signal(&self, signal: ClusterSignal) {
+        let _ = self.control.send(Control::Cluster(Box::new(signal)));
+    }
+
+    /// Stops the component (server shutdown).
+    pub(crate) fn shutdown(&self) {
+        let _ = self.control.send(Control::Shutdown);
+    }
+
+    /// The mailbox its rooms deliver typed events to.
+    pub(crate) fn member_mailbox(&self) -> MemberMailbox {
+        MemberMailbox(self.control.clone())
+    }
+
+    /// The mailbox its cluster link reports to; it does not keep the component alive.
+    pub(crate) fn cluster_mailbox(&self) -> ClusterMailbox {
+        ClusterMailbox(self.control.downgrade())
+    }
+}
+
+/// What a room holds of a member's actor: it can only hand it a typed event.
+#[derive(Debug, Clone)]
+pub(crate) struct MemberMailbox(mpsc::UnboundedSender<Control>);
+
+impl MemberMailbox {
+    /// Hands a typed room event to the member's handler.
+    pub(crate) fn deliver(&self, delivery: RoomDelivery) {
+        let _ = self.0.send(Control::Room(Box::new(delivery)));
+    }
+}
+
+/// What a singleton's cluster link holds of its actor: it can only pass cluster news.
+#[derive(Debug, Clone)]
+pub(crate) struct ClusterMailbox(mpsc::WeakUnboundedSender<Control>);
+
+impl ClusterMailbox {
+    /// Passes `signal` on; false once the actor is gone.
+    pub(crate) fn signal(&self, signal: ClusterSignal) -> bool {
+        self.0
+            .upgrade()
+            .is_some_and(|control| control.send(Control::Cluster(Box::new(signal))).is_ok())
+    }
+}

@@ -1,0 +1,145 @@
+//! The server's rooms: finds or creates a room by id, keeping typed and untyped rooms
+//! apart.
+
+use super::actor;
+use super::command::{RoomCommand, RoomHandle};
+use super::kinds;
+use super::table::RoomTable;
+use crate::cluster::RoomMessage;
+use crate::room::{LiveRoom, RoomDescriptor, RoomError};
+use serde_json::Value;
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+
+/// Every live room of one server.
+pub(crate) struct Rooms {
+    table: Arc<RoomTable>,
+    typed_prefixes: RwLock<HashMap<&'static str, TypeId>>,
+}
+
+impl fmt::Debug for Rooms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rooms")
+            .field("settings", &self.table.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rooms {
+    /// An empty registry; `typed` prefixes refuse client joins from the start.
+    pub(crate) fn new(table: RoomTable, typed: &[RoomDescriptor]) -> Self {
+        let prefixes = typed
+            .iter()
+            .map(|descriptor| (descriptor.prefix(), TypeId::of::<()>()))
+            .collect();
+        Self {
+            table: Arc::new(table),
+            typed_prefixes: RwLock::new(prefixes),
+        }
+    }
+
+    /// Whether `room_id`'s prefix belongs to a typed room.
+    pub(crate) fn is_typed_id(&self, room_id: &str) -> bool {
+        let prefix = room_id.split(':').next().unwrap_or_default();
+        room_id.contains(':')
+            && self
+                .typed_prefixes
+                .read()
+                .is_ok_and(|prefixes| prefixes.contains_key(prefix))
+    }
+
+    fn claim_prefix<R: LiveRoom>(&self) -> Result<(), RoomError> {
+        let mut prefixes = self
+            .typed_prefixes
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let wanted = TypeId::of::<R>();
+        match prefixes.get(R::PREFIX).copied() {
+            Some(existing) if existing == wanted => Ok(()),
+            // Registered by descriptor only (placeholder type): claim it.
+            Some(existing) if existing == TypeId::of::<()>() => {
+                prefixes.insert(R::PREFIX, wanted);
+                Ok(())
+            }
+            Some(_) => Err(RoomError::new(format!(
+                "Room prefix '{}' belongs to another room type",
+                R::PREFIX
+            ))),
+            None => {
+                prefixes.insert(R::PREFIX, wanted);
+                Ok(())
+            }
+        }
+    }
+
+    /// The typed room `room_id` of type `R`, created if needed.
+    pub(crate) async fn typed<R: LiveRoom>(&self, room_id: &str) -> Result<RoomHandle, RoomError> {
+        self.claim_prefix::<R>()?;
+        let mut table = self.table.lock().await;
+        if let Some(handle) = table.get(room_id) {
+            return if handle.typed == Some(TypeId::of::<R>()) {
+                Ok(handle.clone())
+            } else {
+                Err(RoomError::new(format!(
+                    "Room '{room_id}' is not a '{}' room",
+                    R::PREFIX
+                )))
+            };
+        }
+        let handle = actor::spawn(
+            room_id,
+            kinds::Typed::<R>::new(room_id),
+            Some(TypeId::of::<R>()),
+            Arc::clone(&self.table),
+        );
+        table.insert(Arc::clone(&handle.id), handle.clone());
+        Ok(handle)
+    }
+
+    /// The untyped room `room_id`, created with `initial_state` if needed.
+    pub(crate) async fn untyped(
+        &self,
+        room_id: &str,
+        initial_state: Option<Value>,
+    ) -> Result<RoomHandle, RoomError> {
+        if self.is_typed_id(room_id) {
+            return Err(RoomError::new(
+                "Room requires server-side join via component action",
+            ));
+        }
+        let mut table = self.table.lock().await;
+        if let Some(handle) = table.get(room_id) {
+            return if handle.typed.is_none() {
+                Ok(handle.clone())
+            } else {
+                Err(RoomError::new(
+                    "Room requires server-side join via component action",
+                ))
+            };
+        }
+        let handle = actor::spawn(
+            room_id,
+            kinds::Untyped::new(initial_state),
+            None,
+            Arc::clone(&self.table),
+        );
+        table.insert(Arc::clone(&handle.id), handle.clone());
+        Ok(handle)
+    }
+
+    /// The running room `room_id`, if any.
+    pub(crate) async fn get(&self, room_id: &str) -> Option<RoomHandle> {
+        self.table.lock().await.get(room_id).cloned()
+    }
+
+    /// Hands a change made on another server of the cluster to the local room, if it runs.
+    pub(crate) async fn deliver_remote(&self, room_id: &str, message: RoomMessage) {
+        if let Some(room) = self.get(room_id).await
+            && !room.try_send(RoomCommand::Remote(message))
+        {
+            tracing::warn!(room = %room_id, "room mailbox full; remote change dropped");
+        }
+    }
+}
