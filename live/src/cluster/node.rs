@@ -311,6 +311,7 @@ async fn dispatch(
                     tracing::warn!(room = %room_id, "room mailbox full; remote change dropped");
                 }
             }
+            Inbound::Topic(_) | Inbound::Message { .. } => {}
             Inbound::Reconnected => {
                 tracing::info!("cluster backend reconnected; re-checking singletons");
                 *lock(&node.reconnected) = Some(Instant::now());
