@@ -2,9 +2,9 @@
 //! of one process.
 
 use super::{
-    ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
-    MessageRequest, MessageResponse, MirroredState, PendingReply, Renewal, RoomMessage,
-    SingletonMessage, SingletonOwner, TopicMessage, message_timeout, validate_topic,
+    ActionRequest, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound, MessageRequest,
+    MessageResponse, MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage,
+    SingletonOwner, TopicMessage, message_timeout, validate_topic,
 };
 use crate::BoxFuture;
 use crate::protocol::refusal::Refusal;
@@ -13,7 +13,6 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
 
 /// A cluster whose members are servers of the same process, sharing memory instead of a
 /// backend.
@@ -147,18 +146,6 @@ impl InProcessCluster {
             .filter(|(id, member)| **id != self.instance_id && wanted(member))
             .filter_map(|(_, member)| member.inbox.clone())
             .collect()
-    }
-
-    /// The inbox of `instance_id`, or the error of forwarding to a member that is gone.
-    fn inbox_of(&self, instance_id: &str) -> Result<ClusterInbox, ClusterError> {
-        lock(&self.shared.members)
-            .get(instance_id)
-            .and_then(|member| member.inbox.clone())
-            .ok_or_else(|| {
-                ClusterError::backend(format!(
-                    "the owner instance {instance_id} is not listening (it may have stopped)"
-                ))
-            })
     }
 
     fn member<T>(&self, change: impl FnOnce(&mut Member) -> T) -> T {
@@ -331,29 +318,21 @@ impl ClusterAdapter for InProcessCluster {
         &self,
         request: ActionRequest,
     ) -> BoxFuture<'_, Result<PendingReply, ClusterError>> {
-        let inbox = match self.inbox_of(&request.target_instance_id) {
-            Ok(inbox) => inbox,
-            Err(error) => return ready(Err(error)),
-        };
-        let (reply, reply_rx) = oneshot::channel::<ActionResponse>();
-        inbox.deliver(Inbound::Action {
-            request: Box::new(request),
-            reply,
-        });
+        let target = request.target_instance_id.clone();
         let timeout = self.settings.action_timeout;
-        let pending: PendingReply = Box::pin(async move {
-            match tokio::time::timeout(timeout, reply_rx).await {
-                Ok(Ok(response)) => Ok(response),
-                Ok(Err(_)) => Err(ClusterError::ShuttingDown),
-                Err(_) => Err(ClusterError::Timeout(
-                    Refusal::ClusterActionTimeout {
-                        ms: timeout.as_millis(),
-                    }
-                    .text(),
-                )),
-            }
-        });
-        ready(Ok(pending))
+        let pending = self.forward(
+            &target,
+            |reply| Inbound::Action {
+                request: Box::new(request),
+                reply,
+            },
+            timeout,
+            move || {
+                let ms = timeout.as_millis();
+                ClusterError::Timeout(Refusal::ClusterActionTimeout { ms }.text())
+            },
+        );
+        ready(pending)
     }
 
     fn publish_room<'a>(
@@ -413,27 +392,22 @@ impl ClusterAdapter for InProcessCluster {
         &self,
         request: MessageRequest,
     ) -> BoxFuture<'_, Result<PendingReply<MessageResponse>, ClusterError>> {
-        let inbox = match self.inbox_of(&request.target_instance_id) {
-            Ok(inbox) => inbox,
-            Err(error) => return ready(Err(error)),
-        };
-        let (reply, reply_rx) = oneshot::channel::<MessageResponse>();
-        inbox.deliver(Inbound::Message {
-            request: Box::new(request),
-            reply,
-        });
+        let target = request.target_instance_id.clone();
         let timeout = self.settings.operation_timeout;
-        let pending: PendingReply<MessageResponse> = Box::pin(async move {
-            match tokio::time::timeout(timeout, reply_rx).await {
-                Ok(Ok(response)) => Ok(response),
-                Ok(Err(_)) => Err(ClusterError::ShuttingDown),
-                Err(_) => Err(message_timeout(timeout)),
-            }
-        });
-        ready(Ok(pending))
+        let pending = self.forward(
+            &target,
+            |reply| Inbound::Message {
+                request: Box::new(request),
+                reply,
+            },
+            timeout,
+            move || message_timeout(timeout),
+        );
+        ready(pending)
     }
 }
 
+mod forward;
 #[cfg(test)]
 mod tests;
 
