@@ -2,8 +2,9 @@
 //! of one process.
 
 use super::{
-    ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
-    MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
+    ActionRequest, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound, MessageRequest,
+    MessageResponse, MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage,
+    SingletonOwner, TopicMessage, message_timeout, validate_topic,
 };
 use crate::BoxFuture;
 use crate::protocol::refusal::Refusal;
@@ -12,14 +13,14 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
 
 /// A cluster whose members are servers of the same process, sharing memory instead of a
 /// backend.
 ///
 /// A server needs no adapter to run alone; this one exists to run several servers in one
 /// process (tests, demos) with exactly the cluster semantics of `RedisCluster`
-/// (claims with a time to live, fenced mirror writes, forwarded actions, room fan-out), and
+/// (claims with a time to live, fenced mirror writes, forwarded actions and messages, room
+/// and topic fan-out), and
 /// as a compact reference for implementing [`ClusterAdapter`] on another backend.
 ///
 /// ```
@@ -41,6 +42,7 @@ struct Settings {
     claim_ttl: Duration,
     heartbeat: Duration,
     action_timeout: Duration,
+    operation_timeout: Duration,
 }
 
 #[derive(Default)]
@@ -56,6 +58,7 @@ struct Member {
     inbox: Option<ClusterInbox>,
     singletons: HashSet<String>,
     rooms: HashSet<String>,
+    topics: HashSet<String>,
 }
 
 impl fmt::Debug for InProcessCluster {
@@ -75,7 +78,7 @@ impl Default for InProcessCluster {
 
 impl InProcessCluster {
     /// A new cluster with one member (claim time to live 30 s, heartbeat 10 s, action
-    /// timeout 5 s, as `RedisClusterConfig`'s defaults).
+    /// timeout 5 s, operation timeout 2 s, as `RedisClusterConfig`'s defaults).
     pub fn new() -> Self {
         Self {
             shared: Arc::default(),
@@ -84,6 +87,7 @@ impl InProcessCluster {
                 claim_ttl: Duration::from_secs(30),
                 heartbeat: Duration::from_secs(10),
                 action_timeout: Duration::from_secs(5),
+                operation_timeout: Duration::from_secs(2),
             },
         }
     }
@@ -101,6 +105,12 @@ impl InProcessCluster {
     pub fn with_timing(mut self, claim_ttl: Duration, heartbeat: Duration) -> Self {
         self.settings.claim_ttl = claim_ttl;
         self.settings.heartbeat = heartbeat;
+        self
+    }
+
+    /// Sets how long this member waits for the answer to a forwarded message.
+    pub fn with_operation_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.operation_timeout = timeout;
         self
     }
 
@@ -163,6 +173,10 @@ impl ClusterAdapter for InProcessCluster {
 
     fn heartbeat_interval(&self) -> Duration {
         self.settings.heartbeat
+    }
+
+    fn operation_timeout(&self) -> Duration {
+        self.settings.operation_timeout
     }
 
     fn start(&self, inbox: ClusterInbox) -> Result<(), ClusterError> {
@@ -304,34 +318,21 @@ impl ClusterAdapter for InProcessCluster {
         &self,
         request: ActionRequest,
     ) -> BoxFuture<'_, Result<PendingReply, ClusterError>> {
-        let target = lock(&self.shared.members)
-            .get(&request.target_instance_id)
-            .and_then(|member| member.inbox.clone());
-        let Some(inbox) = target else {
-            return ready(Err(ClusterError::backend(format!(
-                "the owner instance {} is not listening (it may have stopped)",
-                request.target_instance_id
-            ))));
-        };
-        let (reply, reply_rx) = oneshot::channel::<ActionResponse>();
-        inbox.deliver(Inbound::Action {
-            request: Box::new(request),
-            reply,
-        });
+        let target = request.target_instance_id.clone();
         let timeout = self.settings.action_timeout;
-        let pending: PendingReply = Box::pin(async move {
-            match tokio::time::timeout(timeout, reply_rx).await {
-                Ok(Ok(response)) => Ok(response),
-                Ok(Err(_)) => Err(ClusterError::ShuttingDown),
-                Err(_) => Err(ClusterError::Timeout(
-                    Refusal::ClusterActionTimeout {
-                        ms: timeout.as_millis(),
-                    }
-                    .text(),
-                )),
-            }
-        });
-        ready(Ok(pending))
+        let pending = self.forward(
+            &target,
+            |reply| Inbound::Action {
+                request: Box::new(request),
+                reply,
+            },
+            timeout,
+            move || {
+                let ms = timeout.as_millis();
+                ClusterError::Timeout(Refusal::ClusterActionTimeout { ms }.text())
+            },
+        );
+        ready(pending)
     }
 
     fn publish_room<'a>(
@@ -357,7 +358,58 @@ impl ClusterAdapter for InProcessCluster {
         self.member(|member| member.rooms.remove(room_id));
         ready(Ok(()))
     }
+
+    fn publish_topic<'a>(
+        &'a self,
+        message: &'a TopicMessage,
+    ) -> BoxFuture<'a, Result<(), ClusterError>> {
+        if let Err(error) = validate_topic(&message.topic) {
+            return ready(Err(error));
+        }
+        for inbox in self.others(|m| m.topics.contains(&message.topic)) {
+            inbox.deliver(Inbound::Topic(message.clone()));
+        }
+        ready(Ok(()))
+    }
+
+    fn watch_topic<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        if let Err(error) = validate_topic(topic) {
+            return ready(Err(error));
+        }
+        self.member(|member| member.topics.insert(topic.to_owned()));
+        ready(Ok(()))
+    }
+
+    fn unwatch_topic<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        if let Err(error) = validate_topic(topic) {
+            return ready(Err(error));
+        }
+        self.member(|member| member.topics.remove(topic));
+        ready(Ok(()))
+    }
+
+    fn forward_message(
+        &self,
+        request: MessageRequest,
+    ) -> BoxFuture<'_, Result<PendingReply<MessageResponse>, ClusterError>> {
+        let target = request.target_instance_id.clone();
+        let timeout = self.settings.operation_timeout;
+        let pending = self.forward(
+            &target,
+            |reply| Inbound::Message {
+                request: Box::new(request),
+                reply,
+            },
+            timeout,
+            move || message_timeout(timeout),
+        );
+        ready(pending)
+    }
 }
+
+mod forward;
+#[cfg(test)]
+mod tests;
 
 fn deliver_singleton(inboxes: &[ClusterInbox], name: &str, message: &SingletonMessage) {
     for inbox in inboxes {

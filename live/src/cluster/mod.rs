@@ -12,18 +12,25 @@
 //!   see the state continue.
 //! - fans room events and room state changes out to the servers that have members of the
 //!   room.
+//! - carries **topic** messages to the servers watching the topic, and messages for a
+//!   singleton to its owner.
 //!
 //! Without an adapter (the default), a server is a cluster of one: everything is local,
 //! nothing is mirrored. See `docs/scaling.md` for keys, channels, guarantees and how to
 //! implement the trait for another backend.
 
 mod memory;
+mod messages;
 #[cfg(feature = "redis")]
 mod redis;
+mod topics;
 
 pub use memory::InProcessCluster;
+pub(crate) use messages::message_timeout;
+pub use messages::{MessageRequest, MessageResponse};
 #[cfg(feature = "redis")]
 pub use redis::{RedisCluster, RedisClusterConfig};
+pub use topics::{MAX_TOPIC_CHARS, TopicMessage, validate_topic};
 
 use crate::BoxFuture;
 use crate::component::Session;
@@ -51,6 +58,9 @@ pub enum ClusterError {
     /// A setting is unusable.
     #[error("invalid cluster configuration: {0}")]
     Config(String),
+    /// A topic name breaks the rule of [`validate_topic`].
+    #[error("invalid topic name {0}")]
+    InvalidTopic(String),
 }
 
 impl ClusterError {
@@ -305,6 +315,17 @@ pub enum Inbound {
         /// The change.
         message: RoomMessage,
     },
+    /// A message another server published to a topic this instance watches
+    /// ([`ClusterAdapter::watch_topic`]).
+    Topic(TopicMessage),
+    /// A message for a singleton this instance owns; answer through `reply` (the adapter
+    /// sends the answer back to the source).
+    Message {
+        /// The request.
+        request: Box<MessageRequest>,
+        /// Where the runtime puts the answer.
+        reply: oneshot::Sender<MessageResponse>,
+    },
     /// The adapter reconnected to the backend: messages may have been lost meanwhile, so
     /// every singleton re-checks its claim and reloads the mirror now.
     Reconnected,
@@ -317,8 +338,9 @@ pub struct ClusterInbox {
 }
 
 impl ClusterInbox {
-    /// An inbox and the receiver the runtime reads.
-    pub(crate) fn new() -> (Self, mpsc::UnboundedReceiver<Inbound>) {
+    /// An inbox and the receiver the runtime reads (public so that an adapter can be tested
+    /// without a server).
+    pub fn new() -> (Self, mpsc::UnboundedReceiver<Inbound>) {
         let (tx, rx) = mpsc::unbounded_channel();
         (Self { tx }, rx)
     }
@@ -329,8 +351,9 @@ impl ClusterInbox {
     }
 }
 
-/// The answer to a forwarded action, once the owner replies (or the adapter times out).
-pub type PendingReply = BoxFuture<'static, Result<ActionResponse, ClusterError>>;
+/// The answer to a forwarded action (or, as `PendingReply<MessageResponse>`, message), once
+/// the owner replies or the adapter times out.
+pub type PendingReply<T = ActionResponse> = BoxFuture<'static, Result<T, ClusterError>>;
 
 /// Connects one server to the other servers of a cluster (the Rust counterpart of the
 /// reference's `IClusterAdapter`, protocol §13.1). Object-safe; every method is async
@@ -449,6 +472,34 @@ pub trait ClusterAdapter: Send + Sync + fmt::Debug + 'static {
 
     /// Stops delivering `room_id`'s changes.
     fn unwatch_room<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<(), ClusterError>>;
+
+    /// Publishes `message` to the other servers watching `message.topic`; servers not
+    /// watching it receive nothing, and neither does this one (the runtime delivers to its
+    /// own subscribers itself). Fails with [`ClusterError::InvalidTopic`] for a name that
+    /// [`validate_topic`] refuses.
+    fn publish_topic<'a>(
+        &'a self,
+        message: &'a TopicMessage,
+    ) -> BoxFuture<'a, Result<(), ClusterError>>;
+
+    /// Starts delivering `topic`'s messages from other servers to the inbox as
+    /// [`Inbound::Topic`]. Resolves once the subscription is in place. Idempotent and not
+    /// counted: one `unwatch_topic` stops it however many times it was watched.
+    fn watch_topic<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<(), ClusterError>>;
+
+    /// Stops delivering `topic`'s messages (those already in the inbox stay there).
+    /// Idempotent.
+    fn unwatch_topic<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<(), ClusterError>>;
+
+    /// Sends `request` to its target instance, which hands it to its runtime as
+    /// [`Inbound::Message`]. Resolves once it is sent, with the future of the answer, which
+    /// fails with [`ClusterError::Timeout`] (`Cluster message timeout after <n>ms`) after
+    /// [`operation_timeout`](Self::operation_timeout). Fails at once when the target is not
+    /// listening.
+    fn forward_message(
+        &self,
+        request: MessageRequest,
+    ) -> BoxFuture<'_, Result<PendingReply<MessageResponse>, ClusterError>>;
 }
 
 #[cfg(test)]

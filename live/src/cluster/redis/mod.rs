@@ -6,6 +6,7 @@
 //! reconnected (so singletons re-check their claim and reload the mirror).
 
 mod config;
+mod forward;
 mod scripts;
 mod subscriber;
 
@@ -13,22 +14,23 @@ pub use config::RedisClusterConfig;
 
 use super::{
     ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
-    MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
+    MessageRequest, MessageResponse, MirroredState, PendingReply, Renewal, RoomMessage,
+    SingletonMessage, SingletonOwner, TopicMessage, message_timeout, validate_topic,
 };
 use crate::BoxFuture;
-use crate::protocol::refusal::Refusal;
 use crate::support::lock;
+use forward::{InstanceEnvelope, Waiting, action_timeout};
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};
 use scripts::{MIRROR, PUBLISH, RELEASE, RENEW};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
 /// The cluster adapter on Redis.
 ///
@@ -54,7 +56,9 @@ struct Inner {
     /// The current subscriber connection's command half.
     sink: Mutex<Option<PubSubSink>>,
     /// Forwarded actions waiting for their owner's answer.
-    pending: Mutex<HashMap<String, oneshot::Sender<ActionResponse>>>,
+    actions: Waiting<ActionResponse>,
+    /// Forwarded messages waiting for their owner's answer.
+    messages: Waiting<MessageResponse>,
     inbox: OnceLock<ClusterInbox>,
     stop: watch::Sender<bool>,
 }
@@ -83,7 +87,7 @@ fn millis(duration: Duration) -> u64 {
         .max(1)
 }
 
-/// A message on a singleton or room channel, with its sender.
+/// A message on a singleton, room or topic channel, with its sender.
 #[derive(Deserialize)]
 struct Envelope<T> {
     origin: String,
@@ -95,20 +99,6 @@ struct Envelope<T> {
 struct EnvelopeRef<'a, T> {
     origin: &'a str,
     message: &'a T,
-}
-
-/// A message on an instance's action channel.
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum ActionEnvelope {
-    ActionRequest {
-        origin: String,
-        request: Box<ActionRequest>,
-    },
-    ActionResponse {
-        origin: String,
-        response: ActionResponse,
-    },
 }
 
 impl RedisCluster {
@@ -144,7 +134,8 @@ impl RedisCluster {
                 subscriber,
                 channels: Mutex::new(HashSet::from([actions])),
                 sink: Mutex::new(None),
-                pending: Mutex::new(HashMap::new()),
+                actions: Waiting::default(),
+                messages: Waiting::default(),
                 inbox: OnceLock::new(),
                 stop,
             }),
@@ -214,8 +205,9 @@ impl Inner {
         }
     }
 
-    /// One pub/sub message, by channel: `delta:<name>` and `room:<id>` relay another
-    /// instance's message; `actions:<instance>` carries forwarded actions and answers.
+    /// One pub/sub message, by channel: `delta:<name>`, `room:<id>` and `topic:<topic>`
+    /// relay another instance's message; `actions:<instance>` carries forwarded actions and
+    /// messages, and their answers.
     fn on_message(self: &Arc<Self>, channel: &str, payload: &[u8]) {
         let Some(rest) = channel.strip_prefix(self.config.prefix.as_str()) else {
             return;
@@ -230,8 +222,17 @@ impl Inner {
                 room_id: room_id.to_owned(),
                 message,
             })
+        } else if let Some(topic) = rest.strip_prefix("topic:") {
+            if lock(&self.channels).contains(channel) {
+                self.relay(payload, |mut message: TopicMessage| {
+                    message.topic = topic.to_owned();
+                    Inbound::Topic(message)
+                })
+            } else {
+                Ok(()) // unwatched since it was sent
+            }
         } else if rest.starts_with("actions:") {
-            serde_json::from_slice(payload).map(|envelope| self.on_action(envelope))
+            serde_json::from_slice(payload).map(|envelope| self.on_request_channel(envelope))
         } else {
             Ok(())
         };
@@ -254,49 +255,12 @@ impl Inner {
         Ok(())
     }
 
-    /// A forwarded action to serve, or the answer to one this instance forwarded.
-    fn on_action(self: &Arc<Self>, envelope: ActionEnvelope) {
-        match envelope {
-            ActionEnvelope::ActionRequest { origin, request } => self.serve(origin, request),
-            ActionEnvelope::ActionResponse { response, .. } => {
-                if let Some(waiting) = lock(&self.pending).remove(&response.request_id) {
-                    let _ = waiting.send(response);
-                }
-            }
-        }
-    }
-
     /// `message` in an [`Envelope`] from this instance, as JSON text.
     fn envelope<T: Serialize>(&self, message: &T) -> Result<String, ClusterError> {
         to_json(&EnvelopeRef {
             origin: self.instance_id.as_str(),
             message,
         })
-    }
-
-    /// Hands a forwarded action to the runtime and publishes its answer to the source.
-    fn serve(self: &Arc<Self>, origin: String, request: Box<ActionRequest>) {
-        let (reply, answer) = oneshot::channel();
-        let request_id = request.request_id.clone();
-        self.deliver(Inbound::Action { request, reply });
-        let inner = Arc::clone(self);
-        tokio::spawn(async move {
-            let response = answer.await.unwrap_or_else(|_| {
-                ActionResponse::failure(request_id, Refusal::ServerShuttingDown.text())
-            });
-            let envelope = ActionEnvelope::ActionResponse {
-                origin: inner.instance_id.clone(),
-                response,
-            };
-            let Ok(text) = serde_json::to_string(&envelope) else {
-                return;
-            };
-            let channel = inner.key("actions", &origin);
-            let published: Result<i64, _> = inner.conn().publish(&channel, text).await;
-            if let Err(error) = published {
-                tracing::warn!(%error, "action response not published");
-            }
-        });
     }
 }
 
@@ -325,7 +289,8 @@ impl ClusterAdapter for RedisCluster {
     fn shutdown(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             self.inner.stop.send_replace(true);
-            lock(&self.inner.pending).clear();
+            self.inner.actions.clear();
+            self.inner.messages.clear();
         })
     }
 
@@ -513,47 +478,24 @@ impl ClusterAdapter for RedisCluster {
         request: ActionRequest,
     ) -> BoxFuture<'_, Result<PendingReply, ClusterError>> {
         Box::pin(async move {
-            let inner = Arc::clone(&self.inner);
-            let request_id = request.request_id.clone();
-            let channel = inner.key("actions", &request.target_instance_id);
+            let inner = &self.inner;
             let target = request.target_instance_id.clone();
-            let envelope = ActionEnvelope::ActionRequest {
+            let request_id = request.request_id.clone();
+            let envelope = InstanceEnvelope::ActionRequest {
                 origin: inner.instance_id.clone(),
                 request: Box::new(request),
             };
-            let text = to_json(&envelope)?;
-            let (tx, rx) = oneshot::channel();
-            lock(&inner.pending).insert(request_id.clone(), tx);
-            let receivers: Result<i64, _> = inner.conn().publish(&channel, text).await;
-            match receivers {
-                Ok(0) => {
-                    lock(&inner.pending).remove(&request_id);
-                    return Err(ClusterError::backend(format!(
-                        "the owner instance {target} is not listening (it may have stopped)"
-                    )));
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    lock(&inner.pending).remove(&request_id);
-                    return Err(backend(error));
-                }
-            }
             let timeout = inner.config.action_timeout;
-            let pending: PendingReply = Box::pin(async move {
-                let answer = tokio::time::timeout(timeout, rx).await;
-                lock(&inner.pending).remove(&request_id);
-                match answer {
-                    Ok(Ok(response)) => Ok(response),
-                    Ok(Err(_)) => Err(ClusterError::ShuttingDown),
-                    Err(_) => Err(ClusterError::Timeout(
-                        Refusal::ClusterActionTimeout {
-                            ms: timeout.as_millis(),
-                        }
-                        .text(),
-                    )),
-                }
-            });
-            Ok(pending)
+            inner
+                .forward(
+                    &target,
+                    request_id,
+                    envelope,
+                    |inner| &inner.actions,
+                    timeout,
+                    action_timeout,
+                )
+                .await
         })
     }
 
@@ -580,5 +522,62 @@ impl ClusterAdapter for RedisCluster {
 
     fn unwatch_room<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
         Box::pin(self.inner.unsubscribe(self.inner.key("room", room_id)))
+    }
+
+    fn publish_topic<'a>(
+        &'a self,
+        message: &'a TopicMessage,
+    ) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(async move {
+            validate_topic(&message.topic)?;
+            let inner = &self.inner;
+            let text = inner.envelope(message)?;
+            let _: i64 = inner
+                .conn()
+                .publish(inner.key("topic", &message.topic), text)
+                .await
+                .map_err(backend)?;
+            Ok(())
+        })
+    }
+
+    fn watch_topic<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(async move {
+            validate_topic(topic)?;
+            self.inner.subscribe(self.inner.key("topic", topic)).await
+        })
+    }
+
+    fn unwatch_topic<'a>(&'a self, topic: &'a str) -> BoxFuture<'a, Result<(), ClusterError>> {
+        Box::pin(async move {
+            validate_topic(topic)?;
+            self.inner.unsubscribe(self.inner.key("topic", topic)).await
+        })
+    }
+
+    fn forward_message(
+        &self,
+        request: MessageRequest,
+    ) -> BoxFuture<'_, Result<PendingReply<MessageResponse>, ClusterError>> {
+        Box::pin(async move {
+            let inner = &self.inner;
+            let target = request.target_instance_id.clone();
+            let request_id = request.request_id.clone();
+            let envelope = InstanceEnvelope::MessageRequest {
+                origin: inner.instance_id.clone(),
+                request: Box::new(request),
+            };
+            let timeout = inner.config.operation_timeout;
+            inner
+                .forward(
+                    &target,
+                    request_id,
+                    envelope,
+                    |inner| &inner.messages,
+                    timeout,
+                    message_timeout,
+                )
+                .await
+        })
     }
 }

@@ -2,7 +2,7 @@
 //! actors, room changes to the local rooms.
 
 use super::node::ClusterNode;
-use crate::cluster::{ClusterInbox, Inbound};
+use crate::cluster::{ClusterInbox, Inbound, MessageResponse};
 use crate::runtime::mailbox::ClusterSignal;
 use crate::runtime::rooms::Rooms;
 use crate::support::lock;
@@ -52,6 +52,13 @@ async fn dispatch(
                 if let Some(rooms) = rooms.upgrade() {
                     rooms.deliver_remote(&room_id, message).await;
                 }
+            }
+            // Topics and server messages reach components once the runtime routes them
+            // (issue 12); until then a forwarded message is answered as undeliverable.
+            Inbound::Topic(_) => {}
+            Inbound::Message { request, reply } => {
+                let error = "Server messages are not routed by this server";
+                let _ = reply.send(MessageResponse::failure(request.request_id, error));
             }
             Inbound::Reconnected => {
                 tracing::info!("cluster backend reconnected; re-checking singletons");
