@@ -2,9 +2,10 @@
 
 use super::Connection;
 use crate::protocol::ids::new_id;
+use crate::protocol::inbound::InboundError;
 use crate::protocol::js::safe_unsigned;
 use crate::protocol::kinds::ServerKind;
-use crate::protocol::outbound::Reply;
+use crate::protocol::outbound::{Reply, encode};
 use crate::protocol::refusal::Refusal;
 use crate::room::LeaveReason;
 use crate::runtime::actor::{Restore, SpawnRequest};
@@ -36,15 +37,32 @@ impl Connection {
 
     /// `COMPONENT_REHYDRATE` (§5.4): a verified signed state becomes a new component (or,
     /// for a singleton, joins the shared one); the reply is `COMPONENT_REHYDRATED`.
+    ///
+    /// First the rest of inbound validation, in upstream order: the signed state's shape
+    /// (§9.2), then `payload.room` and `payload.userId`; each refused like any invalid
+    /// frame.
     pub(super) async fn rehydrate(
         &mut self,
         name: &str,
-        signed_state: &SignedStateWire,
-        room: Option<String>,
+        signed_state: &Value,
+        room: Result<Option<String>, &'static str>,
         old_id: Option<&str>,
         request_id: Option<&str>,
     ) {
-        let restore = match self.verify_signed_state(name, signed_state) {
+        let Some(signed_state) = SignedStateWire::from_json(signed_state) else {
+            let error = InboundError::malformed_signed_state(old_id, request_id);
+            self.outbox.push_text(encode(&error.reply()));
+            return;
+        };
+        let room = match room {
+            Ok(room) => room,
+            Err(reason) => {
+                let error = InboundError::invalid(reason, old_id, request_id);
+                self.outbox.push_text(encode(&error.reply()));
+                return;
+            }
+        };
+        let restore = match self.verify_signed_state(name, &signed_state) {
             Ok(restore) => restore,
             Err(error) => {
                 self.reply_failure(ServerKind::ComponentRehydrated, old_id, &error, request_id);
