@@ -87,6 +87,43 @@ async fn every_malformed_frame_gets_the_reference_error() {
     still_works(&client).await;
 }
 
+/// A `COMPONENT_REHYDRATE` is checked in two places (the frame's fields, then the signed
+/// state's shape where the rehydration runs): the refusals keep upstream's order and frame,
+/// key order included.
+#[tokio::test]
+async fn rehydrate_refusals_keep_the_validation_order() {
+    let running = start(&test_server()).await;
+    let client = connect(&running).await;
+    let good =
+        json!({"data": "d", "signature": "s", "timestamp": 1.5, "version": 1, "componentId": "c"});
+    let cases = [
+        (
+            json!({"component": "Counter", "signedState": {"data": 1}, "room": 1}),
+            "payload.signedState is malformed",
+        ),
+        (
+            json!({"component": "Counter", "userId": 1}),
+            "payload.signedState is malformed",
+        ),
+        (
+            json!({"component": "Counter", "signedState": good, "room": 1, "userId": 1}),
+            "payload.room must be a string",
+        ),
+        (
+            json!({"component": "Counter", "signedState": good, "userId": 1}),
+            "payload.userId must be a string",
+        ),
+    ];
+    for (payload, reason) in cases {
+        let frame = json!({"type": "COMPONENT_REHYDRATE", "componentId": "c1", "requestId": "r1", "payload": payload});
+        let expected = json!({"type": "ERROR", "componentId": "c1", "success": false,
+            "error": format!("Invalid message: {reason}"), "requestId": "r1"});
+        let reply = reply_to(&client, &frame.to_string()).await;
+        assert_eq!(reply.to_string(), expected.to_string(), "frame: {frame}");
+    }
+    still_works(&client).await;
+}
+
 #[tokio::test]
 async fn oversized_and_binary_frames_are_refused_without_closing() {
     let server = test_server_with(live::LiveServer::builder().max_message_bytes(1024));

@@ -48,12 +48,6 @@ macro_rules! wire_kinds {
                 serializer.serialize_str(self.as_str())
             }
         }
-
-        impl From<$name> for &'static str {
-            fn from(kind: $name) -> Self {
-                kind.as_str()
-            }
-        }
     };
 }
 

@@ -57,12 +57,12 @@ pub(crate) struct Reply<'a> {
 impl<'a> Reply<'a> {
     /// A successful reply of `kind`.
     pub(crate) fn success(
-        kind: impl Into<&'a str>,
+        kind: ServerKind,
         component_id: Option<&'a str>,
         request_id: Option<&'a str>,
     ) -> Self {
         Self {
-            kind: kind.into(),
+            kind: kind.as_str(),
             component_id,
             success: Some(true),
             request_id,
@@ -72,13 +72,13 @@ impl<'a> Reply<'a> {
 
     /// A failed reply of `kind` with `error`.
     pub(crate) fn failure(
-        kind: impl Into<&'a str>,
+        kind: ServerKind,
         component_id: Option<&'a str>,
         error: &'a str,
         request_id: Option<&'a str>,
     ) -> Self {
         Self {
-            kind: kind.into(),
+            kind: kind.as_str(),
             component_id,
             success: Some(false),
             error: Some(error),

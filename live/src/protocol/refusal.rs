@@ -7,14 +7,9 @@
 
 use std::fmt;
 
-/// The text of [`Refusal::InvalidRoomId`] (§10.1).
-pub(crate) const INVALID_ROOM_ID: &str = "Invalid room name. Must be 1-64 alphanumeric \
-     characters, hyphens, underscores, dots, or colons.";
-
 /// One refusal. Fields borrow what the text names; `detail` fields carry an underlying
 /// error's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // Some are built only where runtime/ still writes its texts by hand.
 pub(crate) enum Refusal<'a> {
     // Connection.
     /// The connection's frame budget is spent.
@@ -162,6 +157,7 @@ pub(crate) enum Refusal<'a> {
     },
 
     // Rooms.
+    /// A room id that fails the §10.1 rule.
     InvalidRoomId,
     /// `ROOM_JOIN` on a typed room's prefix.
     RoomServerJoinOnly,
@@ -213,8 +209,15 @@ pub(crate) enum Refusal<'a> {
     },
     /// A forwarded action failed without a message.
     ActionFailed,
+    /// The owner stopped before answering a forwarded action (only the Redis adapter).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     ServerShuttingDown,
     ClusterActionTimeout {
+        ms: u128,
+    },
+    /// A cluster backend operation (`what`: `forward`, `publish`, ...) timed out.
+    ClusterOpTimeout {
+        what: &'a str,
         ms: u128,
     },
 }
@@ -381,7 +384,10 @@ impl fmt::Display for Refusal<'_> {
             ),
             R::RoomAuthorization { reason } => write!(f, "Room authorization error: {reason}"),
 
-            R::InvalidRoomId => f.write_str(INVALID_ROOM_ID),
+            R::InvalidRoomId => f.write_str(
+                "Invalid room name. Must be 1-64 alphanumeric characters, hyphens, \
+                 underscores, dots, or colons.",
+            ),
             R::RoomServerJoinOnly => {
                 f.write_str("Room requires server-side join via component action")
             }
@@ -433,6 +439,9 @@ impl fmt::Display for Refusal<'_> {
             R::ActionFailed => f.write_str("Action failed"),
             R::ServerShuttingDown => f.write_str("Server shutting down"),
             R::ClusterActionTimeout { ms } => write!(f, "Cluster action timeout after {ms}ms"),
+            R::ClusterOpTimeout { what, ms } => {
+                write!(f, "cluster {what} took longer than {ms}ms")
+            }
         }
     }
 }
@@ -443,7 +452,7 @@ mod tests {
 
     #[test]
     fn texts_are_the_wire_texts() {
-        let cases: [(Refusal<'_>, &str); 8] = [
+        let cases: [(Refusal<'_>, &str); 9] = [
             (
                 Refusal::ComponentLimit { max: 256 },
                 "Component limit exceeded (max 256 per connection)",
@@ -490,6 +499,13 @@ mod tests {
                 Refusal::RemotePropertyUpdate,
                 "PROPERTY_UPDATE is not supported on a singleton served by another server; \
                  call an action instead",
+            ),
+            (
+                Refusal::ClusterOpTimeout {
+                    what: "forward",
+                    ms: 500,
+                },
+                "cluster forward took longer than 500ms",
             ),
         ];
         for (refusal, text) in cases {

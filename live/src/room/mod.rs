@@ -38,9 +38,6 @@ pub fn is_valid_room_id(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b':' | b'.' | b'-'))
 }
 
-// For runtime/ call sites until they use `Refusal::InvalidRoomId`.
-pub(crate) use crate::protocol::refusal::INVALID_ROOM_ID;
-
 /// A typed room's state and lifecycle.
 ///
 /// `#[live_room(prefix = "chat")]` implements it; every hook has a default.

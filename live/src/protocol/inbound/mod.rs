@@ -15,7 +15,6 @@ use super::depth::nesting_exceeds;
 use super::js::is_reserved_key;
 use super::kinds::{ClientKind, ServerKind};
 use super::refusal::Refusal;
-use crate::security::signing::SignedStateWire;
 
 /// Default `maxMessageSize` (§14.1): 4 MiB.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
@@ -139,13 +138,19 @@ pub(crate) enum ClientMessage {
     /// `COMPONENT_UNMOUNT`; the envelope's `component_id` is guaranteed `Some`.
     Unmount,
     /// `COMPONENT_REHYDRATE`; the envelope's `component_id` (the old id) is `Some`.
+    ///
+    /// The §9.2 shape check of `signedState` belongs to the signed-state code, so the
+    /// runtime runs it; a failure is refused with [`InboundError::malformed_signed_state`].
+    /// Upstream checks `payload.room` and `payload.userId` after that shape, so their
+    /// refusal waits in `room` until the shape check passed.
     Rehydrate {
         /// Registry name (`payload.component`).
         component: String,
-        /// The client-held signed state, shape-checked (§9.2), not yet verified.
-        signed_state: SignedStateWire,
-        /// Default room (`payload.room`).
-        room: Option<String>,
+        /// `payload.signedState` as sent (`Null` when absent), not yet shape-checked.
+        signed_state: Value,
+        /// Default room (`payload.room`), or the reason `payload.room` or
+        /// `payload.userId` is invalid (see [`InboundError::invalid`]).
+        room: Result<Option<String>, &'static str>,
     },
     /// `CALL_ACTION`; the envelope's `component_id` is guaranteed `Some`.
     CallAction {
@@ -266,6 +271,27 @@ pub(crate) enum InboundError {
 }
 
 impl InboundError {
+    /// `Invalid message: <reason>`, echoing the frame's string ids.
+    pub(crate) fn invalid(
+        reason: &str,
+        component_id: Option<&str>,
+        request_id: Option<&str>,
+    ) -> Self {
+        Self::Invalid {
+            reason: reason.to_owned(),
+            component_id: component_id.map(str::to_owned),
+            request_id: request_id.map(str::to_owned),
+        }
+    }
+
+    /// A `COMPONENT_REHYDRATE` whose `signedState` fails the §9.2 shape check.
+    pub(crate) fn malformed_signed_state(
+        component_id: Option<&str>,
+        request_id: Option<&str>,
+    ) -> Self {
+        Self::invalid(reason::SIGNED_STATE, component_id, request_id)
+    }
+
     /// The exact reply frame of §3; fields that do not apply are absent (not `null`).
     pub(crate) fn reply(&self) -> Value {
         let mut map = Map::new();
@@ -354,10 +380,8 @@ pub(crate) fn parse_text_frame(
         expect_response,
         message,
     };
-    let invalid = |reason: &str| InboundError::Invalid {
-        reason: reason.to_owned(),
-        component_id: component_id.clone(),
-        request_id: request_id.clone(),
+    let invalid = |reason: &str| {
+        InboundError::invalid(reason, component_id.as_deref(), request_id.as_deref())
     };
 
     let kind = match raw.get("type") {
@@ -534,12 +558,13 @@ fn parse_body(
             let mut payload = required_object(raw.remove("payload"), reason::REHYDRATE_PAYLOAD)?;
             let component =
                 take_string(&mut payload, "component").ok_or(reason::PAYLOAD_COMPONENT)?;
-            let signed_state = payload
-                .get("signedState")
-                .and_then(SignedStateWire::from_json)
-                .ok_or(reason::SIGNED_STATE)?;
-            let room = take_optional_string(&mut payload, "room", reason::PAYLOAD_ROOM)?;
-            take_optional_string(&mut payload, "userId", reason::PAYLOAD_USER_ID)?;
+            let signed_state = payload.remove("signedState").unwrap_or(Value::Null);
+            // Refused by the runtime, after the shape check of `signedState`.
+            let room =
+                take_optional_string(&mut payload, "room", reason::PAYLOAD_ROOM).and_then(|room| {
+                    take_optional_string(&mut payload, "userId", reason::PAYLOAD_USER_ID)?;
+                    Ok(room)
+                });
             ClientMessage::Rehydrate {
                 component,
                 signed_state,

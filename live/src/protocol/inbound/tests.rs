@@ -465,19 +465,14 @@ fn rehydrate_accepted() {
     .to_string();
     let envelope = parse(&text).unwrap();
     assert_eq!(envelope.component_id.as_deref(), Some("old1"));
-    let ClientMessage::Rehydrate {
-        component,
-        signed_state: state,
-        room,
-    } = envelope.message
-    else {
-        panic!("not a rehydrate")
-    };
-    assert_eq!(component, "Counter");
-    assert_eq!(room.as_deref(), Some("lobby"));
-    assert_eq!(state.version, 4.0);
-    assert_eq!(state.timestamp, 1_760_000_123_456.0);
-    assert_eq!(state.to_json().to_string(), signed_state().to_string());
+    assert_eq!(
+        envelope.message,
+        ClientMessage::Rehydrate {
+            component: "Counter".into(),
+            signed_state: signed_state(),
+            room: Ok(Some("lobby".into())),
+        }
+    );
 }
 
 #[test]
@@ -505,80 +500,75 @@ fn rehydrate_with_component_name_is_rejected() {
     );
 }
 
+/// The shape check itself is the signed-state code's (`SignedStateWire::from_json`); the
+/// message carries the value as sent, and the runtime refuses a malformed one with this.
 #[test]
-fn rehydrate_signed_state_is_malformed() {
-    let mut bad: Vec<Value> = vec![json!(null), json!("garbage"), json!([1]), json!({})];
-    for (key, value) in [
-        ("data", json!(1)),
-        ("signature", json!(null)),
-        ("timestamp", json!("1")),
-        ("version", json!(true)),
-        ("componentId", json!(3)),
-        ("nonce", json!(5)),
-        ("nonce", json!(null)),
-        ("compressed", json!("no")),
-        ("encrypted", json!(0)),
+fn rehydrate_carries_the_signed_state_as_sent() {
+    for (payload, expected) in [
+        (
+            json!({"component": "Counter", "signedState": {"data": 1}}),
+            json!({"data": 1}),
+        ),
+        (
+            json!({"component": "Counter", "signedState": "x"}),
+            json!("x"),
+        ),
+        (json!({"component": "Counter"}), Value::Null),
     ] {
-        let mut state = signed_state();
-        state[key] = value;
-        bad.push(state);
-    }
-    for key in ["data", "signature", "timestamp", "version", "componentId"] {
-        let mut state = signed_state();
-        state.as_object_mut().unwrap().remove(key);
-        bad.push(state);
-    }
-    for state in bad {
         let text = json!({"type": "COMPONENT_REHYDRATE", "componentId": "c1", "requestId": "r1",
-            "payload": {"component": "Counter", "signedState": state}})
+            "payload": payload})
         .to_string();
-        assert_eq!(
-            reply(&text),
-            invalid_c1_r1("payload.signedState is malformed"),
-            "{text}"
-        );
+        let ClientMessage::Rehydrate { signed_state, .. } = message(&text) else {
+            panic!("not a rehydrate: {text}")
+        };
+        assert_eq!(signed_state, expected, "{text}");
     }
-    let text = r#"{"type":"COMPONENT_REHYDRATE","componentId":"c1","requestId":"r1","payload":{"component":"Counter"}}"#;
     assert_eq!(
-        reply(text),
+        InboundError::malformed_signed_state(Some("c1"), Some("r1"))
+            .reply()
+            .to_string(),
         invalid_c1_r1("payload.signedState is malformed")
+    );
+    assert_eq!(
+        InboundError::malformed_signed_state(None, None)
+            .reply()
+            .to_string(),
+        r#"{"type":"ERROR","success":false,"error":"Invalid message: payload.signedState is malformed"}"#
     );
 }
 
+/// `payload.room` and `payload.userId` are refused only after the signed state's shape
+/// check (upstream's order), so their reason waits in the message.
 #[test]
 fn rehydrate_room_and_user_id() {
     for (field, why) in [
         ("room", "payload.room must be a string"),
         ("userId", "payload.userId must be a string"),
     ] {
-        let text = json!({"type": "COMPONENT_REHYDRATE", "componentId": "c1", "requestId": "r1",
-            "payload": {"component": "Counter", "signedState": signed_state(), field: 1}})
-        .to_string();
-        assert_eq!(reply(&text), invalid_c1_r1(why));
+        for state in [signed_state(), json!({"data": 1})] {
+            let text =
+                json!({"type": "COMPONENT_REHYDRATE", "componentId": "c1", "requestId": "r1",
+                "payload": {"component": "Counter", "signedState": state, field: 1}})
+                .to_string();
+            let ClientMessage::Rehydrate { room, .. } = message(&text) else {
+                panic!("not a rehydrate: {text}")
+            };
+            assert_eq!(room, Err(why), "{text}");
+            assert_eq!(
+                InboundError::invalid(why, Some("c1"), Some("r1"))
+                    .reply()
+                    .to_string(),
+                invalid_c1_r1(why)
+            );
+        }
     }
-}
-
-#[test]
-fn signed_state_optional_fields() {
-    let minimal =
-        json!({"data": "d", "signature": "s", "timestamp": 1.5, "version": 1, "componentId": "c"});
-    let state = SignedStateWire::from_json(&minimal).unwrap();
-    assert_eq!(state.nonce, None);
-    assert_eq!(state.compressed, None);
-    assert_eq!(
-        state.to_json().to_string(),
-        r#"{"data":"d","signature":"s","timestamp":1.5,"version":1,"componentId":"c"}"#
-    );
-    let mut full = minimal.clone();
-    full["nonce"] = json!("n");
-    full["compressed"] = json!(true);
-    full["encrypted"] = json!(false);
-    full["extra"] = json!("dropped");
-    let state = SignedStateWire::from_json(&full).unwrap();
-    assert_eq!(
-        state.to_json().to_string(),
-        r#"{"data":"d","signature":"s","timestamp":1.5,"version":1,"componentId":"c","nonce":"n","compressed":true,"encrypted":false}"#
-    );
+    let text = json!({"type": "COMPONENT_REHYDRATE", "componentId": "c1",
+        "payload": {"component": "Counter", "signedState": signed_state(), "room": 1, "userId": 2}})
+    .to_string();
+    let ClientMessage::Rehydrate { room, .. } = message(&text) else {
+        panic!("not a rehydrate")
+    };
+    assert_eq!(room, Err("payload.room must be a string"));
 }
 
 // ---- CALL_ACTION ----

@@ -2,7 +2,9 @@
 
 use super::instance::Actor;
 use crate::component::{ActionError, LiveComponent};
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, Reply};
+use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::{Call, Caller};
 use crate::runtime::outbox::Outbox;
 use futures_util::FutureExt;
@@ -67,14 +69,15 @@ impl<C: LiveComponent> Actor<C> {
         };
         match self.execute(caller, action, payload).await {
             Ok(value) if expect_response => {
-                let reply = Reply::success("ACTION_RESPONSE", Some(&self.id), request_id)
+                let reply = Reply::success(ServerKind::ActionResponse, Some(&self.id), request_id)
                     .with_result(value.as_ref())
                     .encode();
                 outbox.push_text(reply);
             }
             Ok(_) => {}
             Err(ActionFailure::Denied(error)) => {
-                let reply = Reply::failure("ACTION_RESPONSE", Some(&self.id), &error, request_id);
+                let kind = ServerKind::ActionResponse;
+                let reply = Reply::failure(kind, Some(&self.id), &error, request_id);
                 outbox.push_text(reply.encode());
             }
             Err(ActionFailure::Failed(error)) => {
@@ -92,12 +95,12 @@ impl<C: LiveComponent> Actor<C> {
         payload: Value,
     ) -> Result<Option<Value>, ActionFailure> {
         if !C::ACTIONS.contains(&action) {
-            return Err(ActionFailure::Failed(format!(
-                "Action '{action}' is not callable"
-            )));
+            let error = Refusal::ActionNotCallable { action }.text();
+            return Err(ActionFailure::Failed(error));
         }
         if let Err(denied) = self.authorize(&caller, action) {
-            return Err(ActionFailure::Denied(format!("AUTH_DENIED: {denied}")));
+            let error = Refusal::AuthDenied { reason: &denied }.text();
+            return Err(ActionFailure::Denied(error));
         }
         self.check_rate_limit(&caller, action)
             .map_err(ActionFailure::Failed)?;
@@ -108,7 +111,7 @@ impl<C: LiveComponent> Actor<C> {
         self.finish_call(&mut ctx).await;
         let result = outcome.unwrap_or_else(|_| {
             tracing::error!(component = C::NAME, action, "action panicked");
-            Err(ActionError::new(format!("Action '{action}' panicked")))
+            Err(ActionError::new(Refusal::ActionPanicked { action }.text()))
         });
         result.map_err(|error| ActionFailure::Failed(error.message().to_owned()))
     }
@@ -165,6 +168,11 @@ fn fail_action(
     request_id: Option<&str>,
 ) {
     outbox.push_text(outbound::component_error(component_id, action, error));
-    let reply = Reply::failure("ACTION_RESPONSE", Some(component_id), error, request_id);
+    let reply = Reply::failure(
+        ServerKind::ActionResponse,
+        Some(component_id),
+        error,
+        request_id,
+    );
     outbox.push_text(reply.encode());
 }

@@ -8,7 +8,9 @@ use crate::cluster::{
     ActionRequest, ActionResponse, MirroredState, SingletonMessage, SingletonOwner,
 };
 use crate::component::{Identity, LiveComponent};
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, ComponentEvent, Reply};
+use crate::protocol::refusal::Refusal;
 use crate::room::{LeaveReason, RoomError};
 use crate::runtime::cluster_link::{Forward, Role};
 use crate::runtime::mailbox::{Call, Caller, ClusterSignal, MountReply, Viewer};
@@ -91,18 +93,18 @@ impl<C: LiveComponent> Actor<C> {
             Call::Remote { request, reply } => {
                 let _ = reply.send(ActionResponse::failure(
                     request.request_id,
-                    "OWNERSHIP_LOST: this instance no longer owns the singleton",
+                    Refusal::OwnershipLost.text(),
                 ));
             }
             Call::SetProperty {
                 caller, request_id, ..
             } => {
                 if let Some(outbox) = self.viewers.get(&caller.connection_id) {
-                    let error = "PROPERTY_UPDATE is not supported on a singleton served by another server; call an action instead";
+                    let error = Refusal::RemotePropertyUpdate.text();
                     let reply = Reply::failure(
-                        "MESSAGE_RESPONSE",
+                        ServerKind::MessageResponse,
                         Some(&self.id),
-                        error,
+                        &error,
                         request_id.as_deref(),
                     );
                     outbox.push_text(reply.encode());
@@ -115,9 +117,7 @@ impl<C: LiveComponent> Actor<C> {
                 ..
             } => {
                 if let Some(outbox) = self.viewers.get(&caller.connection_id) {
-                    let error = RoomError::new(
-                        "Room messages are not supported on a singleton served by another server",
-                    );
+                    let error = RoomError::new(Refusal::RemoteRoomMessage.text());
                     push_room_error(outbox, &self.id, &error, request_id.as_deref());
                 }
                 if let Some(joined) = joined {

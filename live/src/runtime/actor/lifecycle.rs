@@ -4,6 +4,7 @@ use super::instance::Actor;
 use super::timer::expiry;
 use crate::component::{ActionError, LiveComponent};
 use crate::protocol::outbound;
+use crate::protocol::refusal::Refusal;
 use crate::room::LeaveReason;
 use crate::runtime::mailbox::{Control, MountReply, Viewer};
 use crate::runtime::outbox::Outbox;
@@ -135,9 +136,9 @@ impl<C: LiveComponent> Actor<C> {
         let failure = match outcome {
             Ok(Ok(())) => return,
             Ok(Err(error)) => error.message().to_owned(),
-            Err(_) => format!("{hook} panicked"),
+            Err(_) => Refusal::HookPanicked { hook }.text(),
         };
-        let text = format!("Mount initialization failed: {failure}");
+        let text = Refusal::MountFailed { failure: &failure }.text();
         outbox.push_text(outbound::component_error(&self.id, hook, &text));
     }
 }

@@ -3,7 +3,9 @@
 use super::instance::Actor;
 use crate::component::LiveComponent;
 use crate::protocol::js::is_reserved_key;
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::Reply;
+use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::Caller;
 use serde_json::Value;
 
@@ -22,17 +24,26 @@ impl<C: LiveComponent> Actor<C> {
             self.component
                 .set_property(property, value)
                 .map_err(|error| {
-                    format!("PROPERTY_UPDATE rejected: invalid value for '{property}': {error}")
+                    let detail = error.to_string();
+                    Refusal::PropertyInvalid {
+                        property,
+                        detail: &detail,
+                    }
+                    .text()
                 })
         });
         let reply = match &result {
             Ok(()) => {
                 self.publish_changes();
-                Reply::success("MESSAGE_RESPONSE", Some(&self.id), request_id).encode()
+                Reply::success(ServerKind::MessageResponse, Some(&self.id), request_id).encode()
             }
-            Err(error) => {
-                Reply::failure("MESSAGE_RESPONSE", Some(&self.id), error, request_id).encode()
-            }
+            Err(error) => Reply::failure(
+                ServerKind::MessageResponse,
+                Some(&self.id),
+                error,
+                request_id,
+            )
+            .encode(),
         };
         outbox.push_text(reply);
     }
@@ -40,21 +51,18 @@ impl<C: LiveComponent> Actor<C> {
     /// The reference's `PROPERTY_UPDATE` rules (§7), with the allowlist from the macro.
     fn check_property(&self, property: &str) -> Result<(), String> {
         if is_reserved_key(property) {
-            return Err(format!(
-                "PROPERTY_UPDATE rejected: '{property}' is a reserved key"
-            ));
+            return Err(Refusal::PropertyReserved { property }.text());
         }
         if property.starts_with('$') {
-            return Err(format!(
-                "PROPERTY_UPDATE rejected: '{property}' is server-only ($-prefixed fields cannot be written by the client). Use a server action to mutate it."
-            ));
+            return Err(Refusal::PropertyServerOnly { property }.text());
         }
         if !C::UPDATABLE_FIELDS.contains(&property) {
-            return Err(format!(
-                "PROPERTY_UPDATE rejected: '{property}' is not an updatable field of '{}'. Allowed: [{}]. Mark the field #[live(updatable)] to allow client writes.",
-                C::NAME,
-                C::UPDATABLE_FIELDS.join(", ")
-            ));
+            return Err(Refusal::PropertyNotUpdatable {
+                property,
+                component: C::NAME,
+                allowed: C::UPDATABLE_FIELDS,
+            }
+            .text());
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use super::instance::Actor;
 use crate::component::LiveComponent;
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::Reply;
 use crate::room::{LeaveReason, RoomError, is_valid_room_id};
 use crate::runtime::mailbox::{Caller, ClientRoomOp, RoomDelivery};
@@ -108,7 +109,7 @@ pub(super) fn push_room_error(
     request_id: Option<&str>,
 ) {
     let reply = Reply {
-        kind: "ERROR",
+        kind: ServerKind::Error.as_str(),
         component_id: Some(component_id),
         error: Some(error.message()),
         request_id,

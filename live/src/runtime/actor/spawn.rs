@@ -5,6 +5,7 @@ use super::env::ComponentEnv;
 use super::instance::Actor;
 use crate::cluster::{MirroredState, SingletonOwner};
 use crate::component::LiveComponent;
+use crate::protocol::refusal::Refusal;
 use crate::runtime::cluster_link::{ClusterNode, Role, SingletonLink, StartRole};
 use crate::runtime::mailbox::{self, ComponentHandle, MountReply, Viewer};
 use crate::runtime::outbox::Audience;
@@ -129,10 +130,12 @@ fn starting_point<C: LiveComponent>(
         None => seeded_component::<C>(request)?,
     };
     let synced = serde_json::to_value(&component).map_err(|error| {
-        format!(
-            "Component '{}' state could not be serialized: {error}",
-            C::NAME
-        )
+        let detail = error.to_string();
+        Refusal::StateNotSerializable {
+            component: C::NAME,
+            detail: &detail,
+        }
+        .text()
     })?;
     Ok(Start {
         component,
@@ -186,10 +189,12 @@ fn recovered_component<C: LiveComponent>(mirror: &MirroredState) -> Option<C> {
 /// was signed by this server), `#[serde(skip)]` fields start from their defaults.
 fn restored_component<C: LiveComponent>(state: Map<String, Value>) -> Result<C, String> {
     serde_json::from_value(Value::Object(state)).map_err(|error| {
-        format!(
-            "Component '{}' state could not be restored: {error}",
-            C::NAME
-        )
+        let detail = error.to_string();
+        Refusal::StateNotRestorable {
+            component: C::NAME,
+            detail: &detail,
+        }
+        .text()
     })
 }
 
@@ -201,14 +206,20 @@ fn initial_component<C: LiveComponent>(props: Option<Map<String, Value>>) -> Res
     let mut component = C::default();
     for (key, value) in props.unwrap_or_default() {
         if !C::UPDATABLE_FIELDS.contains(&key.as_str()) {
-            return Err(format!(
-                "Mount rejected: prop '{key}' is not an updatable field of '{}'",
-                C::NAME
-            ));
+            return Err(Refusal::MountPropNotUpdatable {
+                prop: &key,
+                component: C::NAME,
+            }
+            .text());
         }
-        component
-            .set_property(&key, value)
-            .map_err(|error| format!("Mount rejected: invalid value for prop '{key}': {error}"))?;
+        component.set_property(&key, value).map_err(|error| {
+            let detail = error.to_string();
+            Refusal::MountPropInvalid {
+                prop: &key,
+                detail: &detail,
+            }
+            .text()
+        })?;
     }
     Ok(component)
 }

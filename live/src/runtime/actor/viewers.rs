@@ -3,6 +3,7 @@
 
 use super::instance::Actor;
 use crate::component::LiveComponent;
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, Reply};
 use crate::runtime::mailbox::{MountReply, Viewer};
 use crate::runtime::outbox::Outbox;
@@ -51,14 +52,17 @@ impl<C: LiveComponent> Actor<C> {
     /// `MESSAGE_RESPONSE` for a mount, `COMPONENT_REHYDRATED` for a rehydration.
     pub(super) fn reply_mounted(&self, outbox: &Outbox, reply: &MountReply, signed: &Value) {
         let (kind, result) = if reply.rehydrate {
-            ("COMPONENT_REHYDRATED", json!({"newComponentId": &*self.id}))
+            (
+                ServerKind::ComponentRehydrated,
+                json!({"newComponentId": &*self.id}),
+            )
         } else {
             let result = json!({
                 "componentId": &*self.id,
                 "initialState": &self.synced,
                 "signedState": signed,
             });
-            ("MESSAGE_RESPONSE", result)
+            (ServerKind::MessageResponse, result)
         };
         let frame = Reply::success(kind, reply.echo_id.as_deref(), reply.request_id.as_deref())
             .with_result(Some(&result))

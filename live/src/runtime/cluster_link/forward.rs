@@ -3,7 +3,9 @@
 
 use super::node::ClusterNode;
 use crate::cluster::{ActionRequest, ActionResponse};
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, Reply};
+use crate::protocol::refusal::Refusal;
 use crate::runtime::outbox::Outbox;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -52,7 +54,7 @@ fn answer_forward(forward: &Forward, response: ActionResponse) {
     if response.success {
         if forward.expect_response {
             let reply = Reply::success(
-                "ACTION_RESPONSE",
+                ServerKind::ActionResponse,
                 Some(&forward.component_id),
                 forward.client_request_id.as_deref(),
             )
@@ -62,10 +64,12 @@ fn answer_forward(forward: &Forward, response: ActionResponse) {
         }
         return;
     }
-    let error = response.error.unwrap_or_else(|| "Action failed".to_owned());
+    let error = response
+        .error
+        .unwrap_or_else(|| Refusal::ActionFailed.text());
     if response.denied {
         let reply = Reply::failure(
-            "ACTION_RESPONSE",
+            ServerKind::ActionResponse,
             Some(&forward.component_id),
             &error,
             forward.client_request_id.as_deref(),
@@ -84,7 +88,7 @@ pub(super) fn fail_forward(forward: &Forward, error: &str) {
         error,
     ));
     let reply = Reply::failure(
-        "ACTION_RESPONSE",
+        ServerKind::ActionResponse,
         Some(&forward.component_id),
         error,
         forward.client_request_id.as_deref(),

@@ -4,6 +4,7 @@
 use super::role::StartRole;
 use crate::cluster::{ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError};
 use crate::protocol::ids::new_id;
+use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::{Call, ComponentHandle};
 use crate::support::lock;
 use std::collections::HashMap;
@@ -72,10 +73,12 @@ impl ClusterNode {
     ) -> Result<T, ClusterError> {
         match tokio::time::timeout(self.timeout, future).await {
             Ok(result) => result,
-            Err(_) => Err(ClusterError::Timeout(format!(
-                "cluster {what} took longer than {}ms",
-                self.timeout.as_millis()
-            ))),
+            Err(_) => {
+                let ms = self.timeout.as_millis();
+                Err(ClusterError::Timeout(
+                    Refusal::ClusterOpTimeout { what, ms }.text(),
+                ))
+            }
         }
     }
 
@@ -191,10 +194,8 @@ impl ClusterNode {
         let request_id = request.request_id.clone();
         let name = request.component_name.clone();
         let Some((handle, kick)) = self.lookup(&name) else {
-            return ActionResponse::failure(
-                request_id,
-                format!("OWNERSHIP_LOST: singleton '{name}' is not running on this instance"),
-            );
+            let error = Refusal::SingletonNotRunning { name: &name }.text();
+            return ActionResponse::failure(request_id, error);
         };
         match self
             .op("verify", self.adapter.verify_singleton(&name, &handle.id))
@@ -203,19 +204,16 @@ impl ClusterNode {
             Ok(true) => {}
             Ok(false) => {
                 kick.notify_one();
-                return ActionResponse::failure(
-                    request_id,
-                    "OWNERSHIP_LOST: this instance no longer owns the singleton",
-                );
+                return ActionResponse::failure(request_id, Refusal::OwnershipLost.text());
             }
             Err(error) => return ActionResponse::failure(request_id, error.to_string()),
         }
         let (reply, answer) = oneshot::channel();
         if handle.call(Call::Remote { request, reply }).await.is_err() {
-            return ActionResponse::failure(request_id, "Singleton stopped");
+            return ActionResponse::failure(request_id, Refusal::SingletonStopped.text());
         }
-        answer
-            .await
-            .unwrap_or_else(|_| ActionResponse::failure(request_id, "Singleton stopped"))
+        answer.await.unwrap_or_else(|_| {
+            ActionResponse::failure(request_id, Refusal::SingletonStopped.text())
+        })
     }
 }

@@ -6,6 +6,7 @@ use super::node::ClusterNode;
 use super::role::Role;
 use super::tasks::{Publish, heartbeat, publisher, watch};
 use crate::cluster::{MirroredState, SingletonMessage, SingletonOwner};
+use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::{ClusterMailbox, ComponentHandle};
 use crate::support::{lock, now_ms};
 use serde_json::Value;
@@ -201,10 +202,7 @@ impl SingletonLink {
             } => owner.clone(),
             _ => {
                 self.kick.notify_one();
-                let error = format!(
-                    "Singleton '{}' has no reachable owner right now, try again",
-                    self.name
-                );
+                let error = Refusal::NoReachableOwner { name: self.name }.text();
                 fail_forward(&forward, &error);
                 return;
             }
@@ -220,7 +218,7 @@ impl SingletonLink {
         if let Some(forwarder) = &self.forwarder
             && let Err(error) = forwarder.send(forward)
         {
-            fail_forward(&error.0, "Singleton stopped");
+            fail_forward(&error.0, &Refusal::SingletonStopped.text());
         }
     }
 

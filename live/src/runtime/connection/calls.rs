@@ -3,7 +3,9 @@
 
 use super::Connection;
 use crate::component::Identity;
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::Reply;
+use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::{Call, Caller, ClientRoomOp};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ impl Connection {
     pub(super) async fn call(
         &mut self,
         component_id: Option<&str>,
-        reply_kind: &str,
+        reply_kind: ServerKind,
         request_id: Option<&str>,
         make_call: impl FnOnce(Caller) -> Call,
     ) {
@@ -34,7 +36,7 @@ impl Connection {
             None => false,
         };
         if !delivered {
-            let error = format!("COMPONENT_REHYDRATION_REQUIRED:{id}");
+            let error = Refusal::RehydrationRequired { component_id: id }.text();
             self.reply_failure(reply_kind, component_id, &error, request_id);
         }
     }
@@ -51,21 +53,23 @@ impl Connection {
             .and_then(|id| self.components.get_key_value(id))
             .map(|(id, handle)| (Arc::clone(id), handle.clone()))
         else {
-            self.reply_error(component_id, "Component not found", request_id);
+            let error = Refusal::ComponentNotFound.text();
+            self.reply_error(component_id, &error, request_id);
             return;
         };
         let mut joining = None;
         match &op {
             ClientRoomOp::Join { room_id, .. } => {
                 if self.hub.rooms.is_typed_id(room_id) {
-                    let error = "Room requires server-side join via component action";
-                    self.reply_error(component_id, error, request_id);
+                    let error = Refusal::RoomServerJoinOnly.text();
+                    self.reply_error(component_id, &error, request_id);
                     return;
                 }
                 let key = (Arc::clone(&id), room_id.clone());
                 let limit = self.hub.config.max_rooms_per_connection;
                 if !self.client_rooms.contains(&key) && self.client_rooms.len() >= limit {
-                    self.reply_error(component_id, "Room limit exceeded", request_id);
+                    let error = Refusal::RoomLimit.text();
+                    self.reply_error(component_id, &error, request_id);
                     return;
                 }
                 if let Err(error) = self.hub.env.auth.authorize_room(&self.identity, room_id) {
@@ -93,7 +97,8 @@ impl Connection {
         };
         if handle.call(call).await.is_err() {
             self.components.remove(&id);
-            self.reply_error(component_id, "Component not found", request_id);
+            let error = Refusal::ComponentNotFound.text();
+            self.reply_error(component_id, &error, request_id);
             return;
         }
         if let Some(key) = joining
@@ -121,12 +126,13 @@ impl Connection {
             }
             None => {
                 self.identity = Identity::anonymous();
-                let payload = json!({"authenticated": false, "error": "Authentication failed"});
+                let payload =
+                    json!({"authenticated": false, "error": Refusal::AuthenticationFailed.text()});
                 (false, payload)
             }
         };
         let reply = Reply {
-            kind: "AUTH_RESPONSE",
+            kind: ServerKind::AuthResponse.as_str(),
             success: Some(success),
             payload: Some(&payload),
             request_id,

@@ -3,7 +3,9 @@
 use super::Connection;
 use super::mount::Seed;
 use crate::protocol::inbound::{ClientMessage, Envelope, parse_text_frame};
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, encode};
+use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::{Call, ClientRoomOp};
 use crate::security::TokenBucket;
 
@@ -12,8 +14,8 @@ impl Connection {
     fn admit(&mut self) -> bool {
         let admitted = self.rate.as_mut().is_none_or(TokenBucket::try_take);
         if !admitted {
-            self.outbox
-                .push_text(outbound::connection_error("Rate limit exceeded"));
+            let error = Refusal::RateLimitExceeded.text();
+            self.outbox.push_text(outbound::connection_error(&error));
         }
         admitted
     }
@@ -38,11 +40,12 @@ impl Connection {
             return;
         }
         let error = if bytes.len() > self.limits.max_message_bytes {
-            "Message too large"
+            Refusal::MessageTooLarge
         } else {
-            "Binary frames are not supported (file uploads are not implemented)"
+            Refusal::BinaryFramesUnsupported
         };
-        self.outbox.push_text(outbound::connection_error(error));
+        self.outbox
+            .push_text(outbound::connection_error(&error.text()));
     }
 
     /// Runs one client message. The rare, heavy messages (mount, rehydrate, auth, rooms) run
@@ -80,7 +83,7 @@ impl Connection {
                     expect_response,
                     request_id: request_id.map(str::to_owned),
                 };
-                self.call(component_id, "ACTION_RESPONSE", request_id, call)
+                self.call(component_id, ServerKind::ActionResponse, request_id, call)
                     .await;
             }
             ClientMessage::PropertyUpdate { property, value } => {
@@ -90,7 +93,7 @@ impl Connection {
                     value,
                     request_id: request_id.map(str::to_owned),
                 };
-                self.call(component_id, "MESSAGE_RESPONSE", request_id, call)
+                self.call(component_id, ServerKind::MessageResponse, request_id, call)
                     .await;
             }
             ClientMessage::Auth { payload } => {
@@ -140,11 +143,8 @@ impl Connection {
                 Box::pin(self.room_op(component_id, op, request_id)).await;
             }
             ClientMessage::FileUpload { .. } => {
-                self.reply_error(
-                    component_id,
-                    "File uploads are not supported by this server",
-                    request_id,
-                );
+                let error = Refusal::FileUploadsUnsupported.text();
+                self.reply_error(component_id, &error, request_id);
             }
         }
     }

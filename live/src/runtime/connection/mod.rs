@@ -14,6 +14,7 @@ use super::stats::{Counted, StatsGuard};
 use crate::component::Identity;
 use crate::protocol::ids::new_id;
 use crate::protocol::inbound::InboundLimits;
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, Reply};
 use crate::room::LeaveReason;
 use crate::security::TokenBucket;
@@ -76,7 +77,7 @@ impl Connection {
 
     pub(super) fn reply_failure(
         &self,
-        kind: &str,
+        kind: ServerKind,
         component_id: Option<&str>,
         error: &str,
         request_id: Option<&str>,
@@ -92,7 +93,7 @@ impl Connection {
         request_id: Option<&str>,
     ) {
         let reply = Reply {
-            kind: "ERROR",
+            kind: ServerKind::Error.as_str(),
             component_id,
             error: Some(error),
             request_id,

@@ -2,8 +2,11 @@
 
 use super::Connection;
 use crate::protocol::ids::new_id;
+use crate::protocol::inbound::InboundError;
 use crate::protocol::js::safe_unsigned;
-use crate::protocol::outbound::Reply;
+use crate::protocol::kinds::ServerKind;
+use crate::protocol::outbound::{Reply, encode};
+use crate::protocol::refusal::Refusal;
 use crate::room::LeaveReason;
 use crate::runtime::actor::{Restore, SpawnRequest};
 use crate::runtime::mailbox::MountReply;
@@ -28,24 +31,41 @@ impl Connection {
             rehydrate: false,
         };
         if let Err(error) = self.start_component(name, seed, reply).await {
-            self.reply_failure("MESSAGE_RESPONSE", echo_id, &error, request_id);
+            self.reply_failure(ServerKind::MessageResponse, echo_id, &error, request_id);
         }
     }
 
     /// `COMPONENT_REHYDRATE` (§5.4): a verified signed state becomes a new component (or,
     /// for a singleton, joins the shared one); the reply is `COMPONENT_REHYDRATED`.
+    ///
+    /// First the rest of inbound validation, in upstream order: the signed state's shape
+    /// (§9.2), then `payload.room` and `payload.userId`; each refused like any invalid
+    /// frame.
     pub(super) async fn rehydrate(
         &mut self,
         name: &str,
-        signed_state: &SignedStateWire,
-        room: Option<String>,
+        signed_state: &Value,
+        room: Result<Option<String>, &'static str>,
         old_id: Option<&str>,
         request_id: Option<&str>,
     ) {
-        let restore = match self.verify_signed_state(name, signed_state) {
+        let Some(signed_state) = SignedStateWire::from_json(signed_state) else {
+            let error = InboundError::malformed_signed_state(old_id, request_id);
+            self.outbox.push_text(encode(&error.reply()));
+            return;
+        };
+        let room = match room {
+            Ok(room) => room,
+            Err(reason) => {
+                let error = InboundError::invalid(reason, old_id, request_id);
+                self.outbox.push_text(encode(&error.reply()));
+                return;
+            }
+        };
+        let restore = match self.verify_signed_state(name, &signed_state) {
             Ok(restore) => restore,
             Err(error) => {
-                self.reply_failure("COMPONENT_REHYDRATED", old_id, &error, request_id);
+                self.reply_failure(ServerKind::ComponentRehydrated, old_id, &error, request_id);
                 return;
             }
         };
@@ -60,7 +80,7 @@ impl Connection {
             restore: Some(restore),
         };
         if let Err(error) = self.start_component(name, seed, reply).await {
-            self.reply_failure("COMPONENT_REHYDRATED", old_id, &error, request_id);
+            self.reply_failure(ServerKind::ComponentRehydrated, old_id, &error, request_id);
         }
     }
 
@@ -74,7 +94,7 @@ impl Connection {
             .map_err(|error| error.to_string())?;
         let signed_name = state.remove(COMPONENT_NAME_KEY);
         if signed_name.as_ref().and_then(Value::as_str) != Some(name) {
-            return Err("Component class mismatch - state tampering detected".to_owned());
+            return Err(Refusal::ComponentClassMismatch.text());
         }
         Ok(Restore {
             state,
@@ -96,16 +116,14 @@ impl Connection {
             .components
             .get(name)
             .copied()
-            .ok_or_else(|| format!("Component '{name}' not found"))?;
+            .ok_or_else(|| Refusal::UnknownComponent { name }.text())?;
         descriptor
             .auth()
             .authorize_component(&self.identity)
-            .map_err(|reason| format!("AUTH_DENIED: {reason}"))?;
+            .map_err(|reason| Refusal::AuthDenied { reason: &reason }.text())?;
         let limit = self.hub.config.max_components_per_connection;
         if self.components.len() >= limit {
-            return Err(format!(
-                "Component limit exceeded (max {limit} per connection)"
-            ));
+            return Err(Refusal::ComponentLimit { max: limit }.text());
         }
         let handle = if descriptor.is_singleton() {
             let singletons = Arc::clone(&self.hub.singletons);
@@ -143,7 +161,7 @@ impl Connection {
             self.client_rooms.retain(|(owner, _)| *owner != handle.id);
             handle.leave(Arc::clone(&self.id), LeaveReason::Cleanup);
         }
-        let reply = Reply::success("MESSAGE_RESPONSE", component_id, request_id);
+        let reply = Reply::success(ServerKind::MessageResponse, component_id, request_id);
         self.outbox.push_text(reply.encode());
     }
 }

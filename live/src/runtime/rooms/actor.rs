@@ -6,6 +6,8 @@ use super::kinds::RoomKind;
 use super::table::RoomTable;
 use crate::cluster::RoomMessage;
 use crate::protocol::js::is_reserved_key;
+use crate::protocol::kinds::ServerKind;
+use crate::protocol::refusal::Refusal;
 use crate::room::{JoinInfo, LeaveInfo, LeaveReason, RoomError};
 use crate::runtime::outbox::OutFrame;
 use crate::runtime::stats::{Counted, StatsGuard};
@@ -191,16 +193,17 @@ impl<K: RoomKind> RoomActor<K> {
             && let Some(max) = self.kind.max_members()
             && self.members.len() >= max
         {
-            return Err(RoomError::new("Room is full"));
+            return Err(RoomError::new(Refusal::RoomFull.text()));
         }
         let info = JoinInfo {
             component_id: member.component_id.to_string(),
             identity: member.identity.clone(),
             payload,
         };
-        self.kind
-            .on_join(&info)
-            .map_err(|error| RoomError::new(format!("Join rejected by room: {error}")))?;
+        self.kind.on_join(&info).map_err(|error| {
+            let reason = error.message();
+            RoomError::new(Refusal::RoomJoinRejected { reason }.text())
+        })?;
         let id = Arc::clone(&member.component_id);
         self.publish_state(Some(&id));
         let joined = Joined {
@@ -247,7 +250,7 @@ impl<K: RoomKind> RoomActor<K> {
     /// `$sub:join` / `$sub:leave` with the new count, to every member but the subject.
     fn system_event(&self, event: &str, subject: &str) {
         let data = json!({"subscriberId": subject, "count": self.members.len()});
-        self.broadcast_event("ROOM_SYSTEM", event, &data, Some(subject), false);
+        self.broadcast_event(ServerKind::RoomSystem, event, &data, Some(subject), false);
     }
 
     fn emit(
@@ -261,7 +264,7 @@ impl<K: RoomKind> RoomActor<K> {
             return Err(not_a_member());
         }
         let excluded = (!include_sender).then_some(sender);
-        self.broadcast_event("ROOM_EVENT", event, &data, excluded, true);
+        self.broadcast_event(ServerKind::RoomEvent, event, &data, excluded, true);
         self.fan_out(|| RoomMessage::Event {
             event: event.to_owned(),
             data,
@@ -275,7 +278,7 @@ impl<K: RoomKind> RoomActor<K> {
             return Err(not_a_member());
         }
         if K::TYPED {
-            return Err(RoomError::new("Room state is server-only"));
+            return Err(RoomError::new(Refusal::RoomStateServerOnly.text()));
         }
         let mut next = self.synced.clone();
         if let Value::Object(state) = &mut next {
@@ -294,7 +297,7 @@ impl<K: RoomKind> RoomActor<K> {
 
     fn commit(&mut self, changed: K) -> Result<(), RoomError> {
         let json = changed.to_json().map_err(|error| {
-            RoomError::new(format!("Room state could not be serialized: {error}"))
+            RoomError::new(Refusal::RoomStateNotSerializable { detail: &error }.text())
         })?;
         self.check_size(&json)?;
         self.kind = changed;
@@ -306,14 +309,14 @@ impl<K: RoomKind> RoomActor<K> {
     fn check_size(&self, state: &Value) -> Result<(), RoomError> {
         let size = serde_json::to_vec(state).map_or(usize::MAX, |bytes| bytes.len());
         if size > self.table.settings.max_state_bytes {
-            return Err(RoomError::new("Room state exceeds maximum size limit"));
+            return Err(RoomError::new(Refusal::RoomStateTooLarge.text()));
         }
         Ok(())
     }
 }
 
 fn not_a_member() -> RoomError {
-    RoomError::new("Not a member of this room")
+    RoomError::new(Refusal::NotRoomMember.text())
 }
 
 async fn sleep_until(deadline: Option<Instant>) {

@@ -2,8 +2,10 @@
 
 use super::command::{JoinKind, RoomCommand, RoomHandle};
 use super::ops::{JOIN_ATTEMPTS, TypedRoomOps, leave, stopped};
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::Reply;
-use crate::room::{INVALID_ROOM_ID, LeaveReason, RoomError, is_valid_room_id};
+use crate::protocol::refusal::Refusal;
+use crate::room::{LeaveReason, RoomError, is_valid_room_id};
 use crate::runtime::mailbox::ClientRoomOp;
 use crate::runtime::outbox::Outbox;
 use serde_json::{Value, json};
@@ -25,7 +27,7 @@ pub(crate) async fn run_client_op(
             initial_state,
         } => {
             if !is_valid_room_id(&room_id) {
-                return Err(RoomError::new(INVALID_ROOM_ID));
+                return Err(RoomError::new(Refusal::InvalidRoomId.text()));
             }
             for _ in 0..JOIN_ATTEMPTS {
                 let handle = ops.rooms.untyped(&room_id, initial_state.clone()).await?;
@@ -65,7 +67,7 @@ pub(crate) async fn run_client_op(
             }
             let payload = json!({ "roomId": room_id });
             let reply = Reply {
-                kind: "ROOM_LEFT",
+                kind: ServerKind::RoomLeft.as_str(),
                 component_id: Some(&member.component_id),
                 payload: Some(&payload),
                 request_id,
@@ -110,12 +112,12 @@ pub(crate) async fn run_client_op(
                 reply,
             };
             if !handle.send(get).await {
-                return Err(RoomError::new("Not a member of this room"));
+                return Err(RoomError::new(Refusal::NotRoomMember.text()));
             }
             let state = answer.await.map_err(|_| stopped())??;
             let payload = json!({ "roomId": room_id, "state": state.json });
             let reply = Reply {
-                kind: "ROOM_STATE",
+                kind: ServerKind::RoomState.as_str(),
                 component_id: Some(&member.component_id),
                 payload: Some(&payload),
                 request_id,
@@ -140,7 +142,7 @@ async fn member_room(ops: &TypedRoomOps, room_id: &str) -> Result<RoomHandle, Ro
     ops.rooms
         .get(room_id)
         .await
-        .ok_or_else(|| RoomError::new("Not a member of this room"))
+        .ok_or_else(|| RoomError::new(Refusal::NotRoomMember.text()))
 }
 
 async fn send_and_wait(
@@ -149,7 +151,7 @@ async fn send_and_wait(
     answer: oneshot::Receiver<Result<(), RoomError>>,
 ) -> Result<(), RoomError> {
     if !handle.send(command).await {
-        return Err(RoomError::new("Not a member of this room"));
+        return Err(RoomError::new(Refusal::NotRoomMember.text()));
     }
     answer.await.map_err(|_| stopped())?
 }

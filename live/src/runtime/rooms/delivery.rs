@@ -6,6 +6,7 @@ use super::command::Member;
 use super::frames::{self, JsonRoomFrame};
 use super::kinds::RoomKind;
 use crate::cluster::RoomMessage;
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::room_frame::{ROOM_EVENT, ROOM_STATE};
 use crate::runtime::mailbox::RoomDelivery;
 use crate::runtime::outbox::OutFrame;
@@ -19,7 +20,7 @@ impl<K: RoomKind> RoomActor<K> {
     /// typed handlers.
     pub(super) fn broadcast_event(
         &self,
-        json_kind: &str,
+        json_kind: ServerKind,
         event: &str,
         data: &Value,
         excluded: Option<&str>,
@@ -101,7 +102,7 @@ impl<K: RoomKind> RoomActor<K> {
                 Err(error) => tracing::warn!(room = %self.id, %error, "room state not sent"),
             }
         } else {
-            let frame = JsonRoomFrame::new("ROOM_STATE", &self.id, "$state:update", &data);
+            let frame = JsonRoomFrame::new(ServerKind::RoomState, &self.id, "$state:update", &data);
             for (id, joined) in recipients {
                 joined
                     .member

@@ -2,6 +2,7 @@
 //! subscribes to the channel of each room it runs.
 
 use crate::cluster::{ClusterAdapter, ClusterError, RoomMessage};
+use crate::protocol::refusal::Refusal;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,10 +66,12 @@ impl RoomFanOut {
     ) -> Result<(), ClusterError> {
         match tokio::time::timeout(self.timeout, future).await {
             Ok(result) => result,
-            Err(_) => Err(ClusterError::Timeout(format!(
-                "cluster {what} took longer than {}ms",
-                self.timeout.as_millis()
-            ))),
+            Err(_) => {
+                let ms = self.timeout.as_millis();
+                Err(ClusterError::Timeout(
+                    Refusal::ClusterOpTimeout { what, ms }.text(),
+                ))
+            }
         }
     }
 }

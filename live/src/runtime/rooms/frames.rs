@@ -1,5 +1,6 @@
 //! The frames a room sends, each encoded once per broadcast.
 
+use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::encode;
 use crate::protocol::room_frame::{FrameError, RoomBroadcast};
 use crate::support::now_ms;
@@ -18,7 +19,7 @@ pub(crate) struct JsonRoomFrame {
 #[serde(rename_all = "camelCase")]
 struct Body<'a> {
     #[serde(rename = "type")]
-    kind: &'a str,
+    kind: ServerKind,
     room_id: &'a str,
     event: &'a str,
     data: &'a Value,
@@ -27,7 +28,7 @@ struct Body<'a> {
 
 impl JsonRoomFrame {
     /// Encodes the shared body.
-    pub(crate) fn new(kind: &str, room_id: &str, event: &str, data: &Value) -> Self {
+    pub(crate) fn new(kind: ServerKind, room_id: &str, event: &str, data: &Value) -> Self {
         let body = encode(&Body {
             kind,
             room_id,
@@ -68,7 +69,7 @@ pub(crate) fn joined_by_server(component_id: &str, room_id: &str, state: &Value)
     #[serde(rename_all = "camelCase")]
     struct Joined<'a> {
         #[serde(rename = "type")]
-        kind: &'static str,
+        kind: ServerKind,
         component_id: &'a str,
         room_id: &'a str,
         event: &'static str,
@@ -76,7 +77,7 @@ pub(crate) fn joined_by_server(component_id: &str, room_id: &str, state: &Value)
         timestamp: u64,
     }
     encode(&Joined {
-        kind: "ROOM_JOINED",
+        kind: ServerKind::RoomJoined,
         component_id,
         room_id,
         event: "$room:joined",
@@ -96,14 +97,14 @@ pub(crate) fn joined_by_client(
     #[serde(rename_all = "camelCase")]
     struct Joined<'a> {
         #[serde(rename = "type")]
-        kind: &'static str,
+        kind: ServerKind,
         component_id: &'a str,
         payload: serde_json::Value,
         #[serde(skip_serializing_if = "Option::is_none")]
         request_id: Option<&'a str>,
     }
     encode(&Joined {
-        kind: "ROOM_JOINED",
+        kind: ServerKind::RoomJoined,
         component_id,
         payload: serde_json::json!({ "roomId": room_id, "state": state }),
         request_id,
@@ -116,13 +117,13 @@ pub(crate) fn broadcast(sender: &str, room_id: &str, kind: &str, data: &Value) -
     #[serde(rename_all = "camelCase")]
     struct Broadcast<'a> {
         #[serde(rename = "type")]
-        kind: &'static str,
+        kind: ServerKind,
         component_id: &'a str,
         payload: serde_json::Value,
         room: &'a str,
     }
     encode(&Broadcast {
-        kind: "BROADCAST",
+        kind: ServerKind::Broadcast,
         component_id: sender,
         payload: serde_json::json!({ "type": kind, "data": data }),
         room: room_id,
@@ -137,7 +138,7 @@ mod tests {
     #[test]
     fn json_room_frames_put_the_recipient_first_and_share_the_body() {
         let frame = JsonRoomFrame::new(
-            "ROOM_EVENT",
+            ServerKind::RoomEvent,
             "chat-1",
             "message:new",
             &json!({"text": "hi"}),

@@ -2,6 +2,7 @@
 //! (a free JSON object, JSON frames, clients may write it).
 
 use super::command::TypedChange;
+use crate::protocol::refusal::Refusal;
 use crate::room::{JoinInfo, LeaveInfo, LiveRoom, RoomError};
 use serde_json::{Map, Value};
 use std::any::Any;
@@ -85,12 +86,13 @@ impl<R: LiveRoom> RoomKind for Typed<R> {
     }
 
     fn replace_json(&mut self, _state: Value) -> Result<(), RoomError> {
-        Err(RoomError::new("Room state is server-only"))
+        Err(RoomError::new(Refusal::RoomStateServerOnly.text()))
     }
 
     fn replace_remote(&mut self, state: Value) -> Result<(), RoomError> {
         self.0 = serde_json::from_value(state).map_err(|error| {
-            RoomError::new(format!("Remote room state does not fit the room: {error}"))
+            let detail = error.to_string();
+            RoomError::new(Refusal::RemoteRoomStateMismatch { detail: &detail }.text())
         })?;
         Ok(())
     }
@@ -139,7 +141,7 @@ impl RoomKind for Untyped {
     }
 
     fn try_change(&self, _change: TypedChange) -> Result<Self, RoomError> {
-        Err(RoomError::new("Room is not a typed room"))
+        Err(RoomError::new(Refusal::RoomNotTyped.text()))
     }
 
     fn replace_json(&mut self, state: Value) -> Result<(), RoomError> {

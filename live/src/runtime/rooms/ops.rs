@@ -3,7 +3,8 @@
 use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply, TypedChange};
 use super::registry::Rooms;
 use crate::component::{ActionError, Ctx};
-use crate::room::{INVALID_ROOM_ID, LeaveReason, LiveRoom, RoomError, is_valid_room_id};
+use crate::protocol::refusal::Refusal;
+use crate::room::{LeaveReason, LiveRoom, RoomError, is_valid_room_id};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -81,7 +82,7 @@ impl Memberships {
 pub(super) const JOIN_ATTEMPTS: usize = 3;
 
 pub(super) fn stopped() -> RoomError {
-    RoomError::new("Room is shutting down, try again")
+    RoomError::new(Refusal::RoomShuttingDown.text())
 }
 
 impl TypedRoomOps {
@@ -94,7 +95,7 @@ impl TypedRoomOps {
         handler: bool,
     ) -> Result<R, RoomError> {
         if !is_valid_room_id(room_id) {
-            return Err(RoomError::new(INVALID_ROOM_ID));
+            return Err(RoomError::new(Refusal::InvalidRoomId.text()));
         }
         for _ in 0..JOIN_ATTEMPTS {
             let handle = self.rooms.typed::<R>(room_id).await?;
@@ -148,7 +149,7 @@ impl TypedRoomOps {
         let handle = self
             .memberships
             .get(room_id)
-            .ok_or_else(|| RoomError::new("Not a member of this room"))?;
+            .ok_or_else(|| RoomError::new(Refusal::NotRoomMember.text()))?;
         let emit = RoomCommand::Emit {
             sender: Arc::clone(&self.member.component_id),
             include_sender: include_self,
@@ -186,7 +187,7 @@ impl TypedRoomOps {
         change: impl FnOnce(&mut R) + Send + 'static,
     ) -> Result<R, RoomError> {
         if !is_valid_room_id(room_id) {
-            return Err(RoomError::new(INVALID_ROOM_ID));
+            return Err(RoomError::new(Refusal::InvalidRoomId.text()));
         }
         let handle = self.rooms.typed::<R>(room_id).await?;
         let change: TypedChange = Box::new(move |state| match state.downcast_mut::<R>() {
@@ -194,7 +195,7 @@ impl TypedRoomOps {
                 change(state);
                 Ok(())
             }
-            None => Err(RoomError::new("Room type mismatch")),
+            None => Err(RoomError::new(Refusal::RoomTypeMismatch.text())),
         });
         let (reply, answer) = oneshot::channel();
         if !handle.send(RoomCommand::Update { change, reply }).await {
@@ -209,7 +210,7 @@ fn typed_state<R: LiveRoom>(reply: StateReply) -> Result<R, RoomError> {
         .typed
         .and_then(|state| state.downcast::<R>().ok())
         .map(|state| *state)
-        .ok_or_else(|| RoomError::new("Room type mismatch"))
+        .ok_or_else(|| RoomError::new(Refusal::RoomTypeMismatch.text()))
 }
 
 /// Sends a leave and waits until the room processed it.

@@ -6,6 +6,7 @@ use super::command::{RoomCommand, RoomHandle};
 use super::kinds;
 use super::table::RoomTable;
 use crate::cluster::RoomMessage;
+use crate::protocol::refusal::Refusal;
 use crate::room::{LiveRoom, RoomDescriptor, RoomError};
 use serde_json::Value;
 use std::any::TypeId;
@@ -63,10 +64,9 @@ impl Rooms {
                 prefixes.insert(R::PREFIX, wanted);
                 Ok(())
             }
-            Some(_) => Err(RoomError::new(format!(
-                "Room prefix '{}' belongs to another room type",
-                R::PREFIX
-            ))),
+            Some(_) => Err(RoomError::new(
+                Refusal::RoomPrefixTaken { prefix: R::PREFIX }.text(),
+            )),
             None => {
                 prefixes.insert(R::PREFIX, wanted);
                 Ok(())
@@ -82,10 +82,10 @@ impl Rooms {
             return if handle.typed == Some(TypeId::of::<R>()) {
                 Ok(handle.clone())
             } else {
-                Err(RoomError::new(format!(
-                    "Room '{room_id}' is not a '{}' room",
-                    R::PREFIX
-                )))
+                let prefix = R::PREFIX;
+                Err(RoomError::new(
+                    Refusal::RoomWrongType { room_id, prefix }.text(),
+                ))
             };
         }
         let handle = actor::spawn(
@@ -105,18 +105,14 @@ impl Rooms {
         initial_state: Option<Value>,
     ) -> Result<RoomHandle, RoomError> {
         if self.is_typed_id(room_id) {
-            return Err(RoomError::new(
-                "Room requires server-side join via component action",
-            ));
+            return Err(RoomError::new(Refusal::RoomServerJoinOnly.text()));
         }
         let mut table = self.table.lock().await;
         if let Some(handle) = table.get(room_id) {
             return if handle.typed.is_none() {
                 Ok(handle.clone())
             } else {
-                Err(RoomError::new(
-                    "Room requires server-side join via component action",
-                ))
+                Err(RoomError::new(Refusal::RoomServerJoinOnly.text()))
             };
         }
         let handle = actor::spawn(

@@ -3,6 +3,7 @@
 use super::actor::RoomActor;
 use super::kinds::RoomKind;
 use crate::cluster::RoomMessage;
+use crate::protocol::kinds::ServerKind;
 use crate::runtime::outbox::OutFrame;
 use crate::state::diff::apply_delta;
 use serde_json::Value;
@@ -20,7 +21,7 @@ impl<K: RoomKind> RoomActor<K> {
     pub(super) fn remote(&mut self, message: RoomMessage) {
         match message {
             RoomMessage::Event { event, data } => {
-                self.broadcast_event("ROOM_EVENT", &event, &data, None, true);
+                self.broadcast_event(ServerKind::RoomEvent, &event, &data, None, true);
             }
             RoomMessage::State { delta } => {
                 let mut next = self.synced.clone();

@@ -79,3 +79,75 @@ fn optional<T>(value: Option<&Value>, read: impl FnOnce(&Value) -> Option<T>) ->
         Some(value) => read(value).map(Some),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use serde_json::json;
+
+    /// A well-formed signed state.
+    fn signed_state() -> Value {
+        json!({"data": "{\"count\":3,\"__componentName\":\"Counter\"}", "signature": "ab", "timestamp": 1_760_000_123_456_u64,
+               "version": 4, "componentId": "old1", "compressed": false, "encrypted": false})
+    }
+
+    #[test]
+    fn a_well_formed_state_passes_and_round_trips() {
+        let state = SignedStateWire::from_json(&signed_state()).unwrap();
+        assert_eq!(state.version, 4.0);
+        assert_eq!(state.timestamp, 1_760_000_123_456.0);
+        assert_eq!(state.to_json().to_string(), signed_state().to_string());
+    }
+
+    #[test]
+    fn malformed_states_fail_the_shape_check() {
+        let mut bad: Vec<Value> = vec![json!(null), json!("garbage"), json!([1]), json!({})];
+        for (key, value) in [
+            ("data", json!(1)),
+            ("signature", json!(null)),
+            ("timestamp", json!("1")),
+            ("version", json!(true)),
+            ("componentId", json!(3)),
+            ("nonce", json!(5)),
+            ("nonce", json!(null)),
+            ("compressed", json!("no")),
+            ("encrypted", json!(0)),
+        ] {
+            let mut state = signed_state();
+            state[key] = value;
+            bad.push(state);
+        }
+        for key in ["data", "signature", "timestamp", "version", "componentId"] {
+            let mut state = signed_state();
+            state.as_object_mut().unwrap().remove(key);
+            bad.push(state);
+        }
+        for state in bad {
+            assert_eq!(SignedStateWire::from_json(&state), None, "{state}");
+        }
+    }
+
+    #[test]
+    fn optional_fields() {
+        let minimal = json!({"data": "d", "signature": "s", "timestamp": 1.5, "version": 1, "componentId": "c"});
+        let state = SignedStateWire::from_json(&minimal).unwrap();
+        assert_eq!(state.nonce, None);
+        assert_eq!(state.compressed, None);
+        assert_eq!(
+            state.to_json().to_string(),
+            r#"{"data":"d","signature":"s","timestamp":1.5,"version":1,"componentId":"c"}"#
+        );
+        let mut full = minimal.clone();
+        full["nonce"] = json!("n");
+        full["compressed"] = json!(true);
+        full["encrypted"] = json!(false);
+        full["extra"] = json!("dropped");
+        let state = SignedStateWire::from_json(&full).unwrap();
+        assert_eq!(
+            state.to_json().to_string(),
+            r#"{"data":"d","signature":"s","timestamp":1.5,"version":1,"componentId":"c","nonce":"n","compressed":true,"encrypted":false}"#
+        );
+    }
+}
