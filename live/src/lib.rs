@@ -35,6 +35,7 @@
 
 pub mod cluster;
 pub mod component;
+mod config;
 pub mod prelude;
 mod protocol;
 pub mod room;

@@ -7,9 +7,9 @@ use super::singletons::Singletons;
 use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
 use crate::component::ComponentDescriptor;
+use crate::config::LiveConfig;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
-use crate::server::config::LiveConfig;
 use std::collections::HashMap;
 use std::sync::Arc;
 

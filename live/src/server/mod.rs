@@ -4,7 +4,6 @@
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
-pub(crate) mod config;
 mod http;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
@@ -12,8 +11,8 @@ mod sink;
 #[cfg(feature = "standalone")]
 mod standalone;
 
+pub use crate::config::LiveConfig;
 pub use crate::security::RateLimit;
-pub use config::LiveConfig;
 
 use crate::cluster::ClusterAdapter;
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
