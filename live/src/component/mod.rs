@@ -3,16 +3,15 @@
 //! A component is a struct whose serialized fields are the state a client sees. The
 //! [`live_component`](crate::live_component) attribute implements [`LiveComponent`] for it;
 //! the trait can also be implemented by hand and registered with
-//! [`LiveServerBuilder::component`](crate::server::LiveServerBuilder::component).
+//! [`LiveServerBuilder::component`](crate::LiveServerBuilder::component).
 
 mod context;
-pub(crate) mod descriptor;
+mod descriptor;
 mod error;
 mod identity;
 
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
-pub(crate) use descriptor::registered_components;
 pub use error::ActionError;
 pub use identity::{Identity, Session};
 
