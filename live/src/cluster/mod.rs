@@ -25,8 +25,8 @@ pub use memory::InProcessCluster;
 #[cfg(feature = "redis")]
 pub use redis::{RedisCluster, RedisClusterConfig};
 
-use crate::BoxFuture;
-use crate::component::Session;
+use crate::security::identity::Session;
+use crate::support::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;

@@ -8,16 +8,15 @@
 mod context;
 mod descriptor;
 mod error;
-mod identity;
 
+pub use crate::security::identity::{Identity, Session};
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
 pub use error::ActionError;
-pub use identity::{Identity, Session};
 
-// Generated code names it here; its home is the crate root.
+// Generated code names it here; it is public at the crate root.
 #[doc(hidden)]
-pub use crate::BoxFuture;
+pub use crate::support::BoxFuture;
 
 use crate::security::{ActionPolicy, ActionRateLimit, AuthPolicy};
 use serde::Serialize;

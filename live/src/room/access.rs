@@ -4,8 +4,8 @@
 
 use super::RoomError;
 use super::erased::{RoomType, TypedChange, TypedValue};
-use crate::BoxFuture;
 use crate::component::{ActionError, Ctx};
+use crate::support::BoxFuture;
 use serde_json::Value;
 
 /// Room operations on behalf of one component.

@@ -1,8 +1,8 @@
 //! Authentication providers and the component/action authorisation rules (§11).
 
-use crate::BoxFuture;
-use crate::component::{Identity, Session};
+use super::identity::{Identity, Session};
 use crate::protocol::refusal::Refusal;
+use crate::support::BoxFuture;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::Arc;

@@ -15,8 +15,8 @@ use super::{
     ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError, ClusterInbox, Inbound,
     MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage, SingletonOwner,
 };
-use crate::BoxFuture;
 use crate::protocol::refusal::Refusal;
+use crate::support::BoxFuture;
 use crate::support::lock;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig, PubSubSink};

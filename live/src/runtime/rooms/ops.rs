@@ -2,11 +2,11 @@
 
 use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply};
 use super::registry::Rooms;
-use crate::BoxFuture;
 use crate::room::{
     INVALID_ROOM_ID, LeaveReason, RoomAccess, RoomError, RoomType, TypedChange, TypedValue,
     is_valid_room_id,
 };
+use crate::support::BoxFuture;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
