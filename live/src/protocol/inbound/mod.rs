@@ -15,7 +15,7 @@ use super::depth::nesting_exceeds;
 use super::js::is_reserved_key;
 use super::kinds::{ClientKind, ServerKind};
 use super::refusal::Refusal;
-use crate::security::signing::SignedStateWire;
+use super::signed_state::SignedStateWire;
 
 /// Default `maxMessageSize` (§14.1): 4 MiB.
 pub(crate) const DEFAULT_MAX_MESSAGE_BYTES: usize = 4 * 1024 * 1024;

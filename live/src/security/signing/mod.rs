@@ -28,9 +28,7 @@ use ring::{hkdf, hmac};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
-mod wire;
-
-pub(crate) use wire::SignedStateWire;
+pub(crate) use crate::protocol::signed_state::SignedStateWire;
 
 use crate::protocol::js::js_number_text;
 use crate::protocol::refusal::Refusal;

@@ -1,6 +1,6 @@
 //! The signed state as it travels (§9.1): its shape check and its JSON form.
 
-use crate::protocol::js::js_number;
+use super::js::js_number;
 use serde_json::{Map, Value};
 
 /// The signed-state envelope a client stores and sends back, after the §9.2 shape check.
