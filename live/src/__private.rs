@@ -1,8 +1,8 @@
 //! Items used by code that `#[live_component]` and `#[live_room]` generate. Not public API.
 
-pub use crate::component::descriptor::ComponentRegistration;
 pub use crate::room::codec::{JsonCodec, MsgpackCodec};
 pub use crate::room::descriptor::RoomRegistration;
+pub use crate::runtime::ComponentRegistration;
 pub use inventory;
 pub use serde;
 pub use serde_json;

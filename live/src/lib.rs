@@ -35,6 +35,7 @@
 
 pub mod cluster;
 pub mod component;
+mod config;
 pub mod prelude;
 mod protocol;
 pub mod room;
@@ -55,12 +56,10 @@ pub mod __private;
 pub use component::{ActionError, Ctx, Identity, LiveComponent};
 pub use live_macros::data;
 
-/// A boxed, `Send` future: what the object-safe traits ([`LiveComponent`]'s hooks,
-/// [`security::AuthProvider`], [`cluster::ClusterAdapter`]) return.
-pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 pub use live_macros::live_component;
 pub use live_macros::live_room;
 pub use server::{LiveConfig, LiveServer, LiveServerBuilder, RunningServer};
+pub use support::BoxFuture;
 /// Derives TypeScript declarations (ts-rs); see [`typescript`] (feature `typescript`).
 #[cfg(feature = "typescript")]
 pub use ts_rs::TS;

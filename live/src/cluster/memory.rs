@@ -6,8 +6,8 @@ use super::{
     MessageResponse, MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage,
     SingletonOwner, TopicMessage, message_timeout, validate_topic,
 };
-use crate::BoxFuture;
 use crate::protocol::refusal::Refusal;
+use crate::support::BoxFuture;
 use crate::support::lock;
 use std::collections::{HashMap, HashSet};
 use std::fmt;

@@ -32,8 +32,8 @@ pub use messages::{MessageRequest, MessageResponse};
 pub use redis::{RedisCluster, RedisClusterConfig};
 pub use topics::{MAX_TOPIC_CHARS, TopicMessage, validate_topic};
 
-use crate::BoxFuture;
-use crate::component::Session;
+use crate::security::identity::Session;
+use crate::support::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;

@@ -1,7 +1,6 @@
 use super::{ActionError, Identity, LiveComponent};
 use crate::protocol::refusal::Refusal;
-use crate::room::{LiveRoom, RoomRef};
-use crate::runtime::rooms::{RoomChange, TypedRoomOps};
+use crate::room::{LiveRoom, RoomAccess, RoomChange, RoomRef};
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;
@@ -17,7 +16,7 @@ pub struct Ctx<C> {
     caller: Identity,
     events: Vec<(String, Value)>,
     broadcasts: Vec<(String, Value)>,
-    rooms: Option<TypedRoomOps>,
+    rooms: Option<Arc<dyn RoomAccess>>,
     room_changes: Vec<RoomChange<C>>,
     _component: PhantomData<fn() -> C>,
 }
@@ -36,8 +35,8 @@ impl<C> Ctx<C> {
         }
     }
 
-    /// Gives the context access to rooms, as the component `rooms.member`.
-    pub(crate) fn with_rooms(mut self, rooms: TypedRoomOps) -> Self {
+    /// Gives the context access to rooms, as the component running it.
+    pub(crate) fn with_rooms(mut self, rooms: Arc<dyn RoomAccess>) -> Self {
         self.rooms = Some(rooms);
         self
     }
@@ -94,9 +93,9 @@ impl<C> Ctx<C> {
         std::mem::take(&mut self.room_changes)
     }
 
-    pub(crate) fn room_ops(&self) -> Result<TypedRoomOps, ActionError> {
+    pub(crate) fn room_ops(&self) -> Result<&dyn RoomAccess, ActionError> {
         self.rooms
-            .clone()
+            .as_deref()
             .ok_or_else(|| ActionError::new(Refusal::RoomsNeedServer.text()))
     }
 

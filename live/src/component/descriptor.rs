@@ -2,7 +2,8 @@ use super::LiveComponent;
 use crate::security::AuthPolicy;
 use std::fmt;
 
-/// Everything the runtime needs to know about one component type, without its type.
+/// What a component type is, without its type: its name, actions, writable fields and auth
+/// policy. [`ComponentDescriptor::registered`] lists the `#[live_component]` ones.
 #[derive(Clone, Copy)]
 pub struct ComponentDescriptor {
     name: &'static str,
@@ -10,7 +11,6 @@ pub struct ComponentDescriptor {
     actions: &'static [&'static str],
     updatable_fields: &'static [&'static str],
     auth: AuthPolicy,
-    pub(crate) spawn: crate::runtime::SpawnFn,
     #[cfg(feature = "typescript")]
     typescript: Option<fn() -> crate::typescript::ComponentTypes>,
 }
@@ -24,17 +24,9 @@ impl ComponentDescriptor {
             actions: C::ACTIONS,
             updatable_fields: C::UPDATABLE_FIELDS,
             auth: C::AUTH,
-            spawn: crate::runtime::spawn_component::<C>,
             #[cfg(feature = "typescript")]
             typescript: None,
         }
-    }
-
-    /// Every component registered with `#[live_component]` in the crates linked into this
-    /// binary, sorted by name. (A crate nothing refers to is not linked: name it, e.g.
-    /// `use my_components as _;`.)
-    pub fn registered() -> Vec<Self> {
-        registered_components()
     }
 
     /// How the TypeScript client sees the component: its state and actions (feature
@@ -42,6 +34,16 @@ impl ComponentDescriptor {
     #[cfg(feature = "typescript")]
     pub fn typescript(&self) -> Option<crate::typescript::ComponentTypes> {
         self.typescript.map(|describe| describe())
+    }
+
+    /// The descriptor with its TypeScript description (set by the registration).
+    #[cfg(feature = "typescript")]
+    pub(crate) fn with_typescript(
+        mut self,
+        typescript: Option<fn() -> crate::typescript::ComponentTypes>,
+    ) -> Self {
+        self.typescript = typescript;
+        self
     }
 
     /// The registry name.
@@ -79,55 +81,4 @@ impl fmt::Debug for ComponentDescriptor {
             .field("updatable_fields", &self.updatable_fields)
             .finish()
     }
-}
-
-/// One `#[live_component]` registration, collected through `inventory`.
-#[doc(hidden)]
-#[derive(Debug)]
-pub struct ComponentRegistration {
-    descriptor: fn() -> ComponentDescriptor,
-    #[cfg(feature = "typescript")]
-    typescript: Option<fn() -> crate::typescript::ComponentTypes>,
-}
-
-impl ComponentRegistration {
-    /// Registers component type `C`.
-    pub const fn new<C: LiveComponent>() -> Self {
-        Self {
-            descriptor: ComponentDescriptor::of::<C>,
-            #[cfg(feature = "typescript")]
-            typescript: None,
-        }
-    }
-
-    /// Registers component type `C` with its TypeScript description.
-    #[cfg(feature = "typescript")]
-    pub const fn typed<C: LiveComponent + crate::__private::ComponentTypescript>() -> Self {
-        Self {
-            descriptor: ComponentDescriptor::of::<C>,
-            typescript: Some(C::typescript),
-        }
-    }
-
-    fn descriptor(&self) -> ComponentDescriptor {
-        #[allow(unused_mut)]
-        let mut descriptor = (self.descriptor)();
-        #[cfg(feature = "typescript")]
-        {
-            descriptor.typescript = self.typescript;
-        }
-        descriptor
-    }
-}
-
-inventory::collect!(ComponentRegistration);
-
-/// Every component registered with `#[live_component]` in the linked crates, sorted by name.
-pub(crate) fn registered_components() -> Vec<ComponentDescriptor> {
-    let mut all: Vec<ComponentDescriptor> = inventory::iter::<ComponentRegistration>
-        .into_iter()
-        .map(ComponentRegistration::descriptor)
-        .collect();
-    all.sort_by_key(|descriptor| descriptor.name);
-    all
 }

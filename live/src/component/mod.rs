@@ -3,22 +3,20 @@
 //! A component is a struct whose serialized fields are the state a client sees. The
 //! [`live_component`](crate::live_component) attribute implements [`LiveComponent`] for it;
 //! the trait can also be implemented by hand and registered with
-//! [`LiveServerBuilder::component`](crate::server::LiveServerBuilder::component).
+//! [`LiveServerBuilder::component`](crate::LiveServerBuilder::component).
 
 mod context;
-pub(crate) mod descriptor;
+mod descriptor;
 mod error;
-mod identity;
 
+pub use crate::security::identity::{Identity, Session};
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
-pub(crate) use descriptor::registered_components;
 pub use error::ActionError;
-pub use identity::{Identity, Session};
 
-// Generated code names it here; its home is the crate root.
+// Generated code names it here; it is public at the crate root.
 #[doc(hidden)]
-pub use crate::BoxFuture;
+pub use crate::support::BoxFuture;
 
 use crate::security::{ActionPolicy, ActionRateLimit, AuthPolicy};
 use serde::Serialize;

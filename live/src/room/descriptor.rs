@@ -83,7 +83,7 @@ impl RoomRegistration {
 
     /// Registers room type `R` with its TypeScript description.
     #[cfg(feature = "typescript")]
-    pub const fn typed<R: LiveRoom + crate::__private::RoomTypescript>() -> Self {
+    pub const fn typed<R: LiveRoom + crate::typescript::macro_support::RoomTypescript>() -> Self {
         Self {
             descriptor: RoomDescriptor::of::<R>,
             typescript: Some(R::typescript),

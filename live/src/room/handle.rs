@@ -1,6 +1,7 @@
+use super::access::{RoomChange, RoomHandler};
+use super::erased::{RoomType, downcast, typed_change};
 use super::{LiveRoom, OnRoomEvent, RoomEvent};
 use crate::component::{ActionError, Ctx, LiveComponent};
-use crate::runtime::rooms::{RoomChange, RoomHandler};
 use serde_json::Value;
 use std::marker::PhantomData;
 
@@ -59,8 +60,14 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
     ) -> Result<R, ActionError> {
         let ops = self.ctx.room_ops()?;
         let state = ops
-            .join::<R>(&self.room_id, payload, handler.is_some())
+            .join(
+                RoomType::of::<R>(),
+                &self.room_id,
+                payload,
+                handler.is_some(),
+            )
             .await?;
+        let state = downcast::<R>(state)?;
         self.ctx.record_room_change(RoomChange::Joined {
             room_id: self.room_id,
             handler,
@@ -101,7 +108,8 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
     /// The room's current state.
     pub async fn state(self) -> Result<R, ActionError> {
         let ops = self.ctx.room_ops()?;
-        Ok(ops.state::<R>(&self.room_id).await?)
+        let state = ops.state(RoomType::of::<R>(), &self.room_id).await?;
+        Ok(downcast::<R>(state)?)
     }
 
     /// Changes the room's state; every member gets the delta (binary `0x03`). The change is
@@ -111,7 +119,11 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
         change: impl FnOnce(&mut R) + Send + 'static,
     ) -> Result<R, ActionError> {
         let ops = self.ctx.room_ops()?;
-        Ok(ops.update::<R>(&self.room_id, change).await?)
+        let change = typed_change::<R>(change);
+        let state = ops
+            .update(RoomType::of::<R>(), &self.room_id, change)
+            .await?;
+        Ok(downcast::<R>(state)?)
     }
 }
 

@@ -10,14 +10,18 @@
 //! Untyped rooms (any valid id without a registered prefix) are joined by clients with
 //! `ROOM_JOIN` and carry JSON frames; see `docs/rooms.md`.
 
+mod access;
 pub mod codec;
 pub(crate) mod descriptor;
+mod erased;
 mod handle;
 
 pub use codec::{JsonCodec, MsgpackCodec, RoomCodec};
 pub use descriptor::RoomDescriptor;
 
+pub(crate) use access::{RoomAccess, RoomChange, RoomHandler};
 pub(crate) use descriptor::registered_rooms;
+pub(crate) use erased::{RoomType, TypedChange, TypedState, TypedValue};
 pub use handle::RoomRef;
 
 use crate::component::{ActionError, Ctx, Identity, LiveComponent};

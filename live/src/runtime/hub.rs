@@ -2,14 +2,14 @@
 
 use super::actor::ComponentEnv;
 use super::cluster_link::ClusterNode;
+use super::component_type::ComponentType;
 use super::rooms::{RoomFanOut, RoomSettings, RoomTable, Rooms};
 use super::singletons::Singletons;
 use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
-use crate::component::ComponentDescriptor;
+use crate::config::LiveConfig;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
-use crate::server::config::LiveConfig;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -20,7 +20,7 @@ pub(crate) struct Hub {
     /// Settings.
     pub(crate) config: LiveConfig,
     /// Mountable components by name.
-    pub(crate) components: HashMap<&'static str, ComponentDescriptor>,
+    pub(crate) components: HashMap<&'static str, ComponentType>,
     /// Live singleton instances.
     pub(crate) singletons: Arc<Singletons>,
     /// Typed room types by prefix.
@@ -41,7 +41,7 @@ pub(crate) struct HubParts {
     /// Settings.
     pub(crate) config: LiveConfig,
     /// Mountable components by name.
-    pub(crate) components: HashMap<&'static str, ComponentDescriptor>,
+    pub(crate) components: HashMap<&'static str, ComponentType>,
     /// Typed room types by prefix.
     pub(crate) room_types: HashMap<&'static str, RoomDescriptor>,
     /// Auth providers, default first.

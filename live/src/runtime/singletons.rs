@@ -3,9 +3,9 @@
 
 use super::actor::{ComponentEnv, Restore, SpawnRequest};
 use super::cluster_link::ClusterNode;
+use super::component_type::ComponentType;
 use super::mailbox::{ComponentHandle, JoinRequest, MountReply, Viewer};
 use super::singleton_table::SingletonTable;
-use crate::component::ComponentDescriptor;
 use crate::protocol::ids::new_id;
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -35,7 +35,7 @@ impl Singletons {
     /// if none exists. The instance replies to the mount itself.
     pub(crate) async fn join(
         &self,
-        descriptor: &ComponentDescriptor,
+        descriptor: &ComponentType,
         props: Option<Map<String, Value>>,
         default_room: Option<String>,
         restore: Option<Restore>,

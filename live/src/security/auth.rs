@@ -1,8 +1,8 @@
 //! Authentication providers and the component/action authorisation rules (§11).
 
-use crate::BoxFuture;
-use crate::component::{Identity, Session};
+use super::identity::{Identity, Session};
 use crate::protocol::refusal::Refusal;
+use crate::support::BoxFuture;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ impl std::error::Error for Denied {}
 /// Checks credentials sent with `AUTH` and, optionally, individual actions and room joins.
 ///
 /// Register providers with
-/// [`LiveServerBuilder::auth_provider`](crate::server::LiveServerBuilder::auth_provider);
+/// [`LiveServerBuilder::auth_provider`](crate::LiveServerBuilder::auth_provider);
 /// the first is the default. `AUTH` tries the default first, then the others; the first
 /// that returns a session wins.
 pub trait AuthProvider: Send + Sync + 'static {

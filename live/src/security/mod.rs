@@ -4,6 +4,7 @@
 
 mod action_limit;
 mod auth;
+pub(crate) mod identity;
 mod rate_limit;
 pub(crate) mod signing;
 

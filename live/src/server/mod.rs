@@ -4,7 +4,6 @@
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
-pub(crate) mod config;
 mod http;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
@@ -12,14 +11,14 @@ mod sink;
 #[cfg(feature = "standalone")]
 mod standalone;
 
+pub use crate::config::LiveConfig;
 pub use crate::security::RateLimit;
-pub use config::LiveConfig;
 
 use crate::cluster::ClusterAdapter;
-use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
+use crate::component::LiveComponent;
 use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
 use crate::runtime::ClusterNode;
-use crate::runtime::{Hub, HubParts};
+use crate::runtime::{ComponentType, Hub, HubParts, registered_components};
 use crate::security::{AuthProvider, AuthProviders, StateSigningConfig};
 
 use std::collections::HashMap;
@@ -154,7 +153,7 @@ impl LiveServer {
 pub struct LiveServerBuilder {
     config: LiveConfig,
     registered: bool,
-    manual: Vec<ComponentDescriptor>,
+    manual: Vec<ComponentType>,
     manual_rooms: Vec<RoomDescriptor>,
     auth_providers: Vec<Arc<dyn AuthProvider>>,
     cluster: Option<Arc<dyn ClusterAdapter>>,
@@ -180,7 +179,7 @@ impl LiveServerBuilder {
     /// Registers component `C` by hand (needed only for components not declared with
     /// `#[live_component]`, or when registered components are disabled).
     pub fn component<C: LiveComponent>(mut self) -> Self {
-        self.manual.push(ComponentDescriptor::of::<C>());
+        self.manual.push(ComponentType::of::<C>());
         self
     }
 
@@ -359,8 +358,8 @@ impl LiveServerBuilder {
         } else {
             Vec::new()
         };
-        for descriptor in registered.into_iter().chain(self.manual) {
-            components.insert(descriptor.name(), descriptor);
+        for component in registered.into_iter().chain(self.manual) {
+            components.insert(component.name(), component);
         }
         let mut rooms = HashMap::new();
         let registered_rooms = if self.registered {

@@ -1,8 +1,16 @@
-//! Small helpers every layer shares: the wall clock in milliseconds and a lock that
-//! survives poisoning.
+//! Small helpers every layer shares: the boxed future of the object-safe traits, the wall
+//! clock in milliseconds and a lock that survives poisoning.
 
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A boxed, `Send` future: what the object-safe traits ([`LiveComponent`]'s hooks,
+/// [`AuthProvider`], [`ClusterAdapter`]) return.
+///
+/// [`LiveComponent`]: crate::LiveComponent
+/// [`AuthProvider`]: crate::security::AuthProvider
+/// [`ClusterAdapter`]: crate::cluster::ClusterAdapter
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 
 /// Milliseconds since the epoch, as the protocol's `timestamp` fields carry them (0 if the
 /// clock is before the epoch).

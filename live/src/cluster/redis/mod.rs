@@ -17,7 +17,7 @@ use super::{
     MessageRequest, MessageResponse, MirroredState, PendingReply, Renewal, RoomMessage,
     SingletonMessage, SingletonOwner, TopicMessage, message_timeout, validate_topic,
 };
-use crate::BoxFuture;
+use crate::support::BoxFuture;
 use crate::support::lock;
 use forward::{InstanceEnvelope, Waiting, action_timeout};
 use redis::AsyncCommands;

@@ -3,10 +3,11 @@
 
 use super::env::ComponentEnv;
 use crate::component::{Ctx, Identity, LiveComponent};
+use crate::room::RoomHandler;
 use crate::runtime::cluster_link::SingletonLink;
 use crate::runtime::mailbox::{Call, Control};
 use crate::runtime::outbox::{Audience, OutFrame, Outbox};
-use crate::runtime::rooms::{RoomHandle, RoomHandler, TypedRoomOps};
+use crate::runtime::rooms::{RoomHandle, TypedRoomOps};
 use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::StatsGuard;
 use crate::security::ActionWindows;
@@ -36,8 +37,8 @@ pub(super) struct Actor<C> {
     /// Membership changes and cluster news, handled before calls.
     pub(super) control: mpsc::UnboundedReceiver<Control>,
     pub(super) calls: mpsc::Receiver<Box<Call>>,
-    /// Room access as this component.
-    pub(super) rooms: TypedRoomOps,
+    /// Room access as this component (shared with every call's context).
+    pub(super) rooms: Arc<TypedRoomOps>,
     /// The typed handler of each room joined with one (the rooms themselves are in
     /// `rooms.memberships`).
     pub(super) handlers: HashMap<String, RoomHandler<C>>,

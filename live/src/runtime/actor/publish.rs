@@ -4,7 +4,8 @@
 use super::instance::Actor;
 use crate::component::{Ctx, LiveComponent};
 use crate::protocol::outbound::{self, ComponentEvent};
-use crate::runtime::rooms::{RoomChange, RoomCommand, broadcast_frame};
+use crate::room::RoomChange;
+use crate::runtime::rooms::{RoomCommand, broadcast_frame};
 use crate::state::diff::{StateChange, diff_states};
 use std::sync::Arc;
 

@@ -63,7 +63,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
     let (handle, inbox) = mailbox::open(Arc::clone(&request.id));
     let link = cluster.map(|(node, _)| Box::new(SingletonLink::new(node, C::NAME, role, &handle)));
     let audience = Audience::default();
-    let rooms = TypedRoomOps {
+    let rooms = Arc::new(TypedRoomOps {
         rooms: Arc::clone(&request.env.rooms),
         member: Member {
             component_id: Arc::clone(&request.id),
@@ -72,7 +72,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
             identity: request.viewer.identity.clone(),
         },
         memberships: Memberships::default(),
-    };
+    });
     let actor = Actor {
         id: request.id,
         component,

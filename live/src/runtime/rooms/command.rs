@@ -2,7 +2,7 @@
 
 use crate::cluster::RoomMessage;
 use crate::component::Identity;
-use crate::room::{LeaveReason, RoomError};
+use crate::room::{LeaveReason, RoomError, TypedChange};
 use crate::runtime::mailbox::MemberMailbox;
 use crate::runtime::outbox::Audience;
 use bytes::Bytes;
@@ -54,9 +54,6 @@ impl fmt::Debug for StateReply {
             .finish()
     }
 }
-
-/// A typed change to run inside the room task.
-pub(crate) type TypedChange = Box<dyn FnOnce(&mut dyn Any) -> Result<(), RoomError> + Send>;
 
 /// What a room task does.
 pub(crate) enum RoomCommand {

@@ -1,9 +1,8 @@
 //! The two kinds of room: typed (a `LiveRoom` value, binary frames, hooks) and untyped
 //! (a free JSON object, JSON frames, clients may write it).
 
-use super::command::TypedChange;
 use crate::protocol::refusal::Refusal;
-use crate::room::{JoinInfo, LeaveInfo, LiveRoom, RoomError};
+use crate::room::{JoinInfo, LeaveInfo, RoomError, RoomType, TypedChange, TypedState};
 use serde_json::{Map, Value};
 use std::any::Any;
 
@@ -37,26 +36,24 @@ pub(crate) trait RoomKind: Send + 'static {
 }
 
 /// A typed room: the user's `LiveRoom` value.
-pub(crate) struct Typed<R>(R);
+pub(crate) struct Typed(Box<dyn TypedState>);
 
-impl<R: LiveRoom> Typed<R> {
-    /// A fresh room: `R::default()` and its `on_create` hook.
-    pub(crate) fn new(room_id: &str) -> Self {
-        let mut state = R::default();
-        state.on_create(room_id);
-        Self(state)
+impl Typed {
+    /// A fresh room of type `room`: its default value after its `on_create` hook.
+    pub(crate) fn new(room: RoomType, room_id: &str) -> Self {
+        Self((room.create)(room_id))
     }
 }
 
-impl<R: LiveRoom> RoomKind for Typed<R> {
+impl RoomKind for Typed {
     const TYPED: bool = true;
 
     fn to_json(&self) -> Result<Value, String> {
-        serde_json::to_value(&self.0).map_err(|error| error.to_string())
+        self.0.to_json().map_err(|error| error.to_string())
     }
 
     fn typed_clone(&self) -> Option<Box<dyn Any + Send>> {
-        Some(Box::new(self.0.clone()))
+        Some(self.0.clone_value())
     }
 
     fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
@@ -72,16 +69,16 @@ impl<R: LiveRoom> RoomKind for Typed<R> {
     }
 
     fn max_members(&self) -> Option<usize> {
-        R::MAX_MEMBERS
+        self.0.max_members()
     }
 
     fn encode_payload(&self, value: &Value) -> Vec<u8> {
-        R::encode_payload(value)
+        self.0.encode_payload(value)
     }
 
     fn try_change(&self, change: TypedChange) -> Result<Self, RoomError> {
-        let mut copy = self.0.clone();
-        change(&mut copy)?;
+        let mut copy = self.0.clone_state();
+        change(copy.as_any_mut())?;
         Ok(Self(copy))
     }
 
@@ -90,7 +87,7 @@ impl<R: LiveRoom> RoomKind for Typed<R> {
     }
 
     fn replace_remote(&mut self, state: Value) -> Result<(), RoomError> {
-        self.0 = serde_json::from_value(state).map_err(|error| {
+        self.0.set_json(state).map_err(|error| {
             let detail = error.to_string();
             RoomError::new(Refusal::RemoteRoomStateMismatch { detail: &detail }.text())
         })?;

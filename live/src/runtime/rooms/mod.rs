@@ -23,6 +23,6 @@ pub(crate) use client_ops::{ClientRoomOutcome, run_client_op};
 pub(crate) use command::{JoinKind, Member, RoomCommand, RoomHandle};
 pub(crate) use fan_out::RoomFanOut;
 pub(crate) use frames::broadcast as broadcast_frame;
-pub(crate) use ops::{Memberships, RoomChange, RoomHandler, TypedRoomOps, leave};
+pub(crate) use ops::{Memberships, TypedRoomOps, leave};
 pub(crate) use registry::Rooms;
 pub(crate) use table::{RoomSettings, RoomTable};

@@ -1,34 +1,16 @@
 //! Room operations on behalf of one component (typed rooms, from its actions and hooks).
 
-use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply, TypedChange};
+use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply};
 use super::registry::Rooms;
-use crate::component::{ActionError, Ctx};
 use crate::protocol::refusal::Refusal;
-use crate::room::{LeaveReason, LiveRoom, RoomError, is_valid_room_id};
+use crate::room::{
+    LeaveReason, RoomAccess, RoomError, RoomType, TypedChange, TypedValue, is_valid_room_id,
+};
+use crate::support::BoxFuture;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::oneshot;
-
-/// A component's typed handler for one room type (monomorphised per component and room).
-pub(crate) type RoomHandler<C> =
-    fn(&mut C, &str, &str, &Value, &mut Ctx<C>) -> Result<(), ActionError>;
-
-/// A membership change made during a call, applied by the component actor afterwards.
-pub(crate) enum RoomChange<C> {
-    /// The component joined a room.
-    Joined {
-        /// The room.
-        room_id: String,
-        /// The typed handler, if the component has one.
-        handler: Option<RoomHandler<C>>,
-    },
-    /// The component left a room.
-    Left {
-        /// The room.
-        room_id: String,
-    },
-}
 
 /// Room operations on behalf of one component.
 #[derive(Debug, Clone)]
@@ -86,19 +68,20 @@ pub(super) fn stopped() -> RoomError {
 }
 
 impl TypedRoomOps {
-    /// Joins typed room `room_id` of type `R`; `handler`: whether the component runs a
+    /// Joins typed room `room_id` of type `room`; `handler`: whether the component runs a
     /// typed handler for the room's events.
-    pub(crate) async fn join<R: LiveRoom>(
+    pub(crate) async fn join(
         &self,
+        room: RoomType,
         room_id: &str,
         payload: Value,
         handler: bool,
-    ) -> Result<R, RoomError> {
+    ) -> Result<TypedValue, RoomError> {
         if !is_valid_room_id(room_id) {
             return Err(RoomError::new(Refusal::InvalidRoomId.text()));
         }
         for _ in 0..JOIN_ATTEMPTS {
-            let handle = self.rooms.typed::<R>(room_id).await?;
+            let handle = self.rooms.typed(room, room_id).await?;
             let (reply, answer) = oneshot::channel();
             let join = RoomCommand::Join {
                 member: self.member.clone(),
@@ -112,7 +95,7 @@ impl TypedRoomOps {
             }
             match answer.await {
                 Ok(result) => {
-                    let state = typed_state::<R>(result?)?;
+                    let state = typed_value(result?)?;
                     self.memberships.joined(room_id, &handle);
                     return Ok(state);
                 }
@@ -164,9 +147,13 @@ impl TypedRoomOps {
         }
     }
 
-    /// The typed state of `room_id`.
-    pub(crate) async fn state<R: LiveRoom>(&self, room_id: &str) -> Result<R, RoomError> {
-        let handle = self.rooms.typed::<R>(room_id).await?;
+    /// The typed state of `room_id` of type `room`.
+    pub(crate) async fn state(
+        &self,
+        room: RoomType,
+        room_id: &str,
+    ) -> Result<TypedValue, RoomError> {
+        let handle = self.rooms.typed(room, room_id).await?;
         let (reply, answer) = oneshot::channel();
         if !handle
             .send(RoomCommand::GetState {
@@ -177,39 +164,75 @@ impl TypedRoomOps {
         {
             return Err(stopped());
         }
-        typed_state::<R>(answer.await.map_err(|_| stopped())??)
+        typed_value(answer.await.map_err(|_| stopped())??)
     }
 
-    /// Applies `change` to typed room `room_id` (created if needed).
-    pub(crate) async fn update<R: LiveRoom>(
+    /// Applies `change` to typed room `room_id` of type `room` (created if needed).
+    pub(crate) async fn update(
         &self,
+        room: RoomType,
         room_id: &str,
-        change: impl FnOnce(&mut R) + Send + 'static,
-    ) -> Result<R, RoomError> {
+        change: TypedChange,
+    ) -> Result<TypedValue, RoomError> {
         if !is_valid_room_id(room_id) {
             return Err(RoomError::new(Refusal::InvalidRoomId.text()));
         }
-        let handle = self.rooms.typed::<R>(room_id).await?;
-        let change: TypedChange = Box::new(move |state| match state.downcast_mut::<R>() {
-            Some(state) => {
-                change(state);
-                Ok(())
-            }
-            None => Err(RoomError::new(Refusal::RoomTypeMismatch.text())),
-        });
+        let handle = self.rooms.typed(room, room_id).await?;
         let (reply, answer) = oneshot::channel();
         if !handle.send(RoomCommand::Update { change, reply }).await {
             return Err(stopped());
         }
-        typed_state::<R>(answer.await.map_err(|_| stopped())??)
+        typed_value(answer.await.map_err(|_| stopped())??)
     }
 }
 
-fn typed_state<R: LiveRoom>(reply: StateReply) -> Result<R, RoomError> {
+/// The component model's room access: each operation is the inherent one above.
+impl RoomAccess for TypedRoomOps {
+    fn join<'a>(
+        &'a self,
+        room: RoomType,
+        room_id: &'a str,
+        payload: Value,
+        handler: bool,
+    ) -> BoxFuture<'a, Result<TypedValue, RoomError>> {
+        Box::pin(TypedRoomOps::join(self, room, room_id, payload, handler))
+    }
+
+    fn leave<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<(), RoomError>> {
+        Box::pin(TypedRoomOps::leave(self, room_id))
+    }
+
+    fn emit<'a>(
+        &'a self,
+        room_id: &'a str,
+        event: &'a str,
+        data: Value,
+        include_self: bool,
+    ) -> BoxFuture<'a, Result<(), RoomError>> {
+        Box::pin(TypedRoomOps::emit(self, room_id, event, data, include_self))
+    }
+
+    fn state<'a>(
+        &'a self,
+        room: RoomType,
+        room_id: &'a str,
+    ) -> BoxFuture<'a, Result<TypedValue, RoomError>> {
+        Box::pin(TypedRoomOps::state(self, room, room_id))
+    }
+
+    fn update<'a>(
+        &'a self,
+        room: RoomType,
+        room_id: &'a str,
+        change: TypedChange,
+    ) -> BoxFuture<'a, Result<TypedValue, RoomError>> {
+        Box::pin(TypedRoomOps::update(self, room, room_id, change))
+    }
+}
+
+fn typed_value(reply: StateReply) -> Result<TypedValue, RoomError> {
     reply
         .typed
-        .and_then(|state| state.downcast::<R>().ok())
-        .map(|state| *state)
         .ok_or_else(|| RoomError::new(Refusal::RoomTypeMismatch.text()))
 }
 

@@ -7,7 +7,7 @@ use super::kinds;
 use super::table::RoomTable;
 use crate::cluster::RoomMessage;
 use crate::protocol::refusal::Refusal;
-use crate::room::{LiveRoom, RoomDescriptor, RoomError};
+use crate::room::{RoomDescriptor, RoomError, RoomType};
 use serde_json::Value;
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -51,38 +51,45 @@ impl Rooms {
                 .is_ok_and(|prefixes| prefixes.contains_key(prefix))
     }
 
-    fn claim_prefix<R: LiveRoom>(&self) -> Result<(), RoomError> {
+    fn claim_prefix(&self, room: RoomType) -> Result<(), RoomError> {
         let mut prefixes = self
             .typed_prefixes
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let wanted = TypeId::of::<R>();
-        match prefixes.get(R::PREFIX).copied() {
+        let wanted = room.id;
+        match prefixes.get(room.prefix).copied() {
             Some(existing) if existing == wanted => Ok(()),
             // Registered by descriptor only (placeholder type): claim it.
             Some(existing) if existing == TypeId::of::<()>() => {
-                prefixes.insert(R::PREFIX, wanted);
+                prefixes.insert(room.prefix, wanted);
                 Ok(())
             }
             Some(_) => Err(RoomError::new(
-                Refusal::RoomPrefixTaken { prefix: R::PREFIX }.text(),
+                Refusal::RoomPrefixTaken {
+                    prefix: room.prefix,
+                }
+                .text(),
             )),
             None => {
-                prefixes.insert(R::PREFIX, wanted);
+                prefixes.insert(room.prefix, wanted);
                 Ok(())
             }
         }
     }
 
-    /// The typed room `room_id` of type `R`, created if needed.
-    pub(crate) async fn typed<R: LiveRoom>(&self, room_id: &str) -> Result<RoomHandle, RoomError> {
-        self.claim_prefix::<R>()?;
+    /// The typed room `room_id` of type `room`, created if needed.
+    pub(crate) async fn typed(
+        &self,
+        room: RoomType,
+        room_id: &str,
+    ) -> Result<RoomHandle, RoomError> {
+        self.claim_prefix(room)?;
         let mut table = self.table.lock().await;
         if let Some(handle) = table.get(room_id) {
-            return if handle.typed == Some(TypeId::of::<R>()) {
+            return if handle.typed == Some(room.id) {
                 Ok(handle.clone())
             } else {
-                let prefix = R::PREFIX;
+                let prefix = room.prefix;
                 Err(RoomError::new(
                     Refusal::RoomWrongType { room_id, prefix }.text(),
                 ))
@@ -90,8 +97,8 @@ impl Rooms {
         }
         let handle = actor::spawn(
             room_id,
-            kinds::Typed::<R>::new(room_id),
-            Some(TypeId::of::<R>()),
+            kinds::Typed::new(room, room_id),
+            Some(room.id),
             Arc::clone(&self.table),
         );
         table.insert(Arc::clone(&handle.id), handle.clone());

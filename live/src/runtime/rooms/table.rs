@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, MutexGuard, mpsc};
 
-/// Room settings (from [`LiveConfig`](crate::server::LiveConfig)).
+/// Room settings (from [`LiveConfig`](crate::LiveConfig)).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RoomSettings {
     /// How long an empty room lives before it is destroyed.

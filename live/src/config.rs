@@ -1,4 +1,5 @@
-//! Server settings, with the reference server's defaults.
+//! Server settings, with the reference server's defaults (`live::LiveConfig`, also
+//! `live::server::LiveConfig`).
 
 use crate::protocol::inbound::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_BYTES};
 use crate::security::{RateLimit, StateSigningConfig};

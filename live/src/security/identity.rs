@@ -1,3 +1,6 @@
+//! Who is calling: the session a connection authenticated, or anonymous (public as
+//! `live::component::Identity` and `live::component::Session`).
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 

@@ -1,0 +1,129 @@
+//! Typed rooms without their type: what the runtime needs to create a room of a
+//! [`LiveRoom`] type, run its hooks and hand copies of its value back.
+
+use super::{JoinInfo, LeaveInfo, LiveRoom, RoomError};
+use crate::protocol::refusal::Refusal;
+use serde_json::Value;
+use std::any::{Any, TypeId};
+
+/// A copy of a typed room's value: `Box<R>`.
+pub(crate) type TypedValue = Box<dyn Any + Send>;
+
+/// A typed change to run inside the room task, on the room's `R`.
+pub(crate) type TypedChange = Box<dyn FnOnce(&mut dyn Any) -> Result<(), RoomError> + Send>;
+
+/// A typed room type: what finds or creates a room of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RoomType {
+    /// The type's `TypeId`.
+    pub(crate) id: TypeId,
+    /// The id prefix.
+    pub(crate) prefix: &'static str,
+    /// A fresh room: `R::default()` after its `on_create` hook.
+    pub(crate) create: fn(&str) -> Box<dyn TypedState>,
+}
+
+impl RoomType {
+    /// Room type `R`.
+    pub(crate) fn of<R: LiveRoom>() -> Self {
+        Self {
+            id: TypeId::of::<R>(),
+            prefix: R::PREFIX,
+            create: create::<R>,
+        }
+    }
+}
+
+fn create<R: LiveRoom>(room_id: &str) -> Box<dyn TypedState> {
+    let mut state = R::default();
+    state.on_create(room_id);
+    Box::new(state)
+}
+
+/// `change` as a change of the room's value (refused if the room holds another type).
+pub(crate) fn typed_change<R: LiveRoom>(
+    change: impl FnOnce(&mut R) + Send + 'static,
+) -> TypedChange {
+    Box::new(move |state| match state.downcast_mut::<R>() {
+        Some(state) => {
+            change(state);
+            Ok(())
+        }
+        None => Err(RoomError::new(Refusal::RoomTypeMismatch.text())),
+    })
+}
+
+/// The room's value as `R`.
+pub(crate) fn downcast<R: LiveRoom>(value: TypedValue) -> Result<R, RoomError> {
+    value
+        .downcast::<R>()
+        .map(|state| *state)
+        .map_err(|_| RoomError::new(Refusal::RoomTypeMismatch.text()))
+}
+
+/// A typed room's value: what a room task does with it.
+pub(crate) trait TypedState: Send + 'static {
+    /// The state as clients see it.
+    fn to_json(&self) -> Result<Value, serde_json::Error>;
+    /// A copy, as the value the room's callers downcast.
+    fn clone_value(&self) -> TypedValue;
+    /// A copy to try a change on.
+    fn clone_state(&self) -> Box<dyn TypedState>;
+    /// The value, for a [`TypedChange`].
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    /// Replaces the value with one rebuilt from JSON (hooks do not run).
+    fn set_json(&mut self, state: Value) -> Result<(), serde_json::Error>;
+    /// The join hook; an error rejects the joiner.
+    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError>;
+    /// The leave hook.
+    fn on_leave(&mut self, leave: &LeaveInfo);
+    /// The destroy hook; false keeps the room.
+    fn on_destroy(&mut self) -> bool;
+    /// The member limit.
+    fn max_members(&self) -> Option<usize>;
+    /// Encodes a binary frame payload with the room's codec.
+    fn encode_payload(&self, value: &Value) -> Vec<u8>;
+}
+
+impl<R: LiveRoom> TypedState for R {
+    fn to_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+
+    fn clone_value(&self) -> TypedValue {
+        Box::new(self.clone())
+    }
+
+    fn clone_state(&self) -> Box<dyn TypedState> {
+        Box::new(self.clone())
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+
+    fn set_json(&mut self, state: Value) -> Result<(), serde_json::Error> {
+        *self = serde_json::from_value(state)?;
+        Ok(())
+    }
+
+    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
+        LiveRoom::on_join(self, join)
+    }
+
+    fn on_leave(&mut self, leave: &LeaveInfo) {
+        LiveRoom::on_leave(self, leave);
+    }
+
+    fn on_destroy(&mut self) -> bool {
+        LiveRoom::on_destroy(self)
+    }
+
+    fn max_members(&self) -> Option<usize> {
+        R::MAX_MEMBERS
+    }
+
+    fn encode_payload(&self, value: &Value) -> Vec<u8> {
+        R::encode_payload(value)
+    }
+}
