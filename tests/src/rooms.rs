@@ -1,7 +1,8 @@
 //! Test rooms and a component that uses them, written without the macros (the manual path).
 
+use live::component::OnRoomEvent;
 use live::prelude::*;
-use live::room::{JoinInfo, LeaveInfo, LiveRoom, OnRoomEvent, RoomError, RoomEvent};
+use live::room::{JoinInfo, LeaveInfo, LiveRoom, RoomError, RoomEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

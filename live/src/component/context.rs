@@ -1,6 +1,8 @@
+use super::room_access::{RoomAccess, RoomChange};
+use super::room_ref::RoomRef;
 use super::{ActionError, Identity, LiveComponent};
 use crate::protocol::refusal::Refusal;
-use crate::room::{LiveRoom, RoomAccess, RoomChange, RoomRef};
+use crate::room::LiveRoom;
 use serde::Serialize;
 use serde_json::Value;
 use std::fmt;

@@ -8,11 +8,15 @@
 mod context;
 mod descriptor;
 mod error;
+mod room_access;
+mod room_ref;
 
 pub use crate::security::identity::{Identity, Session};
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
 pub use error::ActionError;
+pub(crate) use room_access::{RoomAccess, RoomChange, RoomHandler};
+pub use room_ref::{OnRoomEvent, RoomRef};
 
 // Generated code names it here; it is public at the crate root.
 #[doc(hidden)]

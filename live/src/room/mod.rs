@@ -5,26 +5,22 @@
 //! are `"<prefix>:<instance>"`. Components join, emit and update through
 //! [`Ctx::room`](crate::Ctx::room); members' clients receive binary frames (`0x02` events,
 //! `0x03` state deltas) whose payload is encoded once per broadcast, and a component that
-//! implements [`OnRoomEvent`] for the room gets each event as a typed value.
+//! implements [`OnRoomEvent`](crate::component::OnRoomEvent) for the room gets each event as a typed value.
 //!
 //! Untyped rooms (any valid id without a registered prefix) are joined by clients with
 //! `ROOM_JOIN` and carry JSON frames; see `docs/rooms.md`.
 
-mod access;
 pub mod codec;
 pub(crate) mod descriptor;
 mod erased;
-mod handle;
 
 pub use codec::{JsonCodec, MsgpackCodec, RoomCodec};
 pub use descriptor::RoomDescriptor;
 
-pub(crate) use access::{RoomAccess, RoomChange, RoomHandler};
 pub(crate) use descriptor::registered_rooms;
-pub(crate) use erased::{RoomType, TypedChange, TypedState, TypedValue};
-pub use handle::RoomRef;
+pub(crate) use erased::{RoomType, TypedChange, TypedState, TypedValue, downcast, typed_change};
 
-use crate::component::{ActionError, Ctx, Identity, LiveComponent};
+use crate::security::identity::Identity;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -93,20 +89,6 @@ pub trait RoomEvent: Sized + Send + 'static {
     fn payload(&self) -> Result<Value, serde_json::Error>;
     /// Rebuilds an event from its wire name and payload.
     fn decode(name: &str, payload: Value) -> Result<Self, RoomError>;
-}
-
-/// A component that reacts to the events of room type `R`.
-///
-/// Implement it to receive typed events of the rooms of that type the component joined
-/// with [`RoomRef::join`]; state changes the handler makes are sent as deltas.
-pub trait OnRoomEvent<R: LiveRoom>: LiveComponent {
-    /// One event of room `room_id`.
-    fn on_room_event(
-        &mut self,
-        room_id: &str,
-        event: R::Event,
-        ctx: &mut Ctx<Self>,
-    ) -> Result<(), ActionError>;
 }
 
 /// Who is joining a room.

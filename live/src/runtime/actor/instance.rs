@@ -2,8 +2,8 @@
 //! sending a frame to every viewer.
 
 use super::env::ComponentEnv;
+use crate::component::RoomHandler;
 use crate::component::{Ctx, Identity, LiveComponent};
-use crate::room::RoomHandler;
 use crate::runtime::cluster_link::SingletonLink;
 use crate::runtime::mailbox::{Call, Control};
 use crate::runtime::outbox::{Audience, OutFrame, Outbox};

@@ -2,9 +2,9 @@
 //! each encoded once for every viewer (and, for a cluster owner, published).
 
 use super::instance::Actor;
+use crate::component::RoomChange;
 use crate::component::{Ctx, LiveComponent};
 use crate::protocol::outbound::{self, ComponentEvent};
-use crate::room::RoomChange;
 use crate::runtime::rooms::{RoomCommand, broadcast_frame};
 use crate::state::diff::{StateChange, diff_states};
 use std::sync::Arc;

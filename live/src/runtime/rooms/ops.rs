@@ -2,10 +2,9 @@
 
 use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply};
 use super::registry::Rooms;
+use crate::component::RoomAccess;
 use crate::protocol::refusal::Refusal;
-use crate::room::{
-    LeaveReason, RoomAccess, RoomError, RoomType, TypedChange, TypedValue, is_valid_room_id,
-};
+use crate::room::{LeaveReason, RoomError, RoomType, TypedChange, TypedValue, is_valid_room_id};
 use crate::support::BoxFuture;
 use serde_json::Value;
 use std::collections::HashMap;

@@ -1,7 +1,6 @@
-use super::access::{RoomChange, RoomHandler};
-use super::erased::{RoomType, downcast, typed_change};
-use super::{LiveRoom, OnRoomEvent, RoomEvent};
-use crate::component::{ActionError, Ctx, LiveComponent};
+use super::room_access::{RoomChange, RoomHandler};
+use super::{ActionError, Ctx, LiveComponent};
+use crate::room::{LiveRoom, RoomEvent, RoomType, downcast, typed_change};
 use serde_json::Value;
 use std::marker::PhantomData;
 
@@ -146,4 +145,18 @@ impl<C, R> std::fmt::Debug for RoomRef<'_, C, R> {
             .field("room_id", &self.room_id)
             .finish_non_exhaustive()
     }
+}
+
+/// A component that reacts to the events of room type `R`.
+///
+/// Implement it to receive typed events of the rooms of that type the component joined
+/// with [`RoomRef::join`]; state changes the handler makes are sent as deltas.
+pub trait OnRoomEvent<R: LiveRoom>: LiveComponent {
+    /// One event of room `room_id`.
+    fn on_room_event(
+        &mut self,
+        room_id: &str,
+        event: R::Event,
+        ctx: &mut Ctx<Self>,
+    ) -> Result<(), ActionError>;
 }

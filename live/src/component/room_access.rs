@@ -2,9 +2,8 @@
 //! implements ([`RoomAccess`]), and the membership changes a call records for its actor to
 //! apply afterwards ([`RoomChange`]).
 
-use super::RoomError;
-use super::erased::{RoomType, TypedChange, TypedValue};
-use crate::component::{ActionError, Ctx};
+use super::{ActionError, Ctx};
+use crate::room::{RoomError, RoomType, TypedChange, TypedValue};
 use crate::support::BoxFuture;
 use serde_json::Value;
 
