@@ -1,3 +1,4 @@
+use super::push::Pusher;
 use super::{ActionError, Identity, LiveComponent};
 use crate::protocol::refusal::Refusal;
 use crate::room::{LiveRoom, RoomRef};
@@ -19,6 +20,8 @@ pub struct Ctx<C> {
     broadcasts: Vec<(String, Value)>,
     rooms: Option<TypedRoomOps>,
     room_changes: Vec<RoomChange<C>>,
+    /// Timers and tasks (set by the component's actor).
+    pusher: Option<Pusher<C>>,
     _component: PhantomData<fn() -> C>,
 }
 
@@ -32,6 +35,7 @@ impl<C> Ctx<C> {
             broadcasts: Vec::new(),
             rooms: None,
             room_changes: Vec::new(),
+            pusher: None,
             _component: PhantomData,
         }
     }
@@ -40,6 +44,16 @@ impl<C> Ctx<C> {
     pub(crate) fn with_rooms(mut self, rooms: TypedRoomOps) -> Self {
         self.rooms = Some(rooms);
         self
+    }
+
+    /// Lets the context start timers and background tasks for its component.
+    pub(crate) fn with_pusher(mut self, pusher: Pusher<C>) -> Self {
+        self.pusher = Some(pusher);
+        self
+    }
+
+    pub(crate) fn pusher(&self) -> Option<&Pusher<C>> {
+        self.pusher.as_ref()
     }
 
     /// The id of the component instance running this code.

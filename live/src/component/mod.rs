@@ -9,12 +9,14 @@ mod context;
 pub(crate) mod descriptor;
 mod error;
 mod identity;
+pub(crate) mod push;
 
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
 pub(crate) use descriptor::registered_components;
 pub use error::ActionError;
 pub use identity::{Identity, Session};
+pub use push::{OnMessage, PushError, TaskHandle, TimerHandle};
 
 // Generated code names it here; its home is the crate root.
 #[doc(hidden)]

@@ -76,6 +76,11 @@ impl Singletons {
         Ok(handle)
     }
 
+    /// The running instance of component `name`, if any.
+    pub(crate) async fn running(&self, name: &str) -> Option<ComponentHandle> {
+        self.table.lock().await.get(name).cloned()
+    }
+
     /// Number of live singleton instances.
     pub(crate) async fn count(&self) -> usize {
         self.table.lock().await.len()

@@ -5,6 +5,7 @@ mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 pub(crate) mod config;
+mod handle;
 mod http;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
@@ -14,6 +15,7 @@ mod standalone;
 
 pub use crate::security::RateLimit;
 pub use config::LiveConfig;
+pub use handle::{LiveHandle, SingletonRef};
 
 use crate::cluster::ClusterAdapter;
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
@@ -111,6 +113,12 @@ impl LiveServer {
     /// The settings in force.
     pub fn config(&self) -> &LiveConfig {
         &self.hub.config
+    }
+
+    /// A handle app code uses to push to components and rooms (cheap to clone, usable from
+    /// any task), see docs/push.md.
+    pub fn handle(&self) -> LiveHandle {
+        LiveHandle::new(Arc::clone(&self.hub))
     }
 
     /// This server's instance id in its cluster (`None` when it runs alone).
@@ -432,6 +440,9 @@ pub struct ServerStats {
     pub rooms: usize,
     /// Members of all rooms.
     pub room_members: usize,
+    /// Live timers and background tasks started by components (`Ctx::every`, `after`,
+    /// `spawn`).
+    pub push_tasks: usize,
 }
 
 impl RunningServer {
@@ -445,6 +456,11 @@ impl RunningServer {
         format!("ws://{}{}", self.local_addr, self.hub.config.path)
     }
 
+    /// A handle app code uses to push to components and rooms, see [`LiveServer::handle`].
+    pub fn handle(&self) -> LiveHandle {
+        LiveHandle::new(Arc::clone(&self.hub))
+    }
+
     /// Current counts.
     pub async fn stats(&self) -> ServerStats {
         ServerStats {
@@ -453,6 +469,7 @@ impl RunningServer {
             singletons: self.hub.singletons.count().await,
             rooms: self.hub.stats.rooms(),
             room_members: self.hub.stats.room_members(),
+            push_tasks: self.hub.stats.push_tasks(),
         }
     }
 

@@ -1,0 +1,96 @@
+//! A component's side of pushing: its work mailbox, the timer and task handles it owns (all
+//! aborted when it is destroyed), and the server's count of them.
+
+use super::jobs::JobSender;
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::task::AbortHandle;
+
+/// What a component's contexts use to start timers and background tasks.
+pub(crate) struct Pusher<C> {
+    jobs: JobSender<C>,
+    tasks: Arc<Mutex<Vec<AbortHandle>>>,
+    /// The server's count of live push tasks.
+    live: Arc<AtomicUsize>,
+}
+
+impl<C> Clone for Pusher<C> {
+    fn clone(&self) -> Self {
+        Self {
+            jobs: self.jobs.clone(),
+            tasks: Arc::clone(&self.tasks),
+            live: Arc::clone(&self.live),
+        }
+    }
+}
+
+impl<C> fmt::Debug for Pusher<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pusher")
+            .field("tasks", &self.lock().len())
+            .finish()
+    }
+}
+
+impl<C: Send + 'static> Pusher<C> {
+    /// A pusher sending to `jobs`, counting its tasks in `live`.
+    pub(crate) fn new(jobs: JobSender<C>, live: Arc<AtomicUsize>) -> Self {
+        Self {
+            jobs,
+            tasks: Arc::default(),
+            live,
+        }
+    }
+
+    /// The component's work mailbox.
+    pub(crate) fn jobs(&self) -> &JobSender<C> {
+        &self.jobs
+    }
+
+    /// Spawns `task`, counted while it lives and aborted by [`Self::abort_all`].
+    pub(crate) fn start(&self, task: impl Future<Output = ()> + Send + 'static) -> AbortHandle {
+        let counted = LiveTask::new(&self.live);
+        let handle = tokio::spawn(async move {
+            let _counted = counted;
+            task.await;
+        })
+        .abort_handle();
+        let mut tasks = self.lock();
+        tasks.retain(|task| !task.is_finished());
+        tasks.push(handle.clone());
+        handle
+    }
+}
+
+impl<C> Pusher<C> {
+    /// Aborts every timer and task the component started (it is being destroyed).
+    pub(crate) fn abort_all(&self) {
+        for task in self.lock().drain(..) {
+            task.abort();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<AbortHandle>> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Counts one live push task until dropped (when the task ends or is aborted).
+struct LiveTask(Arc<AtomicUsize>);
+
+impl LiveTask {
+    fn new(live: &Arc<AtomicUsize>) -> Self {
+        live.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(live))
+    }
+}
+
+impl Drop for LiveTask {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
