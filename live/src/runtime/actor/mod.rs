@@ -16,6 +16,8 @@ mod lifecycle;
 mod properties;
 mod publish;
 mod push;
+#[cfg(test)]
+mod push_tests;
 mod rooms;
 mod signature;
 mod spawn;
