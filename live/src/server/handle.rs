@@ -1,13 +1,12 @@
 //! The app's handle on a server: push messages and updates to components from code that is
 //! not a component (HTTP handlers, jobs, other tasks), see docs/push.md.
 
-use crate::component::push::{BoxJob, JobSender, Message, Once};
+use crate::component::push::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
 use crate::component::{Ctx, LiveComponent, OnMessage, PushError};
 use crate::runtime::Hub;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use tokio::sync::mpsc::error::TrySendError;
 
 /// A cheap, clonable handle on a server for app code: reach its singletons (and through
 /// them their viewers) from any task. From [`LiveServer::handle`](super::LiveServer::handle)
@@ -102,16 +101,11 @@ impl<C: LiveComponent> SingletonRef<C> {
     }
 
     async fn send_job(&self, job: BoxJob<C>) -> Result<(), PushError> {
-        let jobs = self.jobs().await?;
-        jobs.send(job).await.map_err(|_| PushError::Gone)
+        send_job(&self.jobs().await?, job).await
     }
 
     async fn try_send_job(&self, job: BoxJob<C>) -> Result<(), PushError> {
-        let jobs = self.jobs().await?;
-        jobs.try_send(job).map_err(|error| match error {
-            TrySendError::Full(_) => PushError::Full,
-            TrySendError::Closed(_) => PushError::Gone,
-        })
+        try_send_job(&self.jobs().await?, job)
     }
 
     /// The running instance's work mailbox.

@@ -2,10 +2,11 @@
 //! message, an update. Each kind is a small struct behind the [`Job`] trait, so the actor's
 //! work mailbox holds one type per component.
 
-use super::OnMessage;
+use super::{OnMessage, PushError};
 use crate::BoxFuture;
 use crate::component::Ctx;
 use std::panic::AssertUnwindSafe;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
 /// One piece of work the component's task runs against its state, in order with actions.
@@ -19,6 +20,21 @@ pub(crate) type BoxJob<C> = Box<dyn Job<C>>;
 
 /// Sends work to one component's task.
 pub(crate) type JobSender<C> = mpsc::Sender<BoxJob<C>>;
+
+/// Queues `job`, waiting while the mailbox is full; [`PushError::Gone`] once the component
+/// was destroyed.
+pub(crate) async fn send_job<C>(jobs: &JobSender<C>, job: BoxJob<C>) -> Result<(), PushError> {
+    jobs.send(job).await.map_err(|_| PushError::Gone)
+}
+
+/// Queues `job` now: [`PushError::Full`] if the mailbox is full, [`PushError::Gone`] once
+/// the component was destroyed.
+pub(crate) fn try_send_job<C>(jobs: &JobSender<C>, job: BoxJob<C>) -> Result<(), PushError> {
+    jobs.try_send(job).map_err(|error| match error {
+        TrySendError::Full(_) => PushError::Full,
+        TrySendError::Closed(_) => PushError::Gone,
+    })
+}
 
 /// One tick of a repeating timer. The handler travels with the tick and goes back to the
 /// timer's task afterwards: a timer can never have two ticks queued or running.

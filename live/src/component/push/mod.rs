@@ -10,7 +10,7 @@ pub(crate) mod jobs;
 mod pusher;
 
 pub use error::PushError;
-pub(crate) use jobs::{BoxJob, JobSender, Message, Once};
+pub(crate) use jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
 pub(crate) use pusher::Pusher;
 
 use super::{Ctx, LiveComponent};

@@ -6,6 +6,7 @@
 
 use super::spawn::{SpawnRequest, spawn_component};
 use crate::BoxFuture;
+use crate::component::push::{JobSender, Once, PushError, send_job, try_send_job};
 use crate::component::{ActionResult, Ctx, Identity, LiveComponent, TimerHandle};
 use crate::room::LeaveReason;
 use crate::runtime::mailbox::{Call, Caller, ComponentHandle, MountReply, Viewer};
@@ -293,4 +294,55 @@ async fn a_zero_period_does_not_panic() {
     pulse.act("every", json!({"ms": 0})).await;
     sleep(Duration::from_millis(3)).await;
     assert!(!pulse.ticks().is_empty());
+}
+
+impl Fixture {
+    fn jobs(&self) -> JobSender<Pulse> {
+        self.handle
+            .jobs()
+            .and_then(|jobs| jobs.downcast_ref::<JobSender<Pulse>>())
+            .cloned()
+            .unwrap_or_else(|| panic!("no work mailbox"))
+    }
+}
+
+fn bump(component: &mut Pulse, _: &mut Ctx<Pulse>) {
+    component.ticks += 1;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_busy_component_refuses_try_send_with_full_and_send_waits() {
+    let pulse = mount();
+    let jobs = pulse.jobs();
+    pulse.act("block", json!({"ms": 1000})).await;
+    let mut queued = 0;
+    let refused = loop {
+        match try_send_job(&jobs, Box::new(Once(bump))) {
+            Ok(()) => queued += 1,
+            Err(error) => break error,
+        }
+        assert!(queued <= 64, "the mailbox holds 64 jobs");
+    };
+    assert_eq!(refused, PushError::Full);
+    assert_eq!(queued, 64);
+    // `send` waits for room, then everything runs in order.
+    assert_eq!(send_job(&jobs, Box::new(Once(bump))).await, Ok(()));
+    sleep(Duration::from_millis(1100)).await;
+    assert_eq!(pulse.ticks().last(), Some(&65));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_destroyed_component_is_gone() {
+    let pulse = mount();
+    let jobs = pulse.jobs();
+    pulse.handle.leave(Arc::from("conn"), LeaveReason::Cleanup);
+    sleep(Duration::from_millis(5)).await;
+    assert_eq!(
+        try_send_job(&jobs, Box::new(Once(bump))),
+        Err(PushError::Gone)
+    );
+    assert_eq!(
+        send_job(&jobs, Box::new(Once(bump))).await,
+        Err(PushError::Gone)
+    );
 }
