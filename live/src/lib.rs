@@ -52,7 +52,7 @@ pub mod client;
 #[doc(hidden)]
 pub mod __private;
 
-pub use component::{ActionError, Ctx, Identity, LiveComponent};
+pub use component::{ActionError, Ctx, Identity, LiveComponent, OnMessage, PushError};
 pub use live_macros::data;
 
 /// A boxed, `Send` future: what the object-safe traits ([`LiveComponent`]'s hooks,
@@ -60,7 +60,7 @@ pub use live_macros::data;
 pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 pub use live_macros::live_component;
 pub use live_macros::live_room;
-pub use server::{LiveConfig, LiveServer, LiveServerBuilder, RunningServer};
+pub use server::{LiveConfig, LiveHandle, LiveServer, LiveServerBuilder, RunningServer};
 /// Derives TypeScript declarations (ts-rs); see [`typescript`] (feature `typescript`).
 #[cfg(feature = "typescript")]
 pub use ts_rs::TS;

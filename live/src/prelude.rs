@@ -1,6 +1,8 @@
 //! `use live::prelude::*;` brings in what a component or room definition needs.
 
-pub use crate::component::{ActionError, Ctx, Identity, LiveComponent};
+pub use crate::component::{
+    ActionError, Ctx, Identity, LiveComponent, OnMessage, PushError, TaskHandle, TimerHandle,
+};
 pub use crate::room::{
     JoinInfo, LeaveInfo, LeaveReason, LiveRoom, OnRoomEvent, RoomError, RoomEvent,
 };

@@ -1,0 +1,96 @@
+//! Components that the server pushes to: a private `Ticker` with its own timer, and a
+//! singleton `Tally` that app code messages.
+
+use live::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Counts the ticks of a timer its client starts.
+#[live_component(name = "Ticker")]
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Ticker {
+    /// Timer ticks so far.
+    pub ticks: u64,
+    /// The running timer.
+    #[serde(skip)]
+    timer: Option<TimerHandle>,
+}
+
+#[live_component]
+impl Ticker {
+    /// Starts a timer ticking every `ms` milliseconds.
+    #[action]
+    fn start(&mut self, ms: u64, ctx: &mut Ctx<Self>) {
+        self.timer = Some(ctx.every(Duration::from_millis(ms), Self::tick));
+    }
+
+    /// Stops the timer.
+    #[action]
+    fn stop(&mut self) {
+        if let Some(timer) = &self.timer {
+            timer.cancel();
+        }
+    }
+
+    fn tick(&mut self, _ctx: &mut Ctx<Self>) {
+        self.ticks += 1;
+    }
+}
+
+/// One count shared by every client, changed by clients and by app code.
+#[live_component(name = "Tally", singleton)]
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Tally {
+    /// The count.
+    pub count: i64,
+}
+
+#[live_component]
+impl Tally {
+    /// Adds `by`; returns the new count.
+    #[action]
+    fn add(&mut self, by: i64) -> i64 {
+        self.count = self.count.saturating_add(by);
+        self.count
+    }
+}
+
+/// Adds its value to the tally.
+#[derive(Debug)]
+pub struct Bump(pub i64);
+
+impl OnMessage<Bump> for Tally {
+    async fn on_message(&mut self, message: Bump, _ctx: &mut Ctx<Self>) {
+        self.count = self.count.saturating_add(message.0);
+    }
+}
+
+/// Keeps the tally busy for a while.
+#[derive(Debug)]
+pub struct Stall(pub Duration);
+
+impl OnMessage<Stall> for Tally {
+    async fn on_message(&mut self, message: Stall, _ctx: &mut Ctx<Self>) {
+        tokio::time::sleep(message.0).await;
+    }
+}
+
+/// Makes the handler panic.
+#[derive(Debug)]
+pub struct Boom;
+
+impl OnMessage<Boom> for Tally {
+    async fn on_message(&mut self, _message: Boom, _ctx: &mut Ctx<Self>) {
+        panic!("tally exploded on purpose");
+    }
+}
+
+/// A server with the push test components only.
+pub fn push_server() -> LiveServer {
+    LiveServer::builder()
+        .without_registered_components()
+        .component::<Ticker>()
+        .component::<Tally>()
+        .build()
+        .unwrap_or_else(|error| panic!("push test server config: {error}"))
+}

@@ -1,0 +1,222 @@
+//! The server speaks first: timers, app messages and their errors, end to end over real
+//! sockets (paused-clock unit tests are in live's `runtime::actor::push_tests`).
+
+// `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
+#![allow(clippy::indexing_slicing)]
+
+use live::PushError;
+use live::client::{LiveClient, ServerFrame};
+use live_tests::push::{Boom, Bump, Stall, Tally, Ticker, push_server};
+use live_tests::{connect, eventually, mount, start};
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+fn count(state: &Value) -> i64 {
+    state["count"].as_i64().unwrap_or(i64::MIN)
+}
+
+/// The tally's count as the server has it, read on the component's task.
+async fn server_count(handle: &live::server::LiveHandle) -> i64 {
+    let (tx, rx) = oneshot::channel();
+    let tally = handle.singleton::<Tally>();
+    let read = tally.update(move |tally, _| {
+        let _ = tx.send(tally.count);
+    });
+    assert_eq!(read.await, Ok(()));
+    rx.await
+        .unwrap_or_else(|_| panic!("the update did not run"))
+}
+
+#[tokio::test]
+async fn a_timer_pushes_deltas_to_its_viewer_in_real_time() {
+    let running = start(&push_server()).await;
+    let client = connect(&running).await;
+    let id = mount(&client, "Ticker").await;
+    let started = Instant::now();
+    client
+        .call(&id, "start", json!({"ms": 20}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let state = client
+        .wait_for_state(&id, |state| state["ticks"].as_u64() >= Some(5))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let elapsed = started.elapsed();
+    assert!(state["ticks"].as_u64() >= Some(5));
+    assert!(
+        elapsed >= Duration::from_millis(90),
+        "5 ticks of 20 ms came after {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn unmount_cancels_the_timer_and_no_frame_follows() {
+    let running = start(&push_server()).await;
+    let client = connect(&running).await;
+    let before = running.stats().await.push_tasks;
+    let id = mount(&client, "Ticker").await;
+    client
+        .call(&id, "start", json!({"ms": 10}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(running.stats().await.push_tasks, before + 1);
+    client
+        .wait_for_state(&id, |state| state["ticks"].as_u64() >= Some(2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    client.unmount(&id).await.unwrap_or_else(|e| panic!("{e}"));
+    eventually("the timer task ends", || async {
+        running.stats().await.push_tasks == before
+    })
+    .await;
+    // Skip what was sent before the component was destroyed; nothing may follow.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    while tokio::time::timeout(Duration::from_millis(20), client.next_frame())
+        .await
+        .is_ok()
+    {}
+    let quiet = tokio::time::timeout(Duration::from_millis(300), frame_for(&client, &id)).await;
+    assert!(quiet.is_err(), "a frame came after unmount: {quiet:?}");
+}
+
+/// The next frame about component `id`.
+async fn frame_for(client: &LiveClient, id: &str) -> Value {
+    loop {
+        match client.next_frame().await {
+            Ok(ServerFrame::Json(frame)) if frame["componentId"] == id => return frame,
+            Ok(_) => {}
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn cancel_stops_a_timer() {
+    let running = start(&push_server()).await;
+    let client = connect(&running).await;
+    let id = mount(&client, "Ticker").await;
+    client
+        .call(&id, "start", json!({"ms": 10}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    client
+        .wait_for_state(&id, |state| state["ticks"].as_u64() >= Some(1))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    client
+        .call(&id, "stop", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    eventually("the timer task ends", || async {
+        running.stats().await.push_tasks == 0
+    })
+    .await;
+    let stopped = client.state(&id);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(client.state(&id), stopped);
+}
+
+#[tokio::test]
+async fn app_messages_reach_a_thousand_viewers_with_the_same_final_count() {
+    let running = start(&push_server()).await;
+    let handle = running.handle();
+    let clients: Vec<LiveClient> =
+        futures_util::future::join_all((0..1000).map(|_| connect(&running))).await;
+    let ids = futures_util::future::join_all(clients.iter().map(|c| mount(c, "Tally"))).await;
+    let tally = handle.singleton::<Tally>();
+    for _ in 0..200 {
+        assert_eq!(tally.send(Bump(1)).await, Ok(()));
+    }
+    let expected = server_count(&handle).await;
+    assert_eq!(expected, 200);
+    for (client, id) in clients.iter().zip(&ids) {
+        let state = client
+            .wait_for_state(id, |state| count(state) == expected)
+            .await
+            .unwrap_or_else(|e| panic!("a viewer did not reach {expected}: {e}"));
+        assert_eq!(count(&state), expected);
+    }
+}
+
+#[tokio::test]
+async fn actions_and_pushes_interleave_and_the_client_ends_equal_to_the_server() {
+    let running = start(&push_server()).await;
+    let handle = running.handle();
+    let client = connect(&running).await;
+    let id = mount(&client, "Tally").await;
+    let pusher = {
+        let tally = handle.singleton::<Tally>();
+        tokio::spawn(async move {
+            for i in 0..100 {
+                let sent = if i % 2 == 0 {
+                    tally.send(Bump(1)).await
+                } else {
+                    tally.update(|tally: &mut Tally, _| tally.count += 1).await
+                };
+                assert_eq!(sent, Ok(()));
+            }
+        })
+    };
+    for _ in 0..100 {
+        client
+            .call(&id, "add", json!({"by": 1}))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    pusher.await.unwrap_or_else(|e| panic!("{e}"));
+    let expected = server_count(&handle).await;
+    assert_eq!(expected, 200);
+    let state = client
+        .wait_for_state(&id, |state| count(state) == expected)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(count(&state), 200);
+}
+
+#[tokio::test]
+async fn every_error_path_returns_its_error() {
+    let running = start(&push_server()).await;
+    let handle = running.handle();
+    let tally = handle.singleton::<Tally>();
+    assert_eq!(tally.send(Bump(1)).await, Err(PushError::NotRunning));
+    assert_eq!(tally.try_send(Bump(1)).await, Err(PushError::NotRunning));
+    assert_eq!(
+        handle
+            .singleton::<Ticker>()
+            .update(|_: &mut Ticker, _| {})
+            .await,
+        Err(PushError::NotSingleton)
+    );
+
+    let client = connect(&running).await;
+    let id = mount(&client, "Tally").await;
+    // A panicking handler is contained: the next message still lands.
+    assert_eq!(tally.send(Boom).await, Ok(()));
+    assert_eq!(tally.send(Bump(5)).await, Ok(()));
+    client
+        .wait_for_state(&id, |state| count(state) == 5)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+
+    // A blocked component: try_send fills the mailbox, then fails at once.
+    assert_eq!(tally.send(Stall(Duration::from_millis(500))).await, Ok(()));
+    let mut refused = None;
+    for _ in 0..100 {
+        if let Err(error) = tally.try_send(Bump(1)).await {
+            refused = Some(error);
+            break;
+        }
+    }
+    assert_eq!(refused, Some(PushError::Full));
+
+    // Nobody watches any more: the singleton is destroyed and not restarted by a send.
+    client.unmount(&id).await.unwrap_or_else(|e| panic!("{e}"));
+    eventually("the singleton stops", || async {
+        running.stats().await.singletons == 0
+    })
+    .await;
+    assert_eq!(tally.send(Bump(1)).await, Err(PushError::NotRunning));
+    assert_eq!(running.stats().await.singletons, 0);
+}
