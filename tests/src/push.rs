@@ -85,12 +85,65 @@ impl OnMessage<Boom> for Tally {
     }
 }
 
+/// A headline published on the `news` topic.
+#[derive(Debug, Clone)]
+pub struct News(pub String);
+
+/// Shows the last headline of the `news` topic, subscribed at mount.
+#[live_component(name = "Watcher")]
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Watcher {
+    /// The last headline.
+    pub last: String,
+}
+
+#[live_component]
+impl Watcher {
+    fn on_mount(&mut self, ctx: &mut Ctx<Self>) {
+        ctx.subscribe::<News>("news");
+    }
+
+    /// Stops following the news.
+    #[action]
+    fn mute(&mut self, ctx: &mut Ctx<Self>) {
+        ctx.unsubscribe::<News>("news");
+    }
+}
+
+impl OnMessage<News> for Watcher {
+    async fn on_message(&mut self, message: News, _ctx: &mut Ctx<Self>) {
+        self.last = message.0;
+    }
+}
+
+/// Passes numbers on to the `Tally` singleton, through the server handle.
+#[live_component(name = "Relay")]
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Relay {
+    /// Numbers passed on.
+    pub sent: u32,
+}
+
+#[live_component]
+impl Relay {
+    /// Sends `Bump(by)` to the tally.
+    #[action]
+    async fn forward(&mut self, by: i64, ctx: &mut Ctx<Self>) -> Result<(), ActionError> {
+        let server = ctx.server().ok_or_else(|| ActionError::new("no server"))?;
+        server.singleton::<Tally>().send(Bump(by)).await?;
+        self.sent += 1;
+        Ok(())
+    }
+}
+
 /// A server with the push test components only.
 pub fn push_server() -> LiveServer {
     LiveServer::builder()
         .without_registered_components()
         .component::<Ticker>()
         .component::<Tally>()
+        .component::<Watcher>()
+        .component::<Relay>()
         .build()
         .unwrap_or_else(|error| panic!("push test server config: {error}"))
 }

@@ -6,7 +6,7 @@
 
 use live::PushError;
 use live::client::{LiveClient, ServerFrame};
-use live_tests::push::{Boom, Bump, Stall, Tally, Ticker, push_server};
+use live_tests::push::{Boom, Bump, News, Stall, Tally, Ticker, push_server};
 use live_tests::{connect, eventually, mount, start};
 
 use serde_json::{Value, json};
@@ -219,4 +219,68 @@ async fn every_error_path_returns_its_error() {
     .await;
     assert_eq!(tally.send(Bump(1)).await, Err(PushError::NotRunning));
     assert_eq!(running.stats().await.singletons, 0);
+}
+
+#[tokio::test]
+async fn topics_reach_their_subscribers_until_they_unsubscribe_or_are_destroyed() {
+    let running = start(&push_server()).await;
+    let handle = running.handle();
+    assert_eq!(handle.publish("news", News("nobody".into())).await, 0);
+    let clients: Vec<LiveClient> =
+        futures_util::future::join_all((0..3).map(|_| connect(&running))).await;
+    let ids = futures_util::future::join_all(clients.iter().map(|c| mount(c, "Watcher"))).await;
+    assert_eq!(handle.subscribers("news"), 3);
+    assert_eq!(handle.publish("news", News("hello".into())).await, 3);
+    assert_eq!(handle.publish("other", News("elsewhere".into())).await, 0);
+    for (client, id) in clients.iter().zip(&ids) {
+        client
+            .wait_for_state(id, |state| state["last"] == "hello")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let (first, second) = (&clients[0], &clients[1]);
+    first
+        .unmount(&ids[0])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    eventually("the destroyed watcher's subscription ends", || async {
+        handle.subscribers("news") == 2
+    })
+    .await;
+    second
+        .call(&ids[1], "mute", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(handle.subscribers("news"), 1);
+    assert_eq!(handle.publish("news", News("late".into())).await, 1);
+    clients[2]
+        .wait_for_state(&ids[2], |state| state["last"] == "late")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        second.state(&ids[1]).map(|s| s["last"].clone()),
+        Some(json!("hello"))
+    );
+}
+
+#[tokio::test]
+async fn a_component_messages_a_singleton_through_the_server_handle() {
+    let running = start(&push_server()).await;
+    let client = connect(&running).await;
+    let tally = mount(&client, "Tally").await;
+    let relay = mount(&client, "Relay").await;
+    for _ in 0..3 {
+        client
+            .call(&relay, "forward", json!({"by": 7}))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    client
+        .wait_for_state(&tally, |state| count(state) == 21)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        client.state(&relay).map(|s| s["sent"].clone()),
+        Some(json!(3))
+    );
 }

@@ -7,6 +7,7 @@ use super::singletons::Singletons;
 use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
 use crate::component::ComponentDescriptor;
+use crate::component::push::Topics;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
 use crate::server::config::LiveConfig;
@@ -81,6 +82,8 @@ impl Hub {
             signer: config.state_signing.signer(),
             renew_interval: config.state_signing.renew_interval,
             auth,
+            singletons: Arc::default(),
+            topics: Topics::default(),
         });
         Self {
             singletons: Arc::new(Singletons::new(Arc::clone(&env), cluster.clone())),

@@ -25,7 +25,7 @@ impl Singletons {
     /// No instances yet; they will run in `env`, in `cluster` if any.
     pub(crate) fn new(env: Arc<ComponentEnv>, cluster: Option<Arc<ClusterNode>>) -> Self {
         Self {
-            table: Arc::new(SingletonTable::default()),
+            table: Arc::clone(&env.singletons),
             env,
             cluster,
         }
@@ -74,11 +74,6 @@ impl Singletons {
         })?;
         table.insert(descriptor.name(), handle.clone());
         Ok(handle)
-    }
-
-    /// The running instance of component `name`, if any.
-    pub(crate) async fn running(&self, name: &str) -> Option<ComponentHandle> {
-        self.table.lock().await.get(name).cloned()
     }
 
     /// Number of live singleton instances.

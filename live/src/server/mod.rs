@@ -5,7 +5,6 @@ mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 pub(crate) mod config;
-mod handle;
 mod http;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
@@ -13,9 +12,9 @@ mod sink;
 #[cfg(feature = "standalone")]
 mod standalone;
 
+pub use crate::component::{LiveHandle, SingletonRef};
 pub use crate::security::RateLimit;
 pub use config::LiveConfig;
-pub use handle::{LiveHandle, SingletonRef};
 
 use crate::cluster::ClusterAdapter;
 use crate::component::{ComponentDescriptor, LiveComponent, registered_components};
@@ -118,7 +117,7 @@ impl LiveServer {
     /// A handle app code uses to push to components and rooms (cheap to clone, usable from
     /// any task), see docs/push.md.
     pub fn handle(&self) -> LiveHandle {
-        LiveHandle::new(Arc::clone(&self.hub))
+        LiveHandle::new(self.hub.env.clone())
     }
 
     /// This server's instance id in its cluster (`None` when it runs alone).
@@ -458,7 +457,7 @@ impl RunningServer {
 
     /// A handle app code uses to push to components and rooms, see [`LiveServer::handle`].
     pub fn handle(&self) -> LiveHandle {
-        LiveHandle::new(Arc::clone(&self.hub))
+        LiveHandle::new(self.hub.env.clone())
     }
 
     /// Current counts.

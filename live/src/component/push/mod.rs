@@ -6,14 +6,22 @@
 //! all ends when the component is destroyed.
 
 mod error;
+mod handle;
 pub(crate) mod jobs;
 mod pusher;
+mod topics;
 
 pub use error::PushError;
-pub(crate) use jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
+pub(crate) use handle::PushHost;
+pub use handle::{LiveHandle, SingletonRef};
+pub(crate) use jobs::{BoxJob, JobSender};
+#[cfg(test)]
+pub(crate) use jobs::{send_job, try_send_job};
 pub(crate) use pusher::Pusher;
+pub(crate) use topics::Topics;
 
 use super::{Ctx, LiveComponent};
+pub(crate) use jobs::Once;
 use jobs::Tick;
 use std::future::Future;
 use std::time::Duration;
@@ -25,7 +33,8 @@ use tokio::time::{Instant, MissedTickBehavior};
 const MIN_PERIOD: Duration = Duration::from_millis(1);
 
 /// A component that receives messages of type `M` from app code or other components
-/// ([`SingletonRef::send`](crate::server::SingletonRef::send)).
+/// ([`SingletonRef::send`]), from topics ([`Ctx::subscribe`]) or from other components
+/// ([`Ctx::server`]).
 ///
 /// ```
 /// use live::prelude::*;
@@ -132,6 +141,38 @@ impl<C: Send + 'static> Ctx<C> {
             let done = move |component: &mut C, ctx: &mut Ctx<C>| on_done(component, value, ctx);
             let _ = jobs.send(Box::new(Once(done))).await;
         }))
+    }
+
+    /// A handle on this server, to message its singletons or publish to topics.
+    pub fn server(&self) -> Option<LiveHandle> {
+        self.pusher().map(|pusher| LiveHandle::new(pusher.host()))
+    }
+
+    /// Subscribes this component to `topic`'s messages of type `T` (published with
+    /// [`LiveHandle::publish`]) until [`unsubscribe`](Self::unsubscribe) or its destruction.
+    /// Subscribing again changes nothing.
+    pub fn subscribe<T>(&mut self, topic: &str)
+    where
+        C: OnMessage<T>,
+        T: Send + 'static,
+    {
+        if let Some(pusher) = self.pusher() {
+            let id: std::sync::Arc<str> = std::sync::Arc::from(self.component_id());
+            pusher
+                .host()
+                .topics()
+                .subscribe::<C, T>(topic, id, pusher.jobs().clone());
+        }
+    }
+
+    /// Ends this component's subscription to `topic`'s messages of type `T`.
+    pub fn unsubscribe<T: 'static>(&mut self, topic: &str) {
+        if let Some(pusher) = self.pusher() {
+            pusher
+                .host()
+                .topics()
+                .unsubscribe::<T>(topic, self.component_id());
+        }
     }
 
     fn start<F, Fut>(&self, what: &'static str, task: F) -> Option<AbortHandle>

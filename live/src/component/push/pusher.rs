@@ -1,6 +1,7 @@
 //! A component's side of pushing: its work mailbox, the timer and task handles it owns (all
 //! aborted when it is destroyed), and the server's count of them.
 
+use super::PushHost;
 use super::jobs::JobSender;
 use std::fmt;
 use std::future::Future;
@@ -14,6 +15,8 @@ pub(crate) struct Pusher<C> {
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
     /// The server's count of live push tasks.
     live: Arc<AtomicUsize>,
+    /// The server (singletons, topics).
+    host: Arc<dyn PushHost>,
 }
 
 impl<C> Clone for Pusher<C> {
@@ -22,6 +25,7 @@ impl<C> Clone for Pusher<C> {
             jobs: self.jobs.clone(),
             tasks: Arc::clone(&self.tasks),
             live: Arc::clone(&self.live),
+            host: Arc::clone(&self.host),
         }
     }
 }
@@ -35,12 +39,13 @@ impl<C> fmt::Debug for Pusher<C> {
 }
 
 impl<C: Send + 'static> Pusher<C> {
-    /// A pusher sending to `jobs`, counting its tasks in `live`.
-    pub(crate) fn new(jobs: JobSender<C>, live: Arc<AtomicUsize>) -> Self {
+    /// A pusher sending to `jobs`, counting its tasks in `live`, on server `host`.
+    pub(crate) fn new(jobs: JobSender<C>, live: Arc<AtomicUsize>, host: Arc<dyn PushHost>) -> Self {
         Self {
             jobs,
             tasks: Arc::default(),
             live,
+            host,
         }
     }
 
@@ -65,11 +70,18 @@ impl<C: Send + 'static> Pusher<C> {
 }
 
 impl<C> Pusher<C> {
-    /// Aborts every timer and task the component started (it is being destroyed).
-    pub(crate) fn abort_all(&self) {
+    /// The server the component runs on.
+    pub(crate) fn host(&self) -> Arc<dyn PushHost> {
+        Arc::clone(&self.host)
+    }
+
+    /// Component `component_id` is being destroyed: aborts every timer and task it started
+    /// and ends its topic subscriptions.
+    pub(crate) fn end(&self, component_id: &str) {
         for task in self.lock().drain(..) {
             task.abort();
         }
+        self.host.topics().unsubscribe_all(component_id);
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<AbortHandle>> {

@@ -58,7 +58,7 @@ impl<C: LiveComponent> Actor<C> {
             }
         };
         self.audience.clear();
-        self.pusher.abort_all();
+        self.pusher.end(&self.id);
         if let Some(link) = self.cluster.take() {
             let proxy = link.is_proxy();
             link.close(&self.synced);

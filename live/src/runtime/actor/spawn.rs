@@ -90,7 +90,11 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         control: inbox.control,
         calls: inbox.calls,
         jobs: jobs_rx,
-        pusher: Pusher::new(jobs, request.env.stats.push_task_counter()),
+        pusher: Pusher::new(
+            jobs,
+            request.env.stats.push_task_counter(),
+            request.env.clone(),
+        ),
         rooms,
         handlers: HashMap::new(),
         default_room: None,

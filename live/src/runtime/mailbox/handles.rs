@@ -57,8 +57,14 @@ impl ComponentHandle {
 
     /// The component's work mailbox, type-erased; the caller downcasts it to its
     /// `JobSender<C>`.
+    #[cfg(test)]
     pub(crate) fn jobs(&self) -> Option<&(dyn Any + Send + Sync)> {
         self.jobs.as_deref()
+    }
+
+    /// [`jobs`](Self::jobs), shared.
+    pub(crate) fn jobs_arc(&self) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.jobs.clone()
     }
 
     /// Queues a call; gives it back if the component no longer runs.

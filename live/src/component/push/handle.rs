@@ -1,57 +1,84 @@
 //! The app's handle on a server: push messages and updates to components from code that is
-//! not a component (HTTP handlers, jobs, other tasks), see docs/push.md.
+//! not a component (HTTP handlers, jobs, other tasks), or from another component
+//! ([`Ctx::server`]), see docs/push.md.
 
-use crate::component::push::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
-use crate::component::{Ctx, LiveComponent, OnMessage, PushError};
-use crate::runtime::Hub;
+use super::jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
+use super::topics::Topics;
+use super::{OnMessage, PushError};
+use crate::BoxFuture;
+use crate::component::{Ctx, LiveComponent};
+use std::any::Any;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// A cheap, clonable handle on a server for app code: reach its singletons (and through
-/// them their viewers) from any task. From [`LiveServer::handle`](super::LiveServer::handle)
-/// or [`RunningServer::handle`](super::RunningServer::handle).
+/// What a [`LiveHandle`] needs of the server (implemented by the runtime).
+pub(crate) trait PushHost: Send + Sync + 'static {
+    /// The work mailbox of the running singleton named `name` (type-erased: a
+    /// `JobSender<C>`), if one runs.
+    fn singleton_jobs(
+        &self,
+        name: &'static str,
+    ) -> BoxFuture<'_, Option<Arc<dyn Any + Send + Sync>>>;
+
+    /// The server's topic subscriptions.
+    fn topics(&self) -> &Topics;
+}
+
+/// A cheap, clonable handle on a server: message its singletons and publish to topics from
+/// any task. From [`LiveServer::handle`](crate::LiveServer::handle),
+/// [`RunningServer::handle`](crate::RunningServer::handle) or [`Ctx::server`].
 #[derive(Clone)]
 pub struct LiveHandle {
-    hub: Arc<Hub>,
+    host: Arc<dyn PushHost>,
 }
 
 impl fmt::Debug for LiveHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LiveHandle")
-            .field("path", &self.hub.config.path)
-            .finish()
+        f.debug_struct("LiveHandle").finish_non_exhaustive()
     }
 }
 
 impl LiveHandle {
-    pub(super) fn new(hub: Arc<Hub>) -> Self {
-        Self { hub }
+    pub(crate) fn new(host: Arc<dyn PushHost>) -> Self {
+        Self { host }
     }
 
     /// The running instance of singleton `C` on this server.
     pub fn singleton<C: LiveComponent>(&self) -> SingletonRef<C> {
         SingletonRef {
-            hub: Arc::clone(&self.hub),
+            host: Arc::clone(&self.host),
             _component: PhantomData,
         }
+    }
+
+    /// Queues a copy of `message` for every component of this server subscribed to `topic`
+    /// for type `T` ([`Ctx::subscribe`]), waiting while a subscriber's mailbox is full.
+    /// Returns how many subscribers got it. Only this server's subscribers get it.
+    pub async fn publish<T: Clone + Send + 'static>(&self, topic: &str, message: T) -> usize {
+        self.host.topics().publish(topic, message).await
+    }
+
+    /// How many components of this server subscribe to `topic` (any message type).
+    pub fn subscribers(&self, topic: &str) -> usize {
+        self.host.topics().count(topic)
     }
 }
 
 /// Sends messages and updates to the running instance of singleton `C`.
 ///
 /// The instance is looked up at every send. A singleton nobody has mounted is not started
-/// by a send ([`PushError::NotRunning`]): it would run with no viewer and nothing would
-/// ever destroy it.
+/// by a send ([`PushError::NotRunning`]): it would run with no viewer, and nothing would
+/// ever destroy it. In a cluster, only an instance that this server owns runs pushes.
 pub struct SingletonRef<C> {
-    hub: Arc<Hub>,
+    host: Arc<dyn PushHost>,
     _component: PhantomData<fn() -> C>,
 }
 
 impl<C> Clone for SingletonRef<C> {
     fn clone(&self) -> Self {
         Self {
-            hub: Arc::clone(&self.hub),
+            host: Arc::clone(&self.host),
             _component: PhantomData,
         }
     }
@@ -74,7 +101,7 @@ impl<C: LiveComponent> SingletonRef<C> {
     }
 
     /// Queues `message` for [`OnMessage::on_message`], or fails with [`PushError::Full`] at
-    /// once if the mailbox is full.
+    /// once if the mailbox is full (it waits only to look the instance up).
     pub async fn try_send<M>(&self, message: M) -> Result<(), PushError>
     where
         C: OnMessage<M>,
@@ -113,15 +140,12 @@ impl<C: LiveComponent> SingletonRef<C> {
         if !C::SINGLETON {
             return Err(PushError::NotSingleton);
         }
-        let handle = self
-            .hub
-            .singletons
-            .running(C::NAME)
+        let jobs = self
+            .host
+            .singleton_jobs(C::NAME)
             .await
             .ok_or(PushError::NotRunning)?;
-        handle
-            .jobs()
-            .and_then(|jobs| jobs.downcast_ref::<JobSender<C>>())
+        jobs.downcast_ref::<JobSender<C>>()
             .cloned()
             .ok_or(PushError::WrongType)
     }

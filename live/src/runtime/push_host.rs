@@ -1,0 +1,24 @@
+//! What app handles and components' `ctx.server()` reach of a server: its singletons'
+//! work mailboxes and its topics.
+
+use super::actor::ComponentEnv;
+use crate::BoxFuture;
+use crate::component::push::{PushHost, Topics};
+use std::any::Any;
+use std::sync::Arc;
+
+impl PushHost for ComponentEnv {
+    fn singleton_jobs(
+        &self,
+        name: &'static str,
+    ) -> BoxFuture<'_, Option<Arc<dyn Any + Send + Sync>>> {
+        Box::pin(async move {
+            let table = self.singletons.lock().await;
+            table.get(name).and_then(|handle| handle.jobs_arc())
+        })
+    }
+
+    fn topics(&self) -> &Topics {
+        &self.topics
+    }
+}
