@@ -56,7 +56,7 @@ impl Tally {
 }
 
 /// Adds its value to the tally.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Bump(pub i64);
 
 impl OnMessage<Bump> for Tally {
@@ -138,7 +138,12 @@ impl Relay {
 
 /// A server with the push test components only.
 pub fn push_server() -> LiveServer {
-    LiveServer::builder()
+    push_server_with(LiveServer::builder())
+}
+
+/// The push test components only, on top of `builder`.
+pub fn push_server_with(builder: live::LiveServerBuilder) -> LiveServer {
+    builder
         .without_registered_components()
         .component::<Ticker>()
         .component::<Tally>()

@@ -6,7 +6,10 @@
 
 use live::PushError;
 use live::client::{LiveClient, ServerFrame};
-use live_tests::push::{Boom, Bump, News, Stall, Tally, Ticker, push_server};
+use live_tests::push::{
+    Boom, Bump, News, Stall, Tally, Ticker, Watcher, push_server, push_server_with,
+};
+use live_tests::secure::TokenAuth;
 use live_tests::{connect, eventually, mount, start};
 
 use serde_json::{Value, json};
@@ -283,4 +286,59 @@ async fn a_component_messages_a_singleton_through_the_server_handle() {
         client.state(&relay).map(|s| s["sent"].clone()),
         Some(json!(3))
     );
+}
+
+#[tokio::test]
+async fn a_session_reaches_the_components_of_every_tab_of_its_user() {
+    let server = push_server_with(live::LiveServer::builder().auth_provider(TokenAuth));
+    let running = start(&server).await;
+    let handle = running.handle();
+    let tabs: Vec<LiveClient> =
+        futures_util::future::join_all((0..2).map(|_| connect(&running))).await;
+    for tab in &tabs {
+        let reply = tab
+            .request(json!({"type": "AUTH", "payload": {"token": "user-token"}}))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(reply["success"], true, "{reply}");
+    }
+    let ids = futures_util::future::join_all(tabs.iter().map(|t| mount(t, "Watcher"))).await;
+    let stranger = connect(&running).await;
+    let theirs = mount(&stranger, "Watcher").await;
+    let user = handle.session("user");
+    assert_eq!(user.components(), 2);
+    assert_eq!(user.send::<Watcher, _>(News("for you".into())).await, 2);
+    assert_eq!(
+        user.send::<Tally, _>(Bump(1)).await,
+        0,
+        "no Tally of theirs"
+    );
+    for (tab, id) in tabs.iter().zip(&ids) {
+        tab.wait_for_state(id, |state| state["last"] == "for you")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let updated = user
+        .update(|watcher: &mut Watcher, _| watcher.last = "updated".into())
+        .await;
+    assert_eq!(updated, 2);
+    tabs[0]
+        .wait_for_state(&ids[0], |state| state["last"] == "updated")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        stranger.state(&theirs).map(|s| s["last"].clone()),
+        Some(json!(""))
+    );
+    assert_eq!(handle.session("admin").components(), 0);
+    // A closed tab's component is destroyed and leaves the session.
+    let mut tabs = tabs.into_iter();
+    if let Some(first) = tabs.next() {
+        first.close().await;
+    }
+    eventually("the closed tab leaves the session", || async {
+        user.components() == 1
+    })
+    .await;
+    assert_eq!(user.send::<Watcher, _>(News("still here".into())).await, 1);
 }

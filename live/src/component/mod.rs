@@ -16,7 +16,9 @@ pub use descriptor::ComponentDescriptor;
 pub(crate) use descriptor::registered_components;
 pub use error::ActionError;
 pub use identity::{Identity, Session};
-pub use push::{LiveHandle, OnMessage, PushError, SingletonRef, TaskHandle, TimerHandle};
+pub use push::{
+    LiveHandle, OnMessage, PushError, SessionRef, SingletonRef, TaskHandle, TimerHandle,
+};
 
 // Generated code names it here; its home is the crate root.
 #[doc(hidden)]

@@ -7,7 +7,7 @@ use super::singletons::Singletons;
 use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
 use crate::component::ComponentDescriptor;
-use crate::component::push::Topics;
+use crate::component::push::{Sessions, Topics};
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
 use crate::server::config::LiveConfig;
@@ -84,6 +84,7 @@ impl Hub {
             auth,
             singletons: Arc::default(),
             topics: Topics::default(),
+            sessions: Sessions::default(),
         });
         Self {
             singletons: Arc::new(Singletons::new(Arc::clone(&env), cluster.clone())),

@@ -1,9 +1,9 @@
 //! What app handles and components' `ctx.server()` reach of a server: its singletons'
-//! work mailboxes and its topics.
+//! work mailboxes, its topics and its sessions' components.
 
 use super::actor::ComponentEnv;
 use crate::BoxFuture;
-use crate::component::push::{PushHost, Topics};
+use crate::component::push::{PushHost, Sessions, Topics};
 use std::any::Any;
 use std::sync::Arc;
 
@@ -20,5 +20,9 @@ impl PushHost for ComponentEnv {
 
     fn topics(&self) -> &Topics {
         &self.topics
+    }
+
+    fn sessions(&self) -> &Sessions {
+        &self.sessions
     }
 }

@@ -3,6 +3,7 @@
 //! ([`Ctx::server`]), see docs/push.md.
 
 use super::jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
+use super::sessions::Sessions;
 use super::topics::Topics;
 use super::{OnMessage, PushError};
 use crate::BoxFuture;
@@ -23,6 +24,9 @@ pub(crate) trait PushHost: Send + Sync + 'static {
 
     /// The server's topic subscriptions.
     fn topics(&self) -> &Topics;
+
+    /// The components of each authenticated session.
+    fn sessions(&self) -> &Sessions;
 }
 
 /// A cheap, clonable handle on a server: message its singletons and publish to topics from
@@ -49,6 +53,15 @@ impl LiveHandle {
         SingletonRef {
             host: Arc::clone(&self.host),
             _component: PhantomData,
+        }
+    }
+
+    /// The components that connections authenticated as session `session_id`
+    /// ([`Session::id`](crate::component::Session::id)) have mounted on this server.
+    pub fn session(&self, session_id: &str) -> SessionRef {
+        SessionRef {
+            host: Arc::clone(&self.host),
+            session_id: Arc::from(session_id),
         }
     }
 
@@ -148,5 +161,78 @@ impl<C: LiveComponent> SingletonRef<C> {
         jobs.downcast_ref::<JobSender<C>>()
             .cloned()
             .ok_or(PushError::WrongType)
+    }
+}
+
+/// Pushes to the private components of type `C` that one session's connections mounted
+/// (every tab of one user), from [`LiveHandle::session`].
+///
+/// A component is reached if its connection had authenticated when it mounted it; it
+/// stays reachable until it is destroyed. Singletons are not listed (use
+/// [`LiveHandle::singleton`]).
+#[derive(Clone)]
+pub struct SessionRef {
+    host: Arc<dyn PushHost>,
+    session_id: Arc<str>,
+}
+
+impl fmt::Debug for SessionRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionRef")
+            .field("session_id", &self.session_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionRef {
+    /// Queues a copy of `message` for every component of type `C` of the session, waiting
+    /// while a mailbox is full; returns how many got it.
+    pub async fn send<C, M>(&self, message: M) -> usize
+    where
+        C: OnMessage<M>,
+        M: Clone + Send + 'static,
+    {
+        let mut delivered = 0;
+        for jobs in self.mailboxes::<C>() {
+            let job = Box::new(Message(message.clone()));
+            if send_job(&jobs, job).await.is_ok() {
+                delivered += 1;
+            }
+        }
+        delivered
+    }
+
+    /// Queues `update` for every component of type `C` of the session, waiting while a
+    /// mailbox is full; returns how many got it.
+    pub async fn update<C, F>(&self, update: F) -> usize
+    where
+        C: LiveComponent,
+        F: FnOnce(&mut C, &mut Ctx<C>) + Clone + Send + 'static,
+    {
+        let mut delivered = 0;
+        for jobs in self.mailboxes::<C>() {
+            if send_job(&jobs, Box::new(Once(update.clone())))
+                .await
+                .is_ok()
+            {
+                delivered += 1;
+            }
+        }
+        delivered
+    }
+
+    /// How many components (of any type) the session has mounted on this server.
+    pub fn components(&self) -> usize {
+        self.host.sessions().components(&self.session_id).len()
+    }
+
+    fn mailboxes<C: LiveComponent>(&self) -> Vec<JobSender<C>> {
+        self.host
+            .sessions()
+            .components(&self.session_id)
+            .iter()
+            .filter_map(|jobs| jobs.downcast_ref::<JobSender<C>>())
+            .cloned()
+            .collect()
     }
 }

@@ -9,15 +9,17 @@ mod error;
 mod handle;
 pub(crate) mod jobs;
 mod pusher;
+mod sessions;
 mod topics;
 
 pub use error::PushError;
 pub(crate) use handle::PushHost;
-pub use handle::{LiveHandle, SingletonRef};
+pub use handle::{LiveHandle, SessionRef, SingletonRef};
 pub(crate) use jobs::{BoxJob, JobSender};
 #[cfg(test)]
 pub(crate) use jobs::{send_job, try_send_job};
 pub(crate) use pusher::Pusher;
+pub(crate) use sessions::Sessions;
 pub(crate) use topics::Topics;
 
 use super::{Ctx, LiveComponent};

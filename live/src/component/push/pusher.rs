@@ -15,8 +15,10 @@ pub(crate) struct Pusher<C> {
     tasks: Arc<Mutex<Vec<AbortHandle>>>,
     /// The server's count of live push tasks.
     live: Arc<AtomicUsize>,
-    /// The server (singletons, topics).
+    /// The server (singletons, topics, sessions).
     host: Arc<dyn PushHost>,
+    /// The session the component is listed under in the server's sessions.
+    session: Option<Arc<str>>,
 }
 
 impl<C> Clone for Pusher<C> {
@@ -26,6 +28,7 @@ impl<C> Clone for Pusher<C> {
             tasks: Arc::clone(&self.tasks),
             live: Arc::clone(&self.live),
             host: Arc::clone(&self.host),
+            session: self.session.clone(),
         }
     }
 }
@@ -46,7 +49,18 @@ impl<C: Send + 'static> Pusher<C> {
             tasks: Arc::default(),
             live,
             host,
+            session: None,
         }
+    }
+
+    /// Lists the component (id `component_id`) under `session` until [`Self::end`].
+    pub(crate) fn list_in_session(&mut self, session: &str, component_id: Arc<str>) {
+        let session: Arc<str> = Arc::from(session);
+        let jobs: Arc<dyn std::any::Any + Send + Sync> = Arc::new(self.jobs.clone());
+        self.host
+            .sessions()
+            .add(Arc::clone(&session), component_id, jobs);
+        self.session = Some(session);
     }
 
     /// The component's work mailbox.
@@ -82,6 +96,9 @@ impl<C> Pusher<C> {
             task.abort();
         }
         self.host.topics().unsubscribe_all(component_id);
+        if let Some(session) = &self.session {
+            self.host.sessions().remove(session, component_id);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<AbortHandle>> {

@@ -79,6 +79,16 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         },
         memberships: Memberships::default(),
     };
+    let mut pusher = Pusher::new(
+        jobs,
+        request.env.stats.push_task_counter(),
+        request.env.clone(),
+    );
+    if request.singleton.is_none()
+        && let Some(session) = request.viewer.identity.session()
+    {
+        pusher.list_in_session(&session.id, Arc::clone(&request.id));
+    }
     let actor = Actor {
         id: request.id,
         component,
@@ -90,11 +100,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         control: inbox.control,
         calls: inbox.calls,
         jobs: jobs_rx,
-        pusher: Pusher::new(
-            jobs,
-            request.env.stats.push_task_counter(),
-            request.env.clone(),
-        ),
+        pusher,
         rooms,
         handlers: HashMap::new(),
         default_room: None,
