@@ -31,6 +31,11 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
+/// The examples of docs/push.md, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../../docs/push.md")]
+struct PushGuide;
+
 /// The shortest timer period (a zero period would never yield).
 const MIN_PERIOD: Duration = Duration::from_millis(1);
 
