@@ -9,6 +9,7 @@ use live::client::{LiveClient, ServerFrame};
 use live_tests::push::{
     Boom, Bump, News, Stall, Tally, Ticker, Watcher, push_server, push_server_with,
 };
+use live_tests::rooms::{Lobby, LobbyEvent};
 use live_tests::secure::TokenAuth;
 use live_tests::{connect, eventually, mount, start};
 
@@ -341,4 +342,45 @@ async fn a_session_reaches_the_components_of_every_tab_of_its_user() {
     })
     .await;
     assert_eq!(user.send::<Watcher, _>(News("still here".into())).await, 1);
+}
+
+#[tokio::test]
+async fn app_code_emits_to_reads_and_changes_a_running_room() {
+    let running = start(&live_tests::test_server()).await;
+    let handle = running.handle();
+    let hall = handle.room::<Lobby>("hall");
+    assert_eq!(hall.id(), "lobby:hall");
+    assert_eq!(hall.state().await.err(), Some(PushError::NoSuchRoom));
+    let said = LobbyEvent::Said {
+        from: "app".into(),
+        text: "nobody here".into(),
+    };
+    assert_eq!(hall.emit(said).await, Err(PushError::NoSuchRoom));
+
+    let client = connect(&running).await;
+    let id = mount(&client, "Chatter").await;
+    client
+        .call(&id, "enter", json!({"room": "hall", "name": "ann"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let said = LobbyEvent::Said {
+        from: "app".into(),
+        text: "hello".into(),
+    };
+    assert_eq!(hall.emit(said).await, Ok(()));
+    client
+        .wait_for_state(&id, |state| state["heard"] == json!(["app: hello"]))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let changed = hall
+        .update(|lobby: &mut Lobby| lobby.topic = "news".into())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(changed.topic, "news");
+    let state = hall.state().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((state.topic.as_str(), state.members), ("news", 1));
+    assert_eq!(
+        handle.room::<Lobby>("elsewhere").state().await.err(),
+        Some(PushError::NoSuchRoom)
+    );
 }

@@ -17,7 +17,7 @@ pub(crate) use descriptor::registered_components;
 pub use error::ActionError;
 pub use identity::{Identity, Session};
 pub use push::{
-    LiveHandle, OnMessage, PushError, SessionRef, SingletonRef, TaskHandle, TimerHandle,
+    AppRoomRef, LiveHandle, OnMessage, PushError, SessionRef, SingletonRef, TaskHandle, TimerHandle,
 };
 
 // Generated code names it here; its home is the crate root.

@@ -1,10 +1,10 @@
 //! What app handles and components' `ctx.server()` reach of a server: its singletons'
-//! work mailboxes, its topics and its sessions' components.
+//! work mailboxes, its topics, its sessions' components and its rooms.
 
 use super::actor::ComponentEnv;
 use crate::BoxFuture;
-use crate::component::push::{PushHost, Sessions, Topics};
-use std::any::Any;
+use crate::component::push::{AppRoomOp, PushError, PushHost, Sessions, Topics};
+use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 impl PushHost for ComponentEnv {
@@ -24,5 +24,14 @@ impl PushHost for ComponentEnv {
 
     fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    fn room_op(
+        &self,
+        room_id: String,
+        typed: TypeId,
+        op: AppRoomOp,
+    ) -> BoxFuture<'_, Result<Option<Box<dyn Any + Send>>, PushError>> {
+        Box::pin(async move { self.rooms.app_op(&room_id, typed, op).await })
     }
 }

@@ -3,12 +3,14 @@
 //! ([`Ctx::server`]), see docs/push.md.
 
 use super::jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
+use super::rooms::{AppRoomOp, AppRoomRef};
 use super::sessions::Sessions;
 use super::topics::Topics;
 use super::{OnMessage, PushError};
 use crate::BoxFuture;
 use crate::component::{Ctx, LiveComponent};
-use std::any::Any;
+use crate::room::LiveRoom;
+use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -27,6 +29,15 @@ pub(crate) trait PushHost: Send + Sync + 'static {
 
     /// The components of each authenticated session.
     fn sessions(&self) -> &Sessions;
+
+    /// Runs `op` on the running room `room_id` of type `typed` (its typed state for reads
+    /// and changes).
+    fn room_op(
+        &self,
+        room_id: String,
+        typed: TypeId,
+        op: AppRoomOp,
+    ) -> BoxFuture<'_, Result<Option<Box<dyn Any + Send>>, PushError>>;
 }
 
 /// A cheap, clonable handle on a server: message its singletons and publish to topics from
@@ -54,6 +65,12 @@ impl LiveHandle {
             host: Arc::clone(&self.host),
             _component: PhantomData,
         }
+    }
+
+    /// The running instance `instance` of typed room `R`: emit its events, read or change
+    /// its state.
+    pub fn room<R: LiveRoom>(&self, instance: &str) -> AppRoomRef<R> {
+        AppRoomRef::new(Arc::clone(&self.host), instance)
     }
 
     /// The components that connections authenticated as session `session_id`

@@ -9,6 +9,7 @@ mod error;
 mod handle;
 pub(crate) mod jobs;
 mod pusher;
+mod rooms;
 mod sessions;
 mod topics;
 
@@ -19,6 +20,8 @@ pub(crate) use jobs::{BoxJob, JobSender};
 #[cfg(test)]
 pub(crate) use jobs::{send_job, try_send_job};
 pub(crate) use pusher::Pusher;
+pub(crate) use rooms::AppRoomOp;
+pub use rooms::AppRoomRef;
 pub(crate) use sessions::Sessions;
 pub(crate) use topics::Topics;
 
