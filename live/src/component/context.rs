@@ -21,7 +21,7 @@ pub struct Ctx<C> {
     rooms: Option<TypedRoomOps>,
     room_changes: Vec<RoomChange<C>>,
     /// Timers and tasks (set by the component's actor).
-    pusher: Option<Pusher<C>>,
+    pusher: Option<Arc<Pusher<C>>>,
     _component: PhantomData<fn() -> C>,
 }
 
@@ -47,13 +47,13 @@ impl<C> Ctx<C> {
     }
 
     /// Lets the context start timers and background tasks for its component.
-    pub(crate) fn with_pusher(mut self, pusher: Pusher<C>) -> Self {
+    pub(crate) fn with_pusher(mut self, pusher: Arc<Pusher<C>>) -> Self {
         self.pusher = Some(pusher);
         self
     }
 
     pub(crate) fn pusher(&self) -> Option<&Pusher<C>> {
-        self.pusher.as_ref()
+        self.pusher.as_deref()
     }
 
     /// The id of the component instance running this code.

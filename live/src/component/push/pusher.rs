@@ -12,25 +12,13 @@ use tokio::task::AbortHandle;
 /// What a component's contexts use to start timers and background tasks.
 pub(crate) struct Pusher<C> {
     jobs: JobSender<C>,
-    tasks: Arc<Mutex<Vec<AbortHandle>>>,
+    tasks: Mutex<Vec<AbortHandle>>,
     /// The server's count of live push tasks.
     live: Arc<AtomicUsize>,
     /// The server (singletons, topics, sessions).
     host: Arc<dyn PushHost>,
     /// The session the component is listed under in the server's sessions.
     session: Option<Arc<str>>,
-}
-
-impl<C> Clone for Pusher<C> {
-    fn clone(&self) -> Self {
-        Self {
-            jobs: self.jobs.clone(),
-            tasks: Arc::clone(&self.tasks),
-            live: Arc::clone(&self.live),
-            host: Arc::clone(&self.host),
-            session: self.session.clone(),
-        }
-    }
 }
 
 impl<C> fmt::Debug for Pusher<C> {
@@ -46,7 +34,7 @@ impl<C: Send + 'static> Pusher<C> {
     pub(crate) fn new(jobs: JobSender<C>, live: Arc<AtomicUsize>, host: Arc<dyn PushHost>) -> Self {
         Self {
             jobs,
-            tasks: Arc::default(),
+            tasks: Mutex::default(),
             live,
             host,
             session: None,

@@ -40,7 +40,7 @@ pub(super) struct Actor<C> {
     /// Work pushed from timers, background tasks and app code, handled after calls.
     pub(super) jobs: mpsc::Receiver<BoxJob<C>>,
     /// Starts the component's timers and tasks; aborts them all when it is destroyed.
-    pub(super) pusher: Pusher<C>,
+    pub(super) pusher: Arc<Pusher<C>>,
     /// Room access as this component.
     pub(super) rooms: TypedRoomOps,
     /// The typed handler of each room joined with one (the rooms themselves are in
@@ -83,7 +83,7 @@ impl<C: LiveComponent> Actor<C> {
     pub(super) fn ctx(&self, connection_id: Arc<str>, identity: Identity) -> Ctx<C> {
         Ctx::new(Arc::clone(&self.id), connection_id, identity)
             .with_rooms(self.rooms.clone())
-            .with_pusher(self.pusher.clone())
+            .with_pusher(Arc::clone(&self.pusher))
     }
 
     /// Sends a text frame, encoded once, to every viewer.

@@ -100,7 +100,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         control: inbox.control,
         calls: inbox.calls,
         jobs: jobs_rx,
-        pusher,
+        pusher: Arc::new(pusher),
         rooms,
         handlers: HashMap::new(),
         default_room: None,
