@@ -24,6 +24,23 @@ impl Ticker {
         self.timer = Some(ctx.every(Duration::from_millis(ms), Self::tick));
     }
 
+    /// Starts a timer ticking every `ms` milliseconds whose handler blocks for `work_ms`.
+    #[action]
+    fn start_slow(&mut self, ms: u64, work_ms: u64, ctx: &mut Ctx<Self>) {
+        let work = Duration::from_millis(work_ms);
+        let tick = move |ticker: &mut Self, _: &mut Ctx<Self>| {
+            std::thread::sleep(work);
+            ticker.ticks += 1;
+        };
+        self.timer = Some(ctx.every(Duration::from_millis(ms), tick));
+    }
+
+    /// Returns the ticks so far.
+    #[action]
+    fn count(&self) -> u64 {
+        self.ticks
+    }
+
     /// Stops the timer.
     #[action]
     fn stop(&mut self) {

@@ -384,3 +384,41 @@ async fn app_code_emits_to_reads_and_changes_a_running_room() {
         Some(PushError::NoSuchRoom)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_handler_does_not_pile_up_ticks() {
+    let running = start(&push_server()).await;
+    let client = connect(&running).await;
+    let id = mount(&client, "Ticker").await;
+    // Ticks every 5 ms, each taking 30 ms: without skipping, 6 ticks a handler would queue.
+    client
+        .call(&id, "start_slow", json!({"ms": 5, "work_ms": 30}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    client
+        .call(&id, "stop", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let at_stop = client
+        .call(&id, "count", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .and_then(|count| count.as_u64())
+        .unwrap_or(u64::MAX);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let later = client
+        .call(&id, "count", Value::Null)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .and_then(|count| count.as_u64())
+        .unwrap_or(u64::MAX);
+    assert!(
+        (1..=20).contains(&at_stop),
+        "about one tick per 30 ms ran: {at_stop}"
+    );
+    assert!(
+        later <= at_stop + 1,
+        "at most one tick was waiting when the timer stopped: {at_stop} then {later}"
+    );
+}
