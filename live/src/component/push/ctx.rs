@@ -55,7 +55,8 @@ impl<C: Send + 'static> Ctx<C> {
         }))
     }
 
-    /// A handle on this server, to message its singletons or publish to topics.
+    /// A handle on this server, to message its singletons and sessions, reach its rooms or
+    /// publish to topics. Always `Some` in actions, hooks, room handlers and pushes.
     pub fn server(&self) -> Option<LiveHandle> {
         self.pusher().map(|pusher| LiveHandle::new(pusher.host()))
     }
