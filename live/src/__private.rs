@@ -39,10 +39,10 @@ pub fn to_result<T: serde::Serialize>(value: T) -> crate::component::ActionResul
     })
 }
 
-/// Boxes a future as a [`BoxFuture`](crate::BoxFuture).
+/// Boxes a future as a [`BoxFuture`](crate::support::BoxFuture).
 pub fn boxed<'a, T>(
     future: impl std::future::Future<Output = T> + Send + 'a,
-) -> crate::BoxFuture<'a, T> {
+) -> crate::support::BoxFuture<'a, T> {
     Box::pin(future)
 }
 

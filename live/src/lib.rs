@@ -53,12 +53,12 @@ pub mod client;
 #[doc(hidden)]
 pub mod __private;
 
-pub use component::{ActionError, Ctx, Identity, LiveComponent};
+pub use component::{ActionError, Ctx, Identity, LiveComponent, OnMessage, PushError};
 pub use live_macros::data;
 
 pub use live_macros::live_component;
 pub use live_macros::live_room;
-pub use server::{LiveConfig, LiveServer, LiveServerBuilder, RunningServer};
+pub use server::{LiveConfig, LiveHandle, LiveServer, LiveServerBuilder, RunningServer};
 pub use support::BoxFuture;
 /// Derives TypeScript declarations (ts-rs); see [`typescript`] (feature `typescript`).
 #[cfg(feature = "typescript")]

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod cluster;
 pub mod probe;
+pub mod push;
 pub mod rooms;
 pub mod secure;
 pub mod transports;

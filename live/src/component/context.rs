@@ -1,3 +1,4 @@
+use super::push::Pusher;
 use super::room_access::{RoomAccess, RoomChange};
 use super::room_ref::RoomRef;
 use super::{ActionError, Identity, LiveComponent};
@@ -20,6 +21,8 @@ pub struct Ctx<C> {
     broadcasts: Vec<(String, Value)>,
     rooms: Option<Arc<dyn RoomAccess>>,
     room_changes: Vec<RoomChange<C>>,
+    /// Timers and tasks (set by the component's actor).
+    pusher: Option<Arc<Pusher<C>>>,
     _component: PhantomData<fn() -> C>,
 }
 
@@ -33,6 +36,7 @@ impl<C> Ctx<C> {
             broadcasts: Vec::new(),
             rooms: None,
             room_changes: Vec::new(),
+            pusher: None,
             _component: PhantomData,
         }
     }
@@ -41,6 +45,16 @@ impl<C> Ctx<C> {
     pub(crate) fn with_rooms(mut self, rooms: Arc<dyn RoomAccess>) -> Self {
         self.rooms = Some(rooms);
         self
+    }
+
+    /// Lets the context start timers and background tasks for its component.
+    pub(crate) fn with_pusher(mut self, pusher: Arc<Pusher<C>>) -> Self {
+        self.pusher = Some(pusher);
+        self
+    }
+
+    pub(crate) fn pusher(&self) -> Option<&Pusher<C>> {
+        self.pusher.as_deref()
     }
 
     /// The id of the component instance running this code.

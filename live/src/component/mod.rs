@@ -8,6 +8,7 @@
 mod context;
 mod descriptor;
 mod error;
+pub(crate) mod push;
 mod room_access;
 mod room_ref;
 
@@ -15,6 +16,9 @@ pub use crate::security::identity::{Identity, Session};
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
 pub use error::ActionError;
+pub use push::{
+    AppRoomRef, LiveHandle, OnMessage, PushError, SessionRef, SingletonRef, TaskHandle, TimerHandle,
+};
 pub(crate) use room_access::{RoomAccess, RoomChange, RoomHandler};
 pub use room_ref::{OnRoomEvent, RoomRef};
 

@@ -7,6 +7,7 @@ use super::rooms::{RoomFanOut, RoomSettings, RoomTable, Rooms};
 use super::singletons::Singletons;
 use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
+use crate::component::push::{Sessions, Topics};
 use crate::config::LiveConfig;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
@@ -81,6 +82,9 @@ impl Hub {
             signer: config.state_signing.signer(),
             renew_interval: config.state_signing.renew_interval,
             auth,
+            singletons: Arc::default(),
+            topics: Topics::default(),
+            sessions: Sessions::default(),
         });
         Self {
             singletons: Arc::new(Singletons::new(Arc::clone(&env), cluster.clone())),

@@ -16,6 +16,7 @@ pub(crate) mod connection;
 mod hub;
 mod mailbox;
 pub(crate) mod outbox;
+mod push_host;
 pub(crate) mod rooms;
 mod singleton_table;
 mod singletons;

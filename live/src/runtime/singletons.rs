@@ -25,7 +25,7 @@ impl Singletons {
     /// No instances yet; they will run in `env`, in `cluster` if any.
     pub(crate) fn new(env: Arc<ComponentEnv>, cluster: Option<Arc<ClusterNode>>) -> Self {
         Self {
-            table: Arc::new(SingletonTable::default()),
+            table: Arc::clone(&env.singletons),
             env,
             cluster,
         }

@@ -10,6 +10,8 @@ pub(crate) struct Stats {
     components: AtomicUsize,
     rooms: AtomicUsize,
     room_members: AtomicUsize,
+    /// Live timers and background tasks of components (shared with their pushers).
+    push_tasks: Arc<AtomicUsize>,
 }
 
 /// Which counter a [`StatsGuard`] holds.
@@ -62,6 +64,16 @@ impl Stats {
     /// Members of all rooms.
     pub(crate) fn room_members(&self) -> usize {
         self.room_members.load(Ordering::Relaxed)
+    }
+
+    /// The counter components' pushers count their live timers and tasks in.
+    pub(crate) fn push_task_counter(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.push_tasks)
+    }
+
+    /// Live timers and background tasks of components.
+    pub(crate) fn push_tasks(&self) -> usize {
+        self.push_tasks.load(Ordering::Relaxed)
     }
 }
 

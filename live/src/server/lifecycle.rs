@@ -85,6 +85,7 @@ impl LiveServer {
             singletons: self.hub.singletons.count().await,
             rooms: self.hub.stats.rooms(),
             room_members: self.hub.stats.room_members(),
+            push_tasks: self.hub.stats.push_tasks(),
         }
     }
 }

@@ -11,6 +11,7 @@ mod sink;
 #[cfg(feature = "standalone")]
 mod standalone;
 
+pub use crate::component::{LiveHandle, SingletonRef};
 pub use crate::config::LiveConfig;
 pub use crate::security::RateLimit;
 
@@ -110,6 +111,12 @@ impl LiveServer {
     /// The settings in force.
     pub fn config(&self) -> &LiveConfig {
         &self.hub.config
+    }
+
+    /// A handle app code uses to push to components and rooms (cheap to clone, usable from
+    /// any task), see docs/push.md.
+    pub fn handle(&self) -> LiveHandle {
+        LiveHandle::new(self.hub.env.clone())
     }
 
     /// This server's instance id in its cluster (`None` when it runs alone).
@@ -431,6 +438,9 @@ pub struct ServerStats {
     pub rooms: usize,
     /// Members of all rooms.
     pub room_members: usize,
+    /// Live timers and background tasks started by components (`Ctx::every`, `after`,
+    /// `spawn`).
+    pub push_tasks: usize,
 }
 
 impl RunningServer {
@@ -444,6 +454,11 @@ impl RunningServer {
         format!("ws://{}{}", self.local_addr, self.hub.config.path)
     }
 
+    /// A handle app code uses to push to components and rooms, see [`LiveServer::handle`].
+    pub fn handle(&self) -> LiveHandle {
+        LiveHandle::new(self.hub.env.clone())
+    }
+
     /// Current counts.
     pub async fn stats(&self) -> ServerStats {
         ServerStats {
@@ -452,6 +467,7 @@ impl RunningServer {
             singletons: self.hub.singletons.count().await,
             rooms: self.hub.stats.rooms(),
             room_members: self.hub.stats.room_members(),
+            push_tasks: self.hub.stats.push_tasks(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! What every component actor of one server shares.
 
+use crate::component::push::{Sessions, Topics};
 use crate::runtime::rooms::Rooms;
+use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::Stats;
 use crate::security::AuthProviders;
 use crate::security::signing::StateSigner;
@@ -20,4 +22,10 @@ pub(crate) struct ComponentEnv {
     pub(crate) renew_interval: Duration,
     /// Auth providers (for per-action provider checks).
     pub(crate) auth: AuthProviders,
+    /// The live singleton instances (app code pushes to them).
+    pub(crate) singletons: Arc<SingletonTable>,
+    /// Topic subscriptions.
+    pub(crate) topics: Topics,
+    /// The private components of each authenticated session.
+    pub(crate) sessions: Sessions,
 }

@@ -3,6 +3,7 @@
 
 use super::env::ComponentEnv;
 use crate::component::RoomHandler;
+use crate::component::push::{BoxJob, Pusher};
 use crate::component::{Ctx, Identity, LiveComponent};
 use crate::runtime::cluster_link::SingletonLink;
 use crate::runtime::mailbox::{Call, Control};
@@ -37,6 +38,10 @@ pub(super) struct Actor<C> {
     /// Membership changes and cluster news, handled before calls.
     pub(super) control: mpsc::UnboundedReceiver<Control>,
     pub(super) calls: mpsc::Receiver<Box<Call>>,
+    /// Work pushed from timers, background tasks and app code, handled after calls.
+    pub(super) jobs: mpsc::Receiver<BoxJob<C>>,
+    /// Starts the component's timers and tasks; aborts them all when it is destroyed.
+    pub(super) pusher: Arc<Pusher<C>>,
     /// Room access as this component (shared with every call's context).
     pub(super) rooms: Arc<TypedRoomOps>,
     /// The typed handler of each room joined with one (the rooms themselves are in
@@ -77,7 +82,9 @@ impl<C> fmt::Debug for Actor<C> {
 impl<C: LiveComponent> Actor<C> {
     /// A context for a call made by `connection_id`, with room access.
     pub(super) fn ctx(&self, connection_id: Arc<str>, identity: Identity) -> Ctx<C> {
-        Ctx::new(Arc::clone(&self.id), connection_id, identity).with_rooms(self.rooms.clone())
+        Ctx::new(Arc::clone(&self.id), connection_id, identity)
+            .with_rooms(self.rooms.clone())
+            .with_pusher(Arc::clone(&self.pusher))
     }
 
     /// Sends a text frame, encoded once, to every viewer.

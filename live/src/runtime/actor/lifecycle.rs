@@ -48,6 +48,10 @@ impl<C: LiveComponent> Actor<C> {
                     self.publish_membership_changes();
                     Box::pin(self.handle(*call)).await;
                 }
+                Some(job) = self.jobs.recv() => {
+                    self.publish_membership_changes();
+                    Box::pin(self.run_job(job)).await;
+                }
                 () = expiry(&mut self.timer), if self.timer_armed.is_some() => {
                     self.timer_armed = None;
                     self.timer_fired();
@@ -55,6 +59,7 @@ impl<C: LiveComponent> Actor<C> {
             }
         };
         self.audience.clear();
+        self.pusher.end(&self.id);
         if let Some(link) = self.cluster.take() {
             let proxy = link.is_proxy();
             link.close(&self.synced);

@@ -3,7 +3,8 @@
 //! Its parts, one concern each: `spawn` (creating the component and its mailboxes),
 //! `lifecycle` (mount, the mailbox loop, destroy), `viewers` (later mounts, unmounts and
 //! their hooks), `calls` (actions with auth and rate limits), `properties`
-//! (`PROPERTY_UPDATE`), `publish` (events and state deltas after user code), `signature`
+//! (`PROPERTY_UPDATE`), `publish` (events and state deltas after user code), `push` (timer ticks, task results
+//! and messages from the work mailbox), `signature`
 //! and `timer` (signed state and its renewal), `rooms` (the component's rooms) and
 //! `cluster_role` (a cluster singleton as owner or proxy).
 
@@ -14,6 +15,9 @@ mod instance;
 mod lifecycle;
 mod properties;
 mod publish;
+mod push;
+#[cfg(test)]
+mod push_tests;
 mod rooms;
 mod signature;
 mod spawn;

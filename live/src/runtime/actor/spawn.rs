@@ -5,6 +5,7 @@ use super::env::ComponentEnv;
 use super::instance::Actor;
 use crate::cluster::{MirroredState, SingletonOwner};
 use crate::component::LiveComponent;
+use crate::component::push::{BoxJob, Pusher};
 use crate::protocol::refusal::Refusal;
 use crate::runtime::cluster_link::{ClusterNode, Role, SingletonLink, StartRole};
 use crate::runtime::mailbox::{self, ComponentHandle, MountReply, Viewer};
@@ -16,6 +17,10 @@ use crate::security::ActionWindows;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// How many pushed jobs (ticks, task results, messages) may wait for one component.
+const JOB_QUEUE: usize = 64;
 
 /// What a descriptor needs to start a component.
 #[derive(Debug)]
@@ -61,6 +66,8 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         role,
     } = starting_point::<C>(&mut request, cluster.as_ref().map(|(_, role)| role))?;
     let (handle, inbox) = mailbox::open(Arc::clone(&request.id));
+    let (jobs, jobs_rx) = mpsc::channel::<BoxJob<C>>(JOB_QUEUE);
+    let handle = handle.with_jobs(Arc::new(jobs.clone()));
     let link = cluster.map(|(node, _)| Box::new(SingletonLink::new(node, C::NAME, role, &handle)));
     let audience = Audience::default();
     let rooms = Arc::new(TypedRoomOps {
@@ -73,6 +80,16 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         },
         memberships: Memberships::default(),
     });
+    let mut pusher = Pusher::new(
+        jobs,
+        request.env.stats.push_task_counter(),
+        request.env.clone(),
+    );
+    if request.singleton.is_none()
+        && let Some(session) = request.viewer.identity.session()
+    {
+        pusher.list_in_session(&session.id, Arc::clone(&request.id));
+    }
     let actor = Actor {
         id: request.id,
         component,
@@ -83,6 +100,8 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         singleton: request.singleton,
         control: inbox.control,
         calls: inbox.calls,
+        jobs: jobs_rx,
+        pusher: Arc::new(pusher),
         rooms,
         handlers: HashMap::new(),
         default_room: None,

@@ -4,6 +4,7 @@
 
 use super::messages::{Call, ClusterSignal, Control, JoinRequest, LeaveRequest, RoomDelivery};
 use crate::room::LeaveReason;
+use std::any::Any;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -23,7 +24,12 @@ pub(crate) struct Inbox {
 pub(crate) fn open(id: Arc<str>) -> (ComponentHandle, Inbox) {
     let (control, control_rx) = mpsc::unbounded_channel();
     let (calls, calls_rx) = mpsc::channel(CALL_QUEUE);
-    let handle = ComponentHandle { id, control, calls };
+    let handle = ComponentHandle {
+        id,
+        control,
+        calls,
+        jobs: None,
+    };
     let inbox = Inbox {
         control: control_rx,
         calls: calls_rx,
@@ -38,9 +44,29 @@ pub(crate) struct ComponentHandle {
     pub(crate) id: Arc<str>,
     control: mpsc::UnboundedSender<Control>,
     calls: mpsc::Sender<Box<Call>>,
+    /// The sender of its work mailbox (a `JobSender<C>`, typed by the component).
+    jobs: Option<Arc<dyn Any + Send + Sync>>,
 }
 
 impl ComponentHandle {
+    /// Attaches the component's work mailbox (its actor opens it, typed by the component).
+    pub(crate) fn with_jobs(mut self, jobs: Arc<dyn Any + Send + Sync>) -> Self {
+        self.jobs = Some(jobs);
+        self
+    }
+
+    /// The component's work mailbox, type-erased; the caller downcasts it to its
+    /// `JobSender<C>`.
+    #[cfg(test)]
+    pub(crate) fn jobs(&self) -> Option<&(dyn Any + Send + Sync)> {
+        self.jobs.as_deref()
+    }
+
+    /// [`jobs`](Self::jobs), shared.
+    pub(crate) fn jobs_arc(&self) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.jobs.clone()
+    }
+
     /// Queues a call; gives it back if the component no longer runs.
     pub(crate) async fn call(&self, call: Call) -> Result<(), Call> {
         self.calls

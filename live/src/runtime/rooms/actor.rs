@@ -152,6 +152,7 @@ impl<K: RoomKind> RoomActor<K> {
                     .map(|()| self.state_reply());
                 let _ = reply.send(result);
             }
+            RoomCommand::Announce { event, data } => self.announce(&event, data),
             RoomCommand::GetState { member, reply } => {
                 let result = match member {
                     Some(id) if !self.members.contains_key(&id) => Err(not_a_member()),

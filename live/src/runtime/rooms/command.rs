@@ -92,6 +92,13 @@ pub(crate) enum RoomCommand {
         change: TypedChange,
         reply: oneshot::Sender<Result<StateReply, RoomError>>,
     },
+    /// An event from app code (no sender): every member gets it.
+    Announce {
+        /// The event name.
+        event: String,
+        /// The event data.
+        data: Value,
+    },
     /// Read the state; `member` must be one when given.
     GetState {
         member: Option<Arc<str>>,
@@ -109,6 +116,7 @@ impl fmt::Debug for RoomCommand {
             Self::Join { .. } => "Join",
             Self::Leave { .. } => "Leave",
             Self::Emit { .. } => "Emit",
+            Self::Announce { .. } => "Announce",
             Self::SetState { .. } => "SetState",
             Self::Update { .. } => "Update",
             Self::GetState { .. } => "GetState",

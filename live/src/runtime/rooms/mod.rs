@@ -8,6 +8,7 @@
 //! caused them.
 
 mod actor;
+mod app_ops;
 mod client_ops;
 mod command;
 mod delivery;
