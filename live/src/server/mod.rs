@@ -442,6 +442,11 @@ pub struct ServerStats {
     /// Live timers and background tasks started by components (`Ctx::every`, `after`,
     /// `spawn`).
     pub push_tasks: usize,
+    /// Actions run since the server was built (a running total: those refused before
+    /// running, e.g. by auth or a rate limit, are not counted).
+    pub actions: u64,
+    /// Time since the server was built.
+    pub uptime: std::time::Duration,
 }
 
 impl RunningServer {
@@ -462,14 +467,7 @@ impl RunningServer {
 
     /// Current counts.
     pub async fn stats(&self) -> ServerStats {
-        ServerStats {
-            connections: self.hub.stats.connections(),
-            components: self.hub.stats.components(),
-            singletons: self.hub.singletons.count().await,
-            rooms: self.hub.stats.rooms(),
-            room_members: self.hub.stats.room_members(),
-            push_tasks: self.hub.stats.push_tasks(),
-        }
+        self.hub.env.server_stats().await
     }
 
     /// Stops accepting, closes every connection with code 1001 (running component destroy
