@@ -83,10 +83,10 @@ export class DemoPage {
     await this.ready()
   }
 
-  /** Connected, and Counter, SharedCounter and the chat all mounted. */
+  /** Connected, and Counter, SharedCounter, the chat and ServerStats all mounted. */
   async ready(timeout = WAIT_MS): Promise<void> {
     await this.waitStatus('open', timeout)
-    for (const section of ['counter', 'shared', 'chat']) await this.waitAttr(section, 'status', 'mounted', timeout)
+    for (const section of ['counter', 'shared', 'chat', 'server']) await this.waitAttr(section, 'status', 'mounted', timeout)
   }
 
   /** Waits for the connection indicator (`data-status` of `status`). */
