@@ -1,7 +1,8 @@
 /**
  * The demo page (`/` of `cargo run -p demo`) in headless Chromium, two users at a time:
- * SharedCounter and the chat move in both pages, the private Counter survives a reload
- * through signed-state rehydration, and a killed and restarted server is reconnected to.
+ * the Server panel ticks on its own, SharedCounter and the chat move in both pages, the
+ * private Counter survives a reload through signed-state rehydration, and a killed and
+ * restarted server is reconnected to.
  *
  * Needs `LIVE_DEMO_BIN` (the demo binary; `cargo xtask test` builds it and sets it) and
  * Chromium at /usr/bin/chromium. Without them it skips with the reason, and fails under
@@ -10,7 +11,7 @@
  */
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium, missingPrerequisites, Session, type DemoPage } from './support/browser.js'
+import { launchChromium, missingPrerequisites, withSession, type DemoPage } from './support/browser.js'
 import { DemoServer } from './support/demo-server.js'
 
 const CI = process.env.CI === 'true'
@@ -39,26 +40,26 @@ describe.skipIf(missing.length > 0 && !CI)('the demo page in Chromium', () => {
 
   /** A test with fresh pages; on failure their screenshots and consoles are saved. */
   function browserTest(name: string, body: (open: (label: string) => Promise<DemoPage>) => Promise<void>): void {
-    it(name, async () => {
-      const session = new Session(browser)
-      try {
-        await body((label) => session.open(label, demo.pageUrl))
-      } catch (error) {
-        const dir = await session.saveArtifacts(name, demo.log).catch((e: unknown) => `(not saved: ${String(e)})`)
-        console.error(`artifacts of "${name}": ${dir}`)
-        throw error
-      } finally {
-        await session.close()
-      }
-    })
+    it(name, () => withSession(browser, name, () => demo.log, (session) => body((label) => session.open(label, demo.pageUrl))))
   }
 
-  browserTest('serves the page, which connects and mounts all three components', async (open) => {
+  browserTest('serves the page, which connects and mounts all four components', async (open) => {
     const alice = await open('alice')
     expect(await alice.page.title()).toBe('Live demo')
     expect(await alice.text('counter-count')).toBe('0')
     expect(await alice.text('connection-id')).toMatch(/^[A-Za-z0-9_-]{8}$/)
     expect(alice.console.filter((line) => line.startsWith('[error]') || line.startsWith('[pageerror]'))).toEqual([])
+  })
+
+  browserTest('the Server panel ticks on its own, with no interaction', async (open) => {
+    const alice = await open('alice')
+    // ServerStats reads the server's figures every second; the test only watches.
+    const uptimes = await alice.waitIncreases('server-uptime', 2)
+    expect(uptimes.length).toBeGreaterThanOrEqual(3)
+    // This page's connection and its four components are among them.
+    expect(await alice.number('server-connections')).toBeGreaterThanOrEqual(1)
+    expect(await alice.number('server-components')).toBeGreaterThanOrEqual(4)
+    expect(Number.isInteger(await alice.number('server-actions'))).toBe(true)
   })
 
   browserTest('SharedCounter clicks in one page update the other', async (open) => {

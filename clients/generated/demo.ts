@@ -55,6 +55,30 @@ export type LiveChat = {
 };
 
 /**
+ * The server's own figures (`LiveHandle::stats`), shared by every client and refreshed
+ * every second by a timer: no client action changes them. In a cluster they are those of
+ * the server that runs the singleton.
+ */
+export type ServerStats = {
+  /**
+   * Open WebSocket connections.
+   */
+  connections: number,
+  /**
+   * Running component instances (this one included).
+   */
+  components: number,
+  /**
+   * Actions run per second, over the last tick.
+   */
+  actionsPerSecond: number,
+  /**
+   * Seconds since the server started.
+   */
+  uptimeSeconds: number,
+};
+
+/**
  * One counter shared by every client that mounts it.
  */
 export type SharedCounter = {
@@ -100,6 +124,13 @@ export interface LiveChatActions {
   send: { args: { text: string }; result: void };
 }
 
+/** The name of component `ServerStats`. */
+export const ServerStatsComponent = "ServerStats";
+/** The state of component `ServerStats`. */
+export type ServerStatsState = ServerStats;
+/** The actions of component `ServerStats`: arguments and results. */
+export interface ServerStatsActions {}
+
 /** The name of component `SharedCounter`. */
 export const SharedCounterComponent = "SharedCounter";
 /** The state of component `SharedCounter`. */
@@ -129,6 +160,7 @@ export interface ChatRoomEvents {
 export interface LiveComponents {
   Counter: { state: CounterState; actions: CounterActions };
   LiveChat: { state: LiveChatState; actions: LiveChatActions };
+  ServerStats: { state: ServerStatsState; actions: ServerStatsActions };
   SharedCounter: { state: SharedCounterState; actions: SharedCounterActions };
 }
 

@@ -422,3 +422,45 @@ async fn a_slow_handler_does_not_pile_up_ticks() {
         "at most one tick was waiting when the timer stopped: {at_stop} then {later}"
     );
 }
+
+#[tokio::test]
+async fn the_handle_counts_connections_components_and_actions_run() {
+    let running = start(&push_server()).await;
+    let handle = running.handle();
+    let before = handle.stats().await;
+    assert_eq!(
+        (before.connections, before.components, before.actions),
+        (0, 0, 0)
+    );
+
+    let client = connect(&running).await;
+    let id = mount(&client, "Tally").await;
+    for by in [1, 2] {
+        client
+            .call(&id, "add", json!({"by": by}))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // An action that does not exist is refused before it runs: not counted.
+    assert!(client.call(&id, "nope", Value::Null).await.is_err());
+    let after = handle.stats().await;
+    assert_eq!(
+        (
+            after.connections,
+            after.components,
+            after.singletons,
+            after.actions
+        ),
+        (1, 1, 1, 2)
+    );
+    assert!(after.uptime >= before.uptime);
+    assert_eq!(running.stats().await.actions, 2);
+
+    drop(client);
+    eventually("the connection and its component are gone", || async {
+        let now = handle.stats().await;
+        (now.connections, now.components) == (0, 0)
+    })
+    .await;
+    assert_eq!(handle.stats().await.actions, 2);
+}

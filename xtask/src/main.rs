@@ -357,7 +357,8 @@ fn demo_page_fresh() -> Result<(), String> {
 /// Debian's Chromium, which the browser tests drive (never downloaded).
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// Builds the demo binary and runs `clients/e2e` (headless Chromium) against it.
+/// Builds the demo and example-axum binaries and runs `clients/e2e` (headless Chromium)
+/// against them.
 fn browser_tests() -> Result<(), String> {
     let chromium = env::var("LIVE_CHROMIUM").unwrap_or_else(|_| CHROMIUM.to_owned());
     if !Path::new(&chromium).exists() {
@@ -366,17 +367,20 @@ fn browser_tests() -> Result<(), String> {
             &format!("no Chromium at {chromium} (apt-get install -y chromium)"),
         );
     }
-    let demo = demo_binary()?;
+    let demo = server_binary("demo")?;
+    let axum = server_binary("example-axum")?;
     let mut command = npm(&["run", "--silent", "test:browser"]);
     command
         .env("LIVE_DEMO_BIN", &demo)
+        .env("LIVE_AXUM_BIN", &axum)
         .env("LIVE_CHROMIUM", &chromium);
     run("browser tests (headless Chromium, clients/e2e)", command)
 }
 
-/// Builds the demo binary, returning the path cargo reports.
-fn demo_binary() -> Result<PathBuf, String> {
-    let step = "build the demo for the browser tests";
+/// Builds the binary `bin` (the demo or an example serving its page), returning the path
+/// cargo reports.
+fn server_binary(bin: &str) -> Result<PathBuf, String> {
+    let step = format!("build {bin} for the browser tests");
     println!("==> {step}");
     let started = Instant::now();
     // The same packages and features as the test step, so the binary is already built.
@@ -385,7 +389,7 @@ fn demo_binary() -> Result<PathBuf, String> {
         "--workspace",
         "--all-features",
         "--bin",
-        "demo",
+        bin,
         "--message-format=json-render-diagnostics",
     ])
     .stderr(std::process::Stdio::inherit())
@@ -396,13 +400,14 @@ fn demo_binary() -> Result<PathBuf, String> {
         return Err(format!("{step} failed ({})", output.status));
     }
     // One JSON object per line; the binary's artifact has `"executable":"<path>"`.
+    let name = format!(r#""name":"{bin}""#);
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter(|line| line.contains(r#""name":"demo""#) && line.contains(r#""kind":["bin"]"#))
+        .filter(|line| line.contains(&name) && line.contains(r#""kind":["bin"]"#))
         .find_map(|line| {
             let (_, rest) = line.split_once(r#""executable":""#)?;
             let (path, _) = rest.split_once('"')?;
             Some(PathBuf::from(path))
         })
-        .ok_or_else(|| format!("{step}: cargo reported no demo executable"))
+        .ok_or_else(|| format!("{step}: cargo reported no {bin} executable"))
 }

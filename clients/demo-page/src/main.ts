@@ -1,7 +1,7 @@
 /**
- * The demo page served by `cargo run -p demo` at `/`: Counter, SharedCounter and the chat,
- * on one `LiveConnection` from `@live/client`. Plain DOM; every element the end-to-end tests
- * touch has a `data-testid`.
+ * The demo page served by `cargo run -p demo` at `/`: Counter, SharedCounter, the chat and
+ * the server's figures (ServerStats), on one `LiveConnection` from `@live/client`. Plain DOM;
+ * every element the end-to-end tests touch has a `data-testid`.
  * @module
  */
 import { LiveConnection, type ComponentHandle, type ConnectionStatus } from '@live/client'
@@ -126,5 +126,17 @@ function renderMessage(message: ChatMessage): HTMLLIElement {
   return item
 }
 
+// ---- ServerStats: a singleton that only the server changes, on its own timer --------------
+
+const stats = live.mount('ServerStats')
+bindStatus(stats, 'server')
+stats.subscribe(() => {
+  const figures = stats.state
+  el('server-connections').textContent = String(figures?.connections ?? '…')
+  el('server-components').textContent = String(figures?.components ?? '…')
+  el('server-actions').textContent = String(figures?.actionsPerSecond ?? '…')
+  el('server-uptime').textContent = String(figures?.uptimeSeconds ?? '…')
+})
+
 // For the console (and the end-to-end tests' diagnostics).
-Object.assign(globalThis, { live, handles: { counter, shared, chat } })
+Object.assign(globalThis, { live, handles: { counter, shared, chat, stats } })

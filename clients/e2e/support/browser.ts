@@ -15,17 +15,35 @@ export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'ar
 
 const WAIT_MS = 10_000
 
-/** Why the browser tests cannot run here, if anything is missing. */
-export function missingPrerequisites(bin: string | undefined): string[] {
+/** Why the browser tests cannot run here, if anything is missing; `variable` names the server binary. */
+export function missingPrerequisites(bin: string | undefined, variable = 'LIVE_DEMO_BIN'): string[] {
   const missing: string[] = []
-  if (!bin) missing.push('LIVE_DEMO_BIN is not set (cargo xtask test builds the demo and sets it)')
-  else if (!existsSync(bin)) missing.push(`LIVE_DEMO_BIN=${bin} does not exist`)
+  if (!bin) missing.push(`${variable} is not set (cargo xtask test builds the binary and sets it)`)
+  else if (!existsSync(bin)) missing.push(`${variable}=${bin} does not exist`)
   if (!existsSync(CHROMIUM)) missing.push(`no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set LIVE_CHROMIUM)`)
   return missing
 }
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 })
+}
+
+/**
+ * Runs `body` with a fresh session; if it throws, saves the session's screenshots and consoles
+ * with `serverLog()` (see {@link Session.saveArtifacts}), reports where, and rethrows.
+ */
+export async function withSession(browser: Browser, test: string, serverLog: () => readonly string[],
+  body: (session: Session) => Promise<void>): Promise<void> {
+  const session = new Session(browser)
+  try {
+    await body(session)
+  } catch (error) {
+    const dir = await session.saveArtifacts(test, serverLog()).catch((e: unknown) => `(not saved: ${String(e)})`)
+    console.error(`artifacts of "${test}": ${dir}`)
+    throw error
+  } finally {
+    await session.close()
+  }
 }
 
 /** The pages of one test, each in its own browser context (its own localStorage: another user). */
@@ -83,10 +101,10 @@ export class DemoPage {
     await this.ready()
   }
 
-  /** Connected, and Counter, SharedCounter and the chat all mounted. */
+  /** Connected, and Counter, SharedCounter, the chat and ServerStats all mounted. */
   async ready(timeout = WAIT_MS): Promise<void> {
     await this.waitStatus('open', timeout)
-    for (const section of ['counter', 'shared', 'chat']) await this.waitAttr(section, 'status', 'mounted', timeout)
+    for (const section of ['counter', 'shared', 'chat', 'server']) await this.waitAttr(section, 'status', 'mounted', timeout)
   }
 
   /** Waits for the connection indicator (`data-status` of `status`). */
@@ -112,6 +130,20 @@ export class DemoPage {
   /** Waits until the element's text is `expected`. */
   waitText(testid: string, expected: string | number, timeout = WAIT_MS): Promise<void> {
     return this.waitFor(`${testid} = ${JSON.stringify(String(expected))}`, () => this.text(testid), (text) => text === String(expected), timeout)
+  }
+
+  /**
+   * Waits until the number shown in `testid` has gone up `times` times (polling; with no
+   * interaction from the test); returns the values seen, first one first.
+   */
+  async waitIncreases(testid: string, times: number, timeout = WAIT_MS): Promise<number[]> {
+    const seen = [await this.number(testid)]
+    await this.waitFor(`${testid} to go up ${times} times`, async () => {
+      const value = await this.number(testid)
+      if (value !== seen[seen.length - 1]) seen.push(value)
+      return seen
+    }, (values) => values.slice(1).filter((value, i) => value > values[i]!).length >= times, timeout)
+    return seen
   }
 
   /** Sends a chat message through the form. */

@@ -1,16 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
 
-const FIRST_LINE = /^Live demo listening on ws:\/\/127\.0\.0\.1:(\d+)\/api\/live\/ws$/
+// `Live demo listening on …` (demo) or `Live axum example listening on …` (example-axum).
+const FIRST_LINE = /^Live [a-z ]+ listening on ws:\/\/127\.0\.0\.1:(\d+)\/api\/live\/ws$/
 const START_TIMEOUT_MS = 20_000
 const LOG_LINES = 400
 
 const running = new Set<ChildProcess>()
-// Never leave a demo behind, whatever ends this process.
+// Never leave a server behind, whatever ends this process.
 process.on('exit', () => { for (const child of running) child.kill('SIGKILL') })
 
-/** One run of the demo binary (`cargo run -p demo`), on 127.0.0.1. */
+/**
+ * One run, on 127.0.0.1, of a binary that serves the demo page: the demo (`cargo run -p demo`)
+ * or example-axum (`cargo run -p example-axum`).
+ */
 export class DemoServer {
   private constructor(
     private readonly child: ChildProcess,
@@ -21,11 +26,14 @@ export class DemoServer {
   ) {}
 
   /** The page URL, `http://127.0.0.1:<port>/`. */
-  get pageUrl(): string { return `http://127.0.0.1:${this.port}/` }
+  get pageUrl(): string { return `${this.origin}/` }
+
+  /** The server's origin, `http://127.0.0.1:<port>`, for HTTP requests from the test. */
+  get origin(): string { return `http://127.0.0.1:${this.port}` }
 
   /**
    * Starts `bin` with `LIVE_ADDR=<addr>` and waits for its first stdout line,
-   * `Live demo listening on ws://127.0.0.1:PORT/api/live/ws`.
+   * `Live … listening on ws://127.0.0.1:PORT/api/live/ws`.
    */
   static async start(bin: string, addr: string, env: Record<string, string> = {}): Promise<DemoServer> {
     const child = spawn(bin, [], {
@@ -34,6 +42,7 @@ export class DemoServer {
     })
     running.add(child)
     child.once('exit', () => running.delete(child))
+    const name = basename(bin)
     const log: string[] = []
     createInterface({ input: child.stderr! }).on('line', (line) => {
       log.push(line)
@@ -47,11 +56,11 @@ export class DemoServer {
         child.once('error', reject)
         // 'close' (not 'exit'): stderr has been read to the end, so the log holds the reason.
         child.once('close', (code, signal) => reject(new Error(
-          `demo exited (${signal ?? code}) before listening on ${addr}:\n${log.join('\n')}`)))
-        timer = setTimeout(() => reject(new Error(`demo printed nothing within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
+          `${name} exited (${signal ?? code}) before listening on ${addr}:\n${log.join('\n')}`)))
+        timer = setTimeout(() => reject(new Error(`${name} printed nothing within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
       })
       const port = FIRST_LINE.exec(first)?.[1]
-      if (!port) throw new Error(`unexpected first line from the demo: ${JSON.stringify(first)}`)
+      if (!port) throw new Error(`unexpected first line from ${name}: ${JSON.stringify(first)}`)
       stdout.on('line', () => { /* keep draining stdout */ })
       return new DemoServer(child, Number(port), log)
     } catch (error) {

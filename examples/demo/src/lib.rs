@@ -1,10 +1,12 @@
-//! The demo's components: `Counter` (one per mount), `SharedCounter` (one for everybody) and
-//! `LiveChat`, which talks through the typed room `ChatRoom` (`chat:general`).
+//! The demo's components: `Counter` (one per mount), `SharedCounter` (one for everybody),
+//! `LiveChat`, which talks through the typed room `ChatRoom` (`chat:general`), and
+//! `ServerStats`, which only the server changes.
 //!
 //! `cargo run --release -p demo` serves them; the integration tests mount them too.
 
 use live::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
 
 /// A private counter: every mount gets its own.
 #[live_component(name = "Counter")]
@@ -72,6 +74,58 @@ impl SharedCounter {
 
     fn on_client_leave(&mut self, _connection_id: &str, viewers: usize) {
         self.viewers = viewers;
+    }
+}
+
+/// The server's own figures (`LiveHandle::stats`), shared by every client and refreshed
+/// every second by a timer: no client action changes them. In a cluster they are those of
+/// the server that runs the singleton.
+#[live_component(name = "ServerStats", singleton)]
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerStats {
+    /// Open WebSocket connections.
+    pub connections: usize,
+    /// Running component instances (this one included).
+    pub components: usize,
+    /// Actions run per second, over the last tick.
+    pub actions_per_second: u64,
+    /// Seconds since the server started.
+    pub uptime_seconds: u64,
+    /// The running total of actions at the last reading, and when it was taken.
+    #[serde(skip)]
+    last: Option<(u64, Instant)>,
+}
+
+/// How often [`ServerStats`] reads the server's figures.
+pub const STATS_PERIOD: Duration = Duration::from_secs(1);
+
+#[live_component]
+impl ServerStats {
+    fn on_mount(&mut self, ctx: &mut Ctx<Self>) {
+        self.tick(ctx);
+        ctx.every(STATS_PERIOD, Self::tick);
+    }
+
+    /// Reads the figures off the component's task (the read waits for a lock), then shows
+    /// them on it.
+    fn tick(&mut self, ctx: &mut Ctx<Self>) {
+        if let Some(server) = ctx.server() {
+            ctx.spawn(async move { server.stats().await }, Self::show);
+        }
+    }
+
+    fn show(&mut self, stats: live::server::ServerStats, _ctx: &mut Ctx<Self>) {
+        let now = Instant::now();
+        if let Some((actions, at)) = self.last {
+            let run = u128::from(stats.actions.saturating_sub(actions));
+            let millis = now.duration_since(at).as_millis().max(1);
+            self.actions_per_second = u64::try_from(run * 1000 / millis).unwrap_or(u64::MAX);
+        }
+        self.last = Some((stats.actions, now));
+        self.connections = stats.connections;
+        self.components = stats.components;
+        self.uptime_seconds = stats.uptime.as_secs();
     }
 }
 
@@ -158,13 +212,9 @@ impl LiveChat {
     /// Sends `text` (1–500 characters) to everybody in the room, this client included.
     #[action]
     async fn send(&mut self, text: String, ctx: &mut Ctx<Self>) -> Result<(), ActionError> {
-        let text = text.trim().to_owned();
-        if text.is_empty() || text.chars().count() > 500 {
-            return Err(ActionError::new("text must be 1 to 500 characters"));
-        }
         let message = ChatMessage {
             from: display_name(ctx),
-            text,
+            text: chat_text(&text).map_err(ActionError::new)?,
             timestamp: now_ms(),
         };
         let kept = message.clone();
@@ -188,6 +238,54 @@ impl OnRoomEvent<ChatRoom> for LiveChat {
             push_bounded(&mut self.messages, message);
         }
         Ok(())
+    }
+}
+
+/// The longest chat message, in characters.
+pub const MAX_TEXT_CHARS: usize = 500;
+
+/// `text` trimmed, if it is a valid chat message (1 to [`MAX_TEXT_CHARS`] characters).
+pub fn chat_text(text: &str) -> Result<String, &'static str> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_TEXT_CHARS {
+        return Err("text must be 1 to 500 characters");
+    }
+    Ok(text.to_owned())
+}
+
+/// Why [`announce`] did not post.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnnounceError {
+    /// The text breaks the chat's rule ([`chat_text`]).
+    Invalid(&'static str),
+    /// Nobody has joined `chat:general` (or it emptied and closed): app code does not create
+    /// rooms.
+    NoRoom,
+    /// The room refused the message or went away meanwhile.
+    Push(PushError),
+}
+
+/// Posts `text` to `chat:general` as `from: "server"`, through the server handle: it joins
+/// the room's history and every member's `LiveChat` gets it, as if a client had sent it.
+pub async fn announce(handle: &live::LiveHandle, text: &str) -> Result<ChatMessage, AnnounceError> {
+    let message = ChatMessage {
+        from: "server".to_owned(),
+        text: chat_text(text).map_err(AnnounceError::Invalid)?,
+        timestamp: now_ms(),
+    };
+    let room = handle.room::<ChatRoom>(GENERAL);
+    let kept = message.clone();
+    let sent = match room
+        .update(move |room| push_bounded(&mut room.messages, kept))
+        .await
+    {
+        Ok(_) => room.emit(ChatEvent::MessageNew(message.clone())).await,
+        Err(error) => Err(error),
+    };
+    match sent {
+        Ok(()) => Ok(message),
+        Err(PushError::NoSuchRoom) => Err(AnnounceError::NoRoom),
+        Err(error) => Err(AnnounceError::Push(error)),
     }
 }
 
@@ -238,9 +336,10 @@ pub fn init_logging() {
         .init();
 }
 
-/// The demo page served at `/`: Counter, SharedCounter and the chat, built from the
-/// `@live/client` package. Generated by `clients/demo-page/build.mjs` and committed, so
-/// running the demo needs only the Rust toolchain; `cargo xtask test` checks it is fresh.
+/// The demo page served at `/`: Counter, SharedCounter, the chat and the server's figures,
+/// built from the `@live/client` package. Generated by `clients/demo-page/build.mjs` and
+/// committed, so running the demo needs only the Rust toolchain; `cargo xtask test` checks
+/// it is fresh.
 pub const PAGE: &str = include_str!("../page/index.html");
 
 /// The demo server's builder: every component above (their macros register them), default

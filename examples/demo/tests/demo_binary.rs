@@ -162,3 +162,39 @@ async fn the_demo_serves_its_page_at_the_root() {
         assert!(body.contains(&format!("data-testid=\"{id}\"")), "{id}");
     }
 }
+
+#[tokio::test]
+async fn server_stats_tick_on_their_own_with_the_servers_figures() {
+    let (_demo, url) = start_demo();
+    let client = LiveClient::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let counter = client
+        .mount("Counter", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for _ in 0..3 {
+        client
+            .call(&counter.id, "increment", json!(null))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let stats = client
+        .mount("ServerStats", json!({}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let field = |state: &serde_json::Value, name: &str| state.get(name).and_then(|v| v.as_u64());
+    let uptime = |state: &serde_json::Value| field(state, "uptimeSeconds").unwrap_or(0);
+    // The first reading comes right after the mount; then one a second, with no call.
+    let first = client
+        .wait_for_state(&stats.id, |state| field(state, "components") == Some(2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(field(&first, "connections"), Some(1), "{first}");
+    assert!(field(&first, "actionsPerSecond").is_some(), "{first}");
+    let later = client
+        .wait_for_state(&stats.id, |state| uptime(state) > uptime(&first))
+        .await
+        .unwrap_or_else(|e| panic!("uptimeSeconds did not move from {first}: {e}"));
+    assert_eq!(field(&later, "components"), Some(2), "{later}");
+}

@@ -1,7 +1,8 @@
 //! What app handles and components' `ctx.server()` reach of a server: its singletons'
-//! work mailboxes, its topics, its sessions' components and its rooms.
+//! work mailboxes, its counts, its topics, its sessions' components and its rooms.
 
 use super::actor::ComponentEnv;
+use crate::component::push::ServerStats;
 use crate::component::push::{AppRoomOp, PushError, PushHost, Sessions, Topics};
 use crate::support::BoxFuture;
 use std::any::{Any, TypeId};
@@ -16,6 +17,10 @@ impl PushHost for ComponentEnv {
             let table = self.singletons.lock().await;
             table.get(name).and_then(|handle| handle.jobs_arc())
         })
+    }
+
+    fn stats(&self) -> BoxFuture<'_, ServerStats> {
+        Box::pin(self.server_stats())
     }
 
     fn topics(&self) -> &Topics {

@@ -76,11 +76,6 @@ impl Singletons {
         Ok(handle)
     }
 
-    /// Number of live singleton instances.
-    pub(crate) async fn count(&self) -> usize {
-        self.table.lock().await.len()
-    }
-
     /// Stops every instance (server shutdown). In a cluster, waits (bounded) for owned
     /// singletons to be handed over, then leaves the cluster.
     pub(crate) async fn shutdown_all(&self) {

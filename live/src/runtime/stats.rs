@@ -1,17 +1,36 @@
 //! Live counts of connections and components, for tests and operators.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// Counters shared by every connection and component of one server.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Stats {
+    /// When the server was built.
+    started: Instant,
+    /// Actions run since then (running total).
+    actions: AtomicU64,
     connections: AtomicUsize,
     components: AtomicUsize,
     rooms: AtomicUsize,
     room_members: AtomicUsize,
     /// Live timers and background tasks of components (shared with their pushers).
     push_tasks: Arc<AtomicUsize>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Self {
+            started: Instant::now(),
+            actions: AtomicU64::new(0),
+            connections: AtomicUsize::new(0),
+            components: AtomicUsize::new(0),
+            rooms: AtomicUsize::new(0),
+            room_members: AtomicUsize::new(0),
+            push_tasks: Arc::default(),
+        }
+    }
 }
 
 /// Which counter a [`StatsGuard`] holds.
@@ -44,6 +63,21 @@ impl Stats {
             stats: Arc::clone(self),
             what,
         }
+    }
+
+    /// Counts one action run (its checks passed and its method was called).
+    pub(crate) fn count_action(&self) {
+        self.actions.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Actions run since the server was built.
+    pub(crate) fn actions(&self) -> u64 {
+        self.actions.load(Ordering::Relaxed)
+    }
+
+    /// Time since the server was built.
+    pub(crate) fn uptime(&self) -> Duration {
+        self.started.elapsed()
     }
 
     /// Open connections.

@@ -79,13 +79,6 @@ impl LiveServer {
 
     /// Current counts (every transport of this server together).
     pub async fn stats(&self) -> ServerStats {
-        ServerStats {
-            connections: self.hub.stats.connections(),
-            components: self.hub.stats.components(),
-            singletons: self.hub.singletons.count().await,
-            rooms: self.hub.stats.rooms(),
-            room_members: self.hub.stats.room_members(),
-            push_tasks: self.hub.stats.push_tasks(),
-        }
+        self.hub.env.server_stats().await
     }
 }

@@ -11,6 +11,7 @@ mod sink;
 #[cfg(feature = "standalone")]
 mod standalone;
 
+pub use crate::component::push::ServerStats;
 pub use crate::component::{LiveHandle, SingletonRef};
 pub use crate::config::LiveConfig;
 pub use crate::security::RateLimit;
@@ -424,25 +425,6 @@ pub struct RunningServer {
     task: JoinHandle<()>,
 }
 
-/// Live counts, for tests and monitoring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ServerStats {
-    /// Open WebSocket connections.
-    pub connections: usize,
-    /// Running component instances (private and singleton).
-    pub components: usize,
-    /// Running singleton instances.
-    pub singletons: usize,
-    /// Running room instances.
-    pub rooms: usize,
-    /// Members of all rooms.
-    pub room_members: usize,
-    /// Live timers and background tasks started by components (`Ctx::every`, `after`,
-    /// `spawn`).
-    pub push_tasks: usize,
-}
-
 impl RunningServer {
     /// The bound address.
     pub fn local_addr(&self) -> SocketAddr {
@@ -461,14 +443,7 @@ impl RunningServer {
 
     /// Current counts.
     pub async fn stats(&self) -> ServerStats {
-        ServerStats {
-            connections: self.hub.stats.connections(),
-            components: self.hub.stats.components(),
-            singletons: self.hub.singletons.count().await,
-            rooms: self.hub.stats.rooms(),
-            room_members: self.hub.stats.room_members(),
-            push_tasks: self.hub.stats.push_tasks(),
-        }
+        self.hub.env.server_stats().await
     }
 
     /// Stops accepting, closes every connection with code 1001 (running component destroy

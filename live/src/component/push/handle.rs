@@ -2,6 +2,7 @@
 //! not a component (HTTP handlers, jobs, other tasks), or from another component
 //! ([`Ctx::server`]), see docs/push.md.
 
+use super::ServerStats;
 use super::jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
 use super::rooms::{AppRoomOp, AppRoomRef};
 use super::sessions::Sessions;
@@ -23,6 +24,9 @@ pub(crate) trait PushHost: Send + Sync + 'static {
         &self,
         name: &'static str,
     ) -> BoxFuture<'_, Option<Arc<dyn Any + Send + Sync>>>;
+
+    /// The server's current counts.
+    fn stats(&self) -> BoxFuture<'_, ServerStats>;
 
     /// The server's topic subscriptions.
     fn topics(&self) -> &Topics;
@@ -87,6 +91,12 @@ impl LiveHandle {
     /// Returns how many subscribers got it. Only this server's subscribers get it.
     pub async fn publish<T: Clone + Send + 'static>(&self, topic: &str, message: T) -> usize {
         self.host.topics().publish(topic, message).await
+    }
+
+    /// This server's current counts: connections, components, actions run so far, uptime
+    /// (the same as [`RunningServer::stats`](crate::RunningServer::stats)).
+    pub async fn stats(&self) -> ServerStats {
+        self.host.stats().await
     }
 
     /// How many components of this server subscribe to `topic` (any message type).

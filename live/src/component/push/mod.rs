@@ -12,6 +12,7 @@ mod jobs;
 mod pusher;
 mod rooms;
 mod sessions;
+mod stats;
 mod topics;
 
 pub use error::PushError;
@@ -24,6 +25,7 @@ pub(crate) use pusher::Pusher;
 pub(crate) use rooms::AppRoomOp;
 pub use rooms::AppRoomRef;
 pub(crate) use sessions::Sessions;
+pub use stats::ServerStats;
 pub(crate) use topics::Topics;
 
 use super::{Ctx, LiveComponent};

@@ -104,6 +104,7 @@ impl<C: LiveComponent> Actor<C> {
         }
         self.check_rate_limit(&caller, action)
             .map_err(ActionFailure::Failed)?;
+        self.env.stats.count_action();
         let mut ctx = self.ctx(caller.connection_id, caller.identity);
         let outcome = AssertUnwindSafe(self.component.dispatch(action, payload, &mut ctx))
             .catch_unwind()

@@ -1,5 +1,6 @@
 //! What every component actor of one server shares.
 
+use crate::component::push::ServerStats;
 use crate::component::push::{Sessions, Topics};
 use crate::runtime::rooms::Rooms;
 use crate::runtime::singleton_table::SingletonTable;
@@ -28,4 +29,20 @@ pub(crate) struct ComponentEnv {
     pub(crate) topics: Topics,
     /// The private components of each authenticated session.
     pub(crate) sessions: Sessions,
+}
+
+impl ComponentEnv {
+    /// The server's current counts (`RunningServer::stats`, `LiveHandle::stats`).
+    pub(crate) async fn server_stats(&self) -> ServerStats {
+        ServerStats {
+            connections: self.stats.connections(),
+            components: self.stats.components(),
+            singletons: self.singletons.lock().await.len(),
+            rooms: self.stats.rooms(),
+            room_members: self.stats.room_members(),
+            push_tasks: self.stats.push_tasks(),
+            actions: self.stats.actions(),
+            uptime: self.stats.uptime(),
+        }
+    }
 }
