@@ -118,11 +118,6 @@ impl StateSigner {
         }
     }
 
-    /// The current key set, then the previous ones.
-    pub(super) fn keys(&self) -> impl Iterator<Item = &KeySet> {
-        std::iter::once(&self.current).chain(&self.previous)
-    }
-
     /// Lowercase hex HMAC-SHA256 of the signature input, with the current key.
     pub(super) fn signature_hex(
         &self,

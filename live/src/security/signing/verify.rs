@@ -67,6 +67,11 @@ impl StateSigner {
         self.decode(wire, matched)
     }
 
+    /// The current key set, then the previous ones.
+    fn keys(&self) -> impl Iterator<Item = &KeySet> {
+        std::iter::once(&self.current).chain(&self.previous)
+    }
+
     /// Decrypts, decompresses and parses an authenticated `data`.
     /// `matched` is the index (in [`Self::keys`] order) of the key whose HMAC matched.
     fn decode(
