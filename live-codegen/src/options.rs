@@ -38,7 +38,7 @@ impl Options {
     }
 }
 
-/// What [`generate_with`] produced.
+/// What [`generate_with`](crate::generate_with) produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Generated {
