@@ -1,10 +1,10 @@
 //! Requests between instances on `<prefix>actions:{instanceId}`: forwarded actions and
 //! messages for singletons, and the owners' answers.
 
-use super::{Inner, backend, to_json};
+use super::inner::{Inner, backend, to_json};
 use crate::cluster::{
     ActionRequest, ActionResponse, ClusterError, Inbound, MessageRequest, MessageResponse,
-    PendingReply,
+    PendingReply, message_timeout,
 };
 use crate::protocol::refusal::Refusal;
 use crate::support::lock;
@@ -172,10 +172,54 @@ impl Inner {
             }
         }))
     }
+
+    pub(super) async fn forward_action(
+        self: &Arc<Self>,
+        request: ActionRequest,
+    ) -> Result<PendingReply, ClusterError> {
+        let target = request.target_instance_id.clone();
+        let request_id = request.request_id.clone();
+        let envelope = InstanceEnvelope::ActionRequest {
+            origin: self.instance_id.clone(),
+            request: Box::new(request),
+        };
+        let timeout = self.config.action_timeout;
+        self.forward(
+            &target,
+            request_id,
+            envelope,
+            |inner| &inner.actions,
+            timeout,
+            action_timeout,
+        )
+        .await
+    }
+
+    pub(super) async fn forward_message(
+        self: &Arc<Self>,
+        request: MessageRequest,
+    ) -> Result<PendingReply<MessageResponse>, ClusterError> {
+        let target = request.target_instance_id.clone();
+        let request_id = request.request_id.clone();
+        let envelope = InstanceEnvelope::MessageRequest {
+            origin: self.instance_id.clone(),
+            request: Box::new(request),
+        };
+        let timeout = self.config.operation_timeout;
+        self.forward(
+            &target,
+            request_id,
+            envelope,
+            |inner| &inner.messages,
+            timeout,
+            message_timeout,
+        )
+        .await
+    }
 }
 
 /// The timeout error of a forwarded action.
-pub(super) fn action_timeout(timeout: Duration) -> ClusterError {
+fn action_timeout(timeout: Duration) -> ClusterError {
     ClusterError::Timeout(
         Refusal::ClusterActionTimeout {
             ms: timeout.as_millis(),

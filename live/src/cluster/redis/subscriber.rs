@@ -1,6 +1,6 @@
 //! The subscriber connection's task.
 
-use super::Inner;
+use super::inner::Inner;
 use crate::cluster::Inbound;
 use crate::support::lock;
 use futures_util::StreamExt;

@@ -2,9 +2,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use super::message::FileUploadKind;
 use super::*;
+use crate::protocol::depth::nesting_exceeds;
 use proptest::prelude::*;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 /// Parses with the default limits.
 fn parse(text: &str) -> Result<Envelope, InboundError> {

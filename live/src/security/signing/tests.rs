@@ -2,9 +2,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+use super::error::SignatureError;
+use super::signature::hex;
+use super::signer::compress;
 use super::*;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use proptest::prelude::*;
+use ring::hmac;
 use serde_json::json;
+use serde_json::{Map, Value};
+use std::io::Write as _;
+use std::time::Duration;
 
 const NOW: u64 = 1_760_000_000_000;
 

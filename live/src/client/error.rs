@@ -1,0 +1,38 @@
+//! [`ClientError`]: what can go wrong on the client side.
+
+use serde_json::Value;
+
+/// What can go wrong on the client side.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The connection could not be opened.
+    #[error("could not connect: {0}")]
+    Connect(String),
+    /// The connection is closed.
+    #[error("connection closed")]
+    Closed,
+    /// No answer in time.
+    #[error("timed out waiting for the server")]
+    Timeout,
+    /// The server answered with a failure.
+    #[error("server error: {message}")]
+    Server {
+        /// The reply's `error` text.
+        message: String,
+        /// The whole reply frame.
+        reply: Value,
+    },
+    /// The server closed the connection before `CONNECTION_ESTABLISHED` (e.g. 4003 for a
+    /// refused origin).
+    #[error("connection refused by the server: {code} {reason}")]
+    Rejected {
+        /// The close code.
+        code: u16,
+        /// The close reason.
+        reason: String,
+    },
+    /// The server sent something the client did not expect.
+    #[error("protocol error: {0}")]
+    Protocol(String),
+}
