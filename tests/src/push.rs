@@ -73,7 +73,7 @@ impl Tally {
 }
 
 /// Adds its value to the tally.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bump(pub i64);
 
 impl OnMessage<Bump> for Tally {
@@ -103,7 +103,7 @@ impl OnMessage<Boom> for Tally {
 }
 
 /// A headline published on the `news` topic.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct News(pub String);
 
 /// Shows the last headline of the `news` topic, subscribed at mount.

@@ -2,7 +2,7 @@
 //! work mailboxes, its topics, its sessions' components and its rooms.
 
 use super::actor::ComponentEnv;
-use crate::component::push::{AppRoomOp, PushError, PushHost, Sessions, Topics};
+use crate::component::push::{AppRoomOp, PushCluster, PushError, PushHost, Sessions, Topics};
 use crate::support::BoxFuture;
 use std::any::{Any, TypeId};
 use std::sync::Arc;
@@ -20,6 +20,10 @@ impl PushHost for ComponentEnv {
 
     fn topics(&self) -> &Topics {
         &self.topics
+    }
+
+    fn cluster(&self) -> Option<&PushCluster> {
+        self.cluster.as_ref()
     }
 
     fn sessions(&self) -> &Sessions {
