@@ -112,6 +112,8 @@ pub struct News(pub String);
 pub struct Watcher {
     /// The last headline.
     pub last: String,
+    /// How many headlines arrived.
+    pub received: u32,
 }
 
 #[live_component]
@@ -130,6 +132,7 @@ impl Watcher {
 impl OnMessage<News> for Watcher {
     async fn on_message(&mut self, message: News, _ctx: &mut Ctx<Self>) {
         self.last = message.0;
+        self.received += 1;
     }
 }
 

@@ -1,5 +1,6 @@
 //! Cluster semantics with two servers in one process sharing an `InProcessCluster`: one
-//! singleton owner, proxies that relay and forward, failover, and cross-server rooms.
+//! singleton owner, proxies that relay and forward, failover, cross-server rooms, topics
+//! and messages to a singleton's owner.
 
 use live::LiveServer;
 use live::client::{LiveClient, RoomFrameKind};
@@ -126,4 +127,26 @@ async fn chat_messages_reach_members_on_the_other_server() {
         })
         .await;
     assert!(seen.is_ok(), "B's component handled the event from A");
+}
+
+async fn push_member(cluster: &InProcessCluster) -> live::RunningServer {
+    let builder = LiveServer::builder().cluster(cluster.clone());
+    start(&live_tests::push_cluster::push_member(builder)).await
+}
+
+#[tokio::test]
+async fn topics_and_singleton_messages_cross_servers() {
+    use live_tests::push_cluster::{messages_reach_the_owner, topic_reaches_every_server_once};
+    let first = InProcessCluster::new();
+    let (second, third) = (first.join(), first.join());
+    let a = push_member(&first).await;
+    let b = push_member(&second).await;
+    let c = push_member(&third).await;
+    let clients = topic_reaches_every_server_once(&a, &b, &c, async |_| {}).await;
+    drop(clients);
+    live_tests::eventually("the watchers are destroyed", || async {
+        a.handle().subscribers("news") + b.handle().subscribers("news") == 0
+    })
+    .await;
+    messages_reach_the_owner(&a, &b, &c).await;
 }
