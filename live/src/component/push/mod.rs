@@ -14,6 +14,8 @@ mod remote;
 mod rooms;
 mod sessions;
 mod topics;
+#[cfg(test)]
+mod topics_tests;
 
 pub use error::PushError;
 pub(crate) use handle::PushHost;

@@ -11,7 +11,7 @@
 use super::jobs::{JobSender, Message, send_job};
 use super::remote::type_key;
 use super::{OnMessage, PushError};
-use crate::cluster::{ClusterAdapter, TopicMessage};
+use crate::cluster::{ClusterAdapter, ClusterError, TopicMessage};
 use crate::support::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -317,7 +317,7 @@ async fn watcher(
             }
         };
         match tokio::time::timeout(timeout, change).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(()) | Err(ClusterError::ShuttingDown)) => {}
             Ok(Err(error)) => tracing::warn!(topic, watch, %error, "topic watch change failed"),
             Err(_) => tracing::warn!(topic, watch, "topic watch change timed out"),
         }
