@@ -150,3 +150,24 @@ async fn topics_and_singleton_messages_cross_servers() {
     .await;
     messages_reach_the_owner(&a, &b, &c).await;
 }
+
+#[tokio::test]
+async fn an_owner_without_the_message_registered_refuses_it() {
+    use live::PushError;
+    use live_tests::push::{Bump, Tally, push_server_with};
+    let first = InProcessCluster::new();
+    let second = first.join();
+    let owner = start(&push_server_with(
+        LiveServer::builder().cluster(first.clone()),
+    ))
+    .await;
+    let proxy = push_member(&second).await;
+    let (alice, bob) = (connect(&owner).await, connect(&proxy).await);
+    let id = live_tests::mount(&alice, "Tally").await;
+    assert_eq!(live_tests::mount(&bob, "Tally").await, id);
+    let sent = proxy.handle().singleton::<Tally>().send(Bump(1)).await;
+    let Err(PushError::Cluster(text)) = sent else {
+        panic!("expected the owner's refusal, got {sent:?}");
+    };
+    assert!(text.contains("not registered"), "{text}");
+}
