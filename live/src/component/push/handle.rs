@@ -140,8 +140,8 @@ impl<C: LiveComponent> SingletonRef<C> {
         C: OnMessage<M>,
         M: Send + 'static,
     {
-        if let Some(owner) = self.remote_owner().await? {
-            return self.forward(owner, message).await;
+        if let Some((cluster, owner)) = self.remote_owner().await? {
+            return cluster.forward(C::NAME, owner, message).await;
         }
         self.send_job(Box::new(Message(message))).await
     }
@@ -155,8 +155,8 @@ impl<C: LiveComponent> SingletonRef<C> {
         C: OnMessage<M>,
         M: Send + 'static,
     {
-        if let Some(owner) = self.remote_owner().await? {
-            return self.forward(owner, message).await;
+        if let Some((cluster, owner)) = self.remote_owner().await? {
+            return cluster.forward(C::NAME, owner, message).await;
         }
         self.try_send_job(Box::new(Message(message))).await
     }
@@ -190,27 +190,18 @@ impl<C: LiveComponent> SingletonRef<C> {
     }
 
     /// In a cluster, the owner of the singleton if it is another server (one lookup in the
-    /// backend per send).
-    async fn remote_owner(&self) -> Result<Option<SingletonOwner>, PushError> {
+    /// backend per send), with the cluster to reach it through.
+    async fn remote_owner(&self) -> Result<Option<(&PushCluster, SingletonOwner)>, PushError> {
         if !C::SINGLETON {
             return Err(PushError::NotSingleton);
         }
-        match self.host.cluster() {
-            Some(cluster) => Ok(cluster.remote_owner(C::NAME).await),
-            None => Ok(None),
-        }
-    }
-
-    /// Sends `message` to the server that owns the singleton.
-    async fn forward<M: Send + 'static>(
-        &self,
-        owner: SingletonOwner,
-        message: M,
-    ) -> Result<(), PushError> {
-        match self.host.cluster() {
-            Some(cluster) => cluster.forward(C::NAME, owner, message).await,
-            None => Err(PushError::NotRunning),
-        }
+        let Some(cluster) = self.host.cluster() else {
+            return Ok(None);
+        };
+        Ok(cluster
+            .remote_owner(C::NAME)
+            .await
+            .map(|owner| (cluster, owner)))
     }
 
     /// [`PushError::RemoteUpdate`] if another server owns the singleton: a closure cannot
