@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cluster;
 pub mod probe;
 pub mod push;
+pub mod push_cluster;
 pub mod rooms;
 pub mod secure;
 pub mod transports;

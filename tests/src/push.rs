@@ -73,7 +73,7 @@ impl Tally {
 }
 
 /// Adds its value to the tally.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Bump(pub i64);
 
 impl OnMessage<Bump> for Tally {
@@ -103,7 +103,7 @@ impl OnMessage<Boom> for Tally {
 }
 
 /// A headline published on the `news` topic.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct News(pub String);
 
 /// Shows the last headline of the `news` topic, subscribed at mount.
@@ -112,6 +112,8 @@ pub struct News(pub String);
 pub struct Watcher {
     /// The last headline.
     pub last: String,
+    /// How many headlines arrived.
+    pub received: u32,
 }
 
 #[live_component]
@@ -130,6 +132,7 @@ impl Watcher {
 impl OnMessage<News> for Watcher {
     async fn on_message(&mut self, message: News, _ctx: &mut Ctx<Self>) {
         self.last = message.0;
+        self.received += 1;
     }
 }
 

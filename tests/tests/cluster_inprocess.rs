@@ -1,5 +1,6 @@
 //! Cluster semantics with two servers in one process sharing an `InProcessCluster`: one
-//! singleton owner, proxies that relay and forward, failover, and cross-server rooms.
+//! singleton owner, proxies that relay and forward, failover, cross-server rooms, topics
+//! and messages to a singleton's owner.
 
 use live::LiveServer;
 use live::client::{LiveClient, RoomFrameKind};
@@ -126,4 +127,47 @@ async fn chat_messages_reach_members_on_the_other_server() {
         })
         .await;
     assert!(seen.is_ok(), "B's component handled the event from A");
+}
+
+async fn push_member(cluster: &InProcessCluster) -> live::RunningServer {
+    let builder = LiveServer::builder().cluster(cluster.clone());
+    start(&live_tests::push_cluster::push_member(builder)).await
+}
+
+#[tokio::test]
+async fn topics_and_singleton_messages_cross_servers() {
+    use live_tests::push_cluster::{messages_reach_the_owner, topic_reaches_every_server_once};
+    let first = InProcessCluster::new();
+    let (second, third) = (first.join(), first.join());
+    let a = push_member(&first).await;
+    let b = push_member(&second).await;
+    let c = push_member(&third).await;
+    let clients = topic_reaches_every_server_once(&a, &b, &c, async |_| {}).await;
+    drop(clients);
+    live_tests::eventually("the watchers are destroyed", || async {
+        a.handle().subscribers("news") + b.handle().subscribers("news") == 0
+    })
+    .await;
+    messages_reach_the_owner(&a, &b, &c).await;
+}
+
+#[tokio::test]
+async fn an_owner_without_the_message_registered_refuses_it() {
+    use live::PushError;
+    use live_tests::push::{Bump, Tally, push_server_with};
+    let first = InProcessCluster::new();
+    let second = first.join();
+    let owner = start(&push_server_with(
+        LiveServer::builder().cluster(first.clone()),
+    ))
+    .await;
+    let proxy = push_member(&second).await;
+    let (alice, bob) = (connect(&owner).await, connect(&proxy).await);
+    let id = live_tests::mount(&alice, "Tally").await;
+    assert_eq!(live_tests::mount(&bob, "Tally").await, id);
+    let sent = proxy.handle().singleton::<Tally>().send(Bump(1)).await;
+    let Err(PushError::Cluster(text)) = sent else {
+        panic!("expected the owner's refusal, got {sent:?}");
+    };
+    assert!(text.contains("not registered"), "{text}");
 }

@@ -7,7 +7,7 @@ use super::rooms::{RoomFanOut, RoomSettings, RoomTable, Rooms};
 use super::singletons::Singletons;
 use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
-use crate::component::push::{Sessions, Topics};
+use crate::component::push::{MessageCodec, PushCluster, Sessions, Topics};
 use crate::config::LiveConfig;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
@@ -49,6 +49,8 @@ pub(crate) struct HubParts {
     pub(crate) auth: AuthProviders,
     /// The cluster this server belongs to (`None`: it runs alone).
     pub(crate) cluster: Option<Arc<dyn ClusterAdapter>>,
+    /// How messages reach singletons that another server owns.
+    pub(crate) messages: Vec<MessageCodec>,
 }
 
 impl Hub {
@@ -60,6 +62,7 @@ impl Hub {
             room_types,
             auth,
             cluster,
+            messages,
         } = parts;
         let stats = Arc::new(Stats::default());
         let settings = RoomSettings {
@@ -72,10 +75,13 @@ impl Hub {
         let typed: Vec<RoomDescriptor> = room_types.values().copied().collect();
         let table = RoomTable::new(settings, Arc::clone(&stats), fan_out);
         let rooms = Arc::new(Rooms::new(table, &typed));
-        let cluster = cluster.map(ClusterNode::new);
-        if let Some(node) = &cluster {
-            node.start(&rooms);
-        }
+        let topics = match &cluster {
+            Some(adapter) => Topics::clustered(Arc::clone(adapter)),
+            None => Topics::default(),
+        };
+        let push_cluster = cluster
+            .as_ref()
+            .map(|adapter| PushCluster::new(Arc::clone(adapter), messages));
         let env = Arc::new(ComponentEnv {
             stats: Arc::clone(&stats),
             rooms: Arc::clone(&rooms),
@@ -83,9 +89,14 @@ impl Hub {
             renew_interval: config.state_signing.renew_interval,
             auth,
             singletons: Arc::default(),
-            topics: Topics::default(),
+            topics,
             sessions: Sessions::default(),
+            cluster: push_cluster,
         });
+        let cluster = cluster.map(ClusterNode::new);
+        if let Some(node) = &cluster {
+            node.start(&env);
+        }
         Self {
             singletons: Arc::new(Singletons::new(Arc::clone(&env), cluster.clone())),
             cluster,

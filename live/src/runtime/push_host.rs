@@ -2,8 +2,9 @@
 //! work mailboxes, its counts, its topics, its sessions' components and its rooms.
 
 use super::actor::ComponentEnv;
-use crate::component::push::ServerStats;
-use crate::component::push::{AppRoomOp, PushError, PushHost, Sessions, Topics};
+use crate::component::push::{
+    AppRoomOp, PushCluster, PushError, PushHost, ServerStats, Sessions, Topics,
+};
 use crate::support::BoxFuture;
 use std::any::{Any, TypeId};
 use std::sync::Arc;
@@ -25,6 +26,10 @@ impl PushHost for ComponentEnv {
 
     fn topics(&self) -> &Topics {
         &self.topics
+    }
+
+    fn cluster(&self) -> Option<&PushCluster> {
+        self.cluster.as_ref()
     }
 
     fn sessions(&self) -> &Sessions {

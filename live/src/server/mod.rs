@@ -18,11 +18,14 @@ pub use crate::security::RateLimit;
 
 use crate::cluster::ClusterAdapter;
 use crate::component::LiveComponent;
+use crate::component::push::{MessageCodec, OnMessage};
 use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
 use crate::runtime::ClusterNode;
 use crate::runtime::{ComponentType, Hub, HubParts, registered_components};
 use crate::security::{AuthProvider, AuthProviders, StateSigningConfig};
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
@@ -89,6 +92,7 @@ impl LiveServerBuilder {
             manual_rooms: Vec::new(),
             auth_providers: Vec::new(),
             cluster: None,
+            messages: Vec::new(),
             pages: http::Pages::new(),
         }
     }
@@ -165,6 +169,7 @@ pub struct LiveServerBuilder {
     manual_rooms: Vec<RoomDescriptor>,
     auth_providers: Vec<Arc<dyn AuthProvider>>,
     cluster: Option<Arc<dyn ClusterAdapter>>,
+    messages: Vec<MessageCodec>,
     pages: http::Pages,
 }
 
@@ -177,7 +182,8 @@ impl fmt::Debug for LiveServerBuilder {
             .field("manual", &self.manual)
             .field("manual_rooms", &self.manual_rooms)
             .field("auth_providers", &self.auth_providers.len())
-            .field("cluster", &self.cluster);
+            .field("cluster", &self.cluster)
+            .field("messages", &self.messages);
         debug.field("pages", &self.pages.keys().collect::<Vec<_>>());
         debug.finish()
     }
@@ -241,6 +247,19 @@ impl LiveServerBuilder {
     /// ([`state_secret`](Self::state_secret)) so that clients can rehydrate on any of them.
     pub fn cluster(mut self, adapter: impl ClusterAdapter) -> Self {
         self.cluster = Some(Arc::new(adapter));
+        self
+    }
+
+    /// Lets app code on any server of a cluster send messages of type `M` to singleton `C`
+    /// when another server owns it: the message travels as JSON and the owner decodes it
+    /// ([`SingletonRef::send`](crate::SingletonRef::send), docs/push.md). Register the same
+    /// pairs on every server (they run the same build). Not needed on a single server.
+    pub fn message<C, M>(mut self) -> Self
+    where
+        C: OnMessage<M>,
+        M: Serialize + DeserializeOwned + Send + 'static,
+    {
+        self.messages.push(MessageCodec::of::<C, M>());
         self
     }
 
@@ -385,6 +404,7 @@ impl LiveServerBuilder {
                 room_types: rooms,
                 auth: AuthProviders::new(self.auth_providers),
                 cluster: self.cluster,
+                messages: self.messages,
             })),
             lifecycle: Arc::default(),
             pages: Arc::new(self.pages),

@@ -4,6 +4,7 @@
 use super::jobs::{JobSender, Once, Tick};
 use super::{LiveHandle, OnMessage, Started, TaskHandle, TimerHandle};
 use crate::component::Ctx;
+use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -79,7 +80,7 @@ impl<C: Send + 'static> Ctx<C> {
     pub fn subscribe<T>(&mut self, topic: &str)
     where
         C: OnMessage<T>,
-        T: Send + 'static,
+        T: Clone + DeserializeOwned + Send + 'static,
     {
         if let Some(pusher) = self.pusher() {
             let id: Arc<str> = Arc::from(self.component_id());

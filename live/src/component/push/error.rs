@@ -30,4 +30,39 @@ pub enum PushError {
     /// The room refused the change (e.g. its state would exceed the size limit).
     #[error("the room refused: {0}")]
     Room(RoomError),
+    /// Another server owns the singleton and this message type is not registered for it:
+    /// call `LiveServerBuilder::message::<C, M>()` on every server.
+    #[error(
+        "message type {message} is not registered for {component}: another server owns it; \
+         register it with LiveServerBuilder::message::<C, M>() on every server"
+    )]
+    NotRegistered {
+        /// The component's name.
+        component: &'static str,
+        /// The message type key.
+        message: &'static str,
+    },
+    /// `update` closures cannot cross servers, and another server owns the singleton.
+    #[error(
+        "another server owns the singleton: update closures run only on its owner (send a registered message instead)"
+    )]
+    RemoteUpdate,
+    /// The server that owns the singleton did not answer in time.
+    #[error("the owning server did not answer in time")]
+    Timeout,
+    /// The cluster could not carry the message (backend error, encoding, the owner refused).
+    #[error("cluster: {0}")]
+    Cluster(String),
+}
+
+impl PushError {
+    /// The error an owner reports back for a forwarded message, from its text: the
+    /// variants a remote sender can act on come back as themselves, the rest as
+    /// [`PushError::Cluster`].
+    pub(crate) fn from_wire(text: &str) -> Self {
+        [Self::Full, Self::NotRunning, Self::Gone, Self::Timeout]
+            .into_iter()
+            .find(|known| known.to_string() == text)
+            .unwrap_or_else(|| Self::Cluster(text.to_owned()))
+    }
 }

@@ -4,13 +4,16 @@
 
 use super::ServerStats;
 use super::jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
+use super::remote::PushCluster;
 use super::rooms::{AppRoomOp, AppRoomRef};
 use super::sessions::Sessions;
 use super::topics::Topics;
 use super::{OnMessage, PushError};
+use crate::cluster::SingletonOwner;
 use crate::component::{Ctx, LiveComponent};
 use crate::room::LiveRoom;
 use crate::support::BoxFuture;
+use serde::Serialize;
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
@@ -30,6 +33,9 @@ pub(crate) trait PushHost: Send + Sync + 'static {
 
     /// The server's topic subscriptions.
     fn topics(&self) -> &Topics;
+
+    /// The server's cluster, if it has one.
+    fn cluster(&self) -> Option<&PushCluster>;
 
     /// The components of each authenticated session.
     fn sessions(&self) -> &Sessions;
@@ -88,8 +94,12 @@ impl LiveHandle {
 
     /// Queues a copy of `message` for every component of this server subscribed to `topic`
     /// for type `T` ([`Ctx::subscribe`]), waiting while a subscriber's mailbox is full.
-    /// Returns how many subscribers got it. Only this server's subscribers get it.
-    pub async fn publish<T: Clone + Send + 'static>(&self, topic: &str, message: T) -> usize {
+    /// Returns how many subscribers of this server got it. In a cluster the message also
+    /// goes, as JSON, to every other server with subscribers to `topic`.
+    pub async fn publish<T>(&self, topic: &str, message: T) -> usize
+    where
+        T: Clone + Serialize + Send + 'static,
+    {
         self.host.topics().publish(topic, message).await
     }
 
@@ -109,7 +119,10 @@ impl LiveHandle {
 ///
 /// The instance is looked up at every send. A singleton nobody has mounted is not started
 /// by a send ([`PushError::NotRunning`]): it would run with no viewer, and nothing would
-/// ever destroy it. In a cluster, only an instance that this server owns runs pushes.
+/// ever destroy it. In a cluster, a message for a singleton that another server owns goes
+/// to that server (its type registered with
+/// [`LiveServerBuilder::message`](crate::LiveServerBuilder::message)); updates cannot
+/// ([`PushError::RemoteUpdate`]).
 pub struct SingletonRef<C> {
     host: Arc<dyn PushHost>,
     _component: PhantomData<fn() -> C>,
@@ -137,25 +150,35 @@ impl<C: LiveComponent> SingletonRef<C> {
         C: OnMessage<M>,
         M: Send + 'static,
     {
+        if let Some((cluster, owner)) = self.remote_owner().await? {
+            return cluster.forward(C::NAME, owner, message).await;
+        }
         self.send_job(Box::new(Message(message))).await
     }
 
     /// Queues `message` for [`OnMessage::on_message`], or fails with [`PushError::Full`] at
-    /// once if the mailbox is full (it waits only to look the instance up).
+    /// once if the mailbox is full (it waits only to look the instance up). Sent to another
+    /// server, it is like [`send`](Self::send): the owner waits for room briefly, then
+    /// answers `Full`.
     pub async fn try_send<M>(&self, message: M) -> Result<(), PushError>
     where
         C: OnMessage<M>,
         M: Send + 'static,
     {
+        if let Some((cluster, owner)) = self.remote_owner().await? {
+            return cluster.forward(C::NAME, owner, message).await;
+        }
         self.try_send_job(Box::new(Message(message))).await
     }
 
     /// Queues `update` to run on the component's task (its changes are published like an
-    /// action's), waiting while the mailbox is full.
+    /// action's), waiting while the mailbox is full. In a cluster it runs only where the
+    /// singleton is owned: on another server it fails with [`PushError::RemoteUpdate`].
     pub async fn update<F>(&self, update: F) -> Result<(), PushError>
     where
         F: FnOnce(&mut C, &mut Ctx<C>) + Send + 'static,
     {
+        self.refuse_remote_update().await?;
         self.send_job(Box::new(Once(update))).await
     }
 
@@ -164,6 +187,7 @@ impl<C: LiveComponent> SingletonRef<C> {
     where
         F: FnOnce(&mut C, &mut Ctx<C>) + Send + 'static,
     {
+        self.refuse_remote_update().await?;
         self.try_send_job(Box::new(Once(update))).await
     }
 
@@ -173,6 +197,30 @@ impl<C: LiveComponent> SingletonRef<C> {
 
     async fn try_send_job(&self, job: BoxJob<C>) -> Result<(), PushError> {
         try_send_job(&self.jobs().await?, job)
+    }
+
+    /// In a cluster, the owner of the singleton if it is another server (one lookup in the
+    /// backend per send), with the cluster to reach it through.
+    async fn remote_owner(&self) -> Result<Option<(&PushCluster, SingletonOwner)>, PushError> {
+        if !C::SINGLETON {
+            return Err(PushError::NotSingleton);
+        }
+        let Some(cluster) = self.host.cluster() else {
+            return Ok(None);
+        };
+        Ok(cluster
+            .remote_owner(C::NAME)
+            .await
+            .map(|owner| (cluster, owner)))
+    }
+
+    /// [`PushError::RemoteUpdate`] if another server owns the singleton: a closure cannot
+    /// travel.
+    async fn refuse_remote_update(&self) -> Result<(), PushError> {
+        match self.remote_owner().await? {
+            Some(_) => Err(PushError::RemoteUpdate),
+            None => Ok(()),
+        }
     }
 
     /// The running instance's work mailbox.

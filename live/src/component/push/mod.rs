@@ -10,10 +10,13 @@ mod error;
 mod handle;
 mod jobs;
 mod pusher;
+mod remote;
 mod rooms;
 mod sessions;
 mod stats;
 mod topics;
+#[cfg(test)]
+mod topics_tests;
 
 pub use error::PushError;
 pub(crate) use handle::PushHost;
@@ -22,6 +25,7 @@ pub(crate) use jobs::BoxJob;
 #[cfg(test)]
 pub(crate) use jobs::{JobSender, Once, send_job, try_send_job};
 pub(crate) use pusher::Pusher;
+pub(crate) use remote::{MessageCodec, PushCluster};
 pub(crate) use rooms::AppRoomOp;
 pub use rooms::AppRoomRef;
 pub(crate) use sessions::Sessions;

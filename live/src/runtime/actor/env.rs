@@ -1,7 +1,6 @@
 //! What every component actor of one server shares.
 
-use crate::component::push::ServerStats;
-use crate::component::push::{Sessions, Topics};
+use crate::component::push::{PushCluster, ServerStats, Sessions, Topics};
 use crate::runtime::rooms::Rooms;
 use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::Stats;
@@ -29,6 +28,8 @@ pub(crate) struct ComponentEnv {
     pub(crate) topics: Topics,
     /// The private components of each authenticated session.
     pub(crate) sessions: Sessions,
+    /// Pushes across servers (`None`: the server runs alone).
+    pub(crate) cluster: Option<PushCluster>,
 }
 
 impl ComponentEnv {

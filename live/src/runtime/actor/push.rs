@@ -14,7 +14,8 @@ impl<C: LiveComponent> Actor<C> {
     /// serving.
     pub(super) async fn run_job(&mut self, job: BoxJob<C>) {
         if self.is_proxy() {
-            // The component runs on the owning server; pushes reach it only there.
+            // The component runs on the owning server: app messages are forwarded there by
+            // the sender (`SingletonRef`), and a proxy never subscribes or starts timers.
             tracing::debug!(component = C::NAME, id = %self.id, "push dropped on a singleton proxy");
             return;
         }

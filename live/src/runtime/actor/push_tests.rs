@@ -127,6 +127,7 @@ fn mount() -> Fixture {
         room_types: HashMap::new(),
         auth: AuthProviders::new(Vec::new()),
         cluster: None,
+        messages: Vec::new(),
     });
     let outbox = Outbox::new(10_000);
     let handle = spawn_component::<Pulse>(SpawnRequest {

@@ -1,35 +1,51 @@
 //! Routes what the cluster adapter delivers: singleton traffic to the local singleton
-//! actors, room changes to the local rooms.
+//! actors, room changes to the local rooms, topic messages to the local subscribers,
+//! messages for owned singletons to their work mailboxes.
 
 use super::node::ClusterNode;
-use crate::cluster::{ClusterInbox, Inbound, MessageResponse};
+use crate::cluster::{ClusterInbox, Inbound, TopicMessage};
+use crate::runtime::actor::ComponentEnv;
 use crate::runtime::mailbox::ClusterSignal;
-use crate::runtime::rooms::Rooms;
 use crate::support::lock;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
 impl ClusterNode {
-    /// Starts the adapter and the task that routes its traffic to `rooms` and the local
-    /// singletons.
-    pub(crate) fn start(self: &Arc<Self>, rooms: &Arc<Rooms>) {
+    /// Starts the adapter and the task that routes its traffic to the rooms, topics and
+    /// singletons of `env`.
+    pub(crate) fn start(self: &Arc<Self>, env: &Arc<ComponentEnv>) {
         let (inbox, inbound) = ClusterInbox::new();
         if let Err(error) = self.adapter.start(inbox) {
             tracing::error!(%error, "cluster adapter failed to start; serving locally");
         }
+        let (topics, topic_rx) = mpsc::unbounded_channel();
+        tokio::spawn(deliver_topics(Arc::downgrade(env), topic_rx));
         tokio::spawn(dispatch(
             Arc::downgrade(self),
-            Arc::downgrade(rooms),
+            Arc::downgrade(env),
+            topics,
             inbound,
         ));
+    }
+}
+
+/// Delivers topic messages from other servers in order, on their own task: a subscriber's
+/// full mailbox holds up only topic traffic.
+async fn deliver_topics(env: Weak<ComponentEnv>, mut rx: mpsc::UnboundedReceiver<TopicMessage>) {
+    while let Some(message) = rx.recv().await {
+        let Some(env) = env.upgrade() else {
+            return;
+        };
+        env.topics.deliver_remote(message).await;
     }
 }
 
 /// Routes what the adapter delivers.
 async fn dispatch(
     node: Weak<ClusterNode>,
-    rooms: Weak<Rooms>,
+    env: Weak<ComponentEnv>,
+    topics: mpsc::UnboundedSender<TopicMessage>,
     mut inbound: mpsc::UnboundedReceiver<Inbound>,
 ) {
     while let Some(message) = inbound.recv().await {
@@ -49,16 +65,19 @@ async fn dispatch(
                 });
             }
             Inbound::Room { room_id, message } => {
-                if let Some(rooms) = rooms.upgrade() {
-                    rooms.deliver_remote(&room_id, message).await;
+                if let Some(env) = env.upgrade() {
+                    env.rooms.deliver_remote(&room_id, message).await;
                 }
             }
-            // Topics and server messages reach components once the runtime routes them
-            // (issue 12); until then a forwarded message is answered as undeliverable.
-            Inbound::Topic(_) => {}
+            Inbound::Topic(message) => {
+                let _ = topics.send(message);
+            }
             Inbound::Message { request, reply } => {
-                let error = "Server messages are not routed by this server";
-                let _ = reply.send(MessageResponse::failure(request.request_id, error));
+                let env = env.clone();
+                tokio::spawn(async move {
+                    let response = node.serve_message(*request, env).await;
+                    let _ = reply.send(response);
+                });
             }
             Inbound::Reconnected => {
                 tracing::info!("cluster backend reconnected; re-checking singletons");

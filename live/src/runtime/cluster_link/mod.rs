@@ -7,6 +7,7 @@
 
 mod dispatch;
 mod forward;
+mod messages;
 mod node;
 mod role;
 mod singleton_link;
