@@ -157,8 +157,9 @@ async fn view(mut conn: Conn, tally: Arc<Tally>) -> Result<()> {
 }
 
 /// `viewers` connections mount `BenchTicker` and read its ticks; after the warm-up, the
-/// window measures deliveries, their latency, the ticks each viewer missed, and the
-/// server's CPU time (user + system, from `/proc/<pid>/stat`) per delivery.
+/// window measures deliveries, the ticks the server sent (a busy server skips some: the
+/// nominal rate is one per period), their latency, the ticks each viewer missed of those
+/// sent, and the server's CPU time (user + system, from `/proc/<pid>/stat`) per delivery.
 pub async fn timer_push(
     server: &ServerProcess,
     viewers: usize,
@@ -228,6 +229,11 @@ pub async fn timer_push(
             name("deliveries"),
             per_sec(arrived, timing.measure),
             "deliveries/s",
+        ),
+        Figure::rate(
+            name("ticks sent"),
+            per_sec(ticks, timing.measure),
+            "ticks/s",
         ),
         Figure::cost(name("delivery p50"), samples.quantile_ms(0.50), "ms"),
         Figure::cost(name("delivery p99"), samples.quantile_ms(0.99), "ms"),
