@@ -2,12 +2,13 @@
 //! the handle on its server.
 
 use super::jobs::{JobSender, Once, Tick};
-use super::{LiveHandle, OnMessage, TaskHandle, TimerHandle};
+use super::{LiveHandle, OnMessage, Started, TaskHandle, TimerHandle};
 use crate::component::Ctx;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::oneshot;
-use tokio::task::AbortHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 
 /// The shortest timer period (a zero period would never yield).
@@ -24,7 +25,9 @@ impl<C: Send + 'static> Ctx<C> {
         H: FnMut(&mut C, &mut Ctx<C>) + Send + 'static,
     {
         let period = period.max(MIN_PERIOD);
-        TimerHandle(self.start("every", |jobs| repeat(jobs, period, handler)))
+        TimerHandle(self.start("every", |jobs, cancelled| {
+            repeat(jobs, period, handler, cancelled)
+        }))
     }
 
     /// Runs `handler` once on the component's task after `delay`, unless cancelled or the
@@ -33,9 +36,14 @@ impl<C: Send + 'static> Ctx<C> {
     where
         H: FnOnce(&mut C, &mut Ctx<C>) + Send + 'static,
     {
-        TimerHandle(self.start("after", |jobs| async move {
+        TimerHandle(self.start("after", |jobs, cancelled| async move {
             tokio::time::sleep(delay).await;
-            let _ = jobs.send(Box::new(Once(handler))).await;
+            let fire = move |component: &mut C, ctx: &mut Ctx<C>| {
+                if !cancelled.load(Ordering::SeqCst) {
+                    handler(component, ctx);
+                }
+            };
+            let _ = jobs.send(Box::new(Once(fire))).await;
         }))
     }
 
@@ -48,9 +56,13 @@ impl<C: Send + 'static> Ctx<C> {
         F: Future<Output = T> + Send + 'static,
         D: FnOnce(&mut C, T, &mut Ctx<C>) + Send + 'static,
     {
-        TaskHandle(self.start("spawn", |jobs| async move {
+        TaskHandle(self.start("spawn", |jobs, cancelled| async move {
             let value = future.await;
-            let done = move |component: &mut C, ctx: &mut Ctx<C>| on_done(component, value, ctx);
+            let done = move |component: &mut C, ctx: &mut Ctx<C>| {
+                if !cancelled.load(Ordering::SeqCst) {
+                    on_done(component, value, ctx);
+                }
+            };
             let _ = jobs.send(Box::new(Once(done))).await;
         }))
     }
@@ -70,7 +82,7 @@ impl<C: Send + 'static> Ctx<C> {
         T: Send + 'static,
     {
         if let Some(pusher) = self.pusher() {
-            let id: std::sync::Arc<str> = std::sync::Arc::from(self.component_id());
+            let id: Arc<str> = Arc::from(self.component_id());
             pusher
                 .host()
                 .topics()
@@ -88,22 +100,32 @@ impl<C: Send + 'static> Ctx<C> {
         }
     }
 
-    fn start<F, Fut>(&self, what: &'static str, task: F) -> Option<AbortHandle>
+    /// Starts the task `task` builds from the component's work mailbox and the flag its
+    /// handle sets on cancel.
+    fn start<F, Fut>(&self, what: &'static str, task: F) -> Started
     where
-        F: FnOnce(JobSender<C>) -> Fut,
+        F: FnOnce(JobSender<C>, Arc<AtomicBool>) -> Fut,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let Some(pusher) = self.pusher() else {
-            tracing::warn!(what, "this context cannot start timers or tasks");
-            return None;
-        };
-        Some(pusher.start(task(pusher.jobs().clone())))
+        let mut started = Started::default();
+        match self.pusher() {
+            Some(pusher) => {
+                let task = task(pusher.jobs().clone(), Arc::clone(&started.cancelled));
+                started.task = Some(pusher.start(task));
+            }
+            None => tracing::warn!(what, "this context cannot start timers or tasks"),
+        }
+        started
     }
 }
 
 /// A repeating timer's task: sends a tick, waits for the handler to come back, repeats.
-async fn repeat<C, H>(jobs: JobSender<C>, period: Duration, mut handler: H)
-where
+async fn repeat<C, H>(
+    jobs: JobSender<C>,
+    period: Duration,
+    mut handler: H,
+    cancelled: Arc<AtomicBool>,
+) where
     C: Send + 'static,
     H: FnMut(&mut C, &mut Ctx<C>) + Send + 'static,
 {
@@ -112,7 +134,12 @@ where
     loop {
         ticks.tick().await;
         let (back, returned) = oneshot::channel();
-        if jobs.send(Box::new(Tick { handler, back })).await.is_err() {
+        let tick = Tick {
+            handler,
+            back,
+            cancelled: Arc::clone(&cancelled),
+        };
+        if jobs.send(Box::new(tick)).await.is_err() {
             return;
         }
         match returned.await {

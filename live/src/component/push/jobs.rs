@@ -6,6 +6,8 @@ use super::{OnMessage, PushError};
 use crate::BoxFuture;
 use crate::component::Ctx;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 
@@ -41,6 +43,8 @@ pub(crate) fn try_send_job<C>(jobs: &JobSender<C>, job: BoxJob<C>) -> Result<(),
 pub(super) struct Tick<H> {
     pub(super) handler: H,
     pub(super) back: oneshot::Sender<H>,
+    /// Set when the timer is cancelled: a tick queued before that does not run.
+    pub(super) cancelled: Arc<AtomicBool>,
 }
 
 impl<C, H> Job<C> for Tick<H>
@@ -49,7 +53,14 @@ where
     H: FnMut(&mut C, &mut Ctx<C>) + Send + 'static,
 {
     fn run<'a>(self: Box<Self>, component: &'a mut C, ctx: &'a mut Ctx<C>) -> BoxFuture<'a, ()> {
-        let Tick { mut handler, back } = *self;
+        let Tick {
+            mut handler,
+            back,
+            cancelled,
+        } = *self;
+        if cancelled.load(Ordering::SeqCst) {
+            return Box::pin(std::future::ready(()));
+        }
         // Caught here (not only around the job) so the handler survives its panic and the
         // timer keeps ticking.
         if std::panic::catch_unwind(AssertUnwindSafe(|| handler(component, ctx))).is_err() {

@@ -28,6 +28,8 @@ pub(crate) use topics::Topics;
 
 use super::{Ctx, LiveComponent};
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::task::AbortHandle;
 
 /// The examples of docs/push.md, compiled and run as doc tests.
@@ -66,40 +68,57 @@ pub trait OnMessage<M: Send + 'static>: LiveComponent {
     fn on_message(&mut self, message: M, ctx: &mut Ctx<Self>) -> impl Future<Output = ()> + Send;
 }
 
-/// A running timer; [`cancel`](Self::cancel) stops it. Dropping the handle does not.
-#[derive(Debug, Clone)]
-pub struct TimerHandle(Option<AbortHandle>);
+/// A started timer or task: its tokio task, and the flag its queued work checks first.
+#[derive(Debug, Clone, Default)]
+struct Started {
+    task: Option<AbortHandle>,
+    cancelled: Arc<AtomicBool>,
+}
 
-impl TimerHandle {
-    /// Stops the timer: no tick runs after this returns, unless one is already queued.
-    pub fn cancel(&self) {
-        if let Some(task) = &self.0 {
+impl Started {
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        if let Some(task) = &self.task {
             task.abort();
         }
     }
 
+    fn is_active(&self) -> bool {
+        !self.cancelled.load(Ordering::SeqCst)
+            && self.task.as_ref().is_some_and(|task| !task.is_finished())
+    }
+}
+
+/// A running timer; [`cancel`](Self::cancel) stops it. Dropping the handle does not.
+#[derive(Debug, Clone)]
+pub struct TimerHandle(Started);
+
+impl TimerHandle {
+    /// Stops the timer: no tick runs after this returns (a tick already queued is skipped).
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+
     /// Whether the timer may still fire.
     pub fn is_active(&self) -> bool {
-        self.0.as_ref().is_some_and(|task| !task.is_finished())
+        self.0.is_active()
     }
 }
 
 /// A running background task; [`cancel`](Self::cancel) drops its future. Dropping the
 /// handle does not.
 #[derive(Debug, Clone)]
-pub struct TaskHandle(Option<AbortHandle>);
+pub struct TaskHandle(Started);
 
 impl TaskHandle {
-    /// Drops the task's future (its `on_done` never runs, unless its result is already
-    /// queued).
+    /// Drops the task's future; its `on_done` never runs (a result already queued is
+    /// skipped).
     pub fn cancel(&self) {
-        if let Some(task) = &self.0 {
-            task.abort();
-        }
+        self.0.cancel();
     }
 
     /// Whether the task still runs (or waits to hand its result over).
     pub fn is_active(&self) -> bool {
-        self.0.as_ref().is_some_and(|task| !task.is_finished())
+        self.0.is_active()
     }
 }

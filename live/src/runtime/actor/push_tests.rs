@@ -189,6 +189,23 @@ impl Fixture {
             .collect()
     }
 
+    /// Queues a call without letting the actor run.
+    async fn queue(&self, action: &str, payload: Value) {
+        let call = Call::Action {
+            caller: Caller {
+                connection_id: Arc::from("conn"),
+                identity: Identity::anonymous(),
+            },
+            action: action.to_owned(),
+            payload,
+            expect_response: false,
+            request_id: None,
+        };
+        if self.handle.call(call).await.is_err() {
+            panic!("the component stopped");
+        }
+    }
+
     fn push_tasks(&self) -> usize {
         self.hub.stats.push_tasks()
     }
@@ -222,6 +239,19 @@ async fn cancel_stops_a_timer() {
     pulse.act("cancel", Value::Null).await;
     sleep(Duration::from_secs(1)).await;
     assert_eq!(pulse.ticks(), [0, 1, 2]);
+    assert_eq!(pulse.push_tasks(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tick_queued_before_cancel_does_not_run() {
+    let pulse = mount();
+    pulse.act("every", json!({"ms": 10})).await;
+    // A tick falls due while the component is busy; calls go before pushed work, so the
+    // cancel runs before the queued tick.
+    pulse.queue("block", json!({"ms": 100})).await;
+    pulse.queue("cancel", Value::Null).await;
+    sleep(Duration::from_millis(500)).await;
+    assert_eq!(pulse.ticks(), [0]);
     assert_eq!(pulse.push_tasks(), 0);
 }
 
