@@ -241,3 +241,25 @@ pub async fn timer_push(
         Figure::cost(name("server CPU per delivery"), cpu_per_delivery_us, "µs"),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_viewer_counts_arrivals_and_ticks_by_their_own_clocks() {
+        let window = (1_000, 2_000);
+        let mut seen = Seen::new();
+        seen.tick(1, 900, 1_100, window); // sent before, arrived in the window
+        seen.tick(2, 1_000, 1_200, window);
+        seen.tick(4, 1_990, 2_300, window); // sent in the window, arrived after it
+        seen.tick(5, 2_000, 2_100, window); // sent after the window
+        assert_eq!((seen.arrived, seen.received), (2, 2));
+        let tally = Tally::new();
+        seen.add_to(&tally);
+        // Ticks 2..=4 were sent in the window; this viewer missed tick 3.
+        assert_eq!(tally.ticks(), 3);
+        assert_eq!(lock_mut(&tally.samples).quantile_ms(1.0), 0.31);
+        assert_eq!(Tally::new().ticks(), 0);
+    }
+}
