@@ -8,9 +8,9 @@
 //! validation, actors and mailboxes, serializing and diffing component state, signing,
 //! room tasks. Broadcasts are encoded once and the same `Bytes` is queued for everyone.
 //!
-//! Handled: `COMPONENT_MOUNT` of `Counter`, `SharedCounter`, `BenchCounter`, `BenchFeed` and
-//! `BenchMember`
-//! (the component names are the contract), and their `CALL_ACTION`s: `increment`, `tick`.
+//! Handled: `COMPONENT_MOUNT` of `Counter`, `SharedCounter`, `BenchCounter`, `BenchFeed`,
+//! `BenchTicker` and `BenchMember` (the component names are the contract), and their
+//! `CALL_ACTION`s: `increment`, `tick`. `BenchTicker` ticks on a tokio interval.
 
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
@@ -41,6 +41,7 @@ fn signed_state(component_id: &str) -> String {
 /// Accepts connections until the process exits.
 pub async fn serve(listener: TcpListener) {
     let hub = Arc::new(Hub::default());
+    tokio::spawn(tick_loop(Arc::clone(&hub)));
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
@@ -57,6 +58,8 @@ struct Hub {
     shared_counter: Mutex<Group<i64>>,
     bench_counter: Mutex<Group<i64>>,
     feed: Mutex<Group<u64>>,
+    /// `BenchTicker`: its `(seq, at)`.
+    ticker: Mutex<Group<(u64, u64)>>,
     rooms: Mutex<HashMap<String, Members>>,
 }
 
@@ -82,6 +85,7 @@ enum Mounted {
     SharedCounter,
     BenchCounter,
     Feed,
+    Ticker,
     Member(String),
 }
 
@@ -153,6 +157,7 @@ async fn connection(stream: TcpStream, hub: Arc<Hub>) {
     lock(&hub.shared_counter).viewers.remove(&number);
     lock(&hub.bench_counter).viewers.remove(&number);
     lock(&hub.feed).viewers.remove(&number);
+    lock(&hub.ticker).viewers.remove(&number);
     for component in mounted.values() {
         if let Mounted::Member(room) = component
             && let Some(members) = lock(&hub.rooms).get_mut(room)
@@ -214,6 +219,16 @@ fn handle(
                         super::components::feed_pad(group.value)
                     );
                     ("feed0001".to_owned(), state, Mounted::Feed)
+                }
+                "BenchTicker" => {
+                    let mut group = lock(&hub.ticker);
+                    group.viewers.insert(number, outbox.clone());
+                    let (seq, at) = group.value;
+                    (
+                        "ticker01".to_owned(),
+                        ticker_state(seq, at),
+                        Mounted::Ticker,
+                    )
                 }
                 "BenchMember" => {
                     let room = payload
@@ -315,6 +330,38 @@ fn handle(
             ))));
         }
         _ => {}
+    }
+}
+
+/// `BenchTicker`'s state (and delta: every field changes with every tick).
+fn ticker_state(seq: u64, at: u64) -> String {
+    let pad = super::components::ticker_pad(seq);
+    format!(r#"{{"seq":{seq},"at":{at},"pad":"{pad}"}}"#)
+}
+
+/// `BenchTicker`'s timer, as Live runs it (first tick one period from now, ticks that fall
+/// due while one runs are skipped): each tick builds one frame and queues it for every
+/// viewer.
+async fn tick_loop(hub: Arc<Hub>) {
+    let period = super::components::TICKER_PERIOD;
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        let mut group = lock(&hub.ticker);
+        if group.viewers.is_empty() {
+            continue;
+        }
+        let seq = group.value.0 + 1;
+        let at = super::components::unix_micros();
+        group.value = (seq, at);
+        let frame = Bytes::from(format!(
+            r#"{{"type":"STATE_DELTA","componentId":"ticker01","payload":{{"delta":{}}}}}"#,
+            ticker_state(seq, at)
+        ));
+        for viewer in group.viewers.values() {
+            viewer.push(Frame::Text(frame.clone()));
+        }
     }
 }
 

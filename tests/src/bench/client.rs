@@ -69,9 +69,12 @@ pub struct Delta {
     /// `Counter` / `SharedCounter`.
     #[serde(default)]
     pub count: Option<i64>,
-    /// `BenchFeed`.
+    /// `BenchFeed`, `BenchTicker`.
     #[serde(default)]
     pub seq: Option<u64>,
+    /// `BenchTicker`: when the server ran the tick (microseconds since the Unix epoch).
+    #[serde(default)]
+    pub at: Option<u64>,
 }
 
 impl Msg<'_> {
@@ -84,6 +87,15 @@ impl Msg<'_> {
         delta
             .seq
             .or_else(|| delta.count.and_then(|count| u64::try_from(count).ok()))
+    }
+
+    /// The `(seq, at)` a `BenchTicker` `STATE_DELTA` carries, if any.
+    pub fn delta_tick(&self) -> Option<(u64, u64)> {
+        if self.kind != "STATE_DELTA" {
+            return None;
+        }
+        let delta = self.payload.as_ref()?.delta.as_ref()?;
+        Some((delta.seq?, delta.at?))
     }
 }
 

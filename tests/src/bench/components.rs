@@ -3,6 +3,7 @@
 
 use live::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The benchmark room's events.
 #[live_room]
@@ -106,4 +107,49 @@ impl BenchFeed {
 /// The padding for tick `seq`: its digits, left-padded with zeros to [`FEED_PAD`] bytes.
 pub fn feed_pad(seq: u64) -> String {
     format!("{seq:0>width$}", width = FEED_PAD)
+}
+
+/// How often `BenchTicker` ticks, on both servers.
+pub const TICKER_PERIOD: Duration = Duration::from_millis(20);
+
+/// Bytes of padding a `BenchTicker` delta carries (a small dashboard-sized frame).
+pub const TICKER_PAD: usize = 64;
+
+/// A singleton changed only by a server timer: every tick is one delta to every viewer.
+#[live_component(name = "BenchTicker", singleton)]
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct BenchTicker {
+    /// The last tick (1, 2, …): a viewer that skips a number missed a tick.
+    pub seq: u64,
+    /// When the server ran the tick, in microseconds since the Unix epoch (the load
+    /// generator on the same machine times the delivery from it).
+    pub at: u64,
+    /// `TICKER_PAD` bytes that change with every tick.
+    pub pad: String,
+}
+
+#[live_component]
+impl BenchTicker {
+    fn on_mount(&mut self, ctx: &mut Ctx<Self>) {
+        ctx.every(TICKER_PERIOD, Self::tick);
+    }
+
+    fn tick(&mut self, _ctx: &mut Ctx<Self>) {
+        self.seq += 1;
+        self.at = unix_micros();
+        self.pad = ticker_pad(self.seq);
+    }
+}
+
+/// The padding for tick `seq`: its digits, left-padded with zeros to [`TICKER_PAD`] bytes.
+pub fn ticker_pad(seq: u64) -> String {
+    format!("{seq:0>width$}", width = TICKER_PAD)
+}
+
+/// Now, in microseconds since the Unix epoch (the clock both servers and the load
+/// generator read: they run on the same machine).
+pub fn unix_micros() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |now| u64::try_from(now.as_micros()).unwrap_or(u64::MAX))
 }

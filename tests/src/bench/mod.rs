@@ -14,10 +14,12 @@
 pub mod baseline;
 pub mod client;
 pub mod components;
+pub mod push;
 pub mod report;
 pub mod scenarios;
 pub mod server;
 pub mod stats;
+pub mod viewers;
 
 use anyhow::{Context, Result, anyhow, bail};
 use report::Row;
@@ -59,13 +61,14 @@ pub const SCENARIOS: &[&str] = &[
     "memory",
     "mount",
     "slow",
+    "push",
 ];
 
 const USAGE: &str = "\
 live_bench [--quick] [--json PATH] [--only NAME,...] [--server-threads N] [--client-threads N]
            [--slow-seconds N] [--window N]
 live_bench --dump live|baseline
-scenarios: rtt throughput fanout room-fanout shared-room memory mount slow";
+scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push";
 
 impl Options {
     /// Parses the command line (without the program name).
@@ -140,6 +143,8 @@ pub struct Scale {
     pub slow: (usize, usize, u32),
     /// How long `slow` ticks.
     pub slow_duration: Duration,
+    /// Viewer counts of `push` (a timer-driven singleton).
+    pub push_viewers: Vec<usize>,
     /// Warm-up and measured window of the timed scenarios.
     pub timing: Timing,
     /// How many ticks a fan-out writer may be ahead of its slowest reader.
@@ -159,6 +164,7 @@ impl Scale {
             mount_connections: (5_000, 64),
             slow: (200, 2, 400),
             slow_duration: Duration::from_secs(15),
+            push_viewers: vec![1_000, 10_000],
             timing: Timing {
                 warmup: Duration::from_secs(1),
                 measure: Duration::from_secs(5),
@@ -179,6 +185,7 @@ impl Scale {
             mount_connections: (500, 32),
             slow: (100, 1, 400),
             slow_duration: Duration::from_secs(4),
+            push_viewers: vec![100, 1_000],
             timing: Timing {
                 warmup: Duration::from_millis(300),
                 measure: Duration::from_secs(1),
@@ -394,6 +401,17 @@ fn run_scenario(
                 }
             }
         }
+        "push" => {
+            for &viewers in &scale.push_viewers {
+                let server = fresh()?;
+                figures.extend(runtime.block_on(push::timer_push(
+                    &server,
+                    viewers,
+                    scale.timing,
+                ))?);
+                server.stop();
+            }
+        }
         other => bail!("unknown scenario {other}"),
     }
     Ok(figures)
@@ -437,6 +455,15 @@ async fn dump(kind: ServerKind) -> Result<()> {
         collect(&mut a, &request).await?,
     );
     show("BenchMember.tick (other member)", collect_for(&mut b).await);
+    // A tick every 20 ms: read two, never wait for quiet.
+    let mut viewer = client::Conn::connect(addr).await?;
+    viewer.mount("BenchTicker", None).await?;
+    let mut ticks = Vec::new();
+    while ticks.len() < 2 {
+        let message = tokio::time::timeout(Duration::from_secs(5), viewer.next()).await??;
+        ticks.push(describe(&message));
+    }
+    show("BenchTicker tick (viewer)", ticks);
     let mut c = client::Conn::connect(addr).await?;
     let request = c.request_id();
     c.send(format!(

@@ -4,8 +4,8 @@
 use super::client::{self, Conn, RoomFrame, is_reply_to, msgpack_u64, room_frame};
 use super::server::ServerProcess;
 use super::stats::{Samples, open_fds, rss_bytes};
+use super::viewers::{Viewers, fan_connect, join_all, wait_ready};
 use anyhow::{Context, Result, anyhow};
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -29,7 +29,7 @@ pub struct Figure {
 }
 
 impl Figure {
-    fn rate(name: impl Into<String>, value: f64, unit: &'static str) -> Self {
+    pub(super) fn rate(name: impl Into<String>, value: f64, unit: &'static str) -> Self {
         Self {
             name: name.into(),
             value,
@@ -38,7 +38,7 @@ impl Figure {
         }
     }
 
-    fn cost(name: impl Into<String>, value: f64, unit: &'static str) -> Self {
+    pub(super) fn cost(name: impl Into<String>, value: f64, unit: &'static str) -> Self {
         Self {
             name: name.into(),
             value,
@@ -62,35 +62,8 @@ fn secs(duration: Duration) -> f64 {
 }
 
 #[allow(clippy::cast_precision_loss)]
-fn per_sec(count: u64, duration: Duration) -> f64 {
+pub(super) fn per_sec(count: u64, duration: Duration) -> f64 {
     count as f64 / secs(duration).max(1e-9)
-}
-
-/// Opens `count` connections with at most `parallel` handshakes at a time; each, once
-/// connected, is handed to `each` (which runs as its own task).
-async fn fan_connect<F, Fut>(
-    addr: SocketAddr,
-    count: usize,
-    parallel: usize,
-    set: &mut JoinSet<Result<()>>,
-    each: F,
-) where
-    F: Fn(usize, Conn) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<()>> + Send + 'static,
-{
-    let permits = Arc::new(Semaphore::new(parallel.max(1)));
-    let each = Arc::new(each);
-    for index in 0..count {
-        let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
-            break;
-        };
-        let each = Arc::clone(&each);
-        set.spawn(async move {
-            let conn = Conn::connect(addr).await;
-            drop(permit);
-            each(index, conn?).await
-        });
-    }
 }
 
 /// Scenario 1: one client, sequential `Counter.increment` calls.
@@ -214,46 +187,10 @@ fn lock<T: Copy>(mutex: &Mutex<T>) -> Option<T> {
     Some(*mutex.lock().ok()?)
 }
 
-fn lock_mut<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock_mut<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Waits until `ready` reaches `count`, failing early if a task failed.
-async fn wait_ready(
-    ready: &AtomicUsize,
-    count: usize,
-    set: &mut JoinSet<Result<()>>,
-) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while ready.load(Ordering::SeqCst) < count {
-        if Instant::now() > deadline {
-            return Err(anyhow!(
-                "only {} of {count} clients got ready",
-                ready.load(Ordering::SeqCst)
-            ));
-        }
-        match tokio::time::timeout(Duration::from_millis(20), set.join_next()).await {
-            Ok(Some(Ok(Err(error)))) => return Err(error.context("client setup failed")),
-            Ok(Some(Err(error))) => return Err(anyhow!("client task failed: {error}")),
-            Ok(None) => tokio::time::sleep(Duration::from_millis(20)).await,
-            Ok(Some(Ok(Ok(())))) | Err(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// Waits for every task; the first error wins.
-async fn join_all(set: &mut JoinSet<Result<()>>) -> Result<()> {
-    let mut first = None;
-    while let Some(joined) = set.join_next().await {
-        let result = joined.map_err(|error| anyhow!("task failed: {error}"))?;
-        if let Err(error) = result {
-            first.get_or_insert(error);
-        }
-    }
-    first.map_or(Ok(()), Err)
 }
 
 /// What a fan-out publishes through.
@@ -464,22 +401,18 @@ pub async fn fan_out(
     let ready = Arc::new(AtomicUsize::new(0));
     let mut set = JoinSet::new();
     {
-        let (board, ready) = (Arc::clone(&board), Arc::clone(&ready));
-        fan_connect(
-            server.addr,
-            subscribers,
-            100,
-            &mut set,
-            move |_, mut conn| {
-                let (board, ready) = (Arc::clone(&board), Arc::clone(&ready));
-                async move {
-                    conn.mount(topic.component(), topic.props()).await?;
-                    ready.fetch_add(1, Ordering::SeqCst);
-                    subscribe(conn, topic, board).await
-                }
-            },
-        )
-        .await;
+        let board = Arc::clone(&board);
+        let viewers = Viewers {
+            addr: server.addr,
+            count: subscribers,
+            component: topic.component(),
+            props: topic.props(),
+        };
+        viewers
+            .mount(&ready, &mut set, move |conn| {
+                subscribe(conn, topic, Arc::clone(&board))
+            })
+            .await;
     }
     wait_ready(&ready, subscribers, &mut set).await?;
     // Let the join storm (`viewers` deltas, `$sub:join` events) drain.
@@ -904,22 +837,18 @@ pub async fn slow_clients(
     let ready = Arc::new(AtomicUsize::new(0));
     let mut set = JoinSet::new();
     {
-        let (board, ready) = (Arc::clone(&board), Arc::clone(&ready));
-        fan_connect(
-            server.addr,
-            subscribers,
-            100,
-            &mut set,
-            move |_, mut conn| {
-                let (board, ready) = (Arc::clone(&board), Arc::clone(&ready));
-                async move {
-                    conn.mount(topic.component(), None).await?;
-                    ready.fetch_add(1, Ordering::SeqCst);
-                    subscribe(conn, topic, board).await
-                }
-            },
-        )
-        .await;
+        let board = Arc::clone(&board);
+        let viewers = Viewers {
+            addr: server.addr,
+            count: subscribers,
+            component: topic.component(),
+            props: None,
+        };
+        viewers
+            .mount(&ready, &mut set, move |conn| {
+                subscribe(conn, topic, Arc::clone(&board))
+            })
+            .await;
     }
     let mut stalled = Vec::with_capacity(slow);
     for _ in 0..slow {

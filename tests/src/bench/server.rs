@@ -3,7 +3,7 @@
 //! server's memory can be read from `/proc/<pid>/status` alone.
 
 use super::baseline;
-use super::components::{BenchCounter, BenchFeed, BenchMember, BenchRoom};
+use super::components::{BenchCounter, BenchFeed, BenchMember, BenchRoom, BenchTicker};
 use anyhow::{Context, Result, anyhow, bail};
 use live::LiveServer;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -51,6 +51,7 @@ pub fn live_server() -> Result<LiveServer> {
         .component::<BenchMember>()
         .component::<BenchFeed>()
         .component::<BenchCounter>()
+        .component::<BenchTicker>()
         .room::<BenchRoom>()
         .rate_limit(None)
         .build()
