@@ -8,6 +8,7 @@ use crate::protocol::kinds::{ClientKind, ServerKind};
 use crate::support::lock;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 use tokio::sync::oneshot;
 
 /// A mounted component, as the mount reply described it.
@@ -137,4 +138,32 @@ fn expect_success(reply: Value) -> Result<Value, ClientError> {
         return Err(ClientError::Server { message, reply });
     }
     Ok(reply)
+}
+
+impl LiveClient {
+    /// The state of a mounted component, as the frames received so far made it.
+    pub fn state(&self, component_id: &str) -> Option<Value> {
+        lock(&self.shared).states.get(component_id).cloned()
+    }
+
+    /// Waits until `check` holds for the component's state (polling every 5 ms).
+    pub async fn wait_for_state(
+        &self,
+        component_id: &str,
+        check: impl Fn(&Value) -> bool,
+    ) -> Result<Value, ClientError> {
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            if let Some(state) = self.state(component_id).filter(|state| check(state)) {
+                return Ok(state);
+            }
+            if lock(&self.shared).closed {
+                return Err(ClientError::Closed);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ClientError::Timeout);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }

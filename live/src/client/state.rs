@@ -1,8 +1,6 @@
 //! State tracking: each mounted component's state as `STATE_UPDATE` / `STATE_DELTA`
 //! frames left it, and the requests still waiting for their reply.
 
-use super::connection::LiveClient;
-use super::error::ClientError;
 use super::frames::{ServerFrame, frame_kind};
 use crate::protocol::kinds::ServerKind;
 use crate::state::diff::apply_delta;
@@ -10,7 +8,6 @@ use crate::support::lock;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 #[derive(Default)]
@@ -18,34 +15,6 @@ pub(super) struct Shared {
     pub(super) pending: HashMap<String, oneshot::Sender<Value>>,
     pub(super) states: HashMap<String, Value>,
     pub(super) closed: bool,
-}
-
-impl LiveClient {
-    /// The state of a mounted component, as the frames received so far made it.
-    pub fn state(&self, component_id: &str) -> Option<Value> {
-        lock(&self.shared).states.get(component_id).cloned()
-    }
-
-    /// Waits until `check` holds for the component's state (polling every 5 ms).
-    pub async fn wait_for_state(
-        &self,
-        component_id: &str,
-        check: impl Fn(&Value) -> bool,
-    ) -> Result<Value, ClientError> {
-        let deadline = tokio::time::Instant::now() + self.timeout;
-        loop {
-            if let Some(state) = self.state(component_id).filter(|state| check(state)) {
-                return Ok(state);
-            }
-            if lock(&self.shared).closed {
-                return Err(ClientError::Closed);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(ClientError::Timeout);
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
 }
 
 /// Applies a frame to the component states, settles its request, and logs it.

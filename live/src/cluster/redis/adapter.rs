@@ -2,9 +2,9 @@
 //! call to the concern that serves it (singletons, rooms and topics, forwarding).
 
 use super::config::RedisClusterConfig;
-use super::forward::Waiting;
 use super::inner::{Inner, backend};
 use super::subscriber;
+use super::waiting::Waiting;
 use crate::cluster::{
     ActionRequest, Claim, ClusterAdapter, ClusterError, ClusterInbox, MessageRequest,
     MessageResponse, MirroredState, PendingReply, Renewal, RoomMessage, SingletonMessage,

@@ -2,16 +2,15 @@
 //! messages for singletons, and the owners' answers.
 
 use super::inner::{Inner, backend, to_json};
+use super::waiting::Waiting;
 use crate::cluster::{
     ActionRequest, ActionResponse, ClusterError, Inbound, MessageRequest, MessageResponse,
     PendingReply, message_timeout,
 };
 use crate::protocol::refusal::Refusal;
-use crate::support::lock;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -35,38 +34,6 @@ pub(super) enum InstanceEnvelope {
         origin: String,
         response: MessageResponse,
     },
-}
-
-/// Forwarded requests waiting for their answer, by request id.
-pub(super) struct Waiting<R>(Mutex<HashMap<String, oneshot::Sender<R>>>);
-
-impl<R> Default for Waiting<R> {
-    fn default() -> Self {
-        Self(Mutex::new(HashMap::new()))
-    }
-}
-
-impl<R> Waiting<R> {
-    fn insert(&self, request_id: String) -> oneshot::Receiver<R> {
-        let (tx, rx) = oneshot::channel();
-        lock(&self.0).insert(request_id, tx);
-        rx
-    }
-
-    fn remove(&self, request_id: &str) {
-        lock(&self.0).remove(request_id);
-    }
-
-    fn answer(&self, request_id: &str, response: R) {
-        if let Some(waiting) = lock(&self.0).remove(request_id) {
-            let _ = waiting.send(response);
-        }
-    }
-
-    /// Fails every waiting request (their futures resolve to `ShuttingDown`).
-    pub(super) fn clear(&self) {
-        lock(&self.0).clear();
-    }
 }
 
 impl Inner {

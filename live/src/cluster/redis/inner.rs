@@ -2,7 +2,7 @@
 //! connection, subscriptions, and the envelope every channel message travels in.
 
 use super::config::RedisClusterConfig;
-use super::forward::Waiting;
+use super::waiting::Waiting;
 use crate::cluster::{
     ActionResponse, ClusterError, ClusterInbox, Inbound, MessageResponse, TopicMessage,
 };

@@ -14,6 +14,7 @@ mod publish;
 mod scripts;
 mod singleton;
 mod subscriber;
+mod waiting;
 
 pub use adapter::RedisCluster;
 pub use config::RedisClusterConfig;

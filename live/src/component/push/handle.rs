@@ -3,52 +3,18 @@
 //! ([`Ctx::server`]), see docs/push.md.
 
 use super::ServerStats;
+use super::host::PushHost;
 use super::jobs::{BoxJob, JobSender, Message, Once, send_job, try_send_job};
 use super::remote::PushCluster;
-use super::rooms::{AppRoomOp, AppRoomRef};
-use super::sessions::Sessions;
-use super::topics::Topics;
+use super::rooms::AppRoomRef;
 use super::{OnMessage, PushError};
 use crate::cluster::SingletonOwner;
 use crate::component::{Ctx, LiveComponent};
 use crate::room::LiveRoom;
-use crate::support::BoxFuture;
 use serde::Serialize;
-use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-
-/// What a [`LiveHandle`] needs of the server (implemented by the runtime).
-pub(crate) trait PushHost: Send + Sync + 'static {
-    /// The work mailbox of the running singleton named `name` (type-erased: a
-    /// `JobSender<C>`), if one runs.
-    fn singleton_jobs(
-        &self,
-        name: &'static str,
-    ) -> BoxFuture<'_, Option<Arc<dyn Any + Send + Sync>>>;
-
-    /// The server's current counts.
-    fn stats(&self) -> BoxFuture<'_, ServerStats>;
-
-    /// The server's topic subscriptions.
-    fn topics(&self) -> &Topics;
-
-    /// The server's cluster, if it has one.
-    fn cluster(&self) -> Option<&PushCluster>;
-
-    /// The components of each authenticated session.
-    fn sessions(&self) -> &Sessions;
-
-    /// Runs `op` on the running room `room_id` of type `typed` (its typed state for reads
-    /// and changes).
-    fn room_op(
-        &self,
-        room_id: String,
-        typed: TypeId,
-        op: AppRoomOp,
-    ) -> BoxFuture<'_, Result<Option<Box<dyn Any + Send>>, PushError>>;
-}
 
 /// A cheap, clonable handle on a server: message its singletons and publish to topics from
 /// any task. From [`LiveServer::handle`](crate::LiveServer::handle),

@@ -8,6 +8,7 @@
 mod ctx;
 mod error;
 mod handle;
+mod host;
 mod jobs;
 mod pusher;
 mod remote;
@@ -19,14 +20,14 @@ mod topics;
 mod topics_tests;
 
 pub use error::PushError;
-pub(crate) use handle::PushHost;
 pub use handle::{LiveHandle, SessionRef, SingletonRef};
+pub(crate) use host::AppRoomOp;
+pub(crate) use host::PushHost;
 pub(crate) use jobs::BoxJob;
 #[cfg(test)]
 pub(crate) use jobs::{JobSender, Once, send_job, try_send_job};
 pub(crate) use pusher::Pusher;
 pub(crate) use remote::{MessageCodec, PushCluster};
-pub(crate) use rooms::AppRoomOp;
 pub use rooms::AppRoomRef;
 pub(crate) use sessions::Sessions;
 pub use stats::ServerStats;

@@ -1,31 +1,13 @@
 //! Typed rooms from app code: `handle.room::<ChatRoom>("general")`.
 
 use super::PushError;
-use super::handle::PushHost;
+use super::host::{AppRoomOp, ErasedChange, PushHost};
+use crate::protocol::refusal::Refusal;
 use crate::room::{LiveRoom, RoomError, RoomEvent};
-use serde_json::Value;
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-
-/// A room change, type-erased (the room downcasts its state).
-pub(crate) type ErasedChange = Box<dyn FnOnce(&mut dyn Any) -> Result<(), RoomError> + Send>;
-
-/// What app code does to a room.
-pub(crate) enum AppRoomOp {
-    /// Send an event to every member.
-    Emit {
-        /// The event name.
-        event: String,
-        /// Its payload.
-        data: Value,
-    },
-    /// Read the typed state.
-    State,
-    /// Change the typed state.
-    Update(ErasedChange),
-}
 
 /// App code's handle on the running instance `instance` of typed room `R` (id
 /// `"<R::PREFIX>:<instance>"`), from [`LiveHandle::room`](super::LiveHandle::room).
@@ -99,7 +81,7 @@ impl<R: LiveRoom> AppRoomRef<R> {
                 change(state);
                 Ok(())
             }
-            None => Err(RoomError::new("Room type mismatch")),
+            None => Err(RoomError::new(Refusal::RoomTypeMismatch.text())),
         });
         typed(self.run(AppRoomOp::Update(change)).await?)
     }
