@@ -41,9 +41,13 @@ fn start() -> (Example, String) {
     (example, url)
 }
 
-fn get(addr: &str, path: &str) -> String {
+/// Sends one raw HTTP/1.1 request (it must ask for `Connection: close`) and returns the
+/// whole response; a read stalled for 10 s fails the test.
+fn exchange(addr: &str, request: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
     stream
         .write_all(request.as_bytes())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -52,6 +56,13 @@ fn get(addr: &str, path: &str) -> String {
         .read_to_string(&mut response)
         .unwrap_or_else(|e| panic!("{e}"));
     response
+}
+
+fn get(addr: &str, path: &str) -> String {
+    exchange(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
 }
 
 #[tokio::test]

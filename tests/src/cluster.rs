@@ -117,6 +117,27 @@ impl Redis {
         read_reply(&mut BufReader::new(stream))
     }
 
+    /// How many connections subscribe to `channel` (`PUBSUB NUMSUB`: channel, then count).
+    pub fn subscribers(&self, channel: &str) -> usize {
+        self.command(&["PUBSUB", "NUMSUB", channel])
+            .and_then(|reply| reply.lines().nth(1).and_then(|n| n.parse().ok()))
+            .unwrap_or(0)
+    }
+
+    /// The subscribed channels matching `pattern` (`PUBSUB CHANNELS`), sorted.
+    pub fn channels(&self, pattern: &str) -> Vec<String> {
+        let reply = self
+            .command(&["PUBSUB", "CHANNELS", pattern])
+            .unwrap_or_default();
+        let mut channels: Vec<String> = reply
+            .lines()
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect();
+        channels.sort();
+        channels
+    }
+
     /// The claim value of singleton `name` (`"<instance>:<componentId>"`).
     pub fn owner_of(&self, name: &str) -> Option<String> {
         self.command(&["GET", &format!("{PREFIX}singleton:{name}")])
@@ -312,4 +333,13 @@ pub fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples
         .get(index.min(last))
         .map_or(f64::NAN, |sample| sample.as_secs_f64() * 1000.0)
+}
+
+/// Polls `check` every 10 ms until it holds; fails the test after `within`.
+pub async fn until(what: &str, within: Duration, check: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < within, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }

@@ -446,8 +446,5 @@ async fn chat_messages_cross_servers() {
 
 /// Subscribers of the chat room's channel (`PUBSUB NUMSUB`: channel, then count).
 fn room_subscribers(redis: &live_tests::cluster::Redis) -> usize {
-    redis
-        .command(&["PUBSUB", "NUMSUB", "live:room:chat:general"])
-        .and_then(|reply| reply.lines().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
+    redis.subscribers("live:room:chat:general")
 }

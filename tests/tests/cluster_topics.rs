@@ -8,7 +8,7 @@ use live::cluster::{
 };
 use live_tests::cluster::{PREFIX, Redis, redis_server};
 use serde_json::json;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// How long a message that should not arrive is given to arrive anyway.
@@ -30,41 +30,19 @@ async fn member(redis: &Redis) -> Member {
     // Its request channel is subscribed once its subscriber connection is up.
     let actions = format!("{PREFIX}actions:{}", cluster.instance_id());
     until(&format!("{actions} subscribed"), || {
-        subscribers(redis, &actions) == 1
+        redis.subscribers(&actions) == 1
     })
     .await;
     Member { cluster, inbox: rx }
 }
 
-/// `PUBSUB NUMSUB channel` (the reply is the channel, then the count).
-fn subscribers(redis: &Redis, channel: &str) -> usize {
-    redis
-        .command(&["PUBSUB", "NUMSUB", channel])
-        .and_then(|reply| reply.lines().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
 /// `PUBSUB CHANNELS <prefix>topic:*`, sorted.
 fn topic_channels(redis: &Redis) -> Vec<String> {
-    let pattern = format!("{PREFIX}topic:*");
-    let reply = redis
-        .command(&["PUBSUB", "CHANNELS", &pattern])
-        .unwrap_or_default();
-    let mut channels: Vec<String> = reply
-        .lines()
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect();
-    channels.sort();
-    channels
+    redis.channels(&format!("{PREFIX}topic:*"))
 }
 
 async fn until(what: &str, check: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < Duration::from_secs(5), "never: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    live_tests::cluster::until(what, Duration::from_secs(5), check).await;
 }
 
 /// The next inbound within `within`, if any.
@@ -121,7 +99,7 @@ async fn topics_reach_other_watchers_once(
     assert!(b.cluster.watch_topic("t").await.is_ok());
     assert!(b.cluster.watch_topic("t").await.is_ok(), "idempotent");
     assert_eq!(topic_channels(redis), vec![channel.clone()]);
-    assert_eq!(subscribers(redis, &channel), 2, "A and B, once each");
+    assert_eq!(redis.subscribers(&channel), 2, "A and B, once each");
 
     let sent = score(b, "t", 1);
     assert!(b.cluster.publish_topic(&sent).await.is_ok());

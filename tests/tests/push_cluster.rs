@@ -10,7 +10,7 @@ use live_tests::push_cluster::{
     messages_reach_the_owner, push_member, topic_reaches_every_server_once,
 };
 use live_tests::start;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn server(redis: &Redis) -> RunningServer {
     let mut config = RedisClusterConfig::default();
@@ -24,38 +24,19 @@ async fn server(redis: &Redis) -> RunningServer {
     let id = server.cluster_instance_id().unwrap_or_default();
     let actions = format!("{PREFIX}actions:{id}");
     until(&format!("{actions} subscribed"), || {
-        subscribers(redis, &actions) == 1
+        redis.subscribers(&actions) == 1
     })
     .await;
     running
 }
 
-/// `PUBSUB NUMSUB channel` (the reply is the channel, then the count).
-fn subscribers(redis: &Redis, channel: &str) -> usize {
-    redis
-        .command(&["PUBSUB", "NUMSUB", channel])
-        .and_then(|reply| reply.lines().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// `PUBSUB CHANNELS <prefix>topic:*`.
+/// `PUBSUB CHANNELS <prefix>topic:*`, sorted.
 fn topic_channels(redis: &Redis) -> Vec<String> {
-    let pattern = format!("{PREFIX}topic:*");
-    redis
-        .command(&["PUBSUB", "CHANNELS", &pattern])
-        .unwrap_or_default()
-        .lines()
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
+    redis.channels(&format!("{PREFIX}topic:*"))
 }
 
 async fn until(what: &str, check: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !check() {
-        assert!(start.elapsed() < Duration::from_secs(10), "never: {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    live_tests::cluster::until(what, Duration::from_secs(10), check).await;
 }
 
 #[tokio::test]
@@ -69,14 +50,14 @@ async fn topics_and_singleton_messages_cross_redis() {
 
     let watched = async |servers: usize| {
         until("A and B watch the news topic", || {
-            subscribers(&redis, &news) == servers
+            redis.subscribers(&news) == servers
         })
         .await;
     };
     let clients = topic_reaches_every_server_once(&a, &b, &c, watched).await;
     // Two servers (A and B) subscribe to the channel; C, with no subscriber, does not.
     assert_eq!(topic_channels(&redis), vec![news.clone()]);
-    assert_eq!(subscribers(&redis, &news), 2);
+    assert_eq!(redis.subscribers(&news), 2);
 
     drop(clients);
     until("the news channel disappears", || {

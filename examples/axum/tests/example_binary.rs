@@ -8,22 +8,12 @@ include!("../../shared/example_binary_check.rs");
 
 /// One HTTP/1.1 request with a body; returns the status and the body.
 fn request(addr: &str, method: &str, path: &str, content_type: &str, body: &str) -> (u16, String) {
-    let mut stream = std::net::TcpStream::connect(addr).unwrap_or_else(|e| panic!("{e}"));
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap_or_else(|e| panic!("{e}"));
     let request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
          Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
-    stream
-        .write_all(request.as_bytes())
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let response = exchange(addr, &request);
     let status = response
         .split(' ')
         .nth(1)
