@@ -87,6 +87,22 @@ impl<'a> Reply<'a> {
         }
     }
 
+    /// A reply of `kind` that carries `payload` (and no `success`), e.g. `ROOM_STATE`.
+    pub(crate) fn with_payload(
+        kind: ServerKind,
+        component_id: Option<&'a str>,
+        payload: &'a Value,
+        request_id: Option<&'a str>,
+    ) -> Self {
+        Self {
+            kind: kind.as_str(),
+            component_id,
+            payload: Some(payload),
+            request_id,
+            ..Self::default()
+        }
+    }
+
     pub(crate) fn with_result(mut self, result: Option<&'a Value>) -> Self {
         self.result = result;
         self

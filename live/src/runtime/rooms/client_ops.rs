@@ -66,13 +66,12 @@ pub(crate) async fn run_client_op(
                 .await;
             }
             let payload = json!({ "roomId": room_id });
-            let reply = Reply {
-                kind: ServerKind::RoomLeft.as_str(),
-                component_id: Some(&member.component_id),
-                payload: Some(&payload),
+            let reply = Reply::with_payload(
+                ServerKind::RoomLeft,
+                Some(&member.component_id),
+                &payload,
                 request_id,
-                ..Reply::default()
-            };
+            );
             outbox.push_text(reply.encode());
             Ok(ClientRoomOutcome::Done)
         }
@@ -116,13 +115,12 @@ pub(crate) async fn run_client_op(
             }
             let state = answer.await.map_err(|_| stopped())??;
             let payload = json!({ "roomId": room_id, "state": state.json });
-            let reply = Reply {
-                kind: ServerKind::RoomState.as_str(),
-                component_id: Some(&member.component_id),
-                payload: Some(&payload),
+            let reply = Reply::with_payload(
+                ServerKind::RoomState,
+                Some(&member.component_id),
+                &payload,
                 request_id,
-                ..Reply::default()
-            };
+            );
             outbox.push_text(reply.encode());
             Ok(ClientRoomOutcome::Done)
         }
