@@ -3,7 +3,10 @@
 // `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
 #![allow(clippy::indexing_slicing)]
 
+use live::LiveServer;
 use live::client::{ClientError, ServerFrame};
+use live::prelude::*;
+use serde::{Deserialize, Serialize};
 use live_tests::{connect, eventually, frames_until, mount, next_json, probe, start, test_server};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -312,13 +315,13 @@ async fn mount_errors_are_clear() {
         other => panic!("{other:?}"),
     };
     assert_eq!(error, "Component 'Nope' not found");
-    let error = match client.mount("Probe", json!({"hits": 5})).await {
+    let error = match client.mount("Probe", json!({"label": 5})).await {
         Err(ClientError::Server { message, .. }) => message,
         other => panic!("{other:?}"),
     };
-    assert_eq!(
-        error,
-        "Mount rejected: prop 'hits' is not an updatable field of 'Probe'"
+    assert!(
+        error.starts_with("Mount rejected: invalid value for prop 'label'"),
+        "{error}"
     );
     let seeded = client
         .mount("Counter", json!({"count": 41}))
@@ -333,6 +336,69 @@ async fn mount_errors_are_clear() {
             .flatten(),
         Some(json!(42))
     );
+}
+
+/// FluxStack's client sends its whole initial state as props: keys that are not updatable
+/// fields are ignored (server-owned ones keep their defaults), updatable ones are applied.
+#[tokio::test]
+async fn mount_props_that_are_not_updatable_are_ignored() {
+    let running = start(&test_server()).await;
+    let client = connect(&running).await;
+    let mounted = client
+        .mount(
+            "Probe",
+            json!({"hits": 5, "mounted": false, "isAdmin": true, "label": "seeded"}),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(mounted.state["hits"], json!(0));
+    assert_eq!(mounted.state["mounted"], json!(true));
+    assert_eq!(mounted.state["label"], json!("seeded"));
+    assert_eq!(mounted.state.get("isAdmin"), None);
+}
+
+/// A component with a server-owned flag, to show that mount props cannot set it.
+#[live_component(name = "Account")]
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Account {
+    is_admin: bool,
+    #[live(updatable)]
+    nickname: String,
+}
+
+#[live_component]
+impl Account {
+    #[action]
+    fn whoami(&mut self) -> bool {
+        self.is_admin
+    }
+}
+
+/// The FluxStack quick start: `useLive('LiveChat', {messages: []})` sends the whole initial
+/// state as props, and a client may try to slip `isAdmin` in the same way.
+#[tokio::test]
+async fn quick_start_mounts_with_the_initial_state_as_props_and_cannot_set_server_fields() {
+    let server = LiveServer::builder()
+        .component::<Account>()
+        .component::<demo::LiveChat>()
+        .room::<demo::ChatRoom>()
+        .build()
+        .unwrap_or_else(|error| panic!("{error}"));
+    let running = start(&server).await;
+    let client = connect(&running).await;
+    let chat = client
+        .mount("LiveChat", json!({"messages": []}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(chat.state["messages"].is_array(), "{}", chat.state);
+    let account = client
+        .mount("Account", json!({"isAdmin": true, "nickname": "ana"}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(account.state, json!({"isAdmin": false, "nickname": "ana"}));
+    let admin = client.call(&account.id, "whoami", Value::Null).await;
+    assert_eq!(admin.ok().flatten(), Some(json!(false)));
 }
 
 #[tokio::test]

@@ -50,10 +50,6 @@ pub(crate) enum Refusal<'a> {
         component: &'a str,
         detail: &'a str,
     },
-    MountPropNotUpdatable {
-        prop: &'a str,
-        component: &'a str,
-    },
     MountPropInvalid {
         prop: &'a str,
         detail: &'a str,
@@ -273,10 +269,6 @@ impl fmt::Display for Refusal<'_> {
                     "Component '{component}' state could not be restored: {detail}"
                 )
             }
-            R::MountPropNotUpdatable { prop, component } => write!(
-                f,
-                "Mount rejected: prop '{prop}' is not an updatable field of '{component}'"
-            ),
             R::MountPropInvalid { prop, detail } => {
                 write!(
                     f,

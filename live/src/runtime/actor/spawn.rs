@@ -219,17 +219,20 @@ fn restored_component<C: LiveComponent>(state: Map<String, Value>) -> Result<C, 
 
 /// `C::default()` with the client's props written through [`LiveComponent::set_property`].
 ///
-/// Deviation from the reference: props may only set updatable fields (the TS server lets a
-/// client seed any state key at mount).
+/// Deviation from the reference: props set only updatable fields. The TS server lets a client
+/// seed any state key at mount; Live ignores (with a debug log) a prop that is not an
+/// updatable field, so a client that sends its whole initial state (FluxStack's
+/// `useLive(name, initialState)`) still mounts, and server-owned fields keep their defaults.
 fn initial_component<C: LiveComponent>(props: Option<Map<String, Value>>) -> Result<C, String> {
     let mut component = C::default();
     for (key, value) in props.unwrap_or_default() {
         if !C::UPDATABLE_FIELDS.contains(&key.as_str()) {
-            return Err(Refusal::MountPropNotUpdatable {
-                prop: &key,
-                component: C::NAME,
-            }
-            .text());
+            tracing::debug!(
+                component = C::NAME,
+                prop = %key,
+                "mount prop ignored: not an updatable field"
+            );
+            continue;
         }
         component.set_property(&key, value).map_err(|error| {
             let detail = error.to_string();
