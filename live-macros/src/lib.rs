@@ -125,16 +125,22 @@ pub fn live_component(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   made of ASCII letters, digits, `_`, `.` and `-`), `events` (required; the events enum),
 ///   `max_members = N` (optional; no limit when absent) and `codec = msgpack | json |
 ///   path::To::Codec` (optional, msgpack by default: how binary frame payloads are encoded; a
-///   custom codec implements `live::room::RoomCodec`). The struct needs named fields:
-///   they are the room's serialized state. With `live`'s feature `typescript` it also derives
+///   custom codec implements `live::room::RoomCodec`) and `membership = Type` (optional, `()`
+///   by default: a server-only `Default + Send` value kept per member). The struct needs
+///   named fields: they are the room's serialized state; `#[serde(skip)]` fields are
+///   server-only metadata, never sent. With `live`'s feature `typescript` it also derives
 ///   `live::TS` (see [`macro@data`]).
 /// - On the **inherent impl block**, `#[live_room]` implements `live::room::LiveRoom` and
 ///   registers the room type so `LiveServer` knows its prefix. Methods named `on_create`,
-///   `on_join`, `on_leave` and `on_destroy` become its hooks (all optional; write
+///   `on_join`, `on_leave`, `on_event` and `on_destroy` become its hooks (all optional; write
 ///   `#[live_room] impl Name {}` for none):
 ///   `fn on_create(&mut self, room_id: &str)`,
-///   `fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError>` (or returning `()`),
-///   `fn on_leave(&mut self, leave: &LeaveInfo)` and
+///   `fn on_join(&mut self, join: &JoinInfo) -> Result<Membership, RoomError>` (or returning
+///   the membership, or `()`),
+///   `fn on_leave(&mut self, leave: &LeaveInfo, membership: Membership)` (the membership
+///   argument is optional),
+///   `fn on_event(&mut self, event: &EventEnum, sender: Option<&str>)` (an observer of every
+///   emit; `sender` is optional) and
 ///   `fn on_destroy(&mut self) -> bool` (`false` keeps the empty room; returning `()` means
 ///   `true`).
 ///

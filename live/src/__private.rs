@@ -99,9 +99,14 @@ pub trait RoomAttrs {
     const MAX_MEMBERS: Option<usize>;
     /// The room's events.
     type Event: crate::room::RoomEvent;
+    /// The server-only value per member.
+    type Membership: Default + Send + 'static;
 
     /// Encodes a binary frame payload with the room's codec.
     fn encode_payload(value: &serde_json::Value) -> Vec<u8>;
+
+    /// Moves the `#[serde(skip)]` fields of `previous` into `rebuilt`.
+    fn keep_server_only(rebuilt: &mut Self, previous: &mut Self);
 }
 
 /// Serializes a room event's payload (the variant's field).

@@ -63,6 +63,7 @@ impl LiveRoom for Lobby {
     const PREFIX: &'static str = "lobby";
     const MAX_MEMBERS: Option<usize> = Some(3);
     type Event = LobbyEvent;
+    type Membership = ();
 
     fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
         if join.payload.get("name").and_then(Value::as_str) == Some("banned") {
@@ -72,7 +73,7 @@ impl LiveRoom for Lobby {
         Ok(())
     }
 
-    fn on_leave(&mut self, leave: &LeaveInfo) {
+    fn on_leave(&mut self, leave: &LeaveInfo, _membership: ()) {
         self.members = self.members.saturating_sub(1);
         self.departures.push(leave.reason.as_str().to_owned());
     }

@@ -6,8 +6,8 @@
 use live::LiveServer;
 use live::client::{ClientError, ServerFrame};
 use live::prelude::*;
-use serde::{Deserialize, Serialize};
 use live_tests::{connect, eventually, frames_until, mount, next_json, probe, start, test_server};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::time::Duration;
 

@@ -24,6 +24,10 @@ pub(crate) struct Struct {
     pub(crate) max_members: Option<Expr>,
     /// `codec = ...` (msgpack when absent).
     pub(crate) codec: Option<Codec>,
+    /// `membership = Type` (`()` when absent).
+    pub(crate) membership: Option<Type>,
+    /// The fields marked `#[serde(skip)]`: server-only, kept across a rebuild from JSON.
+    pub(crate) server_only: Vec<Ident>,
 }
 
 impl Struct {
@@ -36,8 +40,40 @@ impl Struct {
             events: args.events,
             max_members: args.max_members,
             codec: args.codec,
+            membership: args.membership,
+            server_only: server_only_fields(item),
         }
     }
+}
+
+/// The named fields with `#[serde(skip)]`.
+fn server_only_fields(item: &ItemStruct) -> Vec<Ident> {
+    item.fields
+        .iter()
+        .filter(|field| field.attrs.iter().any(is_serde_skip))
+        .filter_map(|field| field.ident.clone())
+        .collect()
+}
+
+/// Whether `attr` is `#[serde(..., skip, ...)]`.
+fn is_serde_skip(attr: &syn::Attribute) -> bool {
+    if !attr.path().is_ident("serde") {
+        return false;
+    }
+    let mut skip = false;
+    // Other serde arguments (`rename = "..."`, …) are skipped over, not judged.
+    let _ = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("skip") {
+            skip = true;
+        } else if meta.input.peek(syn::Token![=]) {
+            meta.value()?.parse::<Expr>()?;
+        } else if meta.input.peek(syn::token::Paren) {
+            let _content;
+            syn::parenthesized!(_content in meta.input);
+        }
+        Ok(())
+    });
+    skip
 }
 
 /// `#[live_room]` on the events enum: the data behind `RoomEvent`.
@@ -143,6 +179,8 @@ pub(crate) enum HookKind {
     Leave,
     /// `on_destroy`
     Destroy,
+    /// `on_event`
+    Event,
 }
 
 impl HookKind {
@@ -152,6 +190,7 @@ impl HookKind {
             "on_join" => Self::Join,
             "on_leave" => Self::Leave,
             "on_destroy" => Self::Destroy,
+            "on_event" => Self::Event,
             _ => return None,
         })
     }
@@ -161,9 +200,17 @@ impl HookKind {
         match self {
             Self::Create => "`fn on_create(&mut self, room_id: &str)`",
             Self::Join => {
-                "`fn on_join(&mut self, join: &JoinInfo)`, returning `()` or `Result<(), RoomError>`"
+                "`fn on_join(&mut self, join: &JoinInfo)`, returning `()`, the membership value or \
+                 `Result<Membership, RoomError>`"
             }
-            Self::Leave => "`fn on_leave(&mut self, leave: &LeaveInfo)`",
+            Self::Leave => {
+                "`fn on_leave(&mut self, leave: &LeaveInfo)` or \
+                 `fn on_leave(&mut self, leave: &LeaveInfo, membership: Membership)`"
+            }
+            Self::Event => {
+                "`fn on_event(&mut self, event: &EventEnum)` or \
+                 `fn on_event(&mut self, event: &EventEnum, sender: Option<&str>)`"
+            }
             Self::Destroy => {
                 "`fn on_destroy(&mut self) -> bool` (`false` keeps the empty room) or \
                  `fn on_destroy(&mut self)`"

@@ -7,8 +7,8 @@ use syn::parse::Parser;
 use syn::{Attribute, Expr, LitStr, Meta, Path, Type};
 
 /// What the struct's arguments may be, for error messages.
-const STRUCT_KEYS: &str = "`prefix = \"...\"`, `events = EventEnum`, `max_members = N` or \
-                           `codec = json | msgpack | path::To::Codec`";
+const STRUCT_KEYS: &str = "`prefix = \"...\"`, `events = EventEnum`, `max_members = N`, \
+                           `codec = json | msgpack | path::To::Codec` or `membership = Type`";
 
 /// Arguments of `#[live_room(...)]` on the state struct.
 #[derive(Default)]
@@ -21,6 +21,8 @@ pub(crate) struct StructArgs {
     pub(crate) max_members: Option<Expr>,
     /// `codec = ...`: how binary frame payloads are encoded.
     pub(crate) codec: Option<Codec>,
+    /// `membership = Type`: the server-only value kept per member.
+    pub(crate) membership: Option<Type>,
 }
 
 /// How a room encodes its binary frame payloads.
@@ -33,7 +35,7 @@ pub(crate) enum Codec {
     Custom(Path),
 }
 
-/// Parses `#[live_room(prefix = "...", events = Type, max_members = N, codec = ...)]`.
+/// Parses `#[live_room(prefix = "...", events = Type, max_members = N, codec = ..., membership = Type)]`.
 ///
 /// Every unknown or repeated argument is reported, not only the first.
 pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs {
@@ -53,6 +55,11 @@ pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs 
         } else if path.is_ident("max_members") {
             let max: Expr = meta.value()?.parse()?;
             if parsed.max_members.replace(max).is_some() {
+                errors.push(duplicate(&meta));
+            }
+        } else if path.is_ident("membership") {
+            let membership: Type = meta.value()?.parse()?;
+            if parsed.membership.replace(membership).is_some() {
                 errors.push(duplicate(&meta));
             }
         } else if path.is_ident("codec") {
@@ -89,14 +96,14 @@ pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs 
 pub(crate) fn no_args(errors: &mut Errors, args: TokenStream, on: &str) {
     let parser = syn::meta::parser(|meta| {
         let path = &meta.path;
-        if ["prefix", "events", "max_members", "codec"]
+        if ["prefix", "events", "max_members", "codec", "membership"]
             .iter()
             .any(|key| path.is_ident(key))
         {
             errors.spanned(
                 path,
                 format!(
-                    "`prefix`, `events`, `max_members` and `codec` go on the room's state struct: \
+                    "`prefix`, `events`, `max_members`, `codec` and `membership` go on the room's state struct: \
                      `#[live_room(prefix = \"...\", events = EventEnum)] struct ...`; \
                      `#[live_room]` on {on} takes no arguments"
                 ),

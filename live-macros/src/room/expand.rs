@@ -16,7 +16,13 @@ pub(crate) fn room_attrs(room: &ast::Struct) -> TokenStream {
         events,
         max_members,
         codec,
+        membership,
+        server_only,
     } = room;
+    let membership = match membership {
+        Some(ty) => quote!(#ty),
+        None => quote!(()),
+    };
     let max_members = match max_members {
         Some(max) => {
             quote_spanned!(max.span()=> ::core::option::Option::Some::<usize>(#max))
@@ -38,11 +44,17 @@ pub(crate) fn room_attrs(room: &ast::Struct) -> TokenStream {
             const PREFIX: &'static str = #prefix;
             const MAX_MEMBERS: ::core::option::Option<usize> = #max_members;
             type Event = #events;
+            type Membership = #membership;
 
             fn encode_payload(
                 value: &::live::__private::serde_json::Value,
             ) -> ::std::vec::Vec<u8> {
                 #encode(value)
+            }
+
+            #[allow(unused_variables)]
+            fn keep_server_only(rebuilt: &mut Self, previous: &mut Self) {
+                #(::core::mem::swap(&mut rebuilt.#server_only, &mut previous.#server_only);)*
             }
         }
     }
@@ -157,17 +169,25 @@ pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
     // Spanned at the type so a missing `#[live_room(...)]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::RoomAttrs>);
     let event = quote_spanned!(self_ty.span()=> type Event = #attrs::Event;);
+    let membership = quote_spanned!(self_ty.span()=> type Membership = #attrs::Membership;);
+    let observes = room.hooks.iter().any(|hook| hook.kind == HookKind::Event);
     let registration = registration(room);
     quote! {
         impl ::live::room::LiveRoom for #self_ty {
             const PREFIX: &'static str = #attrs::PREFIX;
             const MAX_MEMBERS: ::core::option::Option<usize> = #attrs::MAX_MEMBERS;
+            const OBSERVES_EVENTS: bool = #observes;
             #event
+            #membership
 
             fn encode_payload(
                 value: &::live::__private::serde_json::Value,
             ) -> ::std::vec::Vec<u8> {
                 #attrs::encode_payload(value)
+            }
+
+            fn keep_server_only(&mut self, previous: &mut Self) {
+                #attrs::keep_server_only(self, previous)
             }
 
             #(#hooks)*
@@ -220,30 +240,75 @@ fn hook(hook: &Hook) -> TokenStream {
             }
         },
         HookKind::Join => {
+            // Spanned at the return type so a value that is not the membership type is
+            // reported there.
             let body = match &hook.output {
                 Output::Result { ty, .. } => {
                     let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
-                    quote!(::core::result::Result::map_err(Self::#method(self, join), #into))
+                    quote_spanned!(ty.span()=> ::core::result::Result::map_err(Self::#method(self, join), #into))
                 }
-                Output::Unit | Output::Value(_) => quote! {
+                Output::Value(ty) => {
+                    quote_spanned!(ty.span()=> ::core::result::Result::Ok(Self::#method(self, join)))
+                }
+                Output::Unit => quote! {
                     Self::#method(self, join);
-                    ::core::result::Result::Ok(())
+                    ::core::result::Result::Ok(::core::default::Default::default())
                 },
             };
             quote! {
                 fn on_join(
                     &mut self,
                     join: &::live::room::JoinInfo,
-                ) -> ::core::result::Result<(), ::live::room::RoomError> {
+                ) -> ::core::result::Result<
+                    <Self as ::live::room::LiveRoom>::Membership,
+                    ::live::room::RoomError,
+                > {
                     #body
                 }
             }
         }
-        HookKind::Leave => quote! {
-            fn on_leave(&mut self, leave: &::live::room::LeaveInfo) {
-                Self::#method(self, leave)
+        HookKind::Leave => {
+            let call = if let Some(ty) = second_arg_type(hook) {
+                // Spanned at the user's type so a type that is not the membership's is
+                // reported there.
+                let membership = quote_spanned!(ty.span()=> membership);
+                quote!(Self::#method(self, leave, #membership))
+            } else {
+                quote! {
+                    let _ = membership;
+                    Self::#method(self, leave)
+                }
+            };
+            quote! {
+                fn on_leave(
+                    &mut self,
+                    leave: &::live::room::LeaveInfo,
+                    membership: <Self as ::live::room::LiveRoom>::Membership,
+                ) {
+                    #call
+                }
             }
-        },
+        }
+        HookKind::Event => {
+            let call = if let Some(ty) = second_arg_type(hook) {
+                let sender = quote_spanned!(ty.span()=> sender);
+                quote!(Self::#method(self, event, #sender))
+            } else {
+                quote! {
+                    let _ = sender;
+                    Self::#method(self, event)
+                }
+            };
+            quote! {
+                fn on_event(
+                    &mut self,
+                    event: &<Self as ::live::room::LiveRoom>::Event,
+                    sender: ::core::option::Option<&str>,
+                ) {
+                    #call
+                }
+            }
+        }
         HookKind::Destroy => {
             let body = match &hook.output {
                 Output::Unit => quote! {
@@ -259,4 +324,11 @@ fn hook(hook: &Hook) -> TokenStream {
             }
         }
     }
+}
+
+/// The type of the hook's optional second argument (membership, sender), if it takes one.
+fn second_arg_type(hook: &Hook) -> Option<&syn::Type> {
+    crate::shared::syntax::typed_args(&hook.sig)
+        .get(1)
+        .map(|arg| &*arg.ty)
 }

@@ -190,28 +190,36 @@ fn check_hook(errors: &mut Errors, hook: &Hook) {
     if let Some(asyncness) = &hook.sig.asyncness {
         errors.spanned(asyncness, wrong("it cannot be `async`"));
     }
-    let expected_args: &[fn(&Type) -> bool] = match hook.kind {
-        HookKind::Create => &[is_str_ref],
-        HookKind::Join => &[is_join_info_ref],
-        HookKind::Leave => &[is_leave_info_ref],
-        HookKind::Destroy => &[],
+    // The optional last argument (membership, sender) is checked by the compiler.
+    let (expected_args, required): (&[ArgCheck], usize) = match hook.kind {
+        HookKind::Create => (&[is_str_ref], 1),
+        HookKind::Join => (&[is_join_info_ref], 1),
+        HookKind::Leave => (&[is_leave_info_ref, any_type], 1),
+        HookKind::Event => (&[is_shared_ref, any_type], 1),
+        HookKind::Destroy => (&[], 0),
     };
-    check_args(
-        errors,
-        &hook.sig,
-        expected_args,
-        expected_args.len(),
-        &wrong,
-    );
+    check_args(errors, &hook.sig, expected_args, required, &wrong);
     let fits = match (&hook.output, hook.kind) {
         (Output::Unit, _) => true,
-        (Output::Result { ok_unit, .. }, HookKind::Join) => *ok_unit,
+        // The membership value (or a `Result` of it): its type is checked by the compiler.
+        (Output::Result { .. } | Output::Value(_), HookKind::Join) => true,
         (Output::Value(ty), HookKind::Destroy) => is_named(ty, "bool"),
         (Output::Result { .. } | Output::Value(_), _) => false,
     };
     if let (false, Output::Result { ty, .. } | Output::Value(ty)) = (fits, &hook.output) {
         errors.spanned(ty, wrong("unexpected return type"));
     }
+}
+
+/// Whether an argument's type is the one a hook takes at its position.
+type ArgCheck = fn(&Type) -> bool;
+
+fn any_type(_: &Type) -> bool {
+    true
+}
+
+fn is_shared_ref(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(reference) if reference.mutability.is_none())
 }
 
 fn is_join_info_ref(ty: &Type) -> bool {

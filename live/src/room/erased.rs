@@ -1,7 +1,7 @@
 //! Typed rooms without their type: what the runtime needs to create a room of a
 //! [`LiveRoom`] type, run its hooks and hand copies of its value back.
 
-use super::{JoinInfo, LeaveInfo, LiveRoom, RoomError};
+use super::{JoinInfo, LeaveInfo, LiveRoom, RoomError, RoomEvent};
 use crate::protocol::refusal::Refusal;
 use serde_json::Value;
 use std::any::{Any, TypeId};
@@ -11,6 +11,9 @@ pub(crate) type TypedValue = Box<dyn Any + Send>;
 
 /// A typed change to run inside the room task, on the room's `R`.
 pub(crate) type TypedChange = Box<dyn FnOnce(&mut dyn Any) -> Result<(), RoomError> + Send>;
+
+/// A member's server-only value: `Box<R::Membership>`.
+pub(crate) type MembershipValue = Box<dyn Any + Send>;
 
 /// A typed room type: what finds or creates a room of it.
 #[derive(Debug, Clone, Copy)]
@@ -73,10 +76,14 @@ pub(crate) trait TypedState: Send + 'static {
     fn as_any_mut(&mut self) -> &mut dyn Any;
     /// Replaces the value with one rebuilt from JSON (hooks do not run).
     fn set_json(&mut self, state: Value) -> Result<(), serde_json::Error>;
-    /// The join hook; an error rejects the joiner.
-    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError>;
-    /// The leave hook.
-    fn on_leave(&mut self, leave: &LeaveInfo);
+    /// The join hook; an error rejects the joiner, else the member's membership value.
+    fn on_join(&mut self, join: &JoinInfo) -> Result<MembershipValue, RoomError>;
+    /// The leave hook, given the membership value back.
+    fn on_leave(&mut self, leave: &LeaveInfo, membership: MembershipValue);
+    /// Whether the event observer is implemented.
+    fn observes_events(&self) -> bool;
+    /// The event observer, for an event in wire form (skipped, logged, if it does not decode).
+    fn on_event(&mut self, event: &str, data: &Value, sender: Option<&str>);
     /// The destroy hook; false keeps the room.
     fn on_destroy(&mut self) -> bool;
     /// The member limit.
@@ -103,16 +110,36 @@ impl<R: LiveRoom> TypedState for R {
     }
 
     fn set_json(&mut self, state: Value) -> Result<(), serde_json::Error> {
-        *self = serde_json::from_value(state)?;
+        let mut rebuilt: R = serde_json::from_value(state)?;
+        rebuilt.keep_server_only(self);
+        *self = rebuilt;
         Ok(())
     }
 
-    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
-        LiveRoom::on_join(self, join)
+    fn on_join(&mut self, join: &JoinInfo) -> Result<MembershipValue, RoomError> {
+        LiveRoom::on_join(self, join).map(|membership| Box::new(membership) as MembershipValue)
     }
 
-    fn on_leave(&mut self, leave: &LeaveInfo) {
-        LiveRoom::on_leave(self, leave);
+    fn on_leave(&mut self, leave: &LeaveInfo, membership: MembershipValue) {
+        // Always the type `on_join` made; the default is a safe fallback.
+        let membership = membership
+            .downcast::<R::Membership>()
+            .map(|membership| *membership)
+            .unwrap_or_default();
+        LiveRoom::on_leave(self, leave, membership);
+    }
+
+    fn observes_events(&self) -> bool {
+        R::OBSERVES_EVENTS
+    }
+
+    fn on_event(&mut self, event: &str, data: &Value, sender: Option<&str>) {
+        match R::Event::decode(event, data.clone()) {
+            Ok(event) => LiveRoom::on_event(self, &event, sender),
+            Err(error) => {
+                tracing::debug!(room = R::PREFIX, event, %error, "event not observed: it does not decode");
+            }
+        }
     }
 
     fn on_destroy(&mut self) -> bool {

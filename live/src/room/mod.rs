@@ -7,6 +7,9 @@
 //! `0x03` state deltas) whose payload is encoded once per broadcast, and a component that
 //! implements [`OnRoomEvent`](crate::component::OnRoomEvent) for the room gets each event as a typed value.
 //!
+//! A room's server-only data: `#[serde(skip)]` fields (room metadata, typed, never sent)
+//! and a [`LiveRoom::Membership`] value per member, handed back at leave.
+//!
 //! Untyped rooms (any valid id without a registered prefix) are joined by clients with
 //! `ROOM_JOIN` and carry JSON frames; see `docs/rooms.md`.
 
@@ -18,7 +21,9 @@ pub use codec::{JsonCodec, MsgpackCodec, RoomCodec};
 pub use descriptor::RoomDescriptor;
 
 pub(crate) use descriptor::registered_rooms;
-pub(crate) use erased::{RoomType, TypedChange, TypedState, TypedValue, downcast, typed_change};
+pub(crate) use erased::{
+    MembershipValue, RoomType, TypedChange, TypedState, TypedValue, downcast, typed_change,
+};
 
 use crate::security::identity::Identity;
 use serde::Serialize;
@@ -48,6 +53,13 @@ pub trait LiveRoom: Serialize + DeserializeOwned + Default + Clone + Send + 'sta
     const MAX_MEMBERS: Option<usize> = None;
     /// The room's events.
     type Event: RoomEvent;
+    /// A server-only value per member: made by [`on_join`](Self::on_join), kept while the
+    /// member stays, handed back to [`on_leave`](Self::on_leave). Never sent. `()` when the
+    /// room needs none (`#[live_room(membership = T)]` sets it).
+    type Membership: Default + Send + 'static;
+    /// Whether [`on_event`](Self::on_event) is implemented: only then is each emitted event
+    /// decoded for it. `#[live_room]` sets it when the impl block has `on_event`.
+    const OBSERVES_EVENTS: bool = false;
 
     /// Encodes a binary frame payload. Msgpack (the browser client's subset) by default;
     /// the stock FluxStack client decodes only msgpack.
@@ -61,14 +73,30 @@ pub trait LiveRoom: Serialize + DeserializeOwned + Default + Clone + Send + 'sta
     }
 
     /// A component asks to join; an error rejects it (`Join rejected by room: <reason>`).
-    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
+    /// The value returned is the member's [`Membership`](Self::Membership).
+    fn on_join(&mut self, join: &JoinInfo) -> Result<Self::Membership, RoomError> {
         let _ = join;
-        Ok(())
+        Ok(Self::Membership::default())
     }
 
-    /// A member left (`reason` says why).
-    fn on_leave(&mut self, leave: &LeaveInfo) {
-        let _ = leave;
+    /// A member left (`reason` says why); `membership` is what its `on_join` returned.
+    fn on_leave(&mut self, leave: &LeaveInfo, membership: Self::Membership) {
+        let _ = (leave, membership);
+    }
+
+    /// Observes every event emitted in this room on this server, before it is sent; it
+    /// cannot cancel it. `sender` is the emitting component (`None` for app code). State
+    /// changes made here reach the members like any other. Set
+    /// [`OBSERVES_EVENTS`](Self::OBSERVES_EVENTS) when implementing it by hand.
+    fn on_event(&mut self, event: &Self::Event, sender: Option<&str>) {
+        let _ = (event, sender);
+    }
+
+    /// Moves the server-only fields (`#[serde(skip)]`, never sent) of `previous` into `self`,
+    /// a value just rebuilt from JSON (a cluster peer's state), so they survive the rebuild.
+    /// `#[live_room]` writes it from the struct's fields.
+    fn keep_server_only(&mut self, previous: &mut Self) {
+        let _ = previous;
     }
 
     /// The room has been empty for the grace period; return false to keep it.

@@ -8,7 +8,7 @@ use crate::cluster::RoomMessage;
 use crate::protocol::js::is_reserved_key;
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::refusal::Refusal;
-use crate::room::{JoinInfo, LeaveInfo, LeaveReason, RoomError};
+use crate::room::{JoinInfo, LeaveInfo, LeaveReason, MembershipValue, RoomError};
 use crate::runtime::outbox::OutFrame;
 use crate::runtime::stats::{Counted, StatsGuard};
 use serde_json::{Map, Value, json};
@@ -54,6 +54,8 @@ pub(super) struct Joined {
     pub(super) member: Member,
     /// The member runs a typed handler for this room's events.
     pub(super) handler: bool,
+    /// What the room's `on_join` made for it, handed back to `on_leave`.
+    membership: MembershipValue,
     _counted: StatsGuard,
 }
 
@@ -201,7 +203,7 @@ impl<K: RoomKind> RoomActor<K> {
             identity: member.identity.clone(),
             payload,
         };
-        self.kind.on_join(&info).map_err(|error| {
+        let membership = self.kind.on_join(&info).map_err(|error| {
             let reason = error.message();
             RoomError::new(Refusal::RoomJoinRejected { reason }.text())
         })?;
@@ -210,6 +212,7 @@ impl<K: RoomKind> RoomActor<K> {
         let joined = Joined {
             member,
             handler,
+            membership,
             _counted: self.table.stats.track(Counted::RoomMember),
         };
         self.members.insert(Arc::clone(&id), joined);
@@ -234,13 +237,16 @@ impl<K: RoomKind> RoomActor<K> {
     }
 
     fn leave(&mut self, component_id: &str, reason: LeaveReason) {
-        if self.members.remove(component_id).is_none() {
+        let Some(joined) = self.members.remove(component_id) else {
             return;
-        }
-        self.kind.on_leave(&LeaveInfo {
-            component_id: component_id.to_owned(),
-            reason,
-        });
+        };
+        self.kind.on_leave(
+            &LeaveInfo {
+                component_id: component_id.to_owned(),
+                reason,
+            },
+            joined.membership,
+        );
         self.publish_state(None);
         self.system_event("$sub:leave", component_id);
         if self.members.is_empty() {
@@ -264,6 +270,7 @@ impl<K: RoomKind> RoomActor<K> {
         if !self.members.contains_key(sender) {
             return Err(not_a_member());
         }
+        self.observe_event(event, &data, Some(sender));
         let excluded = (!include_sender).then_some(sender);
         self.broadcast_event(ServerKind::RoomEvent, event, &data, excluded, true);
         self.fan_out(|| RoomMessage::Event {
@@ -271,6 +278,13 @@ impl<K: RoomKind> RoomActor<K> {
             data,
         });
         Ok(())
+    }
+
+    /// The room's event observer (typed rooms that have one), then its state changes.
+    pub(super) fn observe_event(&mut self, event: &str, data: &Value, sender: Option<&str>) {
+        if self.kind.observe_event(event, data, sender) {
+            self.publish_state(None);
+        }
     }
 
     /// A client's `ROOM_STATE_SET`: top-level keys replace, reserved and `$` keys dropped.

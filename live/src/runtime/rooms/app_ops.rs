@@ -57,7 +57,8 @@ impl Rooms {
 
 impl<K: RoomKind> RoomActor<K> {
     /// An event from app code: to every member (and their typed handlers) and the cluster.
-    pub(super) fn announce(&self, event: &str, data: Value) {
+    pub(super) fn announce(&mut self, event: &str, data: Value) {
+        self.observe_event(event, &data, None);
         self.broadcast_event(ServerKind::RoomEvent, event, &data, None, true);
         self.fan_out(|| RoomMessage::Event {
             event: event.to_owned(),

@@ -2,7 +2,9 @@
 //! (a free JSON object, JSON frames, clients may write it).
 
 use crate::protocol::refusal::Refusal;
-use crate::room::{JoinInfo, LeaveInfo, RoomError, RoomType, TypedChange, TypedState};
+use crate::room::{
+    JoinInfo, LeaveInfo, MembershipValue, RoomError, RoomType, TypedChange, TypedState,
+};
 use serde_json::{Map, Value};
 use std::any::Any;
 
@@ -14,10 +16,13 @@ pub(crate) trait RoomKind: Send + 'static {
     fn to_json(&self) -> Result<Value, String>;
     /// A clone of the typed value (typed rooms only).
     fn typed_clone(&self) -> Option<Box<dyn Any + Send>>;
-    /// The join hook; an error rejects the joiner.
-    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError>;
-    /// The leave hook.
-    fn on_leave(&mut self, leave: &LeaveInfo);
+    /// The join hook; an error rejects the joiner, else the member's membership value.
+    fn on_join(&mut self, join: &JoinInfo) -> Result<MembershipValue, RoomError>;
+    /// The leave hook, given the membership value back.
+    fn on_leave(&mut self, leave: &LeaveInfo, membership: MembershipValue);
+    /// Runs the event observer, if the room has one; true when it ran (the state may have
+    /// changed).
+    fn observe_event(&mut self, event: &str, data: &Value, sender: Option<&str>) -> bool;
     /// The destroy hook; false keeps the room.
     fn on_destroy(&mut self) -> bool;
     /// The member limit.
@@ -56,12 +61,20 @@ impl RoomKind for Typed {
         Some(self.0.clone_value())
     }
 
-    fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
+    fn on_join(&mut self, join: &JoinInfo) -> Result<MembershipValue, RoomError> {
         self.0.on_join(join)
     }
 
-    fn on_leave(&mut self, leave: &LeaveInfo) {
-        self.0.on_leave(leave);
+    fn on_leave(&mut self, leave: &LeaveInfo, membership: MembershipValue) {
+        self.0.on_leave(leave, membership);
+    }
+
+    fn observe_event(&mut self, event: &str, data: &Value, sender: Option<&str>) -> bool {
+        if !self.0.observes_events() {
+            return false;
+        }
+        self.0.on_event(event, data, sender);
+        true
     }
 
     fn on_destroy(&mut self) -> bool {
@@ -119,11 +132,15 @@ impl RoomKind for Untyped {
         None
     }
 
-    fn on_join(&mut self, _join: &JoinInfo) -> Result<(), RoomError> {
-        Ok(())
+    fn on_join(&mut self, _join: &JoinInfo) -> Result<MembershipValue, RoomError> {
+        Ok(Box::new(()))
     }
 
-    fn on_leave(&mut self, _leave: &LeaveInfo) {}
+    fn on_leave(&mut self, _leave: &LeaveInfo, _membership: MembershipValue) {}
+
+    fn observe_event(&mut self, _event: &str, _data: &Value, _sender: Option<&str>) -> bool {
+        false
+    }
 
     fn on_destroy(&mut self) -> bool {
         true

@@ -32,6 +32,11 @@ impl ChatRoom {
     fn on_destroy(self, force: bool) -> Option<bool> {
         Some(force)
     }
+
+    fn on_event(&mut self, event: ChatEvent, sender: Option<&str>, extra: u8) -> bool {
+        let _ = (event, sender, extra);
+        true
+    }
 }
 
 fn main() {}

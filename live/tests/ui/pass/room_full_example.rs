@@ -96,6 +96,7 @@ fn main() -> Result<(), serde_json::Error> {
             component_id: "c1".to_owned(),
             reason: LeaveReason::Disconnect,
         },
+        (),
     );
     assert_eq!(room.user_count, 0);
     assert!(LiveRoom::on_destroy(&mut room));

@@ -1,0 +1,34 @@
+use live::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[live_room]
+#[derive(Debug, Clone)]
+pub enum ChatEvent {
+    #[event("message:new")]
+    MessageNew(String),
+}
+
+#[derive(Debug, Default)]
+pub struct Seat {
+    pub name: String,
+}
+
+#[live_room(prefix = "chat", events = ChatEvent, membership = Seat)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct ChatRoom {
+    pub count: u32,
+}
+
+#[live_room]
+impl ChatRoom {
+    // The membership is a `Seat`, not a `String`.
+    fn on_join(&mut self, _join: &JoinInfo) -> Result<String, RoomError> {
+        Ok(String::new())
+    }
+
+    fn on_leave(&mut self, _leave: &LeaveInfo, seat: u32) {
+        let _ = seat;
+    }
+}
+
+fn main() {}
