@@ -1,5 +1,6 @@
 //! Items used by code that `#[live_component]` and `#[live_room]` generate. Not public API.
 
+pub use crate::protocol::binary_delta::{BinaryField, WireType};
 pub use crate::room::codec::{JsonCodec, MsgpackCodec};
 pub use crate::room::descriptor::RoomRegistration;
 pub use crate::runtime::ComponentRegistration;
@@ -62,6 +63,8 @@ pub trait ComponentAttrs {
     const AUTH: crate::security::AuthPolicy;
     /// `rate_limit(...)`: the limit of every action without its own.
     const RATE_LIMIT: Option<crate::security::ActionRateLimit>;
+    /// `binary_delta`: the fields sent as binary deltas (empty without it).
+    const BINARY_FIELDS: &'static [BinaryField];
 
     /// Writes one updatable field directly (other fields, `#[serde(skip)]` ones included,
     /// are untouched).
