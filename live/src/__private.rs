@@ -177,6 +177,40 @@ pub mod fuzz {
         }
     }
 
+    /// A binary component delta (`0x01`) with fields of every wire type: what decodes
+    /// re-encodes to a payload that decodes to the same delta.
+    pub fn binary_delta(data: &[u8]) {
+        use crate::protocol::binary_delta::{
+            BinaryField, WireType, decode_frame, decode_payload, split,
+        };
+        const FIELDS: &[BinaryField] = &[
+            BinaryField::new("a", WireType::Uint8),
+            BinaryField::new("b", WireType::Uint16),
+            BinaryField::new("c", WireType::Uint32),
+            BinaryField::new("d", WireType::Int8),
+            BinaryField::new("e", WireType::Int16),
+            BinaryField::new("f", WireType::Int32),
+            BinaryField::new("g", WireType::Float32),
+            BinaryField::new("h", WireType::Float64),
+            BinaryField::new("i", WireType::Boolean),
+            BinaryField::new("j", WireType::String),
+            BinaryField::integer("k"),
+        ];
+        let Ok((_, payload)) = decode_frame(data) else {
+            return;
+        };
+        if let Ok(delta) = decode_payload(FIELDS, payload) {
+            let again = split(FIELDS, &delta);
+            assert!(again.json.is_empty(), "every decoded value re-encodes");
+            let decoded = again.binary.map(|payload| decode_payload(FIELDS, &payload));
+            match decoded {
+                Some(Ok(rebuilt)) => assert_eq!(rebuilt, delta, "binary delta round trip"),
+                None => assert!(delta.is_empty(), "a non-empty delta re-encodes"),
+                Some(Err(error)) => panic!("re-encoded delta does not decode: {error}"),
+            }
+        }
+    }
+
     /// A signed state (any JSON) through the shape check and verification.
     pub fn signed_state(data: &[u8]) {
         let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) else {

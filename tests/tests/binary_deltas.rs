@@ -182,3 +182,152 @@ fn differences(got: &Option<Value>, want: &Option<Value>) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+/// The component id every frame of the browser fixture carries (the server's ids are random).
+const FIXTURE_ID: &str = "fixture1";
+
+/// Records, over a real socket, the frames 120 `step`s of `Telemetry` produce (binary
+/// frame as sent, with the id swapped for [`FIXTURE_ID`], and the JSON rest) next to the
+/// JSON-only delta of `TelemetryJson`; `clients/client/test/binary-delta.test.ts` replays them
+/// through `@live/client`. The committed file must be what the server sends today: run with
+/// `UPDATE_EXPECT=1` to rewrite it after an intended change.
+#[tokio::test]
+async fn the_browser_fixture_holds_the_frames_the_server_sends() {
+    let running = start(&server()).await;
+    let client = connect(&running).await;
+    let binary = mount(&client, "Telemetry").await;
+    let plain = mount(&client, "TelemetryJson").await;
+    let initial = client.state(&binary).unwrap_or_default();
+    let mut steps = Vec::new();
+    // A few chosen changes (JSON only, binary only, a u64 past 2^53), then a seeded walk.
+    let chosen = [
+        1 << 12,
+        1 << 13 | 1 << 12,
+        1 << 2,
+        1 << 10 | 1 << 20,
+        1 << 9 | 1 << 11,
+    ];
+    let mut walk: u64 = 0x2545_f491_4f6c_dd1d;
+    let random = std::iter::repeat_with(move || {
+        walk ^= walk << 13;
+        walk ^= walk >> 7;
+        walk ^= walk << 17;
+        // Not bit 14 (a 70,000-byte name), and bit 12 (a growing array) one step in
+        // four: the fixture stays small.
+        let rare = if walk & 1 << 30 == 0 { 1 << 12 } else { 0 };
+        walk & !(1 << 14) & !rare
+    });
+    for seed in chosen.into_iter().chain(random).take(120) {
+        let (frames, _) = step(&client, &binary, seed).await;
+        let mut frame = Value::Null;
+        let mut rest = Value::Null;
+        for received in frames {
+            match received {
+                ServerFrame::Binary(bytes) => {
+                    let (to, _) = decode_binary_delta(&bytes, Telemetry::BINARY_FIELDS)
+                        .unwrap_or_else(|e| panic!("{e}"));
+                    assert_eq!(to, binary);
+                    let mut bytes = bytes.to_vec();
+                    bytes.splice(2..2 + binary.len(), FIXTURE_ID.bytes());
+                    frame = Value::from(hex(&bytes));
+                }
+                ServerFrame::Json(delta) => rest = delta["payload"]["delta"].clone(),
+                ServerFrame::Closed { .. } => panic!("closed"),
+            }
+        }
+        let (frames, _) = step(&client, &plain, seed).await;
+        let json = match frames.as_slice() {
+            [ServerFrame::Json(delta)] => delta["payload"]["delta"].clone(),
+            [] => Value::Null,
+            other => panic!("{other:?}"),
+        };
+        steps.push(json!({"seed": seed.to_string(), "binary": frame, "rest": rest, "json": json}));
+    }
+    let fields: Vec<Value> = Telemetry::BINARY_FIELDS
+        .iter()
+        .map(|field| json!([field.name(), field.wire().name()]))
+        .collect();
+    let fixture = json!({
+        "note": "Written by tests/tests/binary_deltas.rs from what a Live server sent; do not edit.",
+        "component": "Telemetry",
+        "componentId": FIXTURE_ID,
+        "fields": fields,
+        "initial": initial,
+    });
+    // One line per field of the header and per step: small, and diffs read step by step.
+    let line = |value: &Value| serde_json::to_string(value).unwrap_or_default();
+    let header: Vec<String> = fixture
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(key, value)| format!("  {}: {}", line(&json!(key)), line(value)))
+        .collect();
+    let steps: Vec<String> = steps
+        .iter()
+        .map(|step| format!("    {}", line(step)))
+        .collect();
+    let text = format!(
+        "{{\n{},\n  \"steps\": [\n{}\n  ]\n}}\n",
+        header.join(",\n"),
+        steps.join(",\n")
+    );
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../clients/client/test/fixtures/binary-deltas.json");
+    if std::env::var_os("UPDATE_EXPECT").is_some_and(|value| value == "1") {
+        std::fs::write(&path, &text).unwrap_or_else(|e| panic!("{e}"));
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "{} is stale: run `UPDATE_EXPECT=1 cargo test -p live-tests --test binary_deltas` \
+         and commit it",
+        path.display()
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Bytes on the wire per delta, binary frame against the JSON `STATE_DELTA` of the same
+/// change (the JSON frame re-serialized as the server writes it), for typical changes of
+/// `Telemetry`. Prints the table docs/protocol.md quotes.
+#[tokio::test]
+async fn binary_delta_sizes() {
+    let running = start(&server()).await;
+    let client = connect(&running).await;
+    let binary = mount(&client, "Telemetry").await;
+    let plain = mount(&client, "TelemetryJson").await;
+    let cases: [(&str, u64); 5] = [
+        ("one u32 counter (`score`)", 1 << 2),
+        ("a bool (`alive`)", 1 << 8),
+        ("two floats (`speed` f32, `heading` f64)", 1 << 6 | 1 << 7),
+        ("a short string (`playerName`)", 1 << 9),
+        ("all 12 codec fields", 0xfff | 0x7_6543 << 21),
+    ];
+    println!("| change | binary frame | JSON `STATE_DELTA` | binary / JSON |");
+    println!("|---|---|---|---|");
+    for (what, seed) in cases {
+        let (frames, _) = step(&client, &binary, seed).await;
+        let binary_bytes: usize = frames
+            .iter()
+            .map(|frame| match frame {
+                ServerFrame::Binary(bytes) => bytes.len(),
+                other => panic!("expected only a binary frame: {other:?}"),
+            })
+            .sum();
+        let (frames, _) = step(&client, &plain, seed).await;
+        let json_bytes: usize = frames
+            .iter()
+            .map(|frame| match frame {
+                ServerFrame::Json(delta) => serde_json::to_string(delta).map_or(0, |s| s.len()),
+                other => panic!("expected a JSON delta: {other:?}"),
+            })
+            .sum();
+        assert!(binary_bytes > 0 && binary_bytes < json_bytes, "{what}");
+        #[allow(clippy::cast_precision_loss)]
+        let ratio = binary_bytes as f64 / json_bytes as f64;
+        println!("| {what} | {binary_bytes} B | {json_bytes} B | {ratio:.2} |");
+    }
+}
