@@ -384,6 +384,22 @@ pub(crate) fn decode_frame(frame: &[u8]) -> Result<(&str, &[u8]), DecodeError> {
     Ok((id, payload))
 }
 
+/// One field of every wire type (and a 64-bit integer), for the tests and the fuzz target.
+#[cfg(any(test, fuzzing))]
+pub(crate) const EVERY_WIRE_TYPE: &[BinaryField] = &[
+    BinaryField::new("u8", WireType::Uint8),
+    BinaryField::new("u16", WireType::Uint16),
+    BinaryField::new("u32", WireType::Uint32),
+    BinaryField::new("i8", WireType::Int8),
+    BinaryField::new("i16", WireType::Int16),
+    BinaryField::new("i32", WireType::Int32),
+    BinaryField::new("f32", WireType::Float32),
+    BinaryField::new("f64", WireType::Float64),
+    BinaryField::new("on", WireType::Boolean),
+    BinaryField::new("text", WireType::String),
+    BinaryField::integer("big"),
+];
+
 #[cfg(test)]
 #[path = "binary_delta_tests.rs"]
 mod tests;

@@ -4,19 +4,7 @@ use super::*;
 use proptest::prelude::*;
 use serde_json::json;
 
-const FIELDS: &[BinaryField] = &[
-    BinaryField::new("u8", WireType::Uint8),
-    BinaryField::new("u16", WireType::Uint16),
-    BinaryField::new("u32", WireType::Uint32),
-    BinaryField::new("i8", WireType::Int8),
-    BinaryField::new("i16", WireType::Int16),
-    BinaryField::new("i32", WireType::Int32),
-    BinaryField::new("f32", WireType::Float32),
-    BinaryField::new("f64", WireType::Float64),
-    BinaryField::new("on", WireType::Boolean),
-    BinaryField::new("text", WireType::String),
-    BinaryField::integer("big"),
-];
+const FIELDS: &[BinaryField] = EVERY_WIRE_TYPE;
 
 fn object(value: Value) -> Map<String, Value> {
     match value {
