@@ -1,5 +1,6 @@
 //! `Telemetry`: a `binary_delta` component, and `TelemetryJson`, the same state sent as JSON
-//! deltas only, to compare what a client ends up with.
+//! deltas only, to compare what a client ends up with; `SharedTelemetry`, a `binary_delta`
+//! singleton.
 
 use live::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -17,9 +18,9 @@ pub struct Position {
 /// Declares a telemetry component: the same fields and the same `step` action, with or
 /// without `binary_delta`.
 macro_rules! telemetry {
-    ($name:ident, $wire:literal $(, $flag:ident)?) => {
+    ($name:ident, $wire:literal $(, $flag:ident)*) => {
         /// A player's telemetry; `step(seed)` changes a seed-chosen subset of the fields.
-        #[live_component(name = $wire $(, $flag)?)]
+        #[live_component(name = $wire $(, $flag)*)]
         #[derive(Debug, Default, Serialize, Deserialize)]
         #[serde(rename_all = "camelCase")]
         pub struct $name {
@@ -90,3 +91,4 @@ macro_rules! telemetry {
 
 telemetry!(Telemetry, "Telemetry", binary_delta);
 telemetry!(TelemetryJson, "TelemetryJson");
+telemetry!(SharedTelemetry, "SharedTelemetry", binary_delta, singleton);

@@ -6,8 +6,9 @@
 
 use live::LiveComponent;
 use live::client::{LiveClient, ServerFrame, decode_binary_delta};
+use live::cluster::InProcessCluster;
 use live::security::StateSigningConfig;
-use live_tests::binary::{Telemetry, TelemetryJson};
+use live_tests::binary::{SharedTelemetry, Telemetry, TelemetryJson};
 use live_tests::{connect, frames_until, mount, start, test_server_with};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -181,6 +182,62 @@ fn differences(got: &Option<Value>, want: &Option<Value>) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[tokio::test]
+async fn every_viewer_of_a_singleton_and_of_its_cluster_proxy_gets_the_binary_delta() {
+    let first =
+        InProcessCluster::new().with_timing(Duration::from_secs(2), Duration::from_millis(200));
+    let second = first.join();
+    let member = |cluster: &InProcessCluster| {
+        live::LiveServer::builder()
+            .cluster(cluster.clone())
+            .component::<SharedTelemetry>()
+            .build()
+            .unwrap_or_else(|error| panic!("{error}"))
+    };
+    let (owner, proxy) = (member(&first), member(&second));
+    let owner = start(&owner).await;
+    let proxy = start(&proxy).await;
+    let alice = connect(&owner).await;
+    let carol = connect(&owner).await;
+    let bob = connect(&proxy).await;
+    let mut id = String::new();
+    for client in [&alice, &carol, &bob] {
+        id = mount(client, "SharedTelemetry").await;
+        client.decode_binary_deltas(&id, SharedTelemetry::BINARY_FIELDS);
+    }
+
+    // Called through the proxy; health and alive travel only in binary frames.
+    let seed = 1 | 1 << 8 | 1 << 12;
+    bob.call(&id, "step", json!({"seed": seed}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for client in [&alice, &carol, &bob] {
+        let state = client
+            .wait_for_state(&id, |state| {
+                state["health"] == 1 && state["alive"] == true && state["tags"] == json!(["t1"])
+            })
+            .await;
+        assert!(
+            state.is_ok(),
+            "{:?}",
+            client.state(&id).map(|s| s.to_string())
+        );
+        let mut binary = None;
+        for _ in 0..16 {
+            if let Ok(ServerFrame::Binary(bytes)) = client.next_frame().await {
+                binary = Some(bytes);
+                break;
+            }
+        }
+        let binary = binary.unwrap_or_else(|| panic!("no binary frame"));
+        let decoded = decode_binary_delta(&binary, SharedTelemetry::BINARY_FIELDS);
+        assert_eq!(
+            decoded.ok(),
+            Some((id.clone(), json!({"health": 1, "alive": true})))
+        );
+    }
 }
 
 /// The component id every frame of the browser fixture carries (the server's ids are random).
