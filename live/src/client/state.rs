@@ -1,8 +1,8 @@
 //! State tracking: each mounted component's state as `STATE_UPDATE` / `STATE_DELTA`
 //! frames left it, and the requests still waiting for their reply.
 
-use super::frames::{ServerFrame, decode_binary_delta, frame_kind};
-use crate::protocol::binary_delta::BinaryField;
+use super::frames::{ServerFrame, frame_kind};
+use crate::protocol::binary_delta::{BinaryField, decode_frame, decode_payload};
 use crate::protocol::kinds::ServerKind;
 use crate::state::diff::apply_delta;
 use crate::support::lock;
@@ -67,13 +67,13 @@ pub(super) fn receive_binary(
             binary_fields,
             ..
         } = &mut *shared;
-        let decoded = crate::protocol::binary_delta::decode_frame(&bytes)
-            .ok()
-            .and_then(|(id, _)| binary_fields.get(id).copied())
-            .map(|fields| decode_binary_delta(&bytes, fields));
+        let decoded = decode_frame(&bytes).ok().and_then(|(id, payload)| {
+            let fields = binary_fields.get(id)?;
+            Some(decode_payload(fields, payload).map(|delta| (id, Value::Object(delta))))
+        });
         match decoded {
             Some(Ok((id, delta))) => {
-                if let Some(state) = states.get_mut(&id) {
+                if let Some(state) = states.get_mut(id) {
                     apply_delta(state, &delta);
                 }
             }
