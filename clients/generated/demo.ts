@@ -174,3 +174,8 @@ export interface LiveRegistry {
   components: LiveComponents;
   rooms: LiveRooms;
 }
+
+// Binary deltas
+
+/** The fields of each `binary_delta` component, in the order of a binary delta's bits: `new LiveConnection<LiveRegistry>({ binaryDeltas: LiveBinaryDeltas })`. */
+export const LiveBinaryDeltas = {} as const;

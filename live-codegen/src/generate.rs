@@ -1,5 +1,5 @@
 //! The entry points: collect the sections of every component and room, then write the
-//! file in its fixed order (header, types, components, rooms, registry).
+//! file in its fixed order (header, types, components, rooms, registry, binary deltas).
 
 use crate::collect::File;
 use crate::error::Error;
@@ -37,6 +37,7 @@ pub fn generate_for(
     let mut rooms: Vec<&RoomDescriptor> = rooms.iter().collect();
     rooms.sort_by_key(|room| room.prefix());
 
+    let binary_deltas = file.binary_deltas(&components)?;
     let components: Vec<String> = components
         .into_iter()
         .map(|component| file.component(&cfg, component))
@@ -79,6 +80,8 @@ pub fn generate_for(
     }
     out.push_str("\n// Registry\n\n");
     out.push_str(&registry);
+    out.push_str("\n// Binary deltas\n\n");
+    out.push_str(&binary_deltas);
     Ok(Generated {
         typescript: out,
         unknown: file.unknown,

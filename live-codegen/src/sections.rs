@@ -186,3 +186,50 @@ impl File {
         Ok(out)
     }
 }
+
+impl File {
+    /// `LiveBinaryDeltas`: each `binary_delta` component's fields (key, wire type) in the
+    /// order of a binary delta's bits, for `@live/client`'s `binaryDeltas` option.
+    pub(crate) fn binary_deltas(
+        &mut self,
+        components: &[&ComponentDescriptor],
+    ) -> Result<String, Error> {
+        let name = self.value_name("LiveBinaryDeltas".to_owned(), "the registry")?;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "/** The fields of each `binary_delta` component, in the order of a binary delta's bits: \
+             `new LiveConnection<LiveRegistry>({{ binaryDeltas: {name} }})`. */"
+        );
+        let binary: Vec<_> = components
+            .iter()
+            .filter(|component| !component.binary_fields().is_empty())
+            .collect();
+        if binary.is_empty() {
+            let _ = writeln!(out, "export const {name} = {{}} as const;");
+            return Ok(out);
+        }
+        let _ = writeln!(out, "export const {name} = {{");
+        for component in binary {
+            let fields: Vec<String> = component
+                .binary_fields()
+                .iter()
+                .map(|field| {
+                    format!(
+                        "[{}, {}]",
+                        string_literal(field.name()),
+                        string_literal(field.wire().name())
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {}: [{}],",
+                property_key(component.name()),
+                fields.join(", ")
+            );
+        }
+        out.push_str("} as const;\n");
+        Ok(out)
+    }
+}

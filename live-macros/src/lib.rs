@@ -26,6 +26,9 @@ use proc_macro::TokenStream;
 ///
 /// - `name = "Counter"`: the registry name clients mount (default: the struct's name);
 /// - `singleton`: one shared instance per server instead of one per mount;
+/// - `binary_delta`: changes of the fields whose type the BinaryStateCodec carries (integers,
+///   floats, `bool`, `String`) go as binary `0x01` frames, the rest as JSON deltas
+///   (`LiveComponent::BINARY_FIELDS`; docs/components.md, "Binary deltas");
 /// - `auth(...)`: who may mount the component (checked at mount and rehydration), with
 ///   `required` (the caller must be authenticated), `roles = ["admin", "owner"]` (any one of
 ///   them), `permissions = ["board.write"]` (all of them) and `check = path::to::function`

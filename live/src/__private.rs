@@ -1,5 +1,6 @@
 //! Items used by code that `#[live_component]` and `#[live_room]` generate. Not public API.
 
+pub use crate::protocol::binary_delta::{BinaryField, WireType};
 pub use crate::room::codec::{JsonCodec, MsgpackCodec};
 pub use crate::room::descriptor::RoomRegistration;
 pub use crate::runtime::ComponentRegistration;
@@ -62,6 +63,8 @@ pub trait ComponentAttrs {
     const AUTH: crate::security::AuthPolicy;
     /// `rate_limit(...)`: the limit of every action without its own.
     const RATE_LIMIT: Option<crate::security::ActionRateLimit>;
+    /// `binary_delta`: the fields sent as binary deltas (empty without it).
+    const BINARY_FIELDS: &'static [BinaryField];
 
     /// Writes one updatable field directly (other fields, `#[serde(skip)]` ones included,
     /// are untouched).
@@ -176,6 +179,27 @@ pub mod fuzz {
         if let Ok(value) = msgpack::decode(data) {
             let again = msgpack::decode(&msgpack::to_vec(&value));
             assert_eq!(again.ok(), Some(value), "msgpack round trip");
+        }
+    }
+
+    /// A binary component delta (`0x01`) with fields of every wire type: what decodes
+    /// re-encodes to a payload that decodes to the same delta.
+    pub fn binary_delta(data: &[u8]) {
+        use crate::protocol::binary_delta::{
+            EVERY_WIRE_TYPE as FIELDS, decode_frame, decode_payload, split,
+        };
+        let Ok((_, payload)) = decode_frame(data) else {
+            return;
+        };
+        if let Ok(delta) = decode_payload(FIELDS, payload) {
+            let again = split(FIELDS, &delta);
+            assert!(again.json.is_empty(), "every decoded value re-encodes");
+            let decoded = again.binary.map(|payload| decode_payload(FIELDS, &payload));
+            match decoded {
+                Some(Ok(rebuilt)) => assert_eq!(rebuilt, delta, "binary delta round trip"),
+                None => assert!(delta.is_empty(), "a non-empty delta re-encodes"),
+                Some(Err(error)) => panic!("re-encoded delta does not decode: {error}"),
+            }
         }
     }
 

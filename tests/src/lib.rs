@@ -5,6 +5,7 @@
 #![allow(clippy::indexing_slicing)]
 
 pub mod bench;
+pub mod binary;
 pub mod cluster;
 pub mod probe;
 pub mod push;

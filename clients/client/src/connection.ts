@@ -1,3 +1,4 @@
+import { BINARY_DELTA_MESSAGE, parseBinaryDeltaFrame, type BinaryDeltaFields, type BinaryField } from './binary-delta.js'
 import { parseRoomFrame } from './frames.js'
 import { ComponentHandle, type MountOptions } from './handle.js'
 import { generateId } from './ids.js'
@@ -52,6 +53,12 @@ export interface LiveConnectionOptions {
   storage?: StorageLike | null
   /** Connect in the constructor (default true); otherwise call `connect()`. */
   autoConnect?: boolean
+  /**
+   * The fields of the `binary_delta` components, to decode their `0x01` frames: pass
+   * `LiveBinaryDeltas` from the file `cargo xtask gen-ts` writes. Binary deltas of a
+   * component missing here are dropped.
+   */
+  binaryDeltas?: BinaryDeltaFields
 }
 
 /** `connecting` (also while waiting to reconnect), `open` (ready; auth done), `closed` (final until `connect()`). */
@@ -103,6 +110,7 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
   private readonly reconnect: Required<ReconnectOptions> | false
   private readonly heartbeatMs: number
   private readonly auth: PlainObject | undefined
+  private readonly binaryDeltas: BinaryDeltaFields
 
   private ws: WebSocketLike | null = null
   private currentStatus: ConnectionStatus = 'closed'
@@ -135,6 +143,7 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000
     this.heartbeatMs = options.heartbeatMs ?? 30_000
     this.auth = options.auth
+    this.binaryDeltas = options.binaryDeltas ?? {}
     this.reconnect = options.reconnect === false ? false : {
       initialDelayMs: options.reconnect?.initialDelayMs ?? 1000,
       maxDelayMs: options.reconnect?.maxDelayMs ?? 16_000,
@@ -150,6 +159,7 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
       unregister: (id) => { this.byId.delete(id) },
       activate: (handle) => this.activate(handle as ComponentHandle<any, any, any>),
       deactivate: (handle) => this.deactivate(handle as ComponentHandle<any, any, any>),
+      binaryFields: (name) => this.binaryFields(name),
     }
     if (options.autoConnect !== false) this.connect()
   }
@@ -332,15 +342,33 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
       return
     }
     if (typeof msg.componentId !== 'string') return
-    const handle = this.byId.get(msg.componentId)
-    if (handle) handle._receive(msg)
-    else this.buffer(msg.componentId, msg)
+    this.toComponent(msg.componentId, msg)
   }
 
-  /** Binary room frames go to the component whose id is in the header; anything else is dropped. */
+  /** A frame for component `id`: to its handle, or buffered until the id is registered. */
+  private toComponent(id: string, msg: ServerMessage): void {
+    const handle = this.byId.get(id)
+    if (handle) handle._receive(msg)
+    else this.buffer(id, msg)
+  }
+
+  /**
+   * Binary room frames go to the component whose id is in the header; binary deltas (`0x01`)
+   * too, in order with its JSON frames (buffered like them); anything else is dropped.
+   */
   private onBinary(bytes: Uint8Array): void {
+    const delta = parseBinaryDeltaFrame(bytes)
+    if (delta) {
+      this.toComponent(delta.componentId, { type: BINARY_DELTA_MESSAGE, componentId: delta.componentId, payload: delta.payload })
+      return
+    }
     const frame = parseRoomFrame(bytes)
     if (frame) this.byId.get(frame.componentId)?._receiveRoomFrame(frame)
+  }
+
+  /** The binary delta fields of component type `name` (from `binaryDeltas`). */
+  private binaryFields(name: string): readonly BinaryField[] | undefined {
+    return Object.prototype.hasOwnProperty.call(this.binaryDeltas, name) ? this.binaryDeltas[name] : undefined
   }
 
   /** Keeps frames for a component id that is not registered yet (5 s, 32 frames, 64 ids). */

@@ -1,4 +1,5 @@
 import { BINARY_ROOM_STATE, type RoomFrame } from './frames.js'
+import { BINARY_DELTA_MESSAGE, decodeBinaryDelta } from './binary-delta.js'
 import { applyDelta, deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 import { decodeMsgpack } from './msgpack.js'
 import { errorText, LiveError, type ConnectionPort, type ServerMessage } from './protocol.js'
@@ -305,6 +306,13 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
       case 'STATE_SIGNATURE':
         this.rememberSignedState(payload.signedState)
         break
+      case BINARY_DELTA_MESSAGE: {
+        // A 0x01 frame: decoded with the generated fields, then applied as a STATE_DELTA.
+        const fields = this.conn.binaryFields(this.name)
+        const delta = fields && msg.payload instanceof Uint8Array ? decodeBinaryDelta(fields, msg.payload) : null
+        if (delta) this._receive({ type: 'STATE_DELTA', componentId: msg.componentId, payload: { delta } })
+        return
+      }
       case 'ERROR':
         this.setError(errorText(msg, 'Component error'))
         break

@@ -12,6 +12,10 @@ export { RoomHandle } from './room.js'
 export { LiveError, type ServerMessage, type ClientMessage } from './protocol.js'
 export { applyDelta, deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 export { decodeMsgpack, MsgpackError, MSGPACK_MAX_DEPTH } from './msgpack.js'
+export {
+  decodeBinaryDelta, parseBinaryDeltaFrame, BINARY_STATE_DELTA,
+  type BinaryField, type BinaryDeltaFields, type BinaryDeltaFrame, type WireType,
+} from './binary-delta.js'
 export { parseRoomFrame, BINARY_ROOM_EVENT, BINARY_ROOM_STATE, type RoomFrame } from './frames.js'
 export { isSignedState, SignedStateStore, SIGNED_STATE_MAX_AGE_MS, type SignedState, type StorageLike } from './signed-state.js'
 export { generateId } from './ids.js'

@@ -1,3 +1,4 @@
+import type { BinaryField } from './binary-delta.js'
 import type { SignedStateStore } from './signed-state.js'
 
 /** One server → client JSON message (a text frame carries one, or an array of them). */
@@ -51,4 +52,6 @@ export interface ConnectionPort {
   /** Adds the handle to the set that is (re)attached whenever a session opens. */
   activate(handle: { _attach(): void }): void
   deactivate(handle: object): void
+  /** The binary delta fields of component type `name`, if the app gave them. */
+  binaryFields(name: string): readonly BinaryField[] | undefined
 }

@@ -92,7 +92,7 @@ describe('against a reference (TypeScript) server', () => {
     expect(shared.state).toEqual({ count: 3, viewers: 2 })
   })
 
-  it('ignores binary component deltas (0x01), which it does not decode, and keeps working', async () => {
+  it('ignores binary component deltas (0x01) of a component it has no binaryDeltas fields for, and keeps working', async () => {
     server.on('CALL_ACTION', (msg: Msg, socket) => {
       socket.deliverBinary(new Uint8Array([0x01, 2, 0x63, 0x31, 0xde, 0xad]))
       socket.deliver({ type: 'STATE_DELTA', componentId: msg.componentId, payload: { delta: { count: 4 } } })

@@ -4,6 +4,7 @@
 //! from the item, so the item can be emitted unchanged otherwise.
 
 use super::attr;
+use super::binary;
 use super::case::RenameRule;
 use super::policy::{Auth, Policy, RateLimit};
 use crate::errors::Errors;
@@ -30,6 +31,8 @@ pub(crate) struct Struct {
     pub(crate) auth: Option<Auth>,
     /// `rate_limit(...)`: the limit of every action without its own.
     pub(crate) rate_limit: Option<RateLimit>,
+    /// `binary_delta`: the fields sent in binary (empty without `binary_delta`).
+    pub(crate) binary_fields: Vec<binary::BinaryField>,
 }
 
 /// A field clients may write.
@@ -46,25 +49,44 @@ impl Struct {
         let args = attr::struct_args(errors, args);
         let rename_all =
             attr::serde_name(&item.attrs, "rename_all").and_then(|rule| RenameRule::parse(&rule));
+        let wire_name = |field: &syn::Field, ident: &Ident| {
+            attr::serde_name(&field.attrs, "rename").unwrap_or_else(|| {
+                let name = ident.unraw().to_string();
+                match rename_all {
+                    Some(rule) => rule.apply_to_field(&name),
+                    None => name,
+                }
+            })
+        };
         let mut updatable = Vec::new();
+        let mut binary_fields = Vec::new();
         for field in &mut item.fields {
             let mut is_updatable = false;
             for live in take(&mut field.attrs, "live") {
                 is_updatable |= attr::live_field(errors, &live);
             }
-            if let (true, Some(ident)) = (is_updatable, &field.ident) {
-                let name = attr::serde_name(&field.attrs, "rename").unwrap_or_else(|| {
-                    let name = ident.unraw().to_string();
-                    match rename_all {
-                        Some(rule) => rule.apply_to_field(&name),
-                        None => name,
-                    }
-                });
+            let Some(ident) = &field.ident else {
+                continue;
+            };
+            if is_updatable {
                 updatable.push(UpdatableField {
-                    wire: name,
+                    wire: wire_name(field, ident),
                     ident: ident.clone(),
                 });
             }
+            if let (Some(_), Some(wire), false) = (
+                &args.binary_delta,
+                binary::wire_of(&field.ty),
+                binary::not_a_key(field),
+            ) {
+                binary_fields.push(binary::BinaryField {
+                    wire_name: wire_name(field, ident),
+                    wire,
+                });
+            }
+        }
+        if let Some(flag) = &args.binary_delta {
+            binary::check(errors, flag, &binary_fields);
         }
         Self {
             name: args
@@ -75,6 +97,7 @@ impl Struct {
             updatable,
             auth: args.policy.auth,
             rate_limit: args.policy.rate_limit,
+            binary_fields,
         }
     }
 }

@@ -9,7 +9,8 @@ use syn::parse::Parser;
 use syn::{Attribute, LitStr, Meta, Token};
 
 /// What the struct's arguments may be, for error messages.
-const STRUCT_KEYS: &str = "`name = \"...\"`, `singleton`, `auth(...)` or `rate_limit(...)`";
+const STRUCT_KEYS: &str =
+    "`name = \"...\"`, `singleton`, `binary_delta`, `auth(...)` or `rate_limit(...)`";
 
 /// Arguments of `#[live_component(...)]` on a struct.
 #[derive(Default)]
@@ -18,11 +19,14 @@ pub(crate) struct StructArgs {
     pub(crate) name: Option<LitStr>,
     /// `singleton`: one shared instance.
     pub(crate) singleton: bool,
+    /// `binary_delta`, as written: changes of the fields the codec carries go as `0x01` frames.
+    pub(crate) binary_delta: Option<syn::Path>,
     /// `auth(...)`: who may mount it; `rate_limit(...)`: the default for every action.
     pub(crate) policy: Policy,
 }
 
-/// Parses `#[live_component(name = "...", singleton, auth(...), rate_limit(...))]` on a struct.
+/// Parses `#[live_component(name = "...", singleton, binary_delta, auth(...), rate_limit(...))]`
+/// on a struct.
 ///
 /// Every unknown, repeated or malformed argument is reported, not only the first.
 pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs {
@@ -41,6 +45,11 @@ pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs 
                 errors.push(duplicate(&meta));
             }
             no_value(&meta)?;
+        } else if meta.path.is_ident("binary_delta") {
+            if parsed.binary_delta.replace(meta.path.clone()).is_some() {
+                errors.push(duplicate(&meta));
+            }
+            no_value(&meta)?;
         } else if !parsed.policy.parse(errors, &meta)? {
             errors.push(unknown(&meta, "live_component", STRUCT_KEYS));
             skip_value(&meta)?;
@@ -56,13 +65,13 @@ pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs 
 /// Rejects every argument of `#[live_component(...)]` on an impl block.
 pub(crate) fn impl_args(errors: &mut Errors, args: TokenStream) {
     let parser = syn::meta::parser(|meta| {
-        if ["name", "singleton", "auth", "rate_limit"]
+        if ["name", "singleton", "binary_delta", "auth", "rate_limit"]
             .iter()
             .any(|key| meta.path.is_ident(key))
         {
             Err(syn::Error::new_spanned(
                 &meta.path,
-                "`name`, `singleton`, `auth` and `rate_limit` go on the struct: \
+                "`name`, `singleton`, `binary_delta`, `auth` and `rate_limit` go on the struct: \
                  `#[live_component(name = \"...\", singleton)] struct ...`; \
                  `#[live_component]` on the impl block takes no arguments",
             ))

@@ -1,6 +1,7 @@
 //! Code generation for a validated component.
 
 use super::ast::{self, Action, ArgKind, Hook, HookKind};
+use super::binary;
 use super::policy::{Auth, RateLimit};
 use crate::shared::syntax::Output;
 use crate::shared::typescript;
@@ -20,7 +21,9 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
         updatable,
         auth,
         rate_limit,
+        binary_fields,
     } = component;
+    let binary_fields = binary::constant(binary_fields);
     let auth = auth_policy(auth.as_ref());
     let rate_limit = action_rate_limit(rate_limit.as_ref());
     let wire_names = updatable.iter().map(|field| &field.wire);
@@ -39,6 +42,7 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
             const UPDATABLE_FIELDS: &'static [&'static str] = &[#(#wire_names),*];
             const AUTH: ::live::security::AuthPolicy = #auth;
             const RATE_LIMIT: ::core::option::Option<::live::security::ActionRateLimit> = #rate_limit;
+            #binary_fields
 
             #[allow(unused_variables)]
             fn set_updatable_field(
@@ -84,6 +88,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
             const AUTH: ::live::security::AuthPolicy = #attrs::AUTH;
             const RATE_LIMIT: ::core::option::Option<::live::security::ActionRateLimit> = #attrs::RATE_LIMIT;
             const ACTION_POLICIES: &'static [::live::security::ActionPolicy] = &[#(#policies),*];
+            const BINARY_FIELDS: &'static [::live::__private::BinaryField] = #attrs::BINARY_FIELDS;
 
             fn set_property(
                 &mut self,

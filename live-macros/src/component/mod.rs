@@ -2,6 +2,7 @@
 
 mod ast;
 mod attr;
+mod binary;
 mod case;
 mod expand;
 mod policy;

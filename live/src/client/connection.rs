@@ -3,7 +3,7 @@
 
 use super::error::ClientError;
 use super::frames::{RoomFrame, ServerFrame, decode_room_frame, frame_kind};
-use super::state::{Shared, receive};
+use super::state::{Shared, receive, receive_binary};
 use crate::protocol::kinds::ServerKind;
 use crate::support::lock;
 use bytes::Bytes;
@@ -232,9 +232,7 @@ async fn read_loop(
                 Ok(item) => receive(&shared, &frames, item),
                 Err(error) => tracing::warn!(%error, "server sent invalid JSON"),
             },
-            Ok(Message::Binary(bytes)) => {
-                let _ = frames.try_send(ServerFrame::Binary(bytes));
-            }
+            Ok(Message::Binary(bytes)) => receive_binary(&shared, &frames, bytes),
             Ok(Message::Close(frame)) => {
                 close = ServerFrame::Closed {
                     code: frame.as_ref().map_or(1005, |f| u16::from(f.code)),

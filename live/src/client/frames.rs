@@ -2,6 +2,7 @@
 //! and binary room frames decoded into [`RoomFrame`].
 
 use super::error::ClientError;
+use crate::protocol::binary_delta::BinaryField;
 use crate::protocol::kinds::ServerKind;
 use bytes::Bytes;
 use serde_json::Value;
@@ -65,6 +66,21 @@ pub fn decode_room_frame(bytes: &[u8]) -> Result<RoomFrame, ClientError> {
         event: frame.event.to_owned(),
         payload,
     })
+}
+
+/// Decodes a binary component delta (`0x01`) with the component's fields: its component id
+/// and the delta object it stands for (applied like a `STATE_DELTA`'s `payload.delta`).
+pub fn decode_binary_delta(
+    bytes: &[u8],
+    fields: &[BinaryField],
+) -> Result<(String, Value), ClientError> {
+    use crate::protocol::binary_delta::{decode_frame, decode_payload};
+    let protocol = |error: crate::protocol::binary_delta::DecodeError| {
+        ClientError::Protocol(error.to_string())
+    };
+    let (id, payload) = decode_frame(bytes).map_err(protocol)?;
+    let delta = decode_payload(fields, payload).map_err(protocol)?;
+    Ok((id.to_owned(), Value::Object(delta)))
 }
 
 /// The frame's `type`, if it is one the server sends.

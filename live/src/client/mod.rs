@@ -26,5 +26,5 @@ mod state;
 
 pub use connection::LiveClient;
 pub use error::ClientError;
-pub use frames::{RoomFrame, RoomFrameKind, ServerFrame, decode_room_frame};
+pub use frames::{RoomFrame, RoomFrameKind, ServerFrame, decode_binary_delta, decode_room_frame};
 pub use requests::Mounted;

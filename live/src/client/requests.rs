@@ -4,6 +4,7 @@
 use super::connection::LiveClient;
 use super::error::ClientError;
 use super::frames::frame_kind;
+use crate::component::BinaryField;
 use crate::protocol::kinds::{ClientKind, ServerKind};
 use crate::support::lock;
 use serde_json::{Map, Value, json};
@@ -144,6 +145,15 @@ impl LiveClient {
     /// The state of a mounted component, as the frames received so far made it.
     pub fn state(&self, component_id: &str) -> Option<Value> {
         lock(&self.shared).states.get(component_id).cloned()
+    }
+
+    /// Applies the binary deltas (`0x01` frames) of component `component_id` to its state,
+    /// decoded with `fields` (the component type's `LiveComponent::BINARY_FIELDS`); without
+    /// this they only show up in [`next_frame`](Self::next_frame).
+    pub fn decode_binary_deltas(&self, component_id: &str, fields: &'static [BinaryField]) {
+        lock(&self.shared)
+            .binary_fields
+            .insert(component_id.to_owned(), fields);
     }
 
     /// Waits until `check` holds for the component's state (polling every 5 ms).

@@ -2,9 +2,11 @@
 //! frames left it, and the requests still waiting for their reply.
 
 use super::frames::{ServerFrame, frame_kind};
+use crate::protocol::binary_delta::{BinaryField, decode_frame, decode_payload};
 use crate::protocol::kinds::ServerKind;
 use crate::state::diff::apply_delta;
 use crate::support::lock;
+use bytes::Bytes;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,6 +16,8 @@ use tokio::sync::{mpsc, oneshot};
 pub(super) struct Shared {
     pub(super) pending: HashMap<String, oneshot::Sender<Value>>,
     pub(super) states: HashMap<String, Value>,
+    /// How to decode each component's binary deltas (set by `decode_binary_deltas`).
+    pub(super) binary_fields: HashMap<String, &'static [BinaryField]>,
     pub(super) closed: bool,
 }
 
@@ -45,6 +49,39 @@ pub(super) fn receive(shared: &Mutex<Shared>, frames: &mpsc::Sender<ServerFrame>
         }
     }
     if frames.try_send(ServerFrame::Json(frame)).is_err() {
+        tracing::debug!("client frame log full; dropping a frame");
+    }
+}
+
+/// Applies a binary delta (`0x01`) to its component's state when the client knows the
+/// component's fields, then logs the frame. Frames it cannot decode are logged untouched.
+pub(super) fn receive_binary(
+    shared: &Mutex<Shared>,
+    frames: &mpsc::Sender<ServerFrame>,
+    bytes: Bytes,
+) {
+    {
+        let mut shared = lock(shared);
+        let Shared {
+            states,
+            binary_fields,
+            ..
+        } = &mut *shared;
+        let decoded = decode_frame(&bytes).ok().and_then(|(id, payload)| {
+            let fields = binary_fields.get(id)?;
+            Some(decode_payload(fields, payload).map(|delta| (id, Value::Object(delta))))
+        });
+        match decoded {
+            Some(Ok((id, delta))) => {
+                if let Some(state) = states.get_mut(id) {
+                    apply_delta(state, &delta);
+                }
+            }
+            Some(Err(error)) => tracing::warn!(%error, "undecodable binary delta"),
+            None => {}
+        }
+    }
+    if frames.try_send(ServerFrame::Binary(bytes)).is_err() {
         tracing::debug!("client frame log full; dropping a frame");
     }
 }

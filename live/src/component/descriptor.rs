@@ -11,6 +11,7 @@ pub struct ComponentDescriptor {
     actions: &'static [&'static str],
     updatable_fields: &'static [&'static str],
     auth: AuthPolicy,
+    binary_fields: &'static [super::BinaryField],
     #[cfg(feature = "typescript")]
     typescript: Option<fn() -> crate::typescript::ComponentTypes>,
 }
@@ -24,6 +25,7 @@ impl ComponentDescriptor {
             actions: C::ACTIONS,
             updatable_fields: C::UPDATABLE_FIELDS,
             auth: C::AUTH,
+            binary_fields: C::BINARY_FIELDS,
             #[cfg(feature = "typescript")]
             typescript: None,
         }
@@ -64,6 +66,11 @@ impl ComponentDescriptor {
     /// Who may mount it.
     pub fn auth(&self) -> &AuthPolicy {
         &self.auth
+    }
+
+    /// The fields sent as binary deltas (empty: none), in the order of the payload's bits.
+    pub fn binary_fields(&self) -> &'static [super::BinaryField] {
+        self.binary_fields
     }
 
     /// Fields writable with `PROPERTY_UPDATE`.

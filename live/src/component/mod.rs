@@ -12,6 +12,7 @@ pub(crate) mod push;
 mod room_access;
 mod room_ref;
 
+pub use crate::protocol::binary_delta::{BinaryField, WireType};
 pub use crate::security::identity::{Identity, Session};
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
@@ -54,6 +55,9 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
     const RATE_LIMIT: Option<ActionRateLimit> = None;
     /// Per-action rules (auth with the caller's identity, rate limits).
     const ACTION_POLICIES: &'static [ActionPolicy] = &[];
+    /// The fields whose changes go as binary `0x01` frames (`#[live_component(binary_delta)]`;
+    /// empty: every change is a JSON `STATE_DELTA`). See docs/protocol.md, "Binary deltas".
+    const BINARY_FIELDS: &'static [BinaryField] = &[];
 
     /// Runs the action named `action` (always one of [`Self::ACTIONS`]) with the client's payload.
     fn dispatch<'a>(

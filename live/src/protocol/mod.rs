@@ -3,6 +3,9 @@
 //! See `docs/protocol.md` for what Live implements and where it deviates from the
 //! TypeScript server.
 
+// The decoder serves the Rust client, tests and fuzzing.
+#[cfg_attr(not(feature = "client"), allow(dead_code))]
+pub(crate) mod binary_delta;
 pub(crate) mod depth;
 pub(crate) mod ids;
 pub(crate) mod inbound;

@@ -17,8 +17,7 @@ use tokio::sync::Notify;
 pub(crate) enum OutFrame {
     /// A JSON text frame (always valid UTF-8: produced by serde_json).
     Text(Bytes),
-    /// A binary frame (room frames `0x02`/`0x03` arrive with the rooms work).
-    #[allow(dead_code)]
+    /// A binary frame: a room frame (`0x02`/`0x03`) or a component's binary delta (`0x01`).
     Binary(Bytes),
     /// Close the socket with this code and reason; nothing is sent after it.
     Close(CloseFrame),

@@ -21,6 +21,32 @@ export type GameRoom = {
   round: number,
 };
 
+/**
+ * Binary deltas: `LiveBinaryDeltas` lists the codec fields, in order, by their wire names.
+ */
+export type Gauge = {
+  /**
+   * `float32`.
+   */
+  levelNow: number,
+  /**
+   * Not carried: JSON.
+   */
+  history: Array<number>,
+  /**
+   * `uint8`.
+   */
+  pct: number,
+  /**
+   * `float64` (a 64-bit integer).
+   */
+  samples: number,
+  /**
+   * `string`.
+   */
+  unit: string,
+};
+
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
 /**
@@ -121,6 +147,13 @@ export type TaskBoard = {
 
 // Components
 
+/** The name of component `Gauge`. */
+export const GaugeComponent = "Gauge";
+/** The state of component `Gauge`. */
+export type GaugeState = Gauge;
+/** The actions of component `Gauge`: arguments and results. */
+export interface GaugeActions {}
+
 /** The name of component `Notes`. */
 export const NotesComponent = "Notes";
 /** The actions of component `Notes`: arguments and results. */
@@ -157,6 +190,7 @@ export interface GameV2RoomEvents {
 
 /** Every component: name → state and actions. */
 export interface LiveComponents {
+  Gauge: { state: GaugeState; actions: GaugeActions };
   Notes: { state: NotesState; actions: NotesActions };
   "task-board": { state: TaskBoardState; actions: TaskBoardActions };
 }
@@ -171,3 +205,10 @@ export interface LiveRegistry {
   components: LiveComponents;
   rooms: LiveRooms;
 }
+
+// Binary deltas
+
+/** The fields of each `binary_delta` component, in the order of a binary delta's bits: `new LiveConnection<LiveRegistry>({ binaryDeltas: LiveBinaryDeltas })`. */
+export const LiveBinaryDeltas = {
+  Gauge: [["levelNow", "float32"], ["pct", "uint8"], ["samples", "float64"], ["unit", "string"]],
+} as const;

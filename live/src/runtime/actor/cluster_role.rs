@@ -223,7 +223,7 @@ impl<C: LiveComponent> Actor<C> {
             Relay::Delta(delta) => {
                 apply_delta(&mut self.synced, &delta);
                 self.signature_due = true;
-                self.broadcast(&outbound::state_delta(&self.id, &delta));
+                self.send_delta(&delta);
             }
             Relay::Replace(state) => self.replace_relayed(state),
             Relay::Event(event, payload) => {

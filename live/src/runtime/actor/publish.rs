@@ -4,9 +4,12 @@
 use super::instance::Actor;
 use crate::component::RoomChange;
 use crate::component::{Ctx, LiveComponent};
+use crate::protocol::binary_delta;
 use crate::protocol::outbound::{self, ComponentEvent};
+use crate::runtime::outbox::OutFrame;
 use crate::runtime::rooms::{RoomCommand, broadcast_frame};
 use crate::state::diff::{StateChange, diff_states};
+use serde_json::Value;
 use std::sync::Arc;
 
 impl<C: LiveComponent> Actor<C> {
@@ -75,17 +78,50 @@ impl<C: LiveComponent> Actor<C> {
                 if let Some(link) = &mut self.cluster {
                     link.changed(Some(&delta), &current);
                 }
-                outbound::state_delta(&self.id, &delta)
+                self.send_delta(&delta);
+                None
             }
             StateChange::Replace => {
                 if let Some(link) = &mut self.cluster {
                     link.changed(None, &current);
                 }
-                outbound::state_update(&self.id, &current, None)
+                Some(outbound::state_update(&self.id, &current, None))
             }
         };
         self.synced = current;
         self.signature_due = true;
-        self.broadcast(&frame);
+        if let Some(frame) = frame {
+            self.broadcast(&frame);
+        }
+    }
+
+    /// Sends a delta to every viewer, encoded once: for a `binary_delta` component, the
+    /// keys its fields carry as one binary `0x01` frame, then the rest as a `STATE_DELTA`
+    /// (that order, both before the call's reply); otherwise all of it as a `STATE_DELTA`.
+    pub(super) fn send_delta(&self, delta: &Value) {
+        let (Value::Object(map), false) = (delta, C::BINARY_FIELDS.is_empty()) else {
+            self.broadcast(&outbound::state_delta(&self.id, delta));
+            return;
+        };
+        let split = binary_delta::split(C::BINARY_FIELDS, map);
+        let binary = split
+            .binary
+            .map(|payload| binary_delta::frame(&self.id, &payload));
+        let json = match binary {
+            Some(Ok(frame)) => {
+                for outbox in self.viewers.values() {
+                    outbox.push(OutFrame::Binary(frame.clone()));
+                }
+                split.json
+            }
+            Some(Err(error)) => {
+                tracing::warn!(component = C::NAME, %error, "delta sent as JSON");
+                map.clone()
+            }
+            None => split.json,
+        };
+        if !json.is_empty() {
+            self.broadcast(&outbound::state_delta(&self.id, &Value::Object(json)));
+        }
     }
 }
