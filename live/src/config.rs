@@ -45,6 +45,9 @@ pub struct LiveConfig {
     /// Accepted `Origin` headers (`None`: any). Other origins are closed with code 4003
     /// `Origin not allowed` before `CONNECTION_ESTABLISHED`.
     pub allowed_origins: Option<Vec<String>>,
+    /// Serves the SSE and long-polling transports next to the WebSocket, at its path with
+    /// the trailing `/ws` replaced by `/sse` and `/http` (default `true`; docs/transports.md).
+    pub http_transports: bool,
 }
 
 impl Default for LiveConfig {
@@ -64,6 +67,7 @@ impl Default for LiveConfig {
             room_empty_grace: Duration::from_secs(5 * 60),
             state_signing: StateSigningConfig::default(),
             allowed_origins: None,
+            http_transports: true,
         }
     }
 }

@@ -148,7 +148,7 @@ async fn feed_texts<S: FrameSink>(sink: &mut S, texts: &mut Vec<Bytes>) -> Resul
 }
 
 /// Whether the upgrade request's `Origin` is allowed (always, when no list is configured).
-fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
+pub(crate) fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
     match &hub.config.allowed_origins {
         None => true,
         Some(allowed) => origin.is_some_and(|origin| allowed.iter().any(|a| a == origin)),

@@ -4,6 +4,11 @@
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
+#[cfg_attr(
+    not(any(feature = "standalone", feature = "axum", feature = "actix")),
+    allow(dead_code)
+)]
+mod fallback;
 mod http;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
@@ -59,6 +64,8 @@ pub struct LiveServer {
     lifecycle: Arc<lifecycle::Lifecycle>,
     /// Static pages served next to the WebSocket endpoint (`server::http`).
     pages: Arc<http::Pages>,
+    /// The SSE and long-polling sessions (`server::fallback`).
+    fallback: Arc<fallback::Fallback>,
 }
 
 impl fmt::Debug for LiveServer {
@@ -148,6 +155,7 @@ impl LiveServer {
             listener,
             Arc::clone(&self.hub),
             Arc::clone(&self.pages),
+            Arc::clone(&self.fallback),
             stopping,
         ));
         tracing::info!(%local_addr, path = %self.hub.config.path, "live server listening");
@@ -354,6 +362,12 @@ impl LiveServerBuilder {
         self
     }
 
+    /// Serves (default) or not the SSE and long-polling transports (docs/transports.md).
+    pub fn http_transports(mut self, on: bool) -> Self {
+        self.config.http_transports = on;
+        self
+    }
+
     /// Accepts only these `Origin` headers (default: any).
     pub fn allowed_origins(mut self, origins: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.config.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
@@ -397,15 +411,17 @@ impl LiveServerBuilder {
         for descriptor in registered_rooms.into_iter().chain(self.manual_rooms) {
             rooms.insert(descriptor.prefix(), descriptor);
         }
+        let hub = Arc::new(Hub::new(HubParts {
+            config: self.config,
+            components,
+            room_types: rooms,
+            auth: AuthProviders::new(self.auth_providers),
+            cluster: self.cluster,
+            messages: self.messages,
+        }));
         Ok(LiveServer {
-            hub: Arc::new(Hub::new(HubParts {
-                config: self.config,
-                components,
-                room_types: rooms,
-                auth: AuthProviders::new(self.auth_providers),
-                cluster: self.cluster,
-                messages: self.messages,
-            })),
+            fallback: Arc::new(fallback::Fallback::new(Arc::clone(&hub))),
+            hub,
             lifecycle: Arc::default(),
             pages: Arc::new(self.pages),
         })

@@ -1,0 +1,426 @@
+//! The HTTP transports for clients that cannot open a WebSocket: Server-Sent Events and
+//! long-polling (reference §16, docs/transports.md). One code path for all three servers:
+//! each server turns its request into an [`Incoming`] and a body future, and its response
+//! body from a [`Reply`]; sessions, tokens, queues and every status code are here.
+//!
+//! Each session is one Live connection run by [`drive`], exactly as a WebSocket is: POSTed
+//! frames are its inbound stream, the session's queue its [`FrameSink`](
+//! crate::runtime::transport::FrameSink). So every message rule, limit, rate limit and
+//! ordering guarantee is the WebSocket's.
+
+mod session;
+mod sse;
+mod table;
+
+pub(crate) use sse::EventStream;
+
+use crate::runtime::Hub;
+use crate::runtime::transport::{InFrame, drive, origin_allowed, stopped};
+use ::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use ::http::{HeaderName, Method, Response, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use serde::Serialize;
+use session::{Kind, Session, SessionSink, Wire};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use table::{Lookup, Table};
+use tokio::sync::watch;
+
+/// How long a poll is held while nothing is waiting (§16).
+const POLL_HOLD: Duration = Duration::from_secs(25);
+
+/// The header that carries a session's token.
+pub(crate) const SESSION_HEADER: HeaderName = HeaderName::from_static("x-live-session");
+
+/// `X-Accel-Buffering`, which keeps nginx from buffering the event stream.
+const ACCEL_BUFFERING: HeaderName = HeaderName::from_static("x-accel-buffering");
+
+/// One endpoint, by its path after the WebSocket path's prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// `GET /sse`: opens an SSE session; the response is its event stream.
+    SseOpen,
+    /// `POST /sse/send`: one frame to an SSE session.
+    SseSend,
+    /// `GET /http`: opens a long-polling session, answering its token.
+    PollOpen,
+    /// `GET /http/poll`: the frames waiting, held up to 25 s.
+    Poll,
+    /// `POST /http/send`: one frame to a long-polling session.
+    PollSend,
+    /// `POST /http/close`: ends a long-polling session.
+    PollClose,
+}
+
+impl Endpoint {
+    /// Every endpoint with its path relative to the WebSocket path's parent.
+    pub(crate) const ALL: [(Self, &'static str); 6] = [
+        (Self::SseOpen, "/sse"),
+        (Self::SseSend, "/sse/send"),
+        (Self::PollOpen, "/http"),
+        (Self::Poll, "/http/poll"),
+        (Self::PollSend, "/http/send"),
+        (Self::PollClose, "/http/close"),
+    ];
+
+    /// The endpoint `path` names, when the WebSocket is at `ws_path`: its trailing `/ws`
+    /// replaced by `/sse` or `/http` (a WebSocket path without `/ws` at its end has none).
+    pub(crate) fn of(ws_path: &str, path: &str) -> Option<Self> {
+        let prefix = ws_path.strip_suffix("/ws")?;
+        let rest = path.strip_prefix(prefix)?;
+        Self::ALL
+            .iter()
+            .find(|(_, relative)| *relative == rest)
+            .map(|(endpoint, _)| *endpoint)
+    }
+
+    fn method(self) -> Method {
+        match self {
+            Self::SseOpen | Self::PollOpen | Self::Poll => Method::GET,
+            Self::SseSend | Self::PollSend | Self::PollClose => Method::POST,
+        }
+    }
+
+    fn kind(self) -> Kind {
+        match self {
+            Self::SseOpen | Self::SseSend => Kind::Sse,
+            Self::PollOpen | Self::Poll | Self::PollSend | Self::PollClose => Kind::Poll,
+        }
+    }
+}
+
+/// What the shared logic needs of a request, besides its body.
+#[derive(Debug)]
+pub(crate) struct Incoming {
+    pub(crate) endpoint: Endpoint,
+    pub(crate) method: Method,
+    /// The `Origin` header.
+    pub(crate) origin: Option<String>,
+    /// The `X-Live-Session` header.
+    pub(crate) token: Option<String>,
+    /// `Content-Type: application/octet-stream`: the body is a binary frame.
+    pub(crate) binary: bool,
+}
+
+/// A request body as a server read it, up to [`Fallback::body_limit`].
+#[derive(Debug)]
+pub(crate) enum Body {
+    /// The whole body.
+    Read(Bytes),
+    /// Longer than the limit (by `Content-Length` or by what arrived).
+    TooLarge,
+    /// The client stopped sending.
+    Failed,
+}
+
+/// A response body: whole, or the SSE event stream.
+pub(crate) enum Reply {
+    Full(Bytes),
+    Events(EventStream),
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Full(bytes) => f.debug_tuple("Full").field(bytes).finish(),
+            Self::Events(_) => f.write_str("Events"),
+        }
+    }
+}
+
+/// The SSE and long-polling sessions of one server.
+pub(crate) struct Fallback {
+    hub: Arc<Hub>,
+    table: Arc<Table>,
+}
+
+impl std::fmt::Debug for Fallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fallback")
+            .field("sessions", &self.table.open_sessions())
+            .finish()
+    }
+}
+
+/// A long poll's answer: `{"frames": [{"t": …} | {"b": …}], "closed"?: {code, reason}}`.
+#[derive(Serialize)]
+struct PollAnswer {
+    frames: Vec<PollFrame>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed: Option<sse::CloseData>,
+}
+
+#[derive(Serialize)]
+enum PollFrame {
+    #[serde(rename = "t")]
+    Text(String),
+    #[serde(rename = "b")]
+    Binary(String),
+}
+
+impl Fallback {
+    pub(crate) fn new(hub: Arc<Hub>) -> Self {
+        Self {
+            hub,
+            table: Arc::default(),
+        }
+    }
+
+    /// The largest request body read: the WebSocket layer's hard limit, twice
+    /// `max_message_bytes`. Larger bodies get 413; bodies between one and two times the
+    /// limit reach the connection, which refuses them with `Message too large` as on a
+    /// WebSocket.
+    pub(crate) fn body_limit(&self) -> usize {
+        self.hub.config.max_message_bytes.saturating_mul(2)
+    }
+
+    /// Number of open sessions.
+    pub(crate) fn open_sessions(&self) -> usize {
+        self.table.open_sessions()
+    }
+
+    /// Whether the HTTP transports are served at all (`LiveConfig::http_transports`).
+    pub(crate) fn enabled(&self) -> bool {
+        self.hub.config.http_transports
+    }
+
+    /// Answers one request. `body` is awaited only by the send endpoints, after the session
+    /// checks; `shutdown` is the server's stop signal (`None`: shutting down, 503).
+    pub(crate) async fn handle<B>(
+        &self,
+        request: Incoming,
+        body: B,
+        shutdown: Option<watch::Receiver<bool>>,
+    ) -> Response<Reply>
+    where
+        B: Future<Output = Body>,
+    {
+        let endpoint = request.endpoint;
+        if request.method != endpoint.method() {
+            return plain(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed\n");
+        }
+        match endpoint {
+            Endpoint::SseOpen | Endpoint::PollOpen => self.open(&request, shutdown),
+            Endpoint::SseSend | Endpoint::PollSend => match self.session(&request) {
+                Ok(session) => self.send(&session, &request, body).await,
+                Err(refused) => refused,
+            },
+            Endpoint::Poll => match self.session(&request) {
+                Ok(session) => poll(&session).await,
+                Err(refused) => refused,
+            },
+            Endpoint::PollClose => match self.session(&request) {
+                Ok(session) => {
+                    session.leave();
+                    empty(StatusCode::NO_CONTENT)
+                }
+                Err(refused) => refused,
+            },
+        }
+    }
+
+    /// `GET /sse` and `GET /http`: a new session, run by [`drive`] until it closes.
+    fn open(&self, request: &Incoming, shutdown: Option<watch::Receiver<bool>>) -> Response<Reply> {
+        if !origin_allowed(&self.hub, request.origin.as_deref()) {
+            return plain(StatusCode::FORBIDDEN, "Origin not allowed\n");
+        }
+        let Some(shutdown) = shutdown.filter(|stop| !*stop.borrow()) else {
+            return plain(StatusCode::SERVICE_UNAVAILABLE, "Server shutting down\n");
+        };
+        let kind = request.endpoint.kind();
+        let (session, frames) = Session::new(table::new_token(), kind, request.origin.clone());
+        self.table.insert(Arc::clone(&session));
+        tokio::spawn(run(
+            Arc::clone(&self.hub),
+            Arc::clone(&self.table),
+            Arc::clone(&session),
+            frames,
+            shutdown,
+        ));
+        match kind {
+            Kind::Sse => {
+                let response = Response::builder()
+                    .status(StatusCode::OK)
+                    .header(CONTENT_TYPE, "text/event-stream")
+                    .header(CACHE_CONTROL, "no-cache")
+                    .header(ACCEL_BUFFERING, "no")
+                    .body(Reply::Events(sse::events(session)));
+                response.unwrap_or_else(|_| empty(StatusCode::INTERNAL_SERVER_ERROR))
+            }
+            Kind::Poll => json(&sse::TokenData {
+                token: session.token(),
+            }),
+        }
+    }
+
+    /// The session a request's token names: 401 without a well-formed token, 404 for an
+    /// unknown one (or one of the other transport), 410 for a closed one, 403 when the
+    /// request's `Origin` is not the one that opened the session.
+    fn session(&self, request: &Incoming) -> Result<Arc<Session>, Response<Reply>> {
+        let Some(token) = request.token.as_deref().filter(|t| table::well_formed(t)) else {
+            return Err(plain(StatusCode::UNAUTHORIZED, "Missing session\n"));
+        };
+        let session = match self.table.lookup(token) {
+            Lookup::Open(session) if session.kind() == request.endpoint.kind() => session,
+            Lookup::Open(_) | Lookup::Unknown => {
+                return Err(plain(StatusCode::NOT_FOUND, "Unknown session\n"));
+            }
+            Lookup::Closed => return Err(plain(StatusCode::GONE, "Session closed\n")),
+        };
+        if request.origin.is_some() && request.origin.as_deref() != session.origin() {
+            return Err(plain(StatusCode::FORBIDDEN, "Origin mismatch\n"));
+        }
+        Ok(session)
+    }
+
+    /// `POST …/send`: one frame, passed to the connection after the ones before it.
+    async fn send<B>(&self, session: &Session, request: &Incoming, body: B) -> Response<Reply>
+    where
+        B: Future<Output = Body>,
+    {
+        let read = tokio::time::timeout(self.hub.config.handshake_timeout, body).await;
+        let frame = match read {
+            Ok(Body::Read(bytes)) if request.binary => InFrame::Binary(bytes),
+            Ok(Body::Read(bytes)) => match String::from_utf8(bytes.to_vec()) {
+                Ok(text) => InFrame::Text(text),
+                Err(_) => return plain(StatusCode::BAD_REQUEST, "Text frame is not UTF-8\n"),
+            },
+            Ok(Body::TooLarge) => return too_large(),
+            Ok(Body::Failed) => return plain(StatusCode::BAD_REQUEST, "Body not read\n"),
+            Err(_) => return plain(StatusCode::REQUEST_TIMEOUT, "Body too slow\n"),
+        };
+        if session.send(frame).await {
+            empty(StatusCode::NO_CONTENT)
+        } else {
+            plain(StatusCode::GONE, "Session closed\n")
+        }
+    }
+}
+
+/// Reads a request body of the `http-body` kind (hyper, axum) up to `limit` bytes, refusing
+/// a larger `Content-Length` before reading.
+#[cfg(any(feature = "standalone", feature = "axum"))]
+pub(crate) async fn read_body<B>(
+    body: B,
+    declared: Option<&::http::HeaderValue>,
+    limit: usize,
+) -> Body
+where
+    B: http_body_util::BodyExt,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    use http_body_util::BodyExt as _;
+    let declared = declared.and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Body::TooLarge;
+    }
+    match http_body_util::Limited::new(body, limit).collect().await {
+        Ok(collected) => Body::Read(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Body::TooLarge,
+        Err(_) => Body::Failed,
+    }
+}
+
+/// Whether a `Content-Type` says the body is a binary frame (`application/octet-stream`).
+pub(crate) fn is_binary(content_type: Option<&::http::HeaderValue>) -> bool {
+    content_type
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/octet-stream"))
+}
+
+/// 413 for a body past [`Fallback::body_limit`].
+pub(crate) fn too_large() -> Response<Reply> {
+    plain(StatusCode::PAYLOAD_TOO_LARGE, "Body too large\n")
+}
+
+/// `GET /http/poll`.
+async fn poll(session: &Session) -> Response<Reply> {
+    let batch = session.poll(POLL_HOLD).await;
+    let frames = batch.frames.into_iter().map(|frame| match frame {
+        Wire::Text(text) => PollFrame::Text(String::from_utf8_lossy(&text).into_owned()),
+        Wire::Binary(bytes) => PollFrame::Binary(STANDARD.encode(bytes)),
+    });
+    json(&PollAnswer {
+        frames: frames.collect(),
+        closed: batch.closed.map(|close| sse::CloseData {
+            code: close.code,
+            reason: close.reason,
+        }),
+    })
+}
+
+/// Runs a session's connection, then keeps the session until its close is handed to the
+/// client (or the client is idle, or the server stops), and retires its token.
+async fn run(
+    hub: Arc<Hub>,
+    table: Arc<Table>,
+    session: Arc<Session>,
+    frames: tokio::sync::mpsc::Receiver<InFrame<String>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let inbound = session.inbound(frames);
+    let sink = SessionSink(Arc::clone(&session));
+    let origin = session.origin().map(str::to_owned);
+    Box::pin(drive(
+        hub,
+        origin.as_deref(),
+        inbound,
+        sink,
+        shutdown.clone(),
+    ))
+    .await;
+    tokio::select! {
+        () = session.delivered() => {}
+        () = tokio::time::sleep(session::IDLE) => {}
+        () = stopped(&mut shutdown) => {}
+    }
+    table.close(session.token());
+}
+
+fn json(value: &impl Serialize) -> Response<Reply> {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    let response = Response::builder()
+        .status(StatusCode::OK)
+        .header(CONTENT_TYPE, "application/json")
+        .header(CACHE_CONTROL, "no-cache")
+        .body(Reply::Full(Bytes::from(body)));
+    response.unwrap_or_else(|_| empty(StatusCode::INTERNAL_SERVER_ERROR))
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Reply> {
+    let response = Response::builder()
+        .status(status)
+        .header(CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(CACHE_CONTROL, "no-cache")
+        .body(Reply::Full(Bytes::from_static(text.as_bytes())));
+    response.unwrap_or_else(|_| empty(status))
+}
+
+fn empty(status: StatusCode) -> Response<Reply> {
+    let mut response = Response::new(Reply::Full(Bytes::new()));
+    *response.status_mut() = status;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_replace_the_trailing_ws() {
+        let of = |path| Endpoint::of("/api/live/ws", path);
+        assert_eq!(of("/api/live/sse"), Some(Endpoint::SseOpen));
+        assert_eq!(of("/api/live/sse/send"), Some(Endpoint::SseSend));
+        assert_eq!(of("/api/live/http"), Some(Endpoint::PollOpen));
+        assert_eq!(of("/api/live/http/poll"), Some(Endpoint::Poll));
+        assert_eq!(of("/api/live/http/send"), Some(Endpoint::PollSend));
+        assert_eq!(of("/api/live/http/close"), Some(Endpoint::PollClose));
+        assert_eq!(of("/api/live/ws"), None);
+        assert_eq!(of("/sse"), None);
+        assert_eq!(Endpoint::of("/live", "/sse"), None);
+    }
+}
