@@ -21,10 +21,12 @@
 mod connection;
 mod error;
 mod frames;
+mod http;
 mod requests;
 mod state;
+mod wire;
 
-pub use connection::LiveClient;
+pub use connection::{LiveClient, Transport};
 pub use error::ClientError;
 pub use frames::{RoomFrame, RoomFrameKind, ServerFrame, decode_room_frame};
 pub use requests::Mounted;

@@ -55,9 +55,7 @@ pub(crate) async fn accept_loop(
     if tokio::time::timeout(grace, async {
         while connections.join_next().await.is_some() {}
         // SSE and long-polling sessions run in tasks of their own.
-        while fallback.open_sessions() > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
+        fallback.drained().await;
     })
     .await
     .is_err()

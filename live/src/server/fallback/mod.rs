@@ -53,13 +53,17 @@ pub(crate) enum Endpoint {
     PollSend,
     /// `POST /http/close`: ends a long-polling session.
     PollClose,
+    /// `POST /sse/close`: ends an SSE session (a Live extension; FluxStack's client just
+    /// drops the stream, which ends the session too).
+    SseClose,
 }
 
 impl Endpoint {
     /// Every endpoint with its path relative to the WebSocket path's parent.
-    pub(crate) const ALL: [(Self, &'static str); 6] = [
+    pub(crate) const ALL: [(Self, &'static str); 7] = [
         (Self::SseOpen, "/sse"),
         (Self::SseSend, "/sse/send"),
+        (Self::SseClose, "/sse/close"),
         (Self::PollOpen, "/http"),
         (Self::Poll, "/http/poll"),
         (Self::PollSend, "/http/send"),
@@ -80,13 +84,13 @@ impl Endpoint {
     fn method(self) -> Method {
         match self {
             Self::SseOpen | Self::PollOpen | Self::Poll => Method::GET,
-            Self::SseSend | Self::PollSend | Self::PollClose => Method::POST,
+            Self::SseSend | Self::SseClose | Self::PollSend | Self::PollClose => Method::POST,
         }
     }
 
     fn kind(self) -> Kind {
         match self {
-            Self::SseOpen | Self::SseSend => Kind::Sse,
+            Self::SseOpen | Self::SseSend | Self::SseClose => Kind::Sse,
             Self::PollOpen | Self::Poll | Self::PollSend | Self::PollClose => Kind::Poll,
         }
     }
@@ -182,6 +186,13 @@ impl Fallback {
         self.table.open_sessions()
     }
 
+    /// Resolves once no session is open (checked every 10 ms; for shutdown).
+    pub(crate) async fn drained(&self) {
+        while self.open_sessions() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Whether the HTTP transports are served at all (`LiveConfig::http_transports`).
     pub(crate) fn enabled(&self) -> bool {
         self.hub.config.http_transports
@@ -212,7 +223,7 @@ impl Fallback {
                 Ok(session) => poll(&session).await,
                 Err(refused) => refused,
             },
-            Endpoint::PollClose => match self.session(&request) {
+            Endpoint::SseClose | Endpoint::PollClose => match self.session(&request) {
                 Ok(session) => {
                     session.leave();
                     empty(StatusCode::NO_CONTENT)
@@ -354,7 +365,8 @@ async fn poll(session: &Session) -> Response<Reply> {
 }
 
 /// Runs a session's connection, then keeps the session until its close is handed to the
-/// client (or the client is idle, or the server stops), and retires its token.
+/// client (at most [`session::IDLE`], or the shutdown grace once the server stops), and
+/// retires its token.
 async fn run(
     hub: Arc<Hub>,
     table: Arc<Table>,
@@ -419,6 +431,7 @@ mod tests {
         assert_eq!(of("/api/live/http/poll"), Some(Endpoint::Poll));
         assert_eq!(of("/api/live/http/send"), Some(Endpoint::PollSend));
         assert_eq!(of("/api/live/http/close"), Some(Endpoint::PollClose));
+        assert_eq!(of("/api/live/sse/close"), Some(Endpoint::SseClose));
         assert_eq!(of("/api/live/ws"), None);
         assert_eq!(of("/sse"), None);
         assert_eq!(Endpoint::of("/live", "/sse"), None);

@@ -66,7 +66,8 @@ pub(crate) struct Routes<'a> {
 /// Serves requests on `stream` until the client closes, idles past the head timeout, or a
 /// valid WebSocket handshake on the Live path comes back as [`Upgraded`]. Pages, errors
 /// (400, 404, 405, 426, 431) and the SSE and long-polling endpoints are answered on the way.
-/// When `shutdown` flips the connection finishes its response in flight and closes.
+/// When `shutdown` flips, and once the SSE and long-polling sessions have handed their
+/// close to their clients, the connection finishes its response in flight and closes.
 pub(crate) async fn serve(
     stream: TcpStream,
     routes: Routes<'_>,
@@ -90,7 +91,10 @@ pub(crate) async fn serve(
     // Without shutdown: the socket comes back, for the WebSocket or for lingering.
     let served = tokio::select! {
         served = poll_fn(|cx| connection.poll_without_shutdown(cx)) => served,
-        () = crate::runtime::transport::stopped(&mut shutdown) => {
+        () = async {
+            crate::runtime::transport::stopped(&mut shutdown).await;
+            routes.fallback.drained().await;
+        } => {
             Pin::new(&mut connection).graceful_shutdown();
             poll_fn(|cx| connection.poll_without_shutdown(cx)).await
         }
