@@ -11,8 +11,9 @@ use futures_util::Stream;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::{Notify, mpsc, watch};
+use tokio::time::Instant;
 
 /// Bytes that may wait for one session's client before it is closed with 1008 (§16).
 pub(super) const MAX_QUEUED_BYTES: usize = 4 * 1024 * 1024;
@@ -148,7 +149,7 @@ impl Session {
                     tokio::select! {
                         frame = frames.recv() => break frame.unwrap_or(InFrame::Closed),
                         _ = gone.wait_for(|gone| *gone) => break InFrame::Closed,
-                        () = tokio::time::sleep_until(idle_at.into()), if session.kind == Kind::Poll => {
+                        () = tokio::time::sleep_until(idle_at), if session.kind == Kind::Poll => {
                             if lock(&session.last_seen).elapsed() >= IDLE {
                                 tracing::debug!("long-polling session idle; closing");
                                 break InFrame::Closed;
@@ -329,6 +330,24 @@ mod tests {
             .await
             .ok();
         assert!(lock(&session.pending).delivered);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_polling_session_is_closed_after_45_s_without_a_poll_or_post() {
+        use futures_util::StreamExt;
+        let (session, frames) = Session::new("t".into(), Kind::Poll, None);
+        let mut inbound = session.inbound(frames);
+        let sender = Arc::clone(&session);
+        tokio::spawn(async move {
+            tokio::time::sleep(IDLE / 2).await;
+            sender.send(InFrame::Text("{}".to_owned())).await
+        });
+        let start = Instant::now();
+        assert!(matches!(inbound.next().await, Some(InFrame::Text(_))));
+        assert!(matches!(inbound.next().await, Some(InFrame::Closed)));
+        // Idle counts from the last POST.
+        assert!(start.elapsed() >= IDLE + IDLE / 2);
+        assert!(inbound.next().await.is_none());
     }
 
     #[tokio::test]
