@@ -53,10 +53,14 @@ export class Session {
 
   constructor(private readonly browser: Browser) {}
 
-  /** Opens `url` in a fresh context and waits until the page is connected and everything is mounted. */
-  async open(label: string, url: string): Promise<DemoPage> {
+  /**
+   * Opens `url` in a fresh context and waits until the page is connected and everything is
+   * mounted. `initScript` runs in the page before its own scripts (e.g. to delete `WebSocket`).
+   */
+  async open(label: string, url: string, initScript?: string): Promise<DemoPage> {
     const context = await this.browser.newContext()
     this.contexts.push(context)
+    if (initScript) await context.addInitScript(initScript)
     const page = new DemoPage(await context.newPage(), label)
     this.pages.push(page)
     await page.goto(url)
