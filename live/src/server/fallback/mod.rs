@@ -217,18 +217,18 @@ impl Fallback {
             Endpoint::SseOpen | Endpoint::PollOpen => self.open(&request, shutdown),
             Endpoint::SseSend | Endpoint::PollSend => match self.session(&request) {
                 Ok(session) => self.send(&session, &request, body).await,
-                Err(refused) => refused,
+                Err((status, text)) => plain(status, text),
             },
             Endpoint::Poll => match self.session(&request) {
                 Ok(session) => poll(&session).await,
-                Err(refused) => refused,
+                Err((status, text)) => plain(status, text),
             },
             Endpoint::SseClose | Endpoint::PollClose => match self.session(&request) {
                 Ok(session) => {
                     session.leave();
                     empty(StatusCode::NO_CONTENT)
                 }
-                Err(refused) => refused,
+                Err((status, text)) => plain(status, text),
             },
         }
     }
@@ -270,19 +270,19 @@ impl Fallback {
     /// The session a request's token names: 401 without a well-formed token, 404 for an
     /// unknown one (or one of the other transport), 410 for a closed one, 403 when the
     /// request's `Origin` is not the one that opened the session.
-    fn session(&self, request: &Incoming) -> Result<Arc<Session>, Response<Reply>> {
+    fn session(&self, request: &Incoming) -> Result<Arc<Session>, (StatusCode, &'static str)> {
         let Some(token) = request.token.as_deref().filter(|t| table::well_formed(t)) else {
-            return Err(plain(StatusCode::UNAUTHORIZED, "Missing session\n"));
+            return Err((StatusCode::UNAUTHORIZED, "Missing session\n"));
         };
         let session = match self.table.lookup(token) {
             Lookup::Open(session) if session.kind() == request.endpoint.kind() => session,
             Lookup::Open(_) | Lookup::Unknown => {
-                return Err(plain(StatusCode::NOT_FOUND, "Unknown session\n"));
+                return Err((StatusCode::NOT_FOUND, "Unknown session\n"));
             }
-            Lookup::Closed => return Err(plain(StatusCode::GONE, "Session closed\n")),
+            Lookup::Closed => return Err((StatusCode::GONE, "Session closed\n")),
         };
         if request.origin.is_some() && request.origin.as_deref() != session.origin() {
-            return Err(plain(StatusCode::FORBIDDEN, "Origin mismatch\n"));
+            return Err((StatusCode::FORBIDDEN, "Origin mismatch\n"));
         }
         Ok(session)
     }
