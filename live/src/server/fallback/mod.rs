@@ -235,7 +235,7 @@ impl Fallback {
 
     /// `GET /sse` and `GET /http`: a new session, run by [`drive`] until it closes.
     fn open(&self, request: &Incoming, shutdown: Option<watch::Receiver<bool>>) -> Response<Reply> {
-        if !origin_allowed(&self.hub, request.origin.as_deref()) {
+        if !self.origin_allowed(request.origin.as_deref()) {
             return plain(StatusCode::FORBIDDEN, "Origin not allowed\n");
         }
         let Some(shutdown) = shutdown.filter(|stop| !*stop.borrow()) else {
@@ -269,7 +269,8 @@ impl Fallback {
 
     /// The session a request's token names: 401 without a well-formed token, 404 for an
     /// unknown one (or one of the other transport), 410 for a closed one, 403 when the
-    /// request's `Origin` is not the one that opened the session.
+    /// request's `Origin` differs from the one that opened the session (or, when that
+    /// request had none, is not allowed).
     fn session(&self, request: &Incoming) -> Result<Arc<Session>, (StatusCode, &'static str)> {
         let Some(token) = request.token.as_deref().filter(|t| table::well_formed(t)) else {
             return Err((StatusCode::UNAUTHORIZED, "Missing session\n"));
@@ -281,10 +282,22 @@ impl Fallback {
             }
             Lookup::Closed => return Err((StatusCode::GONE, "Session closed\n")),
         };
-        if request.origin.is_some() && request.origin.as_deref() != session.origin() {
+        let foreign = match (request.origin.as_deref(), session.origin()) {
+            (Some(origin), Some(opened_by)) => origin != opened_by,
+            (origin, None) => !self.origin_allowed(origin),
+            (None, Some(_)) => false,
+        };
+        if foreign {
             return Err((StatusCode::FORBIDDEN, "Origin mismatch\n"));
         }
         Ok(session)
+    }
+
+    /// The `allowed_origins` check of an HTTP request. Unlike a WebSocket upgrade, a request
+    /// without `Origin` passes: browsers leave it out of same-origin `GET`s (and always send
+    /// it cross-origin), so its absence is no sign of a foreign page.
+    fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        origin.is_none_or(|origin| origin_allowed(&self.hub, Some(origin)))
     }
 
     /// `POST …/send`: one frame, passed to the connection after the ones before it.
