@@ -3,9 +3,9 @@
 //! each server turns its request into an [`Incoming`] and a body future, and its response
 //! body from a [`Reply`]; sessions, tokens, queues and every status code are here.
 //!
-//! Each session is one Live connection run by [`drive`], exactly as a WebSocket is: POSTed
-//! frames are its inbound stream, the session's queue its [`FrameSink`](
-//! crate::runtime::transport::FrameSink). So every message rule, limit, rate limit and
+//! Each session is one Live connection, run by the loop of [`drive`](transport::drive)
+//! exactly as a WebSocket is: POSTed frames are its inbound stream, the session's queue its
+//! [`FrameSink`](transport::FrameSink). So every message rule, limit, rate limit and
 //! ordering guarantee is the WebSocket's.
 
 mod session;
@@ -15,7 +15,7 @@ mod table;
 pub(crate) use sse::EventStream;
 
 use crate::runtime::Hub;
-use crate::runtime::transport::{InFrame, drive, origin_allowed, stopped};
+use crate::runtime::transport::{self, InFrame, origin_allowed, stopped};
 use ::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use ::http::{HeaderName, Method, Response, StatusCode};
 use base64::Engine;
@@ -233,7 +233,8 @@ impl Fallback {
         }
     }
 
-    /// `GET /sse` and `GET /http`: a new session, run by [`drive`] until it closes.
+    /// `GET /sse` and `GET /http`: a new session, run as a WebSocket connection is, until it
+    /// closes.
     fn open(&self, request: &Incoming, shutdown: Option<watch::Receiver<bool>>) -> Response<Reply> {
         if !self.origin_allowed(request.origin.as_deref()) {
             return plain(StatusCode::FORBIDDEN, "Origin not allowed\n");
@@ -244,7 +245,7 @@ impl Fallback {
         let kind = request.endpoint.kind();
         let (session, frames) = Session::new(table::new_token(), kind, request.origin.clone());
         self.table.insert(Arc::clone(&session));
-        tokio::spawn(run(
+        tokio::spawn(run_session(
             Arc::clone(&self.hub),
             Arc::clone(&self.table),
             Arc::clone(&session),
@@ -380,7 +381,7 @@ async fn poll(session: &Session) -> Response<Reply> {
 /// Runs a session's connection, then keeps the session until its close is handed to the
 /// client (at most [`session::IDLE`], or the shutdown grace once the server stops), and
 /// retires its token.
-async fn run(
+async fn run_session(
     hub: Arc<Hub>,
     table: Arc<Table>,
     session: Arc<Session>,
@@ -389,19 +390,17 @@ async fn run(
 ) {
     let inbound = session.inbound(frames);
     let sink = SessionSink(Arc::clone(&session));
-    let origin = session.origin().map(str::to_owned);
-    Box::pin(drive(
-        hub,
-        origin.as_deref(),
-        inbound,
-        sink,
-        shutdown.clone(),
-    ))
-    .await;
+    let grace = hub.config.shutdown_grace;
+    // The origin was checked when the session opened (403).
+    Box::pin(transport::run(hub, inbound, sink, shutdown.clone())).await;
+    let stopping = async {
+        stopped(&mut shutdown).await;
+        tokio::time::sleep(grace).await;
+    };
     tokio::select! {
         () = session.delivered() => {}
         () = tokio::time::sleep(session::IDLE) => {}
-        () = stopped(&mut shutdown) => {}
+        () = stopping => {}
     }
     table.close(session.token());
 }
