@@ -426,3 +426,15 @@ async fn dropping_the_event_stream_ends_the_session() {
         .await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_transports_can_be_turned_off() {
+    for t in Transport::ALL {
+        let server = test_server_with(LiveServer::builder().http_transports(false));
+        let served = t.serve(&server).await;
+        for path in ["/api/live/sse", "/api/live/http"] {
+            let (status, _) = exchange(served.addr(), "GET", path, &[], "").await;
+            assert_eq!(status, 404, "[{t}] {path}");
+        }
+    }
+}
