@@ -72,6 +72,7 @@ impl Endpoint {
 
     /// The endpoint `path` names, when the WebSocket is at `ws_path`: its trailing `/ws`
     /// replaced by `/sse` or `/http` (a WebSocket path without `/ws` at its end has none).
+    #[cfg_attr(not(feature = "standalone"), allow(dead_code))]
     pub(crate) fn of(ws_path: &str, path: &str) -> Option<Self> {
         let prefix = ws_path.strip_suffix("/ws")?;
         let rest = path.strip_prefix(prefix)?;
@@ -182,11 +183,13 @@ impl Fallback {
     }
 
     /// Number of open sessions.
+    #[cfg_attr(not(feature = "standalone"), allow(dead_code))]
     pub(crate) fn open_sessions(&self) -> usize {
         self.table.open_sessions()
     }
 
     /// Resolves once no session is open (checked every 10 ms; for shutdown).
+    #[cfg_attr(not(feature = "standalone"), allow(dead_code))]
     pub(crate) async fn drained(&self) {
         while self.open_sessions() > 0 {
             tokio::time::sleep(Duration::from_millis(10)).await;
