@@ -5,13 +5,17 @@
 use super::session::Session;
 use crate::support::lock;
 use rand::Rng;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a closed session's token is answered with 410. A token is never issued twice
 /// (256 random bits), so afterwards it is simply unknown (404).
 pub(super) const CLOSED_MEMORY: Duration = Duration::from_secs(10 * 60);
+
+/// At most this many closed tokens are remembered (the oldest are forgotten first), so a
+/// client opening and closing sessions in a loop cannot grow the table without bound.
+const CLOSED_CAPACITY: usize = 100_000;
 
 /// Random bytes in a token: 256 bits from the thread's CSPRNG, as hex (64 characters).
 const TOKEN_BYTES: usize = 32;
@@ -30,7 +34,29 @@ pub(super) enum Lookup {
 #[derive(Default)]
 pub(super) struct Table {
     open: Mutex<HashMap<String, Arc<Session>>>,
-    closed: Mutex<HashMap<String, Instant>>,
+    closed: Mutex<Closed>,
+}
+
+/// Closed tokens, oldest first.
+#[derive(Default)]
+struct Closed {
+    order: VecDeque<(Instant, String)>,
+    tokens: HashSet<String>,
+}
+
+impl Closed {
+    /// Forgets tokens closed longer than [`CLOSED_MEMORY`] ago, and the oldest past
+    /// [`CLOSED_CAPACITY`].
+    fn prune(&mut self) {
+        while let Some((at, _)) = self.order.front() {
+            if at.elapsed() < CLOSED_MEMORY && self.order.len() < CLOSED_CAPACITY {
+                break;
+            }
+            if let Some((_, token)) = self.order.pop_front() {
+                self.tokens.remove(&token);
+            }
+        }
+    }
 }
 
 impl Table {
@@ -44,9 +70,12 @@ impl Table {
         if let Some(session) = lock(&self.open).get(token) {
             return Lookup::Open(Arc::clone(session));
         }
-        match lock(&self.closed).get(token) {
-            Some(at) if at.elapsed() < CLOSED_MEMORY => Lookup::Closed,
-            _ => Lookup::Unknown,
+        let mut closed = lock(&self.closed);
+        closed.prune();
+        if closed.tokens.contains(token) {
+            Lookup::Closed
+        } else {
+            Lookup::Unknown
         }
     }
 
@@ -55,8 +84,9 @@ impl Table {
     pub(super) fn close(&self, token: &str) {
         lock(&self.open).remove(token);
         let mut closed = lock(&self.closed);
-        closed.retain(|_, at| at.elapsed() < CLOSED_MEMORY);
-        closed.insert(token.to_owned(), Instant::now());
+        closed.prune();
+        closed.order.push_back((Instant::now(), token.to_owned()));
+        closed.tokens.insert(token.to_owned());
     }
 
     /// Number of open sessions.
@@ -82,6 +112,20 @@ pub(super) fn well_formed(token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn closed_tokens_are_gone_and_the_oldest_forgotten_past_the_capacity() {
+        let table = Table::default();
+        let first = new_token();
+        table.close(&first);
+        assert!(matches!(table.lookup(&first), Lookup::Closed));
+        assert!(matches!(table.lookup(&new_token()), Lookup::Unknown));
+        for _ in 0..CLOSED_CAPACITY {
+            table.close(&new_token());
+        }
+        assert!(matches!(table.lookup(&first), Lookup::Unknown));
+        assert!(lock(&table.closed).tokens.len() <= CLOSED_CAPACITY);
+    }
 
     #[test]
     fn tokens_are_64_hex_digits_and_differ() {
