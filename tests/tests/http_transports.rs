@@ -438,3 +438,24 @@ async fn http_transports_can_be_turned_off() {
         }
     }
 }
+
+/// The servers close a kept-alive connection idle past the handshake timeout; the client's
+/// next POST then goes on a fresh connection and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frames_after_an_idle_keep_alive_timeout_still_arrive() {
+    use live::client::LiveClient;
+    use live_tests::transports::Wire;
+    let server =
+        test_server_with(LiveServer::builder().handshake_timeout(Duration::from_millis(200)));
+    let served = Transport::Standalone.serve(&server).await;
+    for wire in [Wire::Sse, Wire::LongPolling] {
+        let client = match LiveClient::connect_over(&served.url(), wire, &[]).await {
+            Ok(client) => client,
+            Err(error) => panic!("[{wire:?}] connect: {error}"),
+        };
+        let counter = live_tests::mount(&client, "Counter").await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let added = client.call(&counter, "add", json!({"by": 3})).await;
+        assert_eq!(added.ok().flatten(), Some(json!(3)), "[{wire:?}]");
+    }
+}

@@ -120,6 +120,11 @@ async fn exchange(
         .send_request(request)
         .await
         .map_err(|error| ClientError::Connect(error.to_string()))?;
+    checked(response)
+}
+
+/// The response if its status is 2xx, else [`ClientError::Http`].
+fn checked(response: hyper::Response<Incoming>) -> Result<hyper::Response<Incoming>, ClientError> {
     match response.status().as_u16() {
         200..=299 => Ok(response),
         status => Err(ClientError::Http { status }),
@@ -410,13 +415,30 @@ impl Sender {
     }
 
     async fn post(&mut self, request: hyper::Request<Full<Bytes>>) -> Result<(), ClientError> {
-        if self.posts.is_closed() {
-            self.posts = self.endpoints.connect().await?;
-        }
-        let response = tokio::time::timeout(POST_TIMEOUT, exchange(&mut self.posts, request))
+        let response = tokio::time::timeout(POST_TIMEOUT, self.post_once(request))
             .await
             .map_err(|_| ClientError::Timeout)??;
         body_of(response).await.map(|_| ())
+    }
+
+    /// Sends on the kept-alive connection; a request it could not send at all (the server
+    /// closed the idle connection meanwhile) goes again on a fresh one.
+    async fn post_once(
+        &mut self,
+        request: hyper::Request<Full<Bytes>>,
+    ) -> Result<hyper::Response<Incoming>, ClientError> {
+        if self.posts.is_closed() || self.posts.ready().await.is_err() {
+            self.posts = self.endpoints.connect().await?;
+        }
+        let request = match self.posts.try_send_request(request).await {
+            Ok(response) => return checked(response),
+            Err(mut error) => match error.take_message() {
+                Some(request) => request,
+                None => return Err(ClientError::Connect(error.into_error().to_string())),
+            },
+        };
+        self.posts = self.endpoints.connect().await?;
+        exchange(&mut self.posts, request).await
     }
 }
 
