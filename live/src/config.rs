@@ -26,8 +26,8 @@ pub struct LiveConfig {
     /// Frames that may wait in one connection's outbound queue; a client that lets it fill
     /// is disconnected with code 1008 (default 1,000).
     pub outbound_queue_frames: usize,
-    /// How long a client may take to send its request head and finish the WebSocket
-    /// handshake, or to be served a static page (default 10 s).
+    /// How long a client may take to send a request head (an idle kept-alive connection
+    /// too) or an SSE/long-polling request body (default 10 s).
     pub handshake_timeout: Duration,
     /// Per-connection socket read buffer in bytes (default 4 KiB; tungstenite's own default
     /// of 128 KiB is allocated eagerly per connection).

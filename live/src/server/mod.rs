@@ -326,7 +326,8 @@ impl LiveServerBuilder {
         self
     }
 
-    /// Sets how long a client may take to finish the handshake or be served a page.
+    /// Sets how long a client may take to send a request head (idle keep-alive included) or
+    /// an SSE/long-polling request body.
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.config.handshake_timeout = timeout;
         self
