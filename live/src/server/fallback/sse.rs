@@ -107,6 +107,38 @@ fn event(name: SseEvent, data: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runtime::outbox::GOING_AWAY;
+    use crate::runtime::transport::FrameSink;
+    use futures_util::StreamExt;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_stream_opens_with_the_session_pings_when_idle_and_ends_with_close() {
+        let (session, _frames) = Session::new("ab".into(), super::super::session::Kind::Sse, None);
+        let mut sink = super::super::session::SessionSink(Arc::clone(&session));
+        let mut events = events(Arc::clone(&session));
+        let first = events.next().await;
+        assert_eq!(
+            first.as_deref(),
+            Some(&b"event: session\ndata: {\"token\":\"ab\"}\n\n"[..])
+        );
+        let started = tokio::time::Instant::now();
+        assert_eq!(events.next().await.as_deref(), Some(&b": ping\n\n"[..]));
+        assert!(started.elapsed() >= PING);
+        assert!(sink.feed_text(Bytes::from_static(b"[1,2]")).await.is_ok());
+        assert!(
+            sink.feed_binary(Bytes::from_static(&[1, 2, 3]))
+                .await
+                .is_ok()
+        );
+        assert!(sink.close(GOING_AWAY).await.is_ok());
+        let last = events.next().await.unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&last),
+            "event: message\ndata: [1,2]\n\nevent: binary\ndata: AQID\n\n\
+             event: close\ndata: {\"code\":1001,\"reason\":\"Server shutting down\"}\n\n"
+        );
+        assert!(events.next().await.is_none());
+    }
 
     #[test]
     fn multi_line_data_is_split_into_data_lines() {
