@@ -183,18 +183,19 @@ impl Session {
 
     fn take_now(&self) -> Option<Batch> {
         let mut pending = lock(&self.pending);
-        if pending.frames.is_empty() && (pending.closed.is_none() || pending.delivered) {
+        if pending.frames.is_empty() && pending.closed.is_none() {
             return None;
         }
         pending.bytes = 0;
-        let closed = pending.closed.filter(|_| !pending.delivered);
-        pending.delivered |= closed.is_some();
+        // A closed session answers every later poll with its close too, until it is retired.
+        let newly_delivered = pending.closed.is_some() && !pending.delivered;
+        pending.delivered |= newly_delivered;
         let batch = Batch {
             frames: std::mem::take(&mut pending.frames),
-            closed,
+            closed: pending.closed,
         };
         drop(pending);
-        if batch.closed.is_some() {
+        if newly_delivered {
             self.changed.notify_waiters();
         }
         Some(batch)
@@ -330,6 +331,19 @@ mod tests {
             .await
             .ok();
         assert!(lock(&session.pending).delivered);
+        // A poll after the close was handed over gets it again at once, not a held poll.
+        let again = tokio::time::timeout(
+            Duration::from_secs(5),
+            session.poll(Duration::from_secs(30)),
+        )
+        .await;
+        assert!(matches!(
+            again,
+            Ok(Batch {
+                closed: Some(SLOW_CONSUMER),
+                ..
+            })
+        ));
     }
 
     #[tokio::test(start_paused = true)]
