@@ -55,12 +55,13 @@ export class Session {
 
   /**
    * Opens `url` in a fresh context and waits until the page is connected and everything is
-   * mounted. `initScript` runs in the page before its own scripts (e.g. to delete `WebSocket`).
+   * mounted. `prepare` runs on the context first (e.g. an init script that deletes
+   * `WebSocket`, or a route that blocks a path).
    */
-  async open(label: string, url: string, initScript?: string): Promise<DemoPage> {
+  async open(label: string, url: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<DemoPage> {
     const context = await this.browser.newContext()
     this.contexts.push(context)
-    if (initScript) await context.addInitScript(initScript)
+    await prepare?.(context)
     const page = new DemoPage(await context.newPage(), label)
     this.pages.push(page)
     await page.goto(url)
