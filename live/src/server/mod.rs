@@ -232,7 +232,8 @@ impl LiveServerBuilder {
     /// The standalone server ([`LiveServer::bind`]) serves them, and every other path but the
     /// WebSocket one gets 404; under axum or actix-web, mount `LiveServer::axum_pages` or
     /// `LiveServer::actix_pages` (see docs/adapters.md). Registering a path again replaces
-    /// its page. `build` refuses a path that is the WebSocket path, does not start with `/`,
+    /// its page. `build` refuses a path that is the WebSocket path or an SSE or long-polling
+    /// endpoint, does not start with `/`,
     /// or contains `?`, `#`, spaces or control characters, and a content type with control
     /// characters.
     pub fn static_page(
@@ -394,6 +395,16 @@ impl LiveServerBuilder {
             ));
         }
         check_pages(&self.pages, &self.config.path)?;
+        if self.config.http_transports
+            && let Some(path) = self
+                .pages
+                .keys()
+                .find(|path| fallback::Endpoint::of(&self.config.path, path).is_some())
+        {
+            return Err(ServerError::Config(format!(
+                "static page path {path:?} is an SSE or long-polling endpoint (docs/transports.md)"
+            )));
+        }
         let mut components = HashMap::new();
         let registered = if self.registered {
             registered_components()
