@@ -23,6 +23,7 @@ mod error;
 mod frames;
 mod http;
 mod requests;
+mod sse;
 mod state;
 mod wire;
 
