@@ -26,8 +26,8 @@ pub struct LiveConfig {
     /// Frames that may wait in one connection's outbound queue; a client that lets it fill
     /// is disconnected with code 1008 (default 1,000).
     pub outbound_queue_frames: usize,
-    /// How long a client may take to send its request head and finish the WebSocket
-    /// handshake, or to be served a static page (default 10 s).
+    /// How long a client may take to send a request head (an idle kept-alive connection
+    /// too) or an SSE/long-polling request body (default 10 s).
     pub handshake_timeout: Duration,
     /// Per-connection socket read buffer in bytes (default 4 KiB; tungstenite's own default
     /// of 128 KiB is allocated eagerly per connection).
@@ -45,6 +45,9 @@ pub struct LiveConfig {
     /// Accepted `Origin` headers (`None`: any). Other origins are closed with code 4003
     /// `Origin not allowed` before `CONNECTION_ESTABLISHED`.
     pub allowed_origins: Option<Vec<String>>,
+    /// Serves the SSE and long-polling transports next to the WebSocket, at its path with
+    /// the trailing `/ws` replaced by `/sse` and `/http` (default `true`; docs/transports.md).
+    pub http_transports: bool,
 }
 
 impl Default for LiveConfig {
@@ -64,6 +67,7 @@ impl Default for LiveConfig {
             room_empty_grace: Duration::from_secs(5 * 60),
             state_signing: StateSigningConfig::default(),
             allowed_origins: None,
+            http_transports: true,
         }
     }
 }

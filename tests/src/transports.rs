@@ -5,12 +5,18 @@
 //! mount the server's static pages as their fallback (`axum_pages`, `actix_pages`).
 
 use live::LiveServer;
-use live::client::LiveClient;
+use live::client::{ClientError, LiveClient};
 use live::server::ServerStats;
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::sync::oneshot;
+
+/// How a test client reaches the server: a WebSocket, SSE or long-polling.
+pub type Wire = live::client::Transport;
+
+/// Every wire.
+pub const WIRES: [Wire; 3] = [Wire::WebSocket, Wire::Sse, Wire::LongPolling];
 
 /// A way to serve a [`LiveServer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +33,13 @@ impl Transport {
     /// Every transport.
     pub const ALL: [Transport; 3] = [Transport::Standalone, Transport::Axum, Transport::Actix];
 
-    /// Serves `server` on a free port of 127.0.0.1.
+    /// Serves `server` on a free port of 127.0.0.1; clients connect over a WebSocket.
     pub async fn serve(self, server: &LiveServer) -> Served {
+        self.serve_over(server, Wire::WebSocket).await
+    }
+
+    /// Serves `server` on a free port of 127.0.0.1; [`Served::connect`] connects over `wire`.
+    pub async fn serve_over(self, server: &LiveServer, wire: Wire) -> Served {
         let stop = match self {
             Transport::Standalone => serve_standalone(server).await,
             Transport::Axum => serve_axum(server).await,
@@ -40,6 +51,7 @@ impl Transport {
         };
         Served {
             transport: self,
+            wire,
             server: server.clone(),
             addr,
             stop: Some(stop),
@@ -67,6 +79,7 @@ impl fmt::Display for Transport {
 #[derive(Debug)]
 pub struct Served {
     transport: Transport,
+    wire: Wire,
     server: LiveServer,
     addr: SocketAddr,
     stop: Option<Stop>,
@@ -91,6 +104,11 @@ impl Served {
     /// The transport serving.
     pub fn transport(&self) -> Transport {
         self.transport
+    }
+
+    /// How [`connect`](Self::connect) reaches the server.
+    pub fn wire(&self) -> Wire {
+        self.wire
     }
 
     /// The server being served.
@@ -118,12 +136,20 @@ impl Served {
         self.server.stats().await
     }
 
-    /// Connects a client (panics, naming the transport, if that fails).
+    /// Connects a client over the served wire (panics, naming the transport, if that fails).
     pub async fn connect(&self) -> LiveClient {
-        match LiveClient::connect(&self.url()).await {
+        match self.try_connect().await {
             Ok(client) => client.with_timeout(Duration::from_secs(10)),
-            Err(error) => panic!("[{}] client failed to connect: {error}", self.transport),
+            Err(error) => panic!(
+                "[{}/{:?}] client failed to connect: {error}",
+                self.transport, self.wire
+            ),
         }
+    }
+
+    /// Connects a client over the served wire.
+    pub async fn try_connect(&self) -> Result<LiveClient, ClientError> {
+        LiveClient::connect_over(&self.url(), self.wire, &[]).await
     }
 
     /// Stops the server the way its documentation says to: live sockets are closed with

@@ -1,9 +1,11 @@
-//! One conformance suite, every transport: each case below runs against the standalone
-//! server, an axum app and an actix-web app (see `live_tests::transports`), and every
-//! transport must behave identically. Tests are named `<transport>::<case>`, so a failure
-//! names the transport; assertion messages carry it too.
+//! One conformance suite, every server and every wire: each case below runs against the
+//! standalone server, an axum app and an actix-web app (see `live_tests::transports`), over
+//! a WebSocket, SSE and long-polling, and every pair must behave identically. Tests are
+//! named `<server>::<wire>::<case>`, so a failure names the pair; assertion messages carry
+//! it too.
 //!
-//! Add a case: write `async fn case(t: Transport)` and list it in `conformance!` at the end.
+//! Add a case: write `async fn case(t: Case)` and list it in `conformance!` at the end
+//! (under `websocket` if it needs a raw WebSocket).
 
 // `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
 #![allow(clippy::indexing_slicing)]
@@ -12,7 +14,7 @@ use futures_util::{SinkExt, StreamExt};
 use live::LiveServer;
 use live::client::{ClientError, LiveClient, ServerFrame};
 use live::server::RateLimit;
-use live_tests::transports::{Served, Transport, http_get};
+use live_tests::transports::{Served, Transport, WIRES, Wire, http_get};
 use live_tests::{
     eventually, frames_until, mount, next_json, probe, test_server, test_server_with,
 };
@@ -23,8 +25,31 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 
+/// One server and one wire.
+#[derive(Debug, Clone, Copy)]
+struct Case {
+    server: Transport,
+    wire: Wire,
+}
+
+impl Display for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{:?}", self.server, self.wire)
+    }
+}
+
+impl Case {
+    async fn serve(self, server: &LiveServer) -> Served {
+        self.server.serve_over(server, self.wire).await
+    }
+
+    fn serves_other_routes(self) -> bool {
+        self.server.serves_other_routes()
+    }
+}
+
 /// Unwraps `result`, or panics naming the transport and what failed.
-fn ok<T, E: Display>(t: Transport, what: &str, result: Result<T, E>) -> T {
+fn ok<T, E: Display>(t: Case, what: &str, result: Result<T, E>) -> T {
     match result {
         Ok(value) => value,
         Err(error) => panic!("[{t}] {what}: {error}"),
@@ -32,7 +57,7 @@ fn ok<T, E: Display>(t: Transport, what: &str, result: Result<T, E>) -> T {
 }
 
 /// The error text of a failed request.
-fn server_error(t: Transport, result: Result<Option<Value>, ClientError>) -> String {
+fn server_error(t: Case, result: Result<Option<Value>, ClientError>) -> String {
     match result {
         Err(ClientError::Server { message, .. }) => message,
         other => panic!("[{t}] expected a server error, got {other:?}"),
@@ -40,7 +65,7 @@ fn server_error(t: Transport, result: Result<Option<Value>, ClientError>) -> Str
 }
 
 /// Reads frames until the server's close frame; returns its code and reason.
-async fn close_of(t: Transport, client: &LiveClient) -> (u16, String) {
+async fn close_of(t: Case, client: &LiveClient) -> (u16, String) {
     loop {
         match client.next_frame().await {
             Ok(ServerFrame::Closed { code, reason }) => return (code, reason),
@@ -51,13 +76,13 @@ async fn close_of(t: Transport, client: &LiveClient) -> (u16, String) {
 }
 
 /// Sends raw text and returns the next JSON frame.
-async fn reply_to(t: Transport, client: &LiveClient, text: &str) -> Value {
+async fn reply_to(t: Case, client: &LiveClient, text: &str) -> Value {
     ok(t, "send", client.send_text(text).await);
     next_json(client).await
 }
 
 /// Mounts a Counter and adds 2 through it: the connection still works.
-async fn still_works(t: Transport, client: &LiveClient) {
+async fn still_works(t: Case, client: &LiveClient) {
     let id = mount(client, "Counter").await;
     let result = client.call(&id, "add", json!({"by": 2})).await;
     assert_eq!(
@@ -67,7 +92,7 @@ async fn still_works(t: Transport, client: &LiveClient) {
     );
 }
 
-async fn serve(t: Transport) -> Served {
+async fn serve(t: Case) -> Served {
     t.serve(&test_server()).await
 }
 
@@ -75,7 +100,7 @@ async fn serve(t: Transport) -> Served {
 // Cases
 // ---------------------------------------------------------------------------------------
 
-async fn mount_sends_state_update_then_the_reply(t: Transport) {
+async fn mount_sends_state_update_then_the_reply(t: Case) {
     let served = serve(t).await;
     let client = served.connect().await;
     assert_eq!(
@@ -106,7 +131,7 @@ async fn mount_sends_state_update_then_the_reply(t: Transport) {
     );
 }
 
-async fn actions_send_events_and_the_delta_before_the_reply(t: Transport) {
+async fn actions_send_events_and_the_delta_before_the_reply(t: Case) {
     let served = serve(t).await;
     let client = served.connect().await;
     let id = mount(&client, "Counter").await;
@@ -167,7 +192,7 @@ async fn actions_send_events_and_the_delta_before_the_reply(t: Transport) {
     );
 }
 
-async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves(t: Transport) {
+async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves(t: Case) {
     let served = serve(t).await;
     let alice = served.connect().await;
     let bob = served.connect().await;
@@ -216,7 +241,7 @@ async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves(t: Tra
     );
 }
 
-async fn bad_frames_get_the_reference_errors_and_the_connection_keeps_working(t: Transport) {
+async fn bad_frames_get_the_reference_errors_and_the_connection_keeps_working(t: Case) {
     let served = serve(t).await;
     let client = served.connect().await;
     let cases: Vec<(String, Value)> = vec![
@@ -253,7 +278,7 @@ async fn bad_frames_get_the_reference_errors_and_the_connection_keeps_working(t:
     still_works(t, &client).await;
 }
 
-async fn oversized_and_binary_frames_are_refused_without_closing(t: Transport) {
+async fn oversized_and_binary_frames_are_refused_without_closing(t: Case) {
     let server = test_server_with(LiveServer::builder().max_message_bytes(1024));
     let served = t.serve(&server).await;
     let client = served.connect().await;
@@ -270,7 +295,7 @@ async fn oversized_and_binary_frames_are_refused_without_closing(t: Transport) {
     still_works(t, &client).await;
 }
 
-async fn a_frame_over_twice_the_limit_closes_the_connection(t: Transport) {
+async fn a_frame_over_twice_the_limit_closes_the_connection(t: Case) {
     let server = test_server_with(LiveServer::builder().max_message_bytes(1024));
     let served = t.serve(&server).await;
     let client = served.connect().await;
@@ -287,7 +312,7 @@ async fn a_frame_over_twice_the_limit_closes_the_connection(t: Transport) {
     still_works(t, &next).await;
 }
 
-async fn a_flood_is_rate_limited_and_other_clients_are_unaffected(t: Transport) {
+async fn a_flood_is_rate_limited_and_other_clients_are_unaffected(t: Case) {
     let limit = RateLimit {
         max_tokens: 20,
         refill_per_second: 1.0,
@@ -315,7 +340,7 @@ type RawSocket =
 
 /// The JSON objects of the next text frame of a raw socket (skipping other frames); the
 /// server joins frames queued together into one JSON array.
-async fn next_objects(t: Transport, socket: &mut RawSocket) -> Vec<Value> {
+async fn next_objects(t: Case, socket: &mut RawSocket) -> Vec<Value> {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), socket.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => {
@@ -331,7 +356,7 @@ async fn next_objects(t: Transport, socket: &mut RawSocket) -> Vec<Value> {
 }
 
 /// Fragmented messages, pings and the close handshake, with a raw WebSocket client.
-async fn fragments_pings_and_the_close_handshake(t: Transport) {
+async fn fragments_pings_and_the_close_handshake(t: Case) {
     let served = serve(t).await;
     let (mut socket, _) = ok(
         t,
@@ -400,7 +425,7 @@ async fn fragments_pings_and_the_close_handshake(t: Transport) {
     .await;
 }
 
-async fn unmount_destroys_the_component_and_its_id_stops_working(t: Transport) {
+async fn unmount_destroys_the_component_and_its_id_stops_working(t: Case) {
     let served = serve(t).await;
     let client = served.connect().await;
     let id = mount(&client, "Probe").await;
@@ -418,7 +443,7 @@ async fn unmount_destroys_the_component_and_its_id_stops_working(t: Transport) {
     );
 }
 
-async fn closing_releases_everything_and_a_new_connection_works(t: Transport) {
+async fn closing_releases_everything_and_a_new_connection_works(t: Case) {
     let served = serve(t).await;
     let client = served.connect().await;
     let id = mount(&client, "Probe").await;
@@ -443,15 +468,18 @@ async fn closing_releases_everything_and_a_new_connection_works(t: Transport) {
     still_works(t, &again).await;
 }
 
-async fn concurrent_connections_share_one_singleton(t: Transport) {
+async fn concurrent_connections_share_one_singleton(t: Case) {
     const CLIENTS: i64 = 50;
     let served = serve(t).await;
     let url = served.url();
+    let wire = served.wire();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..CLIENTS {
         let url = url.clone();
         tasks.spawn(async move {
-            let client = LiveClient::connect(&url).await.map_err(|e| e.to_string())?;
+            let client = LiveClient::connect_over(&url, wire, &[])
+                .await
+                .map_err(|e| e.to_string())?;
             let counter = client
                 .mount("Counter", Value::Null)
                 .await
@@ -496,7 +524,7 @@ async fn concurrent_connections_share_one_singleton(t: Transport) {
     );
 }
 
-async fn only_the_live_path_upgrades_and_other_routes_stay_the_apps(t: Transport) {
+async fn only_the_live_path_upgrades_and_other_routes_stay_the_apps(t: Case) {
     let served = serve(t).await;
     for path in ["/api/live/nope", "/ws", "/"] {
         let refused = LiveClient::connect(&served.url_for(path)).await;
@@ -515,7 +543,7 @@ async fn only_the_live_path_upgrades_and_other_routes_stay_the_apps(t: Transport
     still_works(t, &served.connect().await).await;
 }
 
-async fn graceful_shutdown_closes_sockets_with_1001_and_runs_destroy_hooks(t: Transport) {
+async fn graceful_shutdown_closes_sockets_with_1001_and_runs_destroy_hooks(t: Case) {
     let served = serve(t).await;
     let live = served.live_server().clone();
     let alice = served.connect().await;
@@ -542,7 +570,7 @@ async fn graceful_shutdown_closes_sockets_with_1001_and_runs_destroy_hooks(t: Tr
     })
     .await;
     assert!(
-        LiveClient::connect(&url).await.is_err(),
+        LiveClient::connect_over(&url, t.wire, &[]).await.is_err(),
         "[{t}] no new connections after shutdown"
     );
 }
@@ -552,17 +580,28 @@ async fn graceful_shutdown_closes_sockets_with_1001_and_runs_destroy_hooks(t: Tr
 // ---------------------------------------------------------------------------------------
 
 macro_rules! conformance {
-    ($($case:ident),+ $(,)?) => {
-        conformance!(@transport standalone, Standalone; $($case),+);
-        conformance!(@transport axum, Axum; $($case),+);
-        conformance!(@transport actix, Actix; $($case),+);
+    (every: [$($case:ident),+ $(,)?], websocket: [$($ws:ident),+ $(,)?] $(,)?) => {
+        conformance!(@server standalone, Standalone; [$($case),+]; [$($ws),+]);
+        conformance!(@server axum, Axum; [$($case),+]; [$($ws),+]);
+        conformance!(@server actix, Actix; [$($case),+]; [$($ws),+]);
     };
-    (@transport $module:ident, $transport:ident; $($case:ident),+) => {
+    (@server $module:ident, $server:ident; [$($case:ident),+]; [$($ws:ident),+]) => {
+        mod $module {
+            conformance!(@wire websocket, $server, WebSocket; $($case,)+ $($ws),+);
+            conformance!(@wire sse, $server, Sse; $($case),+);
+            conformance!(@wire long_polling, $server, LongPolling; $($case),+);
+        }
+    };
+    (@wire $module:ident, $server:ident, $wire:ident; $($case:ident),+) => {
         mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    super::$case(super::Transport::$transport).await;
+                    let case = super::super::Case {
+                        server: super::super::Transport::$server,
+                        wire: super::super::Wire::$wire,
+                    };
+                    super::super::$case(case).await;
                 }
             )+
         }
@@ -570,23 +609,29 @@ macro_rules! conformance {
 }
 
 conformance!(
-    mount_sends_state_update_then_the_reply,
-    actions_send_events_and_the_delta_before_the_reply,
-    a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves,
-    bad_frames_get_the_reference_errors_and_the_connection_keeps_working,
-    oversized_and_binary_frames_are_refused_without_closing,
-    a_frame_over_twice_the_limit_closes_the_connection,
-    a_flood_is_rate_limited_and_other_clients_are_unaffected,
-    fragments_pings_and_the_close_handshake,
-    unmount_destroys_the_component_and_its_id_stops_working,
-    closing_releases_everything_and_a_new_connection_works,
-    concurrent_connections_share_one_singleton,
-    only_the_live_path_upgrades_and_other_routes_stay_the_apps,
-    graceful_shutdown_closes_sockets_with_1001_and_runs_destroy_hooks,
-    // ROOMS (issue #3): add the room cases here once rooms land: join/leave, typed events
-    // to every member, room state deltas, and the binary msgpack room frames (0x02/0x03).
-    // Write each as `async fn case(t: Transport)` above; listing it here runs it on all
-    // three transports.
+    every: [
+        mount_sends_state_update_then_the_reply,
+        actions_send_events_and_the_delta_before_the_reply,
+        a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves,
+        bad_frames_get_the_reference_errors_and_the_connection_keeps_working,
+        oversized_and_binary_frames_are_refused_without_closing,
+        a_flood_is_rate_limited_and_other_clients_are_unaffected,
+        unmount_destroys_the_component_and_its_id_stops_working,
+        closing_releases_everything_and_a_new_connection_works,
+        concurrent_connections_share_one_singleton,
+        graceful_shutdown_closes_sockets_with_1001_and_runs_destroy_hooks,
+        // ROOMS (issue #3): add the room cases here once rooms land: join/leave, typed events
+        // to every member, room state deltas, and the binary msgpack room frames (0x02/0x03).
+        // Write each as `async fn case(t: Case)` above; listing it here runs it on every
+        // server and wire.
+    ],
+    // A raw WebSocket, or what only a WebSocket has (close codes of the socket layer, the
+    // upgrade). The HTTP wires' own rules are in tests/tests/http_transports.rs.
+    websocket: [
+        a_frame_over_twice_the_limit_closes_the_connection,
+        fragments_pings_and_the_close_handshake,
+        only_the_live_path_upgrades_and_other_routes_stay_the_apps,
+    ],
 );
 
 /// Framework adapters only: `LiveServer::shutdown` stops Live while the app keeps serving its
@@ -594,7 +639,11 @@ conformance!(
 /// the graceful-shutdown case).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_shutdown_leaves_the_frameworks_other_routes_serving() {
-    for t in [Transport::Axum, Transport::Actix] {
+    let servers = [Transport::Axum, Transport::Actix];
+    for t in servers
+        .into_iter()
+        .flat_map(|server| WIRES.map(|wire| Case { server, wire }))
+    {
         let served = serve(t).await;
         let client = served.connect().await;
         let id = mount(&client, "Probe").await;
@@ -610,8 +659,8 @@ async fn live_shutdown_leaves_the_frameworks_other_routes_serving() {
         );
         assert_eq!(served.stats().await.components, 0, "[{t}]");
         assert!(
-            LiveClient::connect(&served.url()).await.is_err(),
-            "[{t}] new Live sockets are refused"
+            served.try_connect().await.is_err(),
+            "[{t}] new Live connections are refused"
         );
         let (status, body) = http_get(served.addr(), "/health").await;
         assert!(status.contains(" 200 "), "[{t}] /health: {status}");

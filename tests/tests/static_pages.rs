@@ -221,6 +221,8 @@ fn build_refuses_unusable_pages() {
     let html = "text/html";
     for (path, content_type) in [
         ("/api/live/ws", html),
+        ("/api/live/sse", html),
+        ("/api/live/http/poll", html),
         ("index.html", html),
         ("/a b", html),
         ("/a?b", html),
@@ -238,6 +240,11 @@ fn build_refuses_unusable_pages() {
         .static_page("/about", html, "b")
         .build();
     assert!(ok.is_ok());
+    let without_http_transports = LiveServer::builder()
+        .http_transports(false)
+        .static_page("/api/live/sse", html, "a")
+        .build();
+    assert!(without_http_transports.is_ok());
 }
 
 /// The head's header lines, lowercased (the frameworks write lowercase names), and the body.

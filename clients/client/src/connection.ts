@@ -5,6 +5,7 @@ import { generateId } from './ids.js'
 import { deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 import { errorText, LiveError, type ClientMessage, type ConnectionPort, type ServerMessage } from './protocol.js'
 import { defaultStorage, SignedStateStore, type StorageLike } from './signed-state.js'
+import { DEFAULT_TRANSPORTS, PollingSocket, SseSocket, type FetchLike, type TransportName } from './transports.js'
 import type { ActionsOf, ComponentName, PropsOf, RegistryShape, RoomsOf, StateOf, UntypedRegistry } from './types.js'
 
 /**
@@ -14,7 +15,7 @@ import type { ActionsOf, ComponentName, PropsOf, RegistryShape, RoomsOf, StateOf
 export interface WebSocketLike {
   readonly readyState: number
   binaryType: string
-  send(data: string): void
+  send(data: string | ArrayBuffer | Uint8Array): void
   close(code?: number, reason?: string): void
   onopen: ((event: any) => void) | null
   onmessage: ((event: any) => void) | null
@@ -41,6 +42,14 @@ export interface LiveConnectionOptions {
   url?: string
   /** WebSocket constructor; default `globalThis.WebSocket` (Node 20 has none: pass `ws`). */
   WebSocket?: WebSocketConstructor
+  /**
+   * The transports to try, in order (default `['websocket', 'sse', 'http']`). A transport that
+   * fails twice without opening hands over to the next (after the last, the first again);
+   * one that is missing (no `WebSocket`, no `fetch`) is skipped. Force one with e.g. `['sse']`.
+   */
+  transports?: readonly TransportName[]
+  /** `fetch` for the SSE and long-polling transports; default `globalThis.fetch`. */
+  fetch?: FetchLike
   /** Reconnect settings, or `false` to never reconnect. */
   reconnect?: ReconnectOptions | false
   /** Interval of `{"type":"PING"}` heartbeats in ms (default 30000; 0 disables). */
@@ -77,6 +86,8 @@ const BUFFER_TTL_MS = 5000
 const BUFFER_MAX_FRAMES = 32
 const BUFFER_MAX_COMPONENTS = 64
 const HEARTBEAT_MAX_FAILURES = 3
+/** Failed attempts in a row, none of which opened, before the next transport is tried (§2.8). */
+const FAILURES_BEFORE_FALLBACK = 2
 
 interface Pending {
   resolve(msg: ServerMessage): void
@@ -106,7 +117,12 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
   /** @internal */
   readonly store: SignedStateStore
 
-  private readonly Ctor: WebSocketConstructor
+  private readonly Ctor: WebSocketConstructor | undefined
+  private readonly fetchFn: FetchLike | undefined
+  private readonly transports: readonly TransportName[]
+  private transportIndex = 0
+  private failuresWithoutOpen = 0
+  private established = false
   private readonly reconnect: Required<ReconnectOptions> | false
   private readonly heartbeatMs: number
   private readonly auth: PlainObject | undefined
@@ -136,9 +152,13 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
   private readonly port: ConnectionPort
 
   constructor(options: LiveConnectionOptions = {}) {
-    const Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
-    if (!Ctor) throw new Error('No WebSocket implementation: pass options.WebSocket (e.g. the `ws` package in Node)')
-    this.Ctor = Ctor
+    this.Ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket
+    const globalFetch = (globalThis as { fetch?: FetchLike }).fetch
+    this.fetchFn = options.fetch ?? (globalFetch ? (url, init) => globalFetch(url, init) : undefined)
+    this.transports = options.transports?.length ? [...options.transports] : DEFAULT_TRANSPORTS
+    if (!this.transports.some((name) => this.available(name))) {
+      throw new Error('No WebSocket implementation: pass options.WebSocket (e.g. the `ws` package in Node)')
+    }
     this.url = options.url ?? defaultUrl()
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000
     this.heartbeatMs = options.heartbeatMs ?? 30_000
@@ -173,6 +193,9 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
   /** A fatal error such as `Connection rejected: origin not allowed`, else null. */
   get error(): string | null { return this.currentError }
 
+  /** The transport in use (or being tried). */
+  get transport(): TransportName { return this.transports[this.transportIndex] ?? 'websocket' }
+
   /** The id from the last `CONNECTION_ESTABLISHED`. */
   get connectionId(): string | null { return this.currentConnectionId }
 
@@ -191,16 +214,18 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
     return () => this.listeners.delete(listener)
   }
 
-  /** Opens the socket (no-op while one is open or connecting). */
+  /** Opens the socket over the current transport (no-op while one is open or connecting). */
   connect(): void {
     if (this.ws) return
     this.userClosed = false
     this.clearReconnectTimer()
     this.currentError = null
     this.setStatus('connecting')
+    while (!this.available(this.transport)) this.nextTransport()
+    this.established = false
     let ws: WebSocketLike
     try {
-      ws = new this.Ctor(this.url)
+      ws = this.open(this.transport)
     } catch (error) {
       this.currentError = error instanceof Error ? error.message : String(error)
       this.onClose(1006)
@@ -211,6 +236,22 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
     ws.onclose = (event: { code?: number }) => { if (this.ws === ws) this.onClose(event?.code ?? 1006) }
     ws.onerror = () => { /* a close event follows */ }
     this.ws = ws
+  }
+
+  /** Whether `name` can be tried here (its constructor or `fetch` exists). */
+  private available(name: TransportName): boolean {
+    return name === 'websocket' ? this.Ctor !== undefined : this.fetchFn !== undefined
+  }
+
+  private open(name: TransportName): WebSocketLike {
+    if (name === 'sse') return new SseSocket(this.url, this.fetchFn!)
+    if (name === 'http') return new PollingSocket(this.url, this.fetchFn!)
+    return new this.Ctor!(this.url)
+  }
+
+  private nextTransport(): void {
+    this.transportIndex = (this.transportIndex + 1) % this.transports.length
+    this.failuresWithoutOpen = 0
   }
 
   /** Closes the socket for good (no reconnect). Mounted components die with the connection on the server. */
@@ -313,6 +354,8 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
     if (msg.type === 'CONNECTION_ESTABLISHED') {
       this.currentConnectionId = typeof msg.connectionId === 'string' ? msg.connectionId : null
       this.attempt = 0
+      this.established = true
+      this.failuresWithoutOpen = 0
       if (this.sessionSocket !== this.ws) {
         this.sessionSocket = this.ws
         void this.startSession(this.ws)
@@ -432,6 +475,15 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
       this.setStatus('closed')
     } else if (this.userClosed || this.reconnect === false) {
       this.setStatus('closed')
+    } else if (!this.established && this.transports.length > 1 && ++this.failuresWithoutOpen >= FAILURES_BEFORE_FALLBACK) {
+      // This transport cannot open here: try the next one at once.
+      this.nextTransport()
+      this.attempt = 0
+      this.setStatus('connecting')
+      this.reconnectTimer = setTimeout(() => {
+        this.reconnectTimer = null
+        this.connect()
+      }, 0)
     } else {
       this.setStatus('connecting')
       this.scheduleReconnect(this.reconnect)

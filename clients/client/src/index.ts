@@ -7,6 +7,10 @@ export {
   type LiveConnectionOptions, type ReconnectOptions, type ConnectionStatus, type LiveHandle,
   type WebSocketLike, type WebSocketConstructor,
 } from './connection.js'
+export {
+  SseSocket, PollingSocket, DEFAULT_TRANSPORTS, httpUrl, parseEvent,
+  type TransportName, type FetchLike, type ResponseLike,
+} from './transports.js'
 export { ComponentHandle, REHYDRATE_TIMEOUT_MS, type HandleStatus, type MountOptions } from './handle.js'
 export { RoomHandle } from './room.js'
 export { LiveError, type ServerMessage, type ClientMessage } from './protocol.js'

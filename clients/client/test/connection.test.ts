@@ -6,7 +6,8 @@ let server: FakeServer
 const connections: LiveConnection[] = []
 
 function connect(options: LiveConnectionOptions = {}): LiveConnection {
-  const conn = new LiveConnection({ WebSocket: server.WebSocket, storage: null, heartbeatMs: 0, reconnect: { jitter: false }, ...options })
+  // The fake server speaks WebSocket only; the fallback to SSE and long-polling is transports.test.ts's.
+  const conn = new LiveConnection({ WebSocket: server.WebSocket, transports: ['websocket'], storage: null, heartbeatMs: 0, reconnect: { jitter: false }, ...options })
   connections.push(conn)
   return conn
 }
@@ -56,7 +57,7 @@ describe('connecting', () => {
 
   it('explains that Node needs a WebSocket implementation', () => {
     vi.stubGlobal('WebSocket', undefined)
-    expect(() => new LiveConnection({ storage: null })).toThrow(/pass options.WebSocket/)
+    expect(() => new LiveConnection({ storage: null, transports: ['websocket'] })).toThrow(/pass options.WebSocket/)
   })
 
   it('does not connect before connect() when autoConnect is false', async () => {

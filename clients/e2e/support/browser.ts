@@ -53,10 +53,15 @@ export class Session {
 
   constructor(private readonly browser: Browser) {}
 
-  /** Opens `url` in a fresh context and waits until the page is connected and everything is mounted. */
-  async open(label: string, url: string): Promise<DemoPage> {
+  /**
+   * Opens `url` in a fresh context and waits until the page is connected and everything is
+   * mounted. `prepare` runs on the context first (e.g. an init script that deletes
+   * `WebSocket`, or a route that blocks a path).
+   */
+  async open(label: string, url: string, prepare?: (context: BrowserContext) => Promise<void>): Promise<DemoPage> {
     const context = await this.browser.newContext()
     this.contexts.push(context)
+    await prepare?.(context)
     const page = new DemoPage(await context.newPage(), label)
     this.pages.push(page)
     await page.goto(url)

@@ -3,30 +3,39 @@
 
 use super::error::ClientError;
 use super::frames::{RoomFrame, ServerFrame, decode_room_frame, frame_kind};
+use super::http;
 use super::state::{Shared, receive, receive_binary};
+use super::wire::{Inbound, Received, Writer, websocket_inbound};
 use crate::protocol::kinds::ServerKind;
 use crate::support::lock;
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::Value;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How many unread frames [`LiveClient::next_frame`] keeps; older ones are dropped.
 const FRAME_LOG_CAPACITY: usize = 16_384;
 
+/// How a [`LiveClient`] reaches the server (docs/transports.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Transport {
+    /// A WebSocket at the URL given.
+    #[default]
+    WebSocket,
+    /// Server-Sent Events down, one POST per frame up, at the URL's `/ws` replaced by `/sse`.
+    Sse,
+    /// Long-polling, at the URL's `/ws` replaced by `/http`.
+    LongPolling,
+}
+
 /// A connection to a Live server.
 pub struct LiveClient {
     pub(super) connection_id: String,
-    pub(super) writer: tokio::sync::Mutex<SplitSink<Socket, Message>>,
+    pub(super) writer: tokio::sync::Mutex<Writer>,
     pub(super) shared: Arc<Mutex<Shared>>,
     pub(super) frames: tokio::sync::Mutex<mpsc::Receiver<ServerFrame>>,
     pub(super) next_request: AtomicU64,
@@ -54,31 +63,29 @@ impl LiveClient {
         url: &str,
         headers: &[(&str, &str)],
     ) -> Result<Self, ClientError> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
-        let timeout = Duration::from_secs(10);
-        let mut request = url
-            .into_client_request()
-            .map_err(|error| ClientError::Connect(error.to_string()))?;
-        for (name, value) in headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| ClientError::Connect(e.to_string()))?;
-            let value =
-                HeaderValue::from_str(value).map_err(|e| ClientError::Connect(e.to_string()))?;
-            request.headers_mut().insert(name, value);
-        }
-        let (socket, _) = tokio::time::timeout(timeout, tokio_tungstenite::connect_async(request))
-            .await
-            .map_err(|_| ClientError::Timeout)?
-            .map_err(|error| ClientError::Connect(error.to_string()))?;
+        Self::connect_over(url, Transport::WebSocket, headers).await
+    }
 
-        let (writer, mut reader) = socket.split();
-        let connection_id = tokio::time::timeout(timeout, first_frame(&mut reader))
+    /// Connects over `transport` to the server whose WebSocket URL is `url` (`ws://…/ws`),
+    /// sending `headers` with every HTTP request, and waits for `CONNECTION_ESTABLISHED`
+    /// (10 s at most). Over SSE and long-polling a refused origin (403) is
+    /// [`ClientError::Rejected`] with code 4003, as on a WebSocket.
+    pub async fn connect_over(
+        url: &str,
+        transport: Transport,
+        headers: &[(&str, &str)],
+    ) -> Result<Self, ClientError> {
+        let timeout = Duration::from_secs(10);
+        let opening = open(url, transport, headers);
+        let (writer, mut inbound) = tokio::time::timeout(timeout, opening)
+            .await
+            .map_err(|_| ClientError::Timeout)??;
+        let connection_id = tokio::time::timeout(timeout, first_frame(&mut inbound))
             .await
             .map_err(|_| ClientError::Timeout)??;
         let shared = Arc::new(Mutex::new(Shared::default()));
         let (frames_tx, frames_rx) = mpsc::channel(FRAME_LOG_CAPACITY);
-        let reader = tokio::spawn(read_loop(reader, Arc::clone(&shared), frames_tx));
+        let reader = tokio::spawn(read_loop(inbound, Arc::clone(&shared), frames_tx));
         Ok(Self {
             connection_id,
             writer: tokio::sync::Mutex::new(writer),
@@ -108,23 +115,18 @@ impl LiveClient {
 
     /// Sends raw text (for tests of malformed input).
     pub async fn send_text(&self, text: impl Into<String>) -> Result<(), ClientError> {
-        self.send(Message::text(text.into())).await
+        let text: String = text.into();
+        self.writer
+            .lock()
+            .await
+            .send(Bytes::from(text), false)
+            .await
     }
 
     /// Sends raw bytes as a binary frame.
     pub async fn send_binary(&self, bytes: impl Into<Bytes>) -> Result<(), ClientError> {
-        self.send(Message::Binary(bytes.into())).await
+        self.writer.lock().await.send(bytes.into(), true).await
     }
-
-    async fn send(&self, message: Message) -> Result<(), ClientError> {
-        self.writer
-            .lock()
-            .await
-            .send(message)
-            .await
-            .map_err(|_| ClientError::Closed)
-    }
-
     /// The next frame from the server in arrival order (replies included), waiting at most
     /// the request timeout.
     pub async fn next_frame(&self) -> Result<ServerFrame, ClientError> {
@@ -169,7 +171,8 @@ impl LiveClient {
 
     /// Closes the connection politely (dropping the client closes it abruptly).
     pub async fn close(mut self) {
-        let _ = self.writer.lock().await.close().await;
+        self.writer.lock().await.close().await;
+        // The server's close comes in (long-polling: the last poll brings it).
         let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.reader).await;
     }
 }
@@ -180,40 +183,76 @@ impl Drop for LiveClient {
     }
 }
 
-async fn first_frame(reader: &mut SplitStream<Socket>) -> Result<String, ClientError> {
-    while let Some(message) = reader.next().await {
-        let message = message.map_err(|error| ClientError::Connect(error.to_string()))?;
-        if let Message::Close(frame) = &message {
-            return Err(ClientError::Rejected {
-                code: frame.as_ref().map_or(1005, |f| u16::from(f.code)),
-                reason: frame
-                    .as_ref()
-                    .map(|f| f.reason.to_string())
-                    .unwrap_or_default(),
-            });
-        }
-        if let Message::Text(text) = message {
-            let frame: Value = serde_json::from_str(&text)
-                .map_err(|error| ClientError::Protocol(error.to_string()))?;
-            if frame_kind(&frame) == Some(ServerKind::ConnectionEstablished) {
-                return frame
-                    .get("connectionId")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| {
-                        ClientError::Protocol("CONNECTION_ESTABLISHED without connectionId".into())
-                    });
+/// Opens the transport: its writer and what the server sends.
+async fn open(
+    url: &str,
+    transport: Transport,
+    headers: &[(&str, &str)],
+) -> Result<(Writer, Inbound), ClientError> {
+    let mode = match transport {
+        Transport::WebSocket => return open_websocket(url, headers).await,
+        Transport::Sse => http::Mode::Sse,
+        Transport::LongPolling => http::Mode::Poll,
+    };
+    let opened = http::open(http::Endpoints::of(url, headers)?, mode).await?;
+    Ok((Writer::Http(opened.sender), opened.inbound))
+}
+
+async fn open_websocket(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<(Writer, Inbound), ClientError> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+    let mut request = url
+        .into_client_request()
+        .map_err(|error| ClientError::Connect(error.to_string()))?;
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| ClientError::Connect(e.to_string()))?;
+        let value =
+            HeaderValue::from_str(value).map_err(|e| ClientError::Connect(e.to_string()))?;
+        request.headers_mut().insert(name, value);
+    }
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .map_err(|error| ClientError::Connect(error.to_string()))?;
+    let (writer, reader) = socket.split();
+    Ok((Writer::WebSocket(writer), websocket_inbound(reader)))
+}
+
+async fn first_frame(inbound: &mut Inbound) -> Result<String, ClientError> {
+    while let Some(received) = inbound.next().await {
+        match received {
+            Received::Closed { code, reason } => {
+                return Err(ClientError::Rejected { code, reason });
             }
-            return Err(ClientError::Protocol(format!(
-                "expected CONNECTION_ESTABLISHED, got {text}"
-            )));
+            Received::Text(text) => {
+                let frame: Value = serde_json::from_str(&text)
+                    .map_err(|error| ClientError::Protocol(error.to_string()))?;
+                if frame_kind(&frame) == Some(ServerKind::ConnectionEstablished) {
+                    return frame
+                        .get("connectionId")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .ok_or_else(|| {
+                            ClientError::Protocol(
+                                "CONNECTION_ESTABLISHED without connectionId".into(),
+                            )
+                        });
+                }
+                return Err(ClientError::Protocol(format!(
+                    "expected CONNECTION_ESTABLISHED, got {text}"
+                )));
+            }
+            Received::Binary(_) => {}
         }
     }
     Err(ClientError::Closed)
 }
 
 async fn read_loop(
-    mut reader: SplitStream<Socket>,
+    mut inbound: Inbound,
     shared: Arc<Mutex<Shared>>,
     frames: mpsc::Sender<ServerFrame>,
 ) {
@@ -221,9 +260,9 @@ async fn read_loop(
         code: 1006,
         reason: String::new(),
     };
-    while let Some(message) = reader.next().await {
-        match message {
-            Ok(Message::Text(text)) => match serde_json::from_str::<Value>(&text) {
+    while let Some(received) = inbound.next().await {
+        match received {
+            Received::Text(text) => match serde_json::from_str::<Value>(&text) {
                 Ok(Value::Array(items)) => {
                     for item in items {
                         receive(&shared, &frames, item);
@@ -232,16 +271,11 @@ async fn read_loop(
                 Ok(item) => receive(&shared, &frames, item),
                 Err(error) => tracing::warn!(%error, "server sent invalid JSON"),
             },
-            Ok(Message::Binary(bytes)) => receive_binary(&shared, &frames, bytes),
-            Ok(Message::Close(frame)) => {
-                close = ServerFrame::Closed {
-                    code: frame.as_ref().map_or(1005, |f| u16::from(f.code)),
-                    reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
-                };
+            Received::Binary(bytes) => receive_binary(&shared, &frames, bytes),
+            Received::Closed { code, reason } => {
+                close = ServerFrame::Closed { code, reason };
                 break;
             }
-            Ok(_) => {}
-            Err(_) => break,
         }
     }
     let mut shared_now = lock(&shared);

@@ -32,6 +32,13 @@ pub enum ClientError {
         /// The close reason.
         reason: String,
     },
+    /// An HTTP request of the SSE or long-polling transport was refused with this status
+    /// (413: body too large; 401, 404, 410: the session is gone).
+    #[error("HTTP request refused with status {status}")]
+    Http {
+        /// The HTTP status code.
+        status: u16,
+    },
     /// The server sent something the client did not expect.
     #[error("protocol error: {0}")]
     Protocol(String),

@@ -21,10 +21,13 @@
 mod connection;
 mod error;
 mod frames;
+mod http;
 mod requests;
+mod sse;
 mod state;
+mod wire;
 
-pub use connection::LiveClient;
+pub use connection::{LiveClient, Transport};
 pub use error::ClientError;
 pub use frames::{RoomFrame, RoomFrameKind, ServerFrame, decode_binary_delta, decode_room_frame};
 pub use requests::Mounted;

@@ -106,6 +106,20 @@ wire_kinds! {
     }
 }
 
+wire_kinds! {
+    /// An event name of the SSE transport's stream (reference §16).
+    SseEvent {
+        /// The first event: the session token, as `{"token": "…"}`.
+        Session = "session",
+        /// A text frame, exactly as the WebSocket would carry it.
+        Message = "message",
+        /// A binary frame, base64.
+        Binary = "binary",
+        /// The last event: `{"code": …, "reason": "…"}`.
+        Close = "close",
+    }
+}
+
 impl ClientKind {
     /// Whether the type targets one component, so the envelope must carry `componentId`.
     pub(crate) fn needs_component_id(self) -> bool {
@@ -134,6 +148,9 @@ mod tests {
                 serde_json::to_string(kind).ok(),
                 Some(format!("\"{}\"", kind.as_str()))
             );
+        }
+        for kind in SseEvent::ALL {
+            assert_eq!(SseEvent::parse(kind.as_str()), Some(*kind));
         }
         assert_eq!(ClientKind::parse("ERROR"), None);
         assert_eq!(ServerKind::parse("call_action"), None);

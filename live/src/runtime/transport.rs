@@ -50,9 +50,9 @@ pub(crate) trait FrameSink: Send + 'static {
 pub(crate) async fn drive<T, R, S>(
     hub: Arc<Hub>,
     origin: Option<&str>,
-    mut frames: R,
+    frames: R,
     sink: S,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
 ) where
     T: AsRef<str>,
     R: Stream<Item = InFrame<T>> + Unpin,
@@ -65,6 +65,21 @@ pub(crate) async fn drive<T, R, S>(
         Box::pin(write_loop(refused, sink)).await;
         return;
     }
+    run(hub, frames, sink, shutdown).await;
+}
+
+/// [`drive`] after the origin check, for transports that check `Origin` themselves (the
+/// HTTP transports answer 403 instead of closing with 4003).
+pub(crate) async fn run<T, R, S>(
+    hub: Arc<Hub>,
+    mut frames: R,
+    sink: S,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    T: AsRef<str>,
+    R: Stream<Item = InFrame<T>> + Unpin,
+    S: FrameSink,
+{
     let mut connection = Connection::open(hub);
     let outbox = connection.outbox().clone();
     let mut writer = tokio::spawn(write_loop(outbox.clone(), sink));
@@ -148,7 +163,7 @@ async fn feed_texts<S: FrameSink>(sink: &mut S, texts: &mut Vec<Bytes>) -> Resul
 }
 
 /// Whether the upgrade request's `Origin` is allowed (always, when no list is configured).
-fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
+pub(crate) fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
     match &hub.config.allowed_origins {
         None => true,
         Some(allowed) => origin.is_some_and(|origin| allowed.iter().any(|a| a == origin)),

@@ -8,6 +8,7 @@
 //! the routes all servers share (`server::http`).
 
 use super::LiveServer;
+use super::fallback::{self, Body, Endpoint, Incoming, Reply};
 use super::http::Pages;
 use crate::runtime::outbox::CloseFrame;
 use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive};
@@ -17,6 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, Route, Scope, web};
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use bytes::Bytes;
 use bytestring::ByteString;
+use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
 /// Inbound messages that may wait between the actix worker and the connection.
@@ -37,8 +39,54 @@ impl LiveServer {
     /// (continuations are reassembled up to the same size; larger ones close the connection;
     /// those between one and two times the limit get `Message too large`). Stop with
     /// [`LiveServer::shutdown`] before stopping the actix server.
+    ///
+    /// The scope also serves the SSE and long-polling transports at `{prefix}/sse` and
+    /// `{prefix}/http` (docs/transports.md).
     pub fn actix_scope(&self, prefix: &str) -> Scope {
-        web::scope(prefix).route("/ws", self.actix_route())
+        let mut scope = web::scope(prefix).route("/ws", self.actix_route());
+        if self.fallback.enabled() {
+            for (endpoint, path) in Endpoint::ALL {
+                let live = self.clone();
+                let route = web::route().to(move |request: HttpRequest, body: web::Payload| {
+                    let live = live.clone();
+                    async move { live.actix_fallback(endpoint, &request, body).await }
+                });
+                scope = scope.route(path, route);
+            }
+        }
+        scope
+    }
+
+    /// One SSE or long-polling request, answered by the shared logic (`server::fallback`).
+    async fn actix_fallback(
+        &self,
+        endpoint: Endpoint,
+        request: &HttpRequest,
+        body: web::Payload,
+    ) -> HttpResponse {
+        let header = |name: &str| {
+            let value = request.headers().get(name)?;
+            value.to_str().ok().map(str::to_owned)
+        };
+        let content_type =
+            header("content-type").and_then(|v| ::http::HeaderValue::from_str(&v).ok());
+        let incoming = Incoming {
+            endpoint,
+            method: method_of(request),
+            origin: header("origin"),
+            token: header(fallback::SESSION_HEADER.as_str()),
+            binary: fallback::is_binary(content_type.as_ref()),
+        };
+        let declared = header("content-length").and_then(|length| length.parse().ok());
+        let read = read_payload(body, declared, self.fallback.body_limit());
+        let signal = self.lifecycle.connection_signal();
+        let response = self.fallback.handle(incoming, read, signal).await;
+        let (head, reply) = response.into_parts();
+        let mut builder = response_builder(head.status, &head.headers);
+        match reply {
+            Reply::Full(bytes) => builder.body(bytes),
+            Reply::Events(events) => builder.streaming(events.map(Ok::<_, actix_web::Error>)),
+        }
     }
 
     /// The Live WebSocket endpoint alone, for a path of the app's choosing:
@@ -107,19 +155,53 @@ impl LiveServer {
 }
 
 /// Answers `request` from the shared routes. actix-web 4 is on the `http` 0.2 types: the
-/// method, status and headers cross over by their text.
+/// method, status and headers cross over by their text (`method_of`, `response_builder`).
 fn pages_response(pages: &Pages, request: &HttpRequest) -> HttpResponse {
     // Both parse the same token syntax; were one refused, it would be answered like any
     // method but GET and HEAD.
+    let response = super::http::respond(pages, &method_of(request), request.path());
+    let mut builder = response_builder(response.status(), response.headers());
+    builder.body(response.into_body())
+}
+
+/// A request's method as the `http` crate's.
+fn method_of(request: &HttpRequest) -> Method {
+    // Both parse the same token syntax; were one refused, it would be answered like any
+    // method the route does not serve.
     let method = Method::from_bytes(request.method().as_str().as_bytes());
-    let method = method.unwrap_or(Method::OPTIONS);
-    let response = super::http::respond(pages, &method, request.path());
-    let status = StatusCode::from_u16(response.status().as_u16());
+    method.unwrap_or(Method::OPTIONS)
+}
+
+/// An actix response with the status and headers of an `http` crate response.
+fn response_builder(
+    status: ::http::StatusCode,
+    headers: &::http::HeaderMap,
+) -> actix_web::HttpResponseBuilder {
+    let status = StatusCode::from_u16(status.as_u16());
     let mut builder = HttpResponse::build(status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    for (name, value) in response.headers() {
+    for (name, value) in headers {
         builder.append_header((name.as_str(), value.as_bytes()));
     }
-    builder.body(response.into_body())
+    builder
+}
+
+/// Reads a request body up to `limit` bytes, refusing a larger `Content-Length` before
+/// reading.
+async fn read_payload(mut payload: web::Payload, declared: Option<u64>, limit: usize) -> Body {
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Body::TooLarge;
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return Body::Failed;
+        };
+        if body.len().saturating_add(chunk.len()) > limit {
+            return Body::TooLarge;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Body::Read(body.freeze())
 }
 
 /// Reads the socket on the actix worker and forwards each message to the connection.

@@ -6,19 +6,22 @@
 //! pages come from the routes all servers share (`server::http`).
 
 use super::LiveServer;
+use super::fallback::{self, Endpoint, Incoming, Reply};
 use super::sink::{MessageSink, WsMessage};
 use crate::runtime::Hub;
 use crate::runtime::outbox::CloseFrame;
 use crate::runtime::transport::{InFrame, drive};
 use ::axum::Router;
 use ::axum::body::Body;
+use ::axum::extract::Request;
 use ::axum::extract::ws::{self, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use ::axum::http::header::ORIGIN;
+use ::axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, ORIGIN};
 use ::axum::http::{HeaderMap, Method, StatusCode, Uri};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, any};
 use bytes::Bytes;
 use futures_util::StreamExt;
+use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -26,7 +29,8 @@ use tokio::sync::watch;
 const WRITE_BUFFER_BYTES: usize = 64 * 1024;
 
 impl LiveServer {
-    /// An axum [`Router`] serving the Live WebSocket at `/ws`, to nest under a prefix:
+    /// An axum [`Router`] serving the Live WebSocket at `/ws`, and the SSE and long-polling
+    /// transports at `/sse` and `/http` (docs/transports.md), to nest under a prefix:
     ///
     /// ```ignore
     /// let app = Router::new()
@@ -44,7 +48,42 @@ impl LiveServer {
     where
         S: Clone + Send + Sync + 'static,
     {
-        Router::new().route("/ws", self.axum_route())
+        let mut router = Router::new().route("/ws", self.axum_route());
+        if self.fallback.enabled() {
+            for (endpoint, path) in Endpoint::ALL {
+                let live = self.clone();
+                let handler = move |request: Request| {
+                    let live = live.clone();
+                    async move { live.axum_fallback(endpoint, request).await }
+                };
+                router = router.route(path, any(handler));
+            }
+        }
+        router
+    }
+
+    /// One SSE or long-polling request, answered by the shared logic (`server::fallback`).
+    async fn axum_fallback(&self, endpoint: Endpoint, request: Request) -> Response {
+        let (head, body) = request.into_parts();
+        let header = |name| {
+            let value = head.headers.get(name)?;
+            value.to_str().ok().map(str::to_owned)
+        };
+        let incoming = Incoming {
+            endpoint,
+            method: head.method.clone(),
+            origin: header(ORIGIN),
+            token: header(fallback::SESSION_HEADER),
+            binary: fallback::is_binary(head.headers.get(CONTENT_TYPE)),
+        };
+        let limit = self.fallback.body_limit();
+        let read = fallback::read_body(body, head.headers.get(CONTENT_LENGTH), limit);
+        let signal = self.lifecycle.connection_signal();
+        let response = self.fallback.handle(incoming, read, signal).await;
+        response.map(|reply| match reply {
+            Reply::Full(bytes) => Body::from(bytes),
+            Reply::Events(events) => Body::from_stream(events.map(Ok::<_, Infallible>)),
+        })
     }
 
     /// The Live WebSocket endpoint alone, for a path of the app's choosing:

@@ -4,6 +4,11 @@
 mod actix;
 #[cfg(feature = "axum")]
 mod axum;
+#[cfg_attr(
+    not(any(feature = "standalone", feature = "axum", feature = "actix")),
+    allow(dead_code)
+)]
+mod fallback;
 mod http;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
@@ -59,6 +64,8 @@ pub struct LiveServer {
     lifecycle: Arc<lifecycle::Lifecycle>,
     /// Static pages served next to the WebSocket endpoint (`server::http`).
     pages: Arc<http::Pages>,
+    /// The SSE and long-polling sessions (`server::fallback`).
+    fallback: Arc<fallback::Fallback>,
 }
 
 impl fmt::Debug for LiveServer {
@@ -148,6 +155,7 @@ impl LiveServer {
             listener,
             Arc::clone(&self.hub),
             Arc::clone(&self.pages),
+            Arc::clone(&self.fallback),
             stopping,
         ));
         tracing::info!(%local_addr, path = %self.hub.config.path, "live server listening");
@@ -224,7 +232,8 @@ impl LiveServerBuilder {
     /// The standalone server ([`LiveServer::bind`]) serves them, and every other path but the
     /// WebSocket one gets 404; under axum or actix-web, mount `LiveServer::axum_pages` or
     /// `LiveServer::actix_pages` (see docs/adapters.md). Registering a path again replaces
-    /// its page. `build` refuses a path that is the WebSocket path, does not start with `/`,
+    /// its page. `build` refuses a path that is the WebSocket path or an SSE or long-polling
+    /// endpoint, does not start with `/`,
     /// or contains `?`, `#`, spaces or control characters, and a content type with control
     /// characters.
     pub fn static_page(
@@ -318,7 +327,8 @@ impl LiveServerBuilder {
         self
     }
 
-    /// Sets how long a client may take to finish the handshake or be served a page.
+    /// Sets how long a client may take to send a request head (idle keep-alive included) or
+    /// an SSE/long-polling request body.
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.config.handshake_timeout = timeout;
         self
@@ -354,6 +364,12 @@ impl LiveServerBuilder {
         self
     }
 
+    /// Serves (default) or not the SSE and long-polling transports (docs/transports.md).
+    pub fn http_transports(mut self, on: bool) -> Self {
+        self.config.http_transports = on;
+        self
+    }
+
     /// Accepts only these `Origin` headers (default: any).
     pub fn allowed_origins(mut self, origins: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.config.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
@@ -379,6 +395,16 @@ impl LiveServerBuilder {
             ));
         }
         check_pages(&self.pages, &self.config.path)?;
+        if self.config.http_transports
+            && let Some(path) = self
+                .pages
+                .keys()
+                .find(|path| fallback::Endpoint::of(&self.config.path, path).is_some())
+        {
+            return Err(ServerError::Config(format!(
+                "static page path {path:?} is an SSE or long-polling endpoint (docs/transports.md)"
+            )));
+        }
         let mut components = HashMap::new();
         let registered = if self.registered {
             registered_components()
@@ -397,15 +423,17 @@ impl LiveServerBuilder {
         for descriptor in registered_rooms.into_iter().chain(self.manual_rooms) {
             rooms.insert(descriptor.prefix(), descriptor);
         }
+        let hub = Arc::new(Hub::new(HubParts {
+            config: self.config,
+            components,
+            room_types: rooms,
+            auth: AuthProviders::new(self.auth_providers),
+            cluster: self.cluster,
+            messages: self.messages,
+        }));
         Ok(LiveServer {
-            hub: Arc::new(Hub::new(HubParts {
-                config: self.config,
-                components,
-                room_types: rooms,
-                auth: AuthProviders::new(self.auth_providers),
-                cluster: self.cluster,
-                messages: self.messages,
-            })),
+            fallback: Arc::new(fallback::Fallback::new(Arc::clone(&hub))),
+            hub,
             lifecycle: Arc::default(),
             pages: Arc::new(self.pages),
         })

@@ -1,6 +1,7 @@
 //! The built-in server: HTTP on hyper ([`connection`]), then tokio-tungstenite, on a plain
 //! TCP listener.
 
+use super::fallback::Fallback;
 use super::http::{Pages, connection};
 use super::sink::{MessageSink, WsMessage};
 use crate::runtime::Hub;
@@ -23,6 +24,7 @@ pub(crate) async fn accept_loop(
     listener: TcpListener,
     hub: Arc<Hub>,
     pages: Arc<Pages>,
+    fallback: Arc<Fallback>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
@@ -34,6 +36,7 @@ pub(crate) async fn accept_loop(
                         stream,
                         Arc::clone(&hub),
                         Arc::clone(&pages),
+                        Arc::clone(&fallback),
                         shutdown.clone(),
                     ));
                 }
@@ -51,6 +54,8 @@ pub(crate) async fn accept_loop(
     let grace = hub.config.shutdown_grace;
     if tokio::time::timeout(grace, async {
         while connections.join_next().await.is_some() {}
+        // SSE and long-polling sessions run in tasks of their own.
+        fallback.drained().await;
     })
     .await
     .is_err()
@@ -83,12 +88,14 @@ async fn serve_socket(
     stream: TcpStream,
     hub: Arc<Hub>,
     pages: Arc<Pages>,
+    fallback: Arc<Fallback>,
     shutdown: watch::Receiver<bool>,
 ) {
     // The HTTP request and the handshake run once, in a boxed future freed afterwards, and
     // the connection in a boxed future of its own: the task keeps only what the connection
     // needs, not the largest state the handshake ever had (~1.5 KiB per connection).
-    let Some((socket, origin)) = Box::pin(open_socket(stream, &hub, &pages)).await else {
+    let opening = open_socket(stream, &hub, &pages, &fallback, shutdown.clone());
+    let Some((socket, origin)) = Box::pin(opening).await else {
         return;
     };
     let (sink, stream) = socket.split();
@@ -105,20 +112,24 @@ async fn serve_socket(
     Box::pin(drive(hub, origin, frames, sink, shutdown)).await;
 }
 
-/// Serves a static page or an error, or upgrades the socket to a WebSocket on the Live path;
-/// `None` when the connection is done (answered, failed or timed out).
-async fn open_socket(stream: TcpStream, hub: &Hub, pages: &Pages) -> Option<Opened> {
+/// Serves static pages, errors and the SSE and long-polling endpoints, until the socket
+/// upgrades to a WebSocket on the Live path; `None` when the connection is done.
+async fn open_socket(
+    stream: TcpStream,
+    hub: &Hub,
+    pages: &Pages,
+    fallback: &Arc<Fallback>,
+    shutdown: watch::Receiver<bool>,
+) -> Option<Opened> {
     let _ = stream.set_nodelay(true);
-    // One deadline for the request head, the response, and the WebSocket handshake.
-    let serving = connection::serve(stream, &hub.config.path, pages);
-    let upgraded = match tokio::time::timeout(hub.config.handshake_timeout, serving).await {
-        Ok(Some(upgraded)) => upgraded,
-        Ok(None) => return None,
-        Err(_) => {
-            tracing::debug!("http request or websocket handshake timed out");
-            return None;
-        }
+    // hyper bounds each request head by the handshake timeout (idle keep-alive included).
+    let routes = connection::Routes {
+        live_path: &hub.config.path,
+        pages,
+        fallback,
+        head_timeout: hub.config.handshake_timeout,
     };
+    let upgraded = connection::serve(stream, routes, shutdown).await?;
     let socket = WebSocketStream::from_partially_read(
         upgraded.stream,
         upgraded.read_ahead,

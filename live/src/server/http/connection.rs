@@ -1,22 +1,29 @@
-//! The standalone server's HTTP/1 connection, on hyper: one request per connection. Pages
-//! and errors come from the shared routes; a WebSocket handshake on the Live path is
-//! answered with 101 and the socket handed back for tokio-tungstenite.
+//! The standalone server's HTTP/1 connection, on hyper, with keep-alive: pages and errors
+//! come from the shared routes, the SSE and long-polling endpoints from `server::fallback`
+//! (held and streamed responses), and a WebSocket handshake on the Live path is answered
+//! with 101 and the socket handed back for tokio-tungstenite.
 
 use super::Pages;
-use ::http::header::{CONNECTION, ORIGIN, UPGRADE};
+use crate::server::fallback::{self, Endpoint, Fallback, Incoming, Reply};
+use ::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, UPGRADE};
 use ::http::{HeaderMap, Request, Response, StatusCode};
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
+use futures_util::StreamExt;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming as IncomingBody};
 use hyper::server::conn::http1;
 use hyper::service::Service;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::cell::Cell;
 use std::convert::Infallible;
-use std::future::{Ready, poll_fn, ready};
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::handshake::server::create_response;
 
 /// Largest request head (request line plus headers) accepted, in bytes: hyper's read buffer
@@ -45,13 +52,32 @@ pub(crate) struct Upgraded {
     pub(crate) origin: Option<String>,
 }
 
-/// Serves one request on `stream`: a valid WebSocket handshake on `live_path` comes back as
-/// [`Upgraded`]; anything else is answered (a page, or 400, 404, 405, 426, 431) and the
-/// connection closed. The caller bounds the whole in time.
-pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> Option<Upgraded> {
+/// What a connection serves besides pages.
+#[derive(Debug, Clone)]
+pub(crate) struct Routes<'a> {
+    /// The WebSocket path.
+    pub(crate) live_path: &'a str,
+    pub(crate) pages: &'a Pages,
+    pub(crate) fallback: &'a Arc<Fallback>,
+    /// How long a client may take to send a request head (idle keep-alive included).
+    pub(crate) head_timeout: Duration,
+}
+
+/// Serves requests on `stream` until the client closes, idles past the head timeout, or a
+/// valid WebSocket handshake on the Live path comes back as [`Upgraded`]. Pages, errors
+/// (400, 404, 405, 426, 431) and the SSE and long-polling endpoints are answered on the way.
+/// When `shutdown` flips, and once the SSE and long-polling sessions have handed their
+/// close to their clients, the connection finishes its response in flight and closes.
+pub(crate) async fn serve(
+    stream: TcpStream,
+    routes: Routes<'_>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Option<Upgraded> {
     let front = Front {
-        live_path,
-        pages,
+        live_path: routes.live_path,
+        pages: routes.pages,
+        fallback: routes.fallback,
+        shutdown: shutdown.clone(),
         switched: Cell::new(None),
     };
     let mut connection = http1::Builder::new()
@@ -59,10 +85,22 @@ pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> 
         .auto_date_header(false)
         .max_buf_size(MAX_HEAD_BYTES)
         .max_headers(MAX_HEADERS)
+        .timer(TokioTimer::new())
+        .header_read_timeout(routes.head_timeout)
         .serve_connection(TokioIo::new(stream), front);
     // Without shutdown: the socket comes back, for the WebSocket or for lingering.
-    if let Err(error) = poll_fn(|cx| connection.poll_without_shutdown(cx)).await {
-        tracing::debug!(%error, "http request failed");
+    let served = tokio::select! {
+        served = poll_fn(|cx| connection.poll_without_shutdown(cx)) => served,
+        () = async {
+            crate::runtime::transport::stopped(&mut shutdown).await;
+            routes.fallback.drained().await;
+        } => {
+            Pin::new(&mut connection).graceful_shutdown();
+            poll_fn(|cx| connection.poll_without_shutdown(cx)).await
+        }
+    };
+    if let Err(error) = served {
+        tracing::debug!(%error, "http connection failed");
     }
     let parts = connection.into_parts();
     let stream = parts.io.into_inner();
@@ -79,10 +117,15 @@ pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> 
     }
 }
 
+/// A response body: whole, or streamed (SSE).
+type Body = UnsyncBoxBody<Bytes, Infallible>;
+
 /// The request handler hyper calls.
 struct Front<'a> {
     live_path: &'a str,
     pages: &'a Pages,
+    fallback: &'a Arc<Fallback>,
+    shutdown: watch::Receiver<bool>,
     /// Set once a handshake was answered with 101.
     switched: Cell<Option<Switched>>,
 }
@@ -93,18 +136,63 @@ struct Switched {
     origin: Option<String>,
 }
 
-impl Service<Request<Incoming>> for Front<'_> {
-    type Response = Response<Full<Bytes>>;
-    type Error = Infallible;
-    type Future = Ready<Result<Self::Response, Infallible>>;
+type Answer = Pin<Box<dyn Future<Output = Result<Response<Body>, Infallible>> + Send>>;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
-        ready(Ok(self.route(request).map(Full::new)))
+impl Service<Request<IncomingBody>> for Front<'_> {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Answer;
+
+    fn call(&self, request: Request<IncomingBody>) -> Self::Future {
+        let path = request.uri().path();
+        let endpoint = Endpoint::of(self.live_path, path).filter(|_| self.fallback.enabled());
+        if let Some(endpoint) = endpoint {
+            return Box::pin(fallback_answer(
+                Arc::clone(self.fallback),
+                endpoint,
+                request,
+                self.shutdown.clone(),
+            ));
+        }
+        let response = self
+            .route(request)
+            .map(|body| Full::new(body).boxed_unsync());
+        Box::pin(std::future::ready(Ok(response)))
     }
 }
 
+/// An SSE or long-polling request, answered by the shared fallback logic.
+async fn fallback_answer(
+    fallback: Arc<Fallback>,
+    endpoint: Endpoint,
+    request: Request<IncomingBody>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<Response<Body>, Infallible> {
+    let (head, body) = request.into_parts();
+    let header = |name| {
+        let value = head.headers.get(name)?;
+        value.to_str().ok().map(str::to_owned)
+    };
+    let incoming = Incoming {
+        endpoint,
+        method: head.method.clone(),
+        origin: header(ORIGIN),
+        token: header(fallback::SESSION_HEADER),
+        binary: fallback::is_binary(head.headers.get(CONTENT_TYPE)),
+    };
+    let limit = fallback.body_limit();
+    let read = fallback::read_body(body, head.headers.get(CONTENT_LENGTH), limit);
+    let response = fallback.handle(incoming, read, Some(shutdown)).await;
+    Ok(response.map(|reply| match reply {
+        Reply::Full(bytes) => Full::new(bytes).boxed_unsync(),
+        Reply::Events(events) => {
+            StreamBody::new(events.map(|bytes| Ok(Frame::data(bytes)))).boxed_unsync()
+        }
+    }))
+}
+
 impl Front<'_> {
-    fn route(&self, request: Request<Incoming>) -> Response<Bytes> {
+    fn route(&self, request: Request<IncomingBody>) -> Response<Bytes> {
         let path = request.uri().path();
         if path != self.live_path {
             return super::respond(self.pages, request.method(), path);
@@ -199,7 +287,18 @@ mod tests {
                 body: "<p>hi</p>",
             };
             pages.insert("/".to_owned(), page);
-            serve(stream, "/api/live/ws", &pages).await.is_some()
+            let hub = crate::server::LiveServer::builder()
+                .without_registered_components()
+                .build();
+            let Ok(live) = hub else { return false };
+            let routes = Routes {
+                live_path: "/api/live/ws",
+                pages: &pages,
+                fallback: &live.fallback,
+                head_timeout: Duration::from_secs(5),
+            };
+            let (_stop, stopping) = watch::channel(false);
+            serve(stream, routes, stopping).await.is_some()
         });
         let Ok(mut client) = TcpStream::connect(addr).await else {
             panic!("connect");
