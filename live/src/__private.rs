@@ -2,6 +2,7 @@
 
 pub use crate::room::codec::{JsonCodec, MsgpackCodec};
 pub use crate::room::descriptor::RoomRegistration;
+pub use crate::component::ActionCall;
 pub use crate::runtime::ComponentRegistration;
 pub use inventory;
 pub use serde;
@@ -37,6 +38,33 @@ pub fn to_result<T: serde::Serialize>(value: T) -> crate::component::ActionResul
         let detail = error.to_string();
         crate::ActionError::new(Refusal::ActionResultNotSerializable { detail: &detail }.text())
     })
+}
+
+/// The `Ok` type of an action's `Result` return type (aliases such as `anyhow::Result<T>`
+/// included): a typed call's result type, and its TypeScript.
+pub trait ResultOk {
+    /// `T` of `Result<T, E>`.
+    type Ok: ?Sized;
+}
+
+impl<T, E> ResultOk for Result<T, E> {
+    type Ok = T;
+}
+
+/// One argument of a typed action call, as JSON (`Err`: why it does not serialize).
+pub fn call_arg<T: serde::Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, String> {
+    serde_json::to_value(value).map_err(|error| error.to_string())
+}
+
+/// The payload object of a typed call with named arguments.
+pub fn call_object(
+    fields: Vec<(&'static str, Result<serde_json::Value, String>)>,
+) -> Result<serde_json::Value, String> {
+    let mut object = serde_json::Map::new();
+    for (name, value) in fields {
+        object.insert(name.to_owned(), value.map_err(|error| format!("{name}: {error}"))?);
+    }
+    Ok(serde_json::Value::Object(object))
 }
 
 /// Boxes a future as a [`BoxFuture`](crate::support::BoxFuture).

@@ -20,7 +20,9 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
         updatable,
         auth,
         rate_limit,
+        ..
     } = component;
+    let calls = super::calls::calls_struct(component);
     let auth = auth_policy(auth.as_ref());
     let rate_limit = action_rate_limit(rate_limit.as_ref());
     let wire_names = updatable.iter().map(|field| &field.wire);
@@ -33,6 +35,8 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
         }
     });
     quote! {
+        #calls
+
         impl ::live::__private::ComponentAttrs for #ident {
             const NAME: &'static str = #name;
             const SINGLETON: bool = #singleton;
@@ -73,6 +77,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         .map(action_policy);
     let hooks = component.hooks.iter().map(hook);
     let typescript = registration(component);
+    let calls = super::calls::calls_impl(component);
     // Spanned at the type so a missing `#[live_component]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::ComponentAttrs>);
     quote! {
@@ -115,6 +120,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         }
 
         #typescript
+        #calls
     }
 }
 
@@ -417,7 +423,7 @@ fn with_await(sig: &syn::Signature, call: TokenStream) -> TokenStream {
 
 /// Replaces `Self` with the component type, for argument types used inside a nested item
 /// (where `Self` is not in scope).
-struct ReplaceSelf<'a>(&'a Type);
+pub(super) struct ReplaceSelf<'a>(pub(super) &'a Type);
 
 impl VisitMut for ReplaceSelf<'_> {
     fn visit_type_mut(&mut self, ty: &mut Type) {

@@ -2,6 +2,7 @@
 
 mod ast;
 mod attr;
+mod calls;
 mod case;
 mod expand;
 mod policy;

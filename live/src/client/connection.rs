@@ -4,21 +4,16 @@
 use super::error::ClientError;
 use super::frames::{RoomFrame, ServerFrame, decode_room_frame, frame_kind};
 use super::state::{Shared, receive};
+use super::wire::{Incoming, Writer};
 use crate::protocol::kinds::ServerKind;
 use crate::support::lock;
 use bytes::Bytes;
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// How many unread frames [`LiveClient::next_frame`] keeps; older ones are dropped.
 const FRAME_LOG_CAPACITY: usize = 16_384;
@@ -26,7 +21,7 @@ const FRAME_LOG_CAPACITY: usize = 16_384;
 /// A connection to a Live server.
 pub struct LiveClient {
     pub(super) connection_id: String,
-    pub(super) writer: tokio::sync::Mutex<SplitSink<Socket, Message>>,
+    pub(super) writer: tokio::sync::Mutex<Writer>,
     pub(super) shared: Arc<Mutex<Shared>>,
     pub(super) frames: tokio::sync::Mutex<mpsc::Receiver<ServerFrame>>,
     pub(super) next_request: AtomicU64,
@@ -71,8 +66,17 @@ impl LiveClient {
             .await
             .map_err(|_| ClientError::Timeout)?
             .map_err(|error| ClientError::Connect(error.to_string()))?;
+        let (writer, reader) = socket.split();
+        Self::open(Writer::Socket(writer), reader.map(Incoming::from_socket)).await
+    }
 
-        let (writer, mut reader) = socket.split();
+    /// Waits for `CONNECTION_ESTABLISHED` on `reader` (10 s at most), then reads the rest of
+    /// the connection in a task of its own.
+    pub(crate) async fn open<R>(writer: Writer, mut reader: R) -> Result<Self, ClientError>
+    where
+        R: Stream<Item = Incoming> + Unpin + Send + 'static,
+    {
+        let timeout = Duration::from_secs(10);
         let connection_id = tokio::time::timeout(timeout, first_frame(&mut reader))
             .await
             .map_err(|_| ClientError::Timeout)??;
@@ -108,21 +112,12 @@ impl LiveClient {
 
     /// Sends raw text (for tests of malformed input).
     pub async fn send_text(&self, text: impl Into<String>) -> Result<(), ClientError> {
-        self.send(Message::text(text.into())).await
+        self.writer.lock().await.send_text(text.into()).await
     }
 
     /// Sends raw bytes as a binary frame.
     pub async fn send_binary(&self, bytes: impl Into<Bytes>) -> Result<(), ClientError> {
-        self.send(Message::Binary(bytes.into())).await
-    }
-
-    async fn send(&self, message: Message) -> Result<(), ClientError> {
-        self.writer
-            .lock()
-            .await
-            .send(message)
-            .await
-            .map_err(|_| ClientError::Closed)
+        self.writer.lock().await.send_binary(bytes.into()).await
     }
 
     /// The next frame from the server in arrival order (replies included), waiting at most
@@ -169,7 +164,7 @@ impl LiveClient {
 
     /// Closes the connection politely (dropping the client closes it abruptly).
     pub async fn close(mut self) {
-        let _ = self.writer.lock().await.close().await;
+        self.writer.lock().await.close().await;
         let _ = tokio::time::timeout(Duration::from_secs(2), &mut self.reader).await;
     }
 }
@@ -180,75 +175,70 @@ impl Drop for LiveClient {
     }
 }
 
-async fn first_frame(reader: &mut SplitStream<Socket>) -> Result<String, ClientError> {
+async fn first_frame<R>(reader: &mut R) -> Result<String, ClientError>
+where
+    R: Stream<Item = Incoming> + Unpin,
+{
     while let Some(message) = reader.next().await {
-        let message = message.map_err(|error| ClientError::Connect(error.to_string()))?;
-        if let Message::Close(frame) = &message {
-            return Err(ClientError::Rejected {
-                code: frame.as_ref().map_or(1005, |f| u16::from(f.code)),
-                reason: frame
-                    .as_ref()
-                    .map(|f| f.reason.to_string())
-                    .unwrap_or_default(),
-            });
-        }
-        if let Message::Text(text) = message {
-            let frame: Value = serde_json::from_str(&text)
-                .map_err(|error| ClientError::Protocol(error.to_string()))?;
-            if frame_kind(&frame) == Some(ServerKind::ConnectionEstablished) {
-                return frame
-                    .get("connectionId")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| {
-                        ClientError::Protocol("CONNECTION_ESTABLISHED without connectionId".into())
-                    });
+        match message {
+            Incoming::Failed(error) => return Err(ClientError::Connect(error)),
+            Incoming::Close { code, reason } => return Err(ClientError::Rejected { code, reason }),
+            Incoming::Text(text) => {
+                let frame: Value = serde_json::from_slice(&text)
+                    .map_err(|error| ClientError::Protocol(error.to_string()))?;
+                if frame_kind(&frame) == Some(ServerKind::ConnectionEstablished) {
+                    return frame
+                        .get("connectionId")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .ok_or_else(|| {
+                            ClientError::Protocol(
+                                "CONNECTION_ESTABLISHED without connectionId".into(),
+                            )
+                        });
+                }
+                return Err(ClientError::Protocol(format!(
+                    "expected CONNECTION_ESTABLISHED, got {}",
+                    String::from_utf8_lossy(&text)
+                )));
             }
-            return Err(ClientError::Protocol(format!(
-                "expected CONNECTION_ESTABLISHED, got {text}"
-            )));
+            Incoming::Binary(_) | Incoming::Other => {}
         }
     }
     Err(ClientError::Closed)
 }
 
-async fn read_loop(
-    mut reader: SplitStream<Socket>,
-    shared: Arc<Mutex<Shared>>,
-    frames: mpsc::Sender<ServerFrame>,
-) {
+async fn read_loop<R>(mut reader: R, shared: Arc<Mutex<Shared>>, frames: mpsc::Sender<ServerFrame>)
+where
+    R: Stream<Item = Incoming> + Unpin,
+{
     let mut close = ServerFrame::Closed {
         code: 1006,
         reason: String::new(),
     };
     while let Some(message) = reader.next().await {
         match message {
-            Ok(Message::Text(text)) => match serde_json::from_str::<Value>(&text) {
+            Incoming::Text(text) => match serde_json::from_slice::<Value>(&text) {
                 Ok(Value::Array(items)) => {
                     for item in items {
-                        receive(&shared, &frames, item);
+                        receive(&shared, &frames, ServerFrame::Json(item));
                     }
                 }
-                Ok(item) => receive(&shared, &frames, item),
+                Ok(item) => receive(&shared, &frames, ServerFrame::Json(item)),
                 Err(error) => tracing::warn!(%error, "server sent invalid JSON"),
             },
-            Ok(Message::Binary(bytes)) => {
-                let _ = frames.try_send(ServerFrame::Binary(bytes));
-            }
-            Ok(Message::Close(frame)) => {
-                close = ServerFrame::Closed {
-                    code: frame.as_ref().map_or(1005, |f| u16::from(f.code)),
-                    reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
-                };
+            Incoming::Binary(bytes) => receive(&shared, &frames, ServerFrame::Binary(bytes)),
+            Incoming::Close { code, reason } => {
+                close = ServerFrame::Closed { code, reason };
                 break;
             }
-            Ok(_) => {}
-            Err(_) => break,
+            Incoming::Other => {}
+            Incoming::Failed(_) => break,
         }
     }
     let mut shared_now = lock(&shared);
     shared_now.closed = true;
     shared_now.pending.clear();
     drop(shared_now);
-    let _ = frames.try_send(close);
+    receive(&shared, &frames, close);
 }

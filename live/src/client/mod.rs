@@ -23,6 +23,7 @@ mod error;
 mod frames;
 mod requests;
 mod state;
+pub(crate) mod wire;
 
 pub use connection::LiveClient;
 pub use error::ClientError;

@@ -5,6 +5,7 @@
 //! the trait can also be implemented by hand and registered with
 //! [`LiveServerBuilder::component`](crate::LiveServerBuilder::component).
 
+mod action_call;
 mod context;
 mod descriptor;
 mod error;
@@ -13,6 +14,7 @@ mod room_access;
 mod room_ref;
 
 pub use crate::security::identity::{Identity, Session};
+pub use action_call::ActionCall;
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
 pub use error::ActionError;

@@ -6,6 +6,8 @@ mod actix;
 mod axum;
 mod http;
 mod lifecycle;
+#[cfg(feature = "testing")]
+pub(crate) mod memory;
 #[cfg(any(feature = "standalone", feature = "axum"))]
 mod sink;
 #[cfg(feature = "standalone")]
