@@ -242,7 +242,22 @@ fn templates() -> [(RefusalKind, Refusal<'static>); 71] {
 impl RefusalKind {
     /// The kind of refusal `text` is (the whole `error` text of a reply), or `None` for a
     /// text the server's refusals do not produce (an action's own error, for one).
+    ///
+    /// An authorisation refusal (`AUTH_DENIED: <reason>`) reads as its reason's kind
+    /// ([`AuthenticationRequired`](Self::AuthenticationRequired),
+    /// [`ActionInsufficientRoles`](Self::ActionInsufficientRoles), ...), and as
+    /// [`AuthDenied`](Self::AuthDenied) when the reason is the app's own.
     pub fn of(text: &str) -> Option<Self> {
+        let kind = Self::of_text(text)?;
+        if kind == Self::AuthDenied {
+            let prefix = Refusal::AuthDenied { reason: "" }.to_string();
+            let reason = text.strip_prefix(&prefix).and_then(Self::of_text);
+            return Some(reason.unwrap_or(kind));
+        }
+        Some(kind)
+    }
+
+    fn of_text(text: &str) -> Option<Self> {
         let number = NUMBER.to_string();
         templates()
             .iter()
@@ -304,7 +319,12 @@ mod tests {
             reason: &Refusal::AuthenticationRequired.text(),
         }
         .text();
-        assert_eq!(RefusalKind::of(&denied), Some(RefusalKind::AuthDenied));
+        assert_eq!(
+            RefusalKind::of(&denied),
+            Some(RefusalKind::AuthenticationRequired)
+        );
+        let custom = Refusal::AuthDenied { reason: "closed" }.text();
+        assert_eq!(RefusalKind::of(&custom), Some(RefusalKind::AuthDenied));
         assert_eq!(RefusalKind::of("count would overflow"), None);
         assert_eq!(RefusalKind::of(""), None);
     }
