@@ -20,8 +20,6 @@ use syn::{
 pub(crate) struct Struct {
     /// The struct's name.
     pub(crate) ident: Ident,
-    /// The struct's visibility (its typed calls type gets the same).
-    pub(crate) vis: syn::Visibility,
     /// The registry name.
     pub(crate) name: String,
     /// One shared instance.
@@ -73,7 +71,6 @@ impl Struct {
                 .name
                 .map_or_else(|| item.ident.unraw().to_string(), |name| name.value()),
             ident: item.ident.clone(),
-            vis: item.vis.clone(),
             singleton: args.singleton,
             updatable,
             auth: args.policy.auth,

@@ -20,9 +20,7 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
         updatable,
         auth,
         rate_limit,
-        ..
     } = component;
-    let calls = super::calls::calls_struct(component);
     let auth = auth_policy(auth.as_ref());
     let rate_limit = action_rate_limit(rate_limit.as_ref());
     let wire_names = updatable.iter().map(|field| &field.wire);
@@ -35,8 +33,6 @@ pub(crate) fn component_attrs(component: &ast::Struct) -> TokenStream {
         }
     });
     quote! {
-        #calls
-
         impl ::live::__private::ComponentAttrs for #ident {
             const NAME: &'static str = #name;
             const SINGLETON: bool = #singleton;
