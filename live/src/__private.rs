@@ -1,8 +1,8 @@
 //! Items used by code that `#[live_component]` and `#[live_room]` generate. Not public API.
 
+pub use crate::component::ActionCall;
 pub use crate::room::codec::{JsonCodec, MsgpackCodec};
 pub use crate::room::descriptor::RoomRegistration;
-pub use crate::component::ActionCall;
 pub use crate::runtime::ComponentRegistration;
 pub use inventory;
 pub use serde;
@@ -62,7 +62,10 @@ pub fn call_object(
 ) -> Result<serde_json::Value, String> {
     let mut object = serde_json::Map::new();
     for (name, value) in fields {
-        object.insert(name.to_owned(), value.map_err(|error| format!("{name}: {error}"))?);
+        object.insert(
+            name.to_owned(),
+            value.map_err(|error| format!("{name}: {error}"))?,
+        );
     }
     Ok(serde_json::Value::Object(object))
 }

@@ -30,7 +30,10 @@ async fn typed_calls_return_the_actions_own_result_type_and_state_decodes() {
     assert_eq!(client.state::<Counter>(&id).count, 7);
     client.assert_state(&id, &Counter { count: 7 });
     let call = Counter::actions().add(3);
-    assert_eq!((call.action(), call.payload()), ("add", Ok(&json!({"by": 3}))));
+    assert_eq!(
+        (call.action(), call.payload()),
+        ("add", Ok(&json!({"by": 3})))
+    );
 }
 
 #[tokio::test]
@@ -214,7 +217,9 @@ async fn rooms_deliver_decoded_frames_and_their_state_is_readable() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let heard = bob
-        .expect_state(&b, |chat: &LiveChat| chat.messages.iter().any(|m| m.text == "hi"))
+        .expect_state(&b, |chat: &LiveChat| {
+            chat.messages.iter().any(|m| m.text == "hi")
+        })
         .await;
     assert_eq!(heard.messages.len(), 1);
     let frames = bob.received().await;
@@ -274,12 +279,17 @@ async fn a_failed_assertion_shows_the_component_both_states_and_the_frames() {
     let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         client.assert_state(&id, &Counter { count: 5 });
     }));
-    let payload = failed.err().unwrap_or_else(|| panic!("the assertion passed"));
+    let payload = failed
+        .err()
+        .unwrap_or_else(|| panic!("the assertion passed"));
     let message = payload
         .downcast_ref::<String>()
         .cloned()
         .unwrap_or_default();
-    assert!(message.contains(&format!("component: Counter (id {id})")), "{message}");
+    assert!(
+        message.contains(&format!("component: Counter (id {id})")),
+        "{message}"
+    );
     assert!(message.contains("expected"), "{message}");
     assert!(message.contains(">     count: 5,"), "{message}");
     assert!(message.contains("|     count: 4,"), "{message}");

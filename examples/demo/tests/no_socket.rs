@@ -26,13 +26,26 @@ async fn the_harness_holds_no_socket_while_clients_talk() {
     let (alice, bob) = (server.connect().await, server.connect().await);
     let counter = alice.mount_component::<Counter>(json!({})).await;
     let chat = bob.mount_component::<LiveChat>(json!({})).await;
-    alice.invoke(&counter, Counter::actions().add(2)).await.unwrap_or_else(|e| panic!("{e}"));
-    bob.invoke(&chat, LiveChat::actions().send("hi".into())).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(open_sockets(), before, "the test server or its clients opened a socket");
+    alice
+        .invoke(&counter, Counter::actions().add(2))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    bob.invoke(&chat, LiveChat::actions().send("hi".into()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        open_sockets(),
+        before,
+        "the test server or its clients opened a socket"
+    );
 
     // The check sees a socket when there is one.
     let listener = std::net::UdpSocket::bind("0.0.0.0:0");
     if let Ok(_socket) = &listener {
-        assert_eq!(open_sockets().len(), before.len() + 1, "the check counts sockets");
+        assert_eq!(
+            open_sockets().len(),
+            before.len() + 1,
+            "the check counts sockets"
+        );
     }
 }

@@ -8,10 +8,10 @@ use crate::shared::syntax::{Output, last_segment};
 use crate::shared::typescript::contains_impl_trait;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
+use syn::Type;
 use syn::ext::IdentExt;
 use syn::visit::{self, Visit};
 use syn::visit_mut::VisitMut;
-use syn::Type;
 
 /// `struct CounterActions`, `impl Counter { fn actions() }` and `impl CounterActions { one
 /// fn per action }`.
@@ -110,9 +110,9 @@ fn result_type(self_ty: &Type, output: &Output) -> TokenStream {
     match output {
         Output::Unit | Output::Result { ok_unit: true, .. } => quote!(()),
         Output::Value(ty) => nameable(ty).map_or(json, |ty| quote!(#ty)),
-        Output::Result { ty, .. } => nameable(ty).map_or(json, |ty| {
-            quote!(<#ty as ::live::__private::ResultOk>::Ok)
-        }),
+        Output::Result { ty, .. } => {
+            nameable(ty).map_or(json, |ty| quote!(<#ty as ::live::__private::ResultOk>::Ok))
+        }
     }
 }
 

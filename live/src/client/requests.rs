@@ -5,9 +5,9 @@ use super::connection::LiveClient;
 use super::error::ClientError;
 use super::frames::{ServerFrame, frame_kind};
 use crate::component::ActionCall;
-use serde::de::DeserializeOwned;
 use crate::protocol::kinds::{ClientKind, ServerKind};
 use crate::support::lock;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -47,7 +47,10 @@ impl LiveClient {
             .entry(id.clone())
             .or_insert_with(|| state.clone());
         if let Some(signed) = result.get("signedState") {
-            shared.signed.entry(id.clone()).or_insert_with(|| signed.clone());
+            shared
+                .signed
+                .entry(id.clone())
+                .or_insert_with(|| signed.clone());
         }
         drop(shared);
         Ok(Mounted { id, state })

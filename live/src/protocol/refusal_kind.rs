@@ -162,8 +162,8 @@ const NUMBER: u32 = 918_273_645;
 
 /// Every kind with a refusal of it whose named parts are holes.
 fn templates() -> [(RefusalKind, Refusal<'static>); 71] {
-    use RefusalKind as K;
     use Refusal as R;
+    use RefusalKind as K;
     [
         (K::RateLimitExceeded, R::RateLimitExceeded),
         (K::MessageTooLarge, R::MessageTooLarge),
@@ -173,41 +173,147 @@ fn templates() -> [(RefusalKind, Refusal<'static>); 71] {
         (K::InternalEncoding, R::InternalEncoding),
         (K::ComponentNotFound, R::ComponentNotFound),
         (K::UnknownComponent, R::UnknownComponent { name: HOLE }),
-        (K::ComponentLimit, R::ComponentLimit { max: NUMBER as usize }),
+        (
+            K::ComponentLimit,
+            R::ComponentLimit {
+                max: NUMBER as usize,
+            },
+        ),
         (K::ComponentClassMismatch, R::ComponentClassMismatch),
-        (K::RehydrationRequired, R::RehydrationRequired { component_id: HOLE }),
+        (
+            K::RehydrationRequired,
+            R::RehydrationRequired { component_id: HOLE },
+        ),
         (K::AuthDenied, R::AuthDenied { reason: HOLE }),
-        (K::StateNotSerializable, R::StateNotSerializable { component: HOLE, detail: HOLE }),
-        (K::StateNotRestorable, R::StateNotRestorable { component: HOLE, detail: HOLE }),
-        (K::MountPropNotUpdatable, R::MountPropNotUpdatable { prop: HOLE, component: HOLE }),
-        (K::MountPropInvalid, R::MountPropInvalid { prop: HOLE, detail: HOLE }),
+        (
+            K::StateNotSerializable,
+            R::StateNotSerializable {
+                component: HOLE,
+                detail: HOLE,
+            },
+        ),
+        (
+            K::StateNotRestorable,
+            R::StateNotRestorable {
+                component: HOLE,
+                detail: HOLE,
+            },
+        ),
+        (
+            K::MountPropNotUpdatable,
+            R::MountPropNotUpdatable {
+                prop: HOLE,
+                component: HOLE,
+            },
+        ),
+        (
+            K::MountPropInvalid,
+            R::MountPropInvalid {
+                prop: HOLE,
+                detail: HOLE,
+            },
+        ),
         (K::HookPanicked, R::HookPanicked { hook: HOLE }),
         (K::MountFailed, R::MountFailed { failure: HOLE }),
         (K::ActionNotCallable, R::ActionNotCallable { action: HOLE }),
         (K::ActionPanicked, R::ActionPanicked { action: HOLE }),
-        (K::ActionPayloadInvalid, R::ActionPayloadInvalid { action: HOLE, detail: HOLE }),
-        (K::ActionResultNotSerializable, R::ActionResultNotSerializable { detail: HOLE }),
-        (K::ActionRateLimited, R::ActionRateLimited { max_calls: NUMBER, window_ms: u64::from(NUMBER) }),
-        (K::PropertyInvalid, R::PropertyInvalid { property: HOLE, detail: HOLE }),
+        (
+            K::ActionPayloadInvalid,
+            R::ActionPayloadInvalid {
+                action: HOLE,
+                detail: HOLE,
+            },
+        ),
+        (
+            K::ActionResultNotSerializable,
+            R::ActionResultNotSerializable { detail: HOLE },
+        ),
+        (
+            K::ActionRateLimited,
+            R::ActionRateLimited {
+                max_calls: NUMBER,
+                window_ms: u64::from(NUMBER),
+            },
+        ),
+        (
+            K::PropertyInvalid,
+            R::PropertyInvalid {
+                property: HOLE,
+                detail: HOLE,
+            },
+        ),
         (K::PropertyReserved, R::PropertyReserved { property: HOLE }),
-        (K::PropertyServerOnly, R::PropertyServerOnly { property: HOLE }),
-        (K::PropertyNotUpdatable, R::PropertyNotUpdatable { property: HOLE, component: HOLE, allowed: &[HOLE] }),
+        (
+            K::PropertyServerOnly,
+            R::PropertyServerOnly { property: HOLE },
+        ),
+        (
+            K::PropertyNotUpdatable,
+            R::PropertyNotUpdatable {
+                property: HOLE,
+                component: HOLE,
+                allowed: &[HOLE],
+            },
+        ),
         (K::RoomsNeedServer, R::RoomsNeedServer),
         (K::StateExpired, R::StateExpired),
         (K::InvalidSignature, R::InvalidSignature),
         (K::StateMalformed, R::StateMalformed { step: HOLE }),
         (K::AuthenticationRequired, R::AuthenticationRequired),
         (K::RolesRequired, R::RolesRequired { roles: &[HOLE] }),
-        (K::InsufficientRoles, R::InsufficientRoles { roles: &[HOLE] }),
-        (K::PermissionsRequired, R::PermissionsRequired { permissions: &[HOLE] }),
-        (K::InsufficientPermissions, R::InsufficientPermissions { permissions: &[HOLE] }),
+        (
+            K::InsufficientRoles,
+            R::InsufficientRoles { roles: &[HOLE] },
+        ),
+        (
+            K::PermissionsRequired,
+            R::PermissionsRequired {
+                permissions: &[HOLE],
+            },
+        ),
+        (
+            K::InsufficientPermissions,
+            R::InsufficientPermissions {
+                permissions: &[HOLE],
+            },
+        ),
         (K::CustomDenied, R::CustomDenied),
-        (K::ActionAuthenticationRequired, R::ActionAuthenticationRequired { action: HOLE }),
-        (K::ActionInsufficientRoles, R::ActionInsufficientRoles { action: HOLE, roles: &[HOLE] }),
-        (K::ActionInsufficientPermissions, R::ActionInsufficientPermissions { action: HOLE, permissions: &[HOLE] }),
-        (K::ActionCustomDenied, R::ActionCustomDenied { action: HOLE }),
-        (K::ActionDeniedByProvider, R::ActionDeniedByProvider { action: HOLE, provider: HOLE }),
-        (K::RoomDeniedByProvider, R::RoomDeniedByProvider { room_id: HOLE, provider: HOLE }),
+        (
+            K::ActionAuthenticationRequired,
+            R::ActionAuthenticationRequired { action: HOLE },
+        ),
+        (
+            K::ActionInsufficientRoles,
+            R::ActionInsufficientRoles {
+                action: HOLE,
+                roles: &[HOLE],
+            },
+        ),
+        (
+            K::ActionInsufficientPermissions,
+            R::ActionInsufficientPermissions {
+                action: HOLE,
+                permissions: &[HOLE],
+            },
+        ),
+        (
+            K::ActionCustomDenied,
+            R::ActionCustomDenied { action: HOLE },
+        ),
+        (
+            K::ActionDeniedByProvider,
+            R::ActionDeniedByProvider {
+                action: HOLE,
+                provider: HOLE,
+            },
+        ),
+        (
+            K::RoomDeniedByProvider,
+            R::RoomDeniedByProvider {
+                room_id: HOLE,
+                provider: HOLE,
+            },
+        ),
         (K::RoomAuthorization, R::RoomAuthorization { reason: HOLE }),
         (K::InvalidRoomId, R::InvalidRoomId),
         (K::RoomServerJoinOnly, R::RoomServerJoinOnly),
@@ -215,27 +321,59 @@ fn templates() -> [(RefusalKind, Refusal<'static>); 71] {
         (K::RoomFull, R::RoomFull),
         (K::RoomJoinRejected, R::RoomJoinRejected { reason: HOLE }),
         (K::RoomStateServerOnly, R::RoomStateServerOnly),
-        (K::RoomStateNotSerializable, R::RoomStateNotSerializable { detail: HOLE }),
+        (
+            K::RoomStateNotSerializable,
+            R::RoomStateNotSerializable { detail: HOLE },
+        ),
         (K::RoomStateTooLarge, R::RoomStateTooLarge),
         (K::NotRoomMember, R::NotRoomMember),
         (K::RoomTypeMismatch, R::RoomTypeMismatch),
         (K::RoomShuttingDown, R::RoomShuttingDown),
         (K::RoomNotTyped, R::RoomNotTyped),
-        (K::RemoteRoomStateMismatch, R::RemoteRoomStateMismatch { detail: HOLE }),
+        (
+            K::RemoteRoomStateMismatch,
+            R::RemoteRoomStateMismatch { detail: HOLE },
+        ),
         (K::RoomPrefixTaken, R::RoomPrefixTaken { prefix: HOLE }),
-        (K::RoomWrongType, R::RoomWrongType { room_id: HOLE, prefix: HOLE }),
-        (K::InvalidEventPayload, R::InvalidEventPayload { event: HOLE, detail: HOLE }),
+        (
+            K::RoomWrongType,
+            R::RoomWrongType {
+                room_id: HOLE,
+                prefix: HOLE,
+            },
+        ),
+        (
+            K::InvalidEventPayload,
+            R::InvalidEventPayload {
+                event: HOLE,
+                detail: HOLE,
+            },
+        ),
         (K::UnknownEvent, R::UnknownEvent { event: HOLE }),
         (K::OwnershipLost, R::OwnershipLost),
-        (K::SingletonNotRunning, R::SingletonNotRunning { name: HOLE }),
+        (
+            K::SingletonNotRunning,
+            R::SingletonNotRunning { name: HOLE },
+        ),
         (K::RemotePropertyUpdate, R::RemotePropertyUpdate),
         (K::RemoteRoomMessage, R::RemoteRoomMessage),
         (K::SingletonStopped, R::SingletonStopped),
         (K::NoReachableOwner, R::NoReachableOwner { name: HOLE }),
         (K::ActionFailed, R::ActionFailed),
         (K::ServerShuttingDown, R::ServerShuttingDown),
-        (K::ClusterActionTimeout, R::ClusterActionTimeout { ms: u128::from(NUMBER) }),
-        (K::ClusterOpTimeout, R::ClusterOpTimeout { what: HOLE, ms: u128::from(NUMBER) }),
+        (
+            K::ClusterActionTimeout,
+            R::ClusterActionTimeout {
+                ms: u128::from(NUMBER),
+            },
+        ),
+        (
+            K::ClusterOpTimeout,
+            R::ClusterOpTimeout {
+                what: HOLE,
+                ms: u128::from(NUMBER),
+            },
+        ),
     ]
 }
 

@@ -61,7 +61,11 @@ impl TestClient {
     /// Recreates component `C` (once `old_id`, maybe on another connection) from `signed`
     /// (that connection's [`signed_state`](LiveClient::signed_state)) and returns its new
     /// id. Panics if the server refuses.
-    pub async fn rehydrate_component<C: LiveComponent>(&self, old_id: &str, signed: Value) -> String {
+    pub async fn rehydrate_component<C: LiveComponent>(
+        &self,
+        old_id: &str,
+        signed: Value,
+    ) -> String {
         match self.client.rehydrate(C::NAME, old_id, signed).await {
             Ok(mounted) => mounted.id,
             Err(error) => panic!(
@@ -88,7 +92,10 @@ impl TestClient {
                 &format!("the state does not decode as the component: {error}"),
                 id,
                 "",
-                &self.json_state(id).map(|s| s.to_string()).unwrap_or_default(),
+                &self
+                    .json_state(id)
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
             ),
             None => self.fail::<C>("no such component on this client", id, "", "(none)"),
         }

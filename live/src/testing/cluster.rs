@@ -37,7 +37,11 @@ impl TestCluster {
     /// Server `index`. Panics past the last.
     pub fn server(&self, index: usize) -> &TestServer {
         self.servers.get(index).unwrap_or_else(|| {
-            panic!("live::testing: the cluster has {} servers, not {}", self.servers.len(), index + 1)
+            panic!(
+                "live::testing: the cluster has {} servers, not {}",
+                self.servers.len(),
+                index + 1
+            )
         })
     }
 

@@ -80,13 +80,17 @@ impl Received {
                 .and_then(|payload| payload.get(name))
                 .cloned()
         };
-        let failed = frame.get("success") == Some(&Value::Bool(false))
-            || kind == Some(ServerKind::Error);
+        let failed =
+            frame.get("success") == Some(&Value::Bool(false)) || kind == Some(ServerKind::Error);
         if failed {
             // A reply carries `error`; an `ERROR` frame may carry it in its payload.
             let message = frame
                 .get("error")
-                .or_else(|| frame.get("payload").and_then(|payload| payload.get("error")))
+                .or_else(|| {
+                    frame
+                        .get("payload")
+                        .and_then(|payload| payload.get("error"))
+                })
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned();

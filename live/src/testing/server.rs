@@ -1,15 +1,15 @@
 //! [`TestServer`]: a Live server that serves in-process clients only.
 
 use super::client::TestClient;
+use crate::LiveComponent;
 use crate::client::{ClientError, LiveClient};
 use crate::component::push::ServerStats;
 use crate::component::{AppRoomRef, LiveHandle, SingletonRef};
+use crate::protocol::refusal::Refusal;
 use crate::room::LiveRoom;
 use crate::server::{LiveServer, LiveServerBuilder};
-use crate::LiveComponent;
-use crate::protocol::refusal::Refusal;
-use futures_util::stream;
 use futures_util::StreamExt;
+use futures_util::stream;
 use serde_json::{Value, json};
 
 /// A server for tests: the real runtime, reached by [`TestClient`]s in memory. It binds
@@ -91,9 +91,14 @@ impl TestServer {
     /// A new client authenticated with `credentials` (the `AUTH` payload the app's
     /// `AuthProvider` reads, e.g. `{"token": "..."}`). Panics if they are refused.
     pub async fn connect_as(&self, credentials: Value) -> TestClient {
-        self.try_connect_as(credentials).await.unwrap_or_else(|error| {
-            panic!("live::testing: authentication refused ({:?}): {error}", error.refusal())
-        })
+        self.try_connect_as(credentials)
+            .await
+            .unwrap_or_else(|error| {
+                panic!(
+                    "live::testing: authentication refused ({:?}): {error}",
+                    error.refusal()
+                )
+            })
     }
 
     /// A new client authenticated with `credentials`, or why it was refused (see
