@@ -5,6 +5,8 @@ use super::received::Received;
 use super::report::failure;
 use crate::LiveComponent;
 use crate::client::{ClientError, LiveClient};
+use crate::component::ActionCall;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::fmt::Debug;
 use std::ops::Deref;
@@ -78,6 +80,45 @@ impl TestClient {
                     &format!("{:?}", error.refusal()),
                     &self.client.recent_frames(),
                 )
+            ),
+        }
+    }
+
+    /// [`invoke`](LiveClient::invoke), for a call that must succeed: its result, or a panic
+    /// with the refusal and the frames received.
+    pub async fn invoke_ok<C, R>(&self, id: &str, call: ActionCall<C, R>) -> R
+    where
+        C: LiveComponent,
+        R: DeserializeOwned,
+    {
+        let action = call.action();
+        match self.client.invoke(id, call).await {
+            Ok(result) => result,
+            Err(error) => self.fail::<C>(
+                &format!("the call of '{action}' failed: {error}"),
+                id,
+                "success",
+                &format!("{error:?}"),
+            ),
+        }
+    }
+
+    /// [`invoke`](LiveClient::invoke), for a call that must be refused: the error (match
+    /// on [`ClientError::refusal`] or [`ClientError::server_message`]), or a panic with the
+    /// result.
+    pub async fn invoke_err<C, R>(&self, id: &str, call: ActionCall<C, R>) -> ClientError
+    where
+        C: LiveComponent,
+        R: DeserializeOwned + Debug,
+    {
+        let action = call.action();
+        match self.client.invoke(id, call).await {
+            Err(error) => error,
+            Ok(result) => self.fail::<C>(
+                &format!("the call of '{action}' succeeded"),
+                id,
+                "a refusal",
+                &format!("{result:#?}"),
             ),
         }
     }
