@@ -41,6 +41,12 @@ impl TestClient {
         self.client
     }
 
+    /// Closes the connection politely, as a leaving browser does (dropping the client
+    /// closes it abruptly).
+    pub async fn close(self) {
+        self.client.close().await;
+    }
+
     /// Mounts component `C` with `props` (an object, or `null`) and returns its id. Panics,
     /// with the frames received, if the mount is refused.
     pub async fn mount_component<C: LiveComponent>(&self, props: Value) -> String {
