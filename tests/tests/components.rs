@@ -303,7 +303,10 @@ async fn property_update_writes_only_updatable_fields() {
         error.starts_with("PROPERTY_UPDATE rejected: invalid value for 'label'"),
         "{error}"
     );
-    assert_eq!(client.json_state(&id).map(|s| s["hits"].clone()), Some(json!(1)));
+    assert_eq!(
+        client.json_state(&id).map(|s| s["hits"].clone()),
+        Some(json!(1))
+    );
 }
 
 #[tokio::test]
@@ -429,7 +432,10 @@ async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves() {
     let carol = server.connect().await;
     let c = mount(&carol, "SharedCounter").await;
     assert_ne!(c, a, "a fresh instance");
-    assert_eq!(carol.json_state(&c).map(|s| s["count"].clone()), Some(json!(0)));
+    assert_eq!(
+        carol.json_state(&c).map(|s| s["count"].clone()),
+        Some(json!(0))
+    );
 }
 
 #[tokio::test]
