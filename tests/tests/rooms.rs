@@ -2,6 +2,7 @@
 //! (client ROOM_* messages, JSON frames), through `live::testing`: the real runtime in
 //! process (the frames are the ones a socket would carry; the transports have their own
 //! suites).
+
 // `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
 #![allow(clippy::indexing_slicing)]
 

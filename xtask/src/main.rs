@@ -271,6 +271,7 @@ const FEATURE_MATRIX: &[&[&str]] = &[
     &["--no-default-features", "--features", "axum"],
     &["--no-default-features", "--features", "actix"],
     &["--no-default-features", "--features", "client"],
+    &["--no-default-features", "--features", "testing"],
     &["--no-default-features", "--features", "typescript"],
     &["--no-default-features", "--features", "redis"],
     &[],

@@ -60,6 +60,10 @@ pub struct LiveServer {
     /// Shutdown of the connections served through framework adapters.
     lifecycle: Arc<lifecycle::Lifecycle>,
     /// Static pages served next to the WebSocket endpoint (`server::http`).
+    #[cfg_attr(
+        not(any(feature = "standalone", feature = "axum", feature = "actix")),
+        allow(dead_code)
+    )]
     pages: Arc<http::Pages>,
 }
 
