@@ -44,7 +44,7 @@ pub(super) fn receive(
         };
         let component = frame.get("componentId").and_then(Value::as_str);
         let payload = frame.get("payload");
-        match (frame_kind(&frame), component, payload) {
+        match (frame_kind(frame), component, payload) {
             (
                 Some(ServerKind::StateUpdate | ServerKind::StateRehydrated),
                 Some(id),
