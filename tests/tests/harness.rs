@@ -301,9 +301,9 @@ async fn a_shut_down_test_server_closes_its_clients() {
     let server = TestServer::new();
     let client = server.connect().await;
     server.shutdown().await;
-    let closed = client.received().await;
+    let closed = client.next_received().await;
     assert!(
-        matches!(closed.last(), Some(Received::Closed { code: 1001, .. })),
+        matches!(closed, Ok(Received::Closed { code: 1001, .. })),
         "{closed:?}"
     );
     assert!(server.try_connect().await.is_err(), "no new clients");

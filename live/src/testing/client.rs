@@ -217,14 +217,6 @@ impl TestClient {
         self.client.next_frame().await.map(Received::from_frame)
     }
 
-    /// Lets every task the server has ready run (a component's work after a call, a room's
-    /// fan-out), by yielding to the runtime a few times; needs no clock.
-    pub async fn settle(&self) {
-        for _ in 0..64 {
-            tokio::task::yield_now().await;
-        }
-    }
-
     /// Changes how long requests and waits take at most (default 10 s).
     pub fn with_timeout(self, timeout: Duration) -> Self {
         Self {
