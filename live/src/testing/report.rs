@@ -70,12 +70,9 @@ mod tests {
             &[ServerFrame::Json(json!({"type": "STATE_DELTA"}))],
         );
         assert!(text.contains("component: Counter (id ab12cd34)"), "{text}");
-        assert!(text.contains("    expected        | actual"), "{text}");
-        assert!(
-            text.contains(">     count: 5,       |     count: 4,"),
-            "{text}"
-        );
-        assert!(text.contains("    Counter {       | Counter {"), "{text}");
+        assert!(text.contains("    expected      | actual"), "{text}");
+        assert!(text.contains("  >     count: 5, |     count: 4,"), "{text}");
+        assert!(text.contains("    Counter {     | Counter {"), "{text}");
         assert!(text.contains(r#"{"type":"STATE_DELTA"}"#), "{text}");
     }
 }
