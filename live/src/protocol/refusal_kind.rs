@@ -11,147 +11,147 @@ use super::refusal::Refusal;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RefusalKind {
-    /// Rate limit exceeded.
+    /// `Rate limit exceeded`
     RateLimitExceeded,
-    /// Message too large.
+    /// `Message too large`
     MessageTooLarge,
-    /// Binary frames unsupported.
+    /// `Binary frames are not supported (file uploads are not implemented)`
     BinaryFramesUnsupported,
-    /// File uploads unsupported.
+    /// `File uploads are not supported by this server`
     FileUploadsUnsupported,
-    /// Authentication failed.
+    /// `Authentication failed`
     AuthenticationFailed,
-    /// Internal encoding.
+    /// `Internal encoding error`
     InternalEncoding,
-    /// Component not found.
+    /// `Component not found`
     ComponentNotFound,
-    /// Unknown component.
+    /// `Component '…' not found`
     UnknownComponent,
-    /// Component limit.
+    /// `Component limit exceeded (max … per connection)`
     ComponentLimit,
-    /// Component class mismatch.
+    /// `Component class mismatch - state tampering detected`
     ComponentClassMismatch,
-    /// Rehydration required.
+    /// `COMPONENT_REHYDRATION_REQUIRED:…`
     RehydrationRequired,
-    /// Auth denied.
+    /// `AUTH_DENIED: …`
     AuthDenied,
-    /// State not serializable.
+    /// `Component '…' state could not be serialized: …`
     StateNotSerializable,
-    /// State not restorable.
+    /// `Component '…' state could not be restored: …`
     StateNotRestorable,
-    /// Mount prop not updatable.
+    /// `Mount rejected: prop '…' is not an updatable field of '…'`
     MountPropNotUpdatable,
-    /// Mount prop invalid.
+    /// `Mount rejected: invalid value for prop '…': …`
     MountPropInvalid,
-    /// Hook panicked.
+    /// `… panicked`
     HookPanicked,
-    /// Mount failed.
+    /// `Mount initialization failed: …`
     MountFailed,
-    /// Action not callable.
+    /// `Action '…' is not callable`
     ActionNotCallable,
-    /// Action panicked.
+    /// `Action '…' panicked`
     ActionPanicked,
-    /// Action payload invalid.
+    /// `Action '…' payload validation failed: …`
     ActionPayloadInvalid,
-    /// Action result not serializable.
+    /// `Action result could not be serialized: …`
     ActionResultNotSerializable,
-    /// Action rate limited.
+    /// `Action rate limit exceeded (max … calls per …ms)`
     ActionRateLimited,
-    /// Property invalid.
+    /// `PROPERTY_UPDATE rejected: invalid value for '…': …`
     PropertyInvalid,
-    /// Property reserved.
+    /// `PROPERTY_UPDATE rejected: '…' is a reserved key`
     PropertyReserved,
-    /// Property server only.
+    /// `PROPERTY_UPDATE rejected: '…' is server-only ($-prefixed fields cannot be written by the client). Use a server action to mutate it.`
     PropertyServerOnly,
-    /// Property not updatable.
+    /// `PROPERTY_UPDATE rejected: '…' is not an updatable field of '…'. Allowed: […]. Mark the field #[live(updatable)] to allow client writes.`
     PropertyNotUpdatable,
-    /// Rooms need server.
+    /// `Rooms are only available inside a running server`
     RoomsNeedServer,
-    /// State expired.
+    /// `State expired`
     StateExpired,
-    /// Invalid signature.
+    /// `Invalid signature`
     InvalidSignature,
-    /// State malformed.
+    /// Signed state whose data failed a step (the text is the step's own; never read back).
     StateMalformed,
-    /// Authentication required.
+    /// `Authentication required`
     AuthenticationRequired,
-    /// Roles required.
+    /// `Authentication required. Roles needed: …`
     RolesRequired,
-    /// Insufficient roles.
+    /// `Insufficient roles. Required one of: …`
     InsufficientRoles,
-    /// Permissions required.
+    /// `Authentication required. Permissions needed: …`
     PermissionsRequired,
-    /// Insufficient permissions.
+    /// `Insufficient permissions. Required all: …`
     InsufficientPermissions,
-    /// Custom denied.
+    /// `Denied by custom authorize`
     CustomDenied,
-    /// Action authentication required.
+    /// `Authentication required for action '…'`
     ActionAuthenticationRequired,
-    /// Action insufficient roles.
+    /// `Insufficient roles for action '…'. Required one of: …`
     ActionInsufficientRoles,
-    /// Action insufficient permissions.
+    /// `Insufficient permissions for action '…'. Required all: …`
     ActionInsufficientPermissions,
-    /// Action custom denied.
+    /// `Action '…' denied by custom authorize`
     ActionCustomDenied,
-    /// Action denied by provider.
+    /// `Action '…' denied by auth provider '…'`
     ActionDeniedByProvider,
-    /// Room denied by provider.
+    /// `Access to room '…' denied by auth provider '…'`
     RoomDeniedByProvider,
-    /// Room authorization.
+    /// `Room authorization error: …`
     RoomAuthorization,
-    /// Invalid room id.
+    /// `Invalid room name. Must be 1-64 alphanumeric characters, hyphens, underscores, dots, or colons.`
     InvalidRoomId,
-    /// Room server join only.
+    /// `Room requires server-side join via component action`
     RoomServerJoinOnly,
-    /// Room limit.
+    /// `Room limit exceeded`
     RoomLimit,
-    /// Room full.
+    /// `Room is full`
     RoomFull,
-    /// Room join rejected.
+    /// `Join rejected by room: …`
     RoomJoinRejected,
-    /// Room state server only.
+    /// `Room state is server-only`
     RoomStateServerOnly,
-    /// Room state not serializable.
+    /// `Room state could not be serialized: …`
     RoomStateNotSerializable,
-    /// Room state too large.
+    /// `Room state exceeds maximum size limit`
     RoomStateTooLarge,
-    /// Not room member.
+    /// `Not a member of this room`
     NotRoomMember,
-    /// Room type mismatch.
+    /// `Room type mismatch`
     RoomTypeMismatch,
-    /// Room shutting down.
+    /// `Room is shutting down, try again`
     RoomShuttingDown,
-    /// Room not typed.
+    /// `Room is not a typed room`
     RoomNotTyped,
-    /// Remote room state mismatch.
+    /// `Remote room state does not fit the room: …`
     RemoteRoomStateMismatch,
-    /// Room prefix taken.
+    /// `Room prefix '…' belongs to another room type`
     RoomPrefixTaken,
-    /// Room wrong type.
+    /// `Room '…' is not a '…' room`
     RoomWrongType,
-    /// Invalid event payload.
+    /// `Invalid payload for event '…': …`
     InvalidEventPayload,
-    /// Unknown event.
+    /// `Unknown event '…'`
     UnknownEvent,
-    /// Ownership lost.
+    /// `OWNERSHIP_LOST: this instance no longer owns the singleton`
     OwnershipLost,
-    /// Singleton not running.
+    /// `OWNERSHIP_LOST: singleton '…' is not running on this instance`
     SingletonNotRunning,
-    /// Remote property update.
+    /// `PROPERTY_UPDATE is not supported on a singleton served by another server; call an action instead`
     RemotePropertyUpdate,
-    /// Remote room message.
+    /// `Room messages are not supported on a singleton served by another server`
     RemoteRoomMessage,
-    /// Singleton stopped.
+    /// `Singleton stopped`
     SingletonStopped,
-    /// No reachable owner.
+    /// `Singleton '…' has no reachable owner right now, try again`
     NoReachableOwner,
-    /// Action failed.
+    /// `Action failed`
     ActionFailed,
-    /// Server shutting down.
+    /// `Server shutting down`
     ServerShuttingDown,
-    /// Cluster action timeout.
+    /// `Cluster action timeout after …ms`
     ClusterActionTimeout,
-    /// Cluster op timeout.
+    /// `cluster … took longer than …ms`
     ClusterOpTimeout,
 }
 
