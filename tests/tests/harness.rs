@@ -265,6 +265,13 @@ async fn a_cluster_of_test_servers_shares_singletons_and_rooms() {
             chat.messages.iter().any(|m| m.text == "across")
         })
         .await;
+
+    // One secret for the cluster: a state signed on one server rehydrates on another.
+    let counter = alice.mount_component::<Counter>(json!({"count": 4})).await;
+    let signed = alice.signed_state(&counter);
+    let signed = signed.unwrap_or_else(|| panic!("no signed state"));
+    let moved = bob.rehydrate_component::<Counter>(&counter, signed).await;
+    bob.assert_state(&moved, &Counter { count: 4 });
 }
 
 #[tokio::test]
