@@ -14,7 +14,8 @@ use std::time::Duration;
 
 /// A client of a [`TestServer`](super::TestServer). Everything a [`LiveClient`] does
 /// (`invoke`, `call`, `set_property`, `unmount`, `rehydrate`, `next_frame`, ...) works on
-/// it through `Deref`; it adds typed mounting and state, and assertions.
+/// it through `Deref`; it adds typed mounting and state, and assertions. (`state` is typed
+/// here: `client.state::<Counter>(&id)`; `json_state` is `LiveClient::state`.)
 ///
 /// Its methods panic with a report instead of returning errors where a test has nothing to
 /// do but fail; the `LiveClient` methods return `Result`s for tests of refusals.
