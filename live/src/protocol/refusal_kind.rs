@@ -443,6 +443,98 @@ mod tests {
         }
     }
 
+    /// The kind of every refusal: a `Refusal` variant added without its kind (and its
+    /// template in `templates`) fails to compile here.
+    fn kind_of(refusal: &Refusal<'_>) -> RefusalKind {
+        use Refusal as R;
+        use RefusalKind as K;
+        match refusal {
+            R::RateLimitExceeded { .. } => K::RateLimitExceeded,
+            R::MessageTooLarge { .. } => K::MessageTooLarge,
+            R::BinaryFramesUnsupported { .. } => K::BinaryFramesUnsupported,
+            R::FileUploadsUnsupported { .. } => K::FileUploadsUnsupported,
+            R::AuthenticationFailed { .. } => K::AuthenticationFailed,
+            R::InternalEncoding { .. } => K::InternalEncoding,
+            R::ComponentNotFound { .. } => K::ComponentNotFound,
+            R::UnknownComponent { .. } => K::UnknownComponent,
+            R::ComponentLimit { .. } => K::ComponentLimit,
+            R::ComponentClassMismatch { .. } => K::ComponentClassMismatch,
+            R::RehydrationRequired { .. } => K::RehydrationRequired,
+            R::AuthDenied { .. } => K::AuthDenied,
+            R::StateNotSerializable { .. } => K::StateNotSerializable,
+            R::StateNotRestorable { .. } => K::StateNotRestorable,
+            R::MountPropNotUpdatable { .. } => K::MountPropNotUpdatable,
+            R::MountPropInvalid { .. } => K::MountPropInvalid,
+            R::HookPanicked { .. } => K::HookPanicked,
+            R::MountFailed { .. } => K::MountFailed,
+            R::ActionNotCallable { .. } => K::ActionNotCallable,
+            R::ActionPanicked { .. } => K::ActionPanicked,
+            R::ActionPayloadInvalid { .. } => K::ActionPayloadInvalid,
+            R::ActionResultNotSerializable { .. } => K::ActionResultNotSerializable,
+            R::ActionRateLimited { .. } => K::ActionRateLimited,
+            R::PropertyInvalid { .. } => K::PropertyInvalid,
+            R::PropertyReserved { .. } => K::PropertyReserved,
+            R::PropertyServerOnly { .. } => K::PropertyServerOnly,
+            R::PropertyNotUpdatable { .. } => K::PropertyNotUpdatable,
+            R::RoomsNeedServer { .. } => K::RoomsNeedServer,
+            R::StateExpired { .. } => K::StateExpired,
+            R::InvalidSignature { .. } => K::InvalidSignature,
+            R::StateMalformed { .. } => K::StateMalformed,
+            R::AuthenticationRequired { .. } => K::AuthenticationRequired,
+            R::RolesRequired { .. } => K::RolesRequired,
+            R::InsufficientRoles { .. } => K::InsufficientRoles,
+            R::PermissionsRequired { .. } => K::PermissionsRequired,
+            R::InsufficientPermissions { .. } => K::InsufficientPermissions,
+            R::CustomDenied { .. } => K::CustomDenied,
+            R::ActionAuthenticationRequired { .. } => K::ActionAuthenticationRequired,
+            R::ActionInsufficientRoles { .. } => K::ActionInsufficientRoles,
+            R::ActionInsufficientPermissions { .. } => K::ActionInsufficientPermissions,
+            R::ActionCustomDenied { .. } => K::ActionCustomDenied,
+            R::ActionDeniedByProvider { .. } => K::ActionDeniedByProvider,
+            R::RoomDeniedByProvider { .. } => K::RoomDeniedByProvider,
+            R::RoomAuthorization { .. } => K::RoomAuthorization,
+            R::InvalidRoomId { .. } => K::InvalidRoomId,
+            R::RoomServerJoinOnly { .. } => K::RoomServerJoinOnly,
+            R::RoomLimit { .. } => K::RoomLimit,
+            R::RoomFull { .. } => K::RoomFull,
+            R::RoomJoinRejected { .. } => K::RoomJoinRejected,
+            R::RoomStateServerOnly { .. } => K::RoomStateServerOnly,
+            R::RoomStateNotSerializable { .. } => K::RoomStateNotSerializable,
+            R::RoomStateTooLarge { .. } => K::RoomStateTooLarge,
+            R::NotRoomMember { .. } => K::NotRoomMember,
+            R::RoomTypeMismatch { .. } => K::RoomTypeMismatch,
+            R::RoomShuttingDown { .. } => K::RoomShuttingDown,
+            R::RoomNotTyped { .. } => K::RoomNotTyped,
+            R::RemoteRoomStateMismatch { .. } => K::RemoteRoomStateMismatch,
+            R::RoomPrefixTaken { .. } => K::RoomPrefixTaken,
+            R::RoomWrongType { .. } => K::RoomWrongType,
+            R::InvalidEventPayload { .. } => K::InvalidEventPayload,
+            R::UnknownEvent { .. } => K::UnknownEvent,
+            R::OwnershipLost { .. } => K::OwnershipLost,
+            R::SingletonNotRunning { .. } => K::SingletonNotRunning,
+            R::RemotePropertyUpdate { .. } => K::RemotePropertyUpdate,
+            R::RemoteRoomMessage { .. } => K::RemoteRoomMessage,
+            R::SingletonStopped { .. } => K::SingletonStopped,
+            R::NoReachableOwner { .. } => K::NoReachableOwner,
+            R::ActionFailed { .. } => K::ActionFailed,
+            R::ServerShuttingDown { .. } => K::ServerShuttingDown,
+            R::ClusterActionTimeout { .. } => K::ClusterActionTimeout,
+            R::ClusterOpTimeout { .. } => K::ClusterOpTimeout,
+        }
+    }
+
+    #[test]
+    fn every_refusal_has_a_template_of_its_kind() {
+        let templates = templates();
+        for (kind, refusal) in &templates {
+            assert_eq!(kind_of(refusal), *kind, "{refusal:?}");
+        }
+        let mut kinds: Vec<String> = templates.iter().map(|(k, _)| format!("{k:?}")).collect();
+        kinds.sort();
+        kinds.dedup();
+        assert_eq!(kinds.len(), templates.len(), "one template per kind");
+    }
+
     #[test]
     fn filled_texts_and_app_texts() {
         let limited = Refusal::ActionRateLimited {
