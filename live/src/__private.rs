@@ -1,5 +1,6 @@
 //! Items used by code that `#[live_component]` and `#[live_room]` generate. Not public API.
 
+pub use crate::component::ActionCall;
 pub use crate::protocol::binary_delta::{BinaryField, WireType};
 pub use crate::room::codec::{JsonCodec, MsgpackCodec};
 pub use crate::room::descriptor::RoomRegistration;
@@ -38,6 +39,36 @@ pub fn to_result<T: serde::Serialize>(value: T) -> crate::component::ActionResul
         let detail = error.to_string();
         crate::ActionError::new(Refusal::ActionResultNotSerializable { detail: &detail }.text())
     })
+}
+
+/// The `Ok` type of an action's `Result` return type (aliases such as `anyhow::Result<T>`
+/// included): a typed call's result type, and its TypeScript.
+pub trait ResultOk {
+    /// `T` of `Result<T, E>`.
+    type Ok: ?Sized;
+}
+
+impl<T, E> ResultOk for Result<T, E> {
+    type Ok = T;
+}
+
+/// One argument of a typed action call, as JSON (`Err`: why it does not serialize).
+pub fn call_arg<T: serde::Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, String> {
+    serde_json::to_value(value).map_err(|error| error.to_string())
+}
+
+/// The payload object of a typed call with named arguments.
+pub fn call_object(
+    fields: Vec<(&'static str, Result<serde_json::Value, String>)>,
+) -> Result<serde_json::Value, String> {
+    let mut object = serde_json::Map::new();
+    for (name, value) in fields {
+        object.insert(
+            name.to_owned(),
+            value.map_err(|error| format!("{name}: {error}"))?,
+        );
+    }
+    Ok(serde_json::Value::Object(object))
 }
 
 /// Boxes a future as a [`BoxFuture`](crate::support::BoxFuture).

@@ -49,12 +49,15 @@ pub mod typescript;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use component::{ActionError, Ctx, Identity, LiveComponent, OnMessage, PushError};
+pub use component::{ActionCall, ActionError, Ctx, Identity, LiveComponent, OnMessage, PushError};
 pub use live_macros::data;
+pub use protocol::refusal_kind::RefusalKind;
 
 pub use live_macros::live_component;
 pub use live_macros::live_room;

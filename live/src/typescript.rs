@@ -449,17 +449,6 @@ pub mod macro_support {
         fn typescript() -> RoomTypes;
     }
 
-    /// The `Ok` type of an action's `Result` return type (aliases such as
-    /// `anyhow::Result<T>` included).
-    pub trait ResultOk {
-        /// `T` of `Result<T, E>`.
-        type Ok: ?Sized;
-    }
-
-    impl<T, E> ResultOk for Result<T, E> {
-        type Ok = T;
-    }
-
     /// Asks at compile time whether `T` implements [`TS`] (or the events enum
     /// [`RoomEventsTypescript`]), without requiring it: `(&&Probe::<T>::new()).live_ts_type()`
     /// picks the [`ProbeTs`] impl when it applies and [`ProbeMissing`] otherwise

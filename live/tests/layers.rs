@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules by floor, highest first; a module may import only lower floors.
 const FLOORS: &[&[&str]] = &[
-    &["lib", "prelude", "__private", "client"],
+    &["lib", "prelude", "__private", "client", "testing"],
     &["server"],
     &["runtime"],
     &["component"],

@@ -1,4 +1,6 @@
-//! Components end to end: a real server on 127.0.0.1, driven by the Rust client.
+//! Components end to end, driven by the Rust client: through `live::testing` (the real
+//! runtime, in process), except the two cases that test the standalone server's sockets
+//! (200 concurrent connections, shutdown of the accept loop), on 127.0.0.1.
 
 // `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
 #![allow(clippy::indexing_slicing)]
@@ -6,6 +8,7 @@
 use live::LiveServer;
 use live::client::{ClientError, ServerFrame};
 use live::prelude::*;
+use live::testing::TestServer;
 use live_tests::{connect, eventually, frames_until, mount, next_json, probe, start, test_server};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -20,8 +23,8 @@ fn server_error(result: Result<Option<Value>, ClientError>) -> String {
 
 #[tokio::test]
 async fn mount_sends_state_update_then_reply_with_initial_state() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     client
         .send_json(&json!({"type": "COMPONENT_MOUNT", "componentId": "mount-Counter", "requestId": "m1", "expectResponse": true, "payload": {"component": "Counter"}}))
         .await
@@ -45,8 +48,8 @@ async fn mount_sends_state_update_then_reply_with_initial_state() {
 
 #[tokio::test]
 async fn add_sends_the_delta_before_the_action_response() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Counter").await;
     client
         .send_json(&json!({"type": "CALL_ACTION", "componentId": id, "action": "add", "payload": {"by": 5}, "requestId": "a1", "expectResponse": true}))
@@ -62,13 +65,13 @@ async fn add_sends_the_delta_before_the_action_response() {
         reply,
         json!({"type": "ACTION_RESPONSE", "componentId": id, "success": true, "result": 5, "requestId": "a1"})
     );
-    assert_eq!(client.state(&id), Some(json!({"count": 5})));
+    assert_eq!(client.json_state(&id), Some(json!({"count": 5})));
 }
 
 #[tokio::test]
 async fn unchanged_state_sends_no_delta_and_unit_actions_no_result() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
     let reply = client.request(json!({"type": "CALL_ACTION", "componentId": id, "action": "rename", "payload": {"name": ""}})).await;
     let reply = reply.unwrap_or_else(|e| panic!("{e}"));
@@ -86,11 +89,11 @@ async fn unchanged_state_sends_no_delta_and_unit_actions_no_result() {
 
 #[tokio::test]
 async fn nested_and_array_changes_travel_as_deep_deltas() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
     assert_eq!(
-        client.state(&id).map(|s| s["mounted"].clone()),
+        client.json_state(&id).map(|s| s["mounted"].clone()),
         Some(json!(true)),
         "on_mount ran before the reply"
     );
@@ -116,7 +119,7 @@ async fn nested_and_array_changes_travel_as_deep_deltas() {
             json!({"type": "STATE_DELTA", "componentId": id, "payload": {"delta": {"profile": {"tags": ["x"]}}}})
         ]
     );
-    let state = client.state(&id).unwrap_or_default();
+    let state = client.json_state(&id).unwrap_or_default();
     assert_eq!(state["profile"], json!({"name": "ana", "tags": ["x"]}));
     assert!(
         state.get("secret").is_none(),
@@ -126,8 +129,8 @@ async fn nested_and_array_changes_travel_as_deep_deltas() {
 
 #[tokio::test]
 async fn custom_events_arrive_before_the_reply() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
     client
         .call(&id, "shout", json!({"text": "hi"}))
@@ -145,8 +148,8 @@ async fn custom_events_arrive_before_the_reply() {
 
 #[tokio::test]
 async fn failing_actions_reply_with_the_error_and_keep_the_connection() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
 
     assert_eq!(
@@ -201,8 +204,8 @@ async fn failing_actions_reply_with_the_error_and_keep_the_connection() {
 
 #[tokio::test]
 async fn fire_and_forget_success_gets_no_reply() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Counter").await;
     client
         .fire(&id, "increment", Value::Null)
@@ -221,9 +224,9 @@ async fn fire_and_forget_success_gets_no_reply() {
 
 #[tokio::test]
 async fn a_panicking_action_is_an_error_reply_and_nothing_else_breaks() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
-    let bystander = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
+    let bystander = server.connect().await;
     let id = mount(&client, "Probe").await;
     let other = mount(&bystander, "Counter").await;
 
@@ -248,8 +251,8 @@ async fn a_panicking_action_is_an_error_reply_and_nothing_else_breaks() {
 
 #[tokio::test]
 async fn async_actions_run_in_order() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
     let (slow, fast) = tokio::join!(client.call(&id, "slow", json!({"ms": 100})), async {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -265,8 +268,8 @@ async fn async_actions_run_in_order() {
 
 #[tokio::test]
 async fn property_update_writes_only_updatable_fields() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
     client
         .call(&id, "hit", Value::Null)
@@ -303,13 +306,16 @@ async fn property_update_writes_only_updatable_fields() {
         error.starts_with("PROPERTY_UPDATE rejected: invalid value for 'label'"),
         "{error}"
     );
-    assert_eq!(client.state(&id).map(|s| s["hits"].clone()), Some(json!(1)));
+    assert_eq!(
+        client.json_state(&id).map(|s| s["hits"].clone()),
+        Some(json!(1))
+    );
 }
 
 #[tokio::test]
 async fn mount_errors_are_clear() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let error = match client.mount("Nope", Value::Null).await {
         Err(ClientError::Server { message, .. }) => message,
         other => panic!("{other:?}"),
@@ -403,13 +409,13 @@ async fn quick_start_mounts_with_the_initial_state_as_props_and_cannot_set_serve
 
 #[tokio::test]
 async fn unmount_destroys_the_component_and_its_id_stops_working() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
-    assert_eq!(running.stats().await.components, 1);
+    assert_eq!(server.stats().await.components, 1);
     client.unmount(&id).await.unwrap_or_else(|e| panic!("{e}"));
     eventually("component destroyed", || async {
-        running.stats().await.components == 0
+        server.stats().await.components == 0
     })
     .await;
     assert!(probe::was_destroyed(&id), "on_destroy ran");
@@ -421,9 +427,9 @@ async fn unmount_destroys_the_component_and_its_id_stops_working() {
 
 #[tokio::test]
 async fn other_connections_cannot_touch_a_private_component() {
-    let running = start(&test_server()).await;
-    let owner = connect(&running).await;
-    let intruder = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let owner = server.connect().await;
+    let intruder = server.connect().await;
     let id = mount(&owner, "Counter").await;
 
     assert_eq!(
@@ -451,13 +457,13 @@ async fn other_connections_cannot_touch_a_private_component() {
 
 #[tokio::test]
 async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves() {
-    let running = start(&test_server()).await;
-    let alice = connect(&running).await;
-    let bob = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let alice = server.connect().await;
+    let bob = server.connect().await;
     let a = mount(&alice, "SharedCounter").await;
     let b = mount(&bob, "SharedCounter").await;
     assert_eq!(a, b, "one shared instance");
-    assert_eq!(running.stats().await.singletons, 1);
+    assert_eq!(server.stats().await.singletons, 1);
 
     alice
         .call(&a, "add", json!({"by": 3}))
@@ -481,29 +487,32 @@ async fn a_singleton_is_shared_and_destroyed_after_the_last_viewer_leaves() {
 
     alice.unmount(&a).await.unwrap_or_else(|e| panic!("{e}"));
     assert!(bob.wait_for_state(&b, |s| s["viewers"] == 1).await.is_ok());
-    assert_eq!(running.stats().await.singletons, 1, "bob still watches");
+    assert_eq!(server.stats().await.singletons, 1, "bob still watches");
     bob.close().await;
     eventually("singleton destroyed", || async {
-        let stats = running.stats().await;
+        let stats = server.stats().await;
         stats.singletons == 0 && stats.components == 0
     })
     .await;
 
-    let carol = connect(&running).await;
+    let carol = server.connect().await;
     let c = mount(&carol, "SharedCounter").await;
     assert_ne!(c, a, "a fresh instance");
-    assert_eq!(carol.state(&c).map(|s| s["count"].clone()), Some(json!(0)));
+    assert_eq!(
+        carol.json_state(&c).map(|s| s["count"].clone()),
+        Some(json!(0))
+    );
 }
 
 #[tokio::test]
 async fn a_burst_of_singleton_joins_is_published_as_a_few_deltas() {
     const JOINERS: usize = 40;
-    let running = start(&test_server()).await;
-    let alice = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let alice = server.connect().await;
     let id = mount(&alice, "SharedCounter").await;
     let mut joiners = Vec::new();
     for _ in 0..JOINERS {
-        joiners.push(connect(&running).await);
+        joiners.push(server.connect().await);
     }
     futures_util::future::join_all(joiners.iter().map(|c| mount(c, "SharedCounter"))).await;
     // Every join changes `viewers`; joins that arrive together are published together.
@@ -535,9 +544,9 @@ async fn a_burst_of_singleton_joins_is_published_as_a_few_deltas() {
 
 #[tokio::test]
 async fn singleton_frames_are_identical_for_every_viewer() {
-    let running = start(&test_server()).await;
-    let alice = connect(&running).await;
-    let bob = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let alice = server.connect().await;
+    let bob = server.connect().await;
     let id = mount(&alice, "SharedCounter").await;
     mount(&bob, "SharedCounter").await;
     // Bob's arrival (viewers: 2) reaches both, after Bob's mount reply: joins are published
@@ -556,8 +565,8 @@ async fn singleton_frames_are_identical_for_every_viewer() {
 
 #[tokio::test]
 async fn a_connection_closed_mid_action_cleans_up() {
-    let running = start(&test_server()).await;
-    let client = connect(&running).await;
+    let server = TestServer::from_server(test_server());
+    let client = server.connect().await;
     let id = mount(&client, "Probe").await;
     client
         .fire(&id, "slow", json!({"ms": 300}))
@@ -565,11 +574,11 @@ async fn a_connection_closed_mid_action_cleans_up() {
         .unwrap_or_else(|e| panic!("{e}"));
     client.close().await;
     eventually("everything released", || async {
-        let stats = running.stats().await;
+        let stats = server.stats().await;
         stats.connections == 0 && stats.components == 0
     })
     .await;
-    let next = connect(&running).await;
+    let next = server.connect().await;
     let id = mount(&next, "Counter").await;
     assert_eq!(
         next.call(&id, "increment", Value::Null)

@@ -1,12 +1,15 @@
 //! Rooms end to end: typed rooms (binary frames, typed handlers, hooks) and untyped rooms
-//! (client ROOM_* messages, JSON frames), over real sockets.
+//! (client ROOM_* messages, JSON frames), through `live::testing`: the real runtime in
+//! process (the frames are the ones a socket would carry; the transports have their own
+//! suites).
 
 // `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
 #![allow(clippy::indexing_slicing)]
 
 use live::LiveServer;
 use live::client::{ClientError, LiveClient, RoomFrameKind};
-use live_tests::{connect, eventually, frames_until, mount, start, test_server, test_server_with};
+use live::testing::TestServer;
+use live_tests::{eventually, frames_until, mount, test_server, test_server_with};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -50,8 +53,8 @@ async fn next_room_json(client: &LiveClient, kind: &str) -> Value {
 
 #[tokio::test]
 async fn typed_room_events_reach_every_member_but_the_sender() {
-    let running = start(&test_server()).await;
-    let (ann, bob) = (connect(&running).await, connect(&running).await);
+    let server = TestServer::from_server(test_server());
+    let (ann, bob) = (server.connect().await, server.connect().await);
     let a = mount(&ann, "Chatter").await;
     let b = mount(&bob, "Chatter").await;
 
@@ -124,7 +127,10 @@ async fn typed_room_events_reach_every_member_but_the_sender() {
         (next.kind, next.payload.clone()),
         (RoomFrameKind::State, json!({"state": {"topic": "rust"}}))
     );
-    assert_eq!(bob.state(&b).map(|s| s["heard"].clone()), Some(json!([])));
+    assert_eq!(
+        bob.json_state(&b).map(|s| s["heard"].clone()),
+        Some(json!([]))
+    );
     // State deltas reach every member, the updater included.
     let ann_saw = ann
         .next_room_frame()
@@ -153,12 +159,12 @@ async fn typed_room_events_reach_every_member_but_the_sender() {
 
 #[tokio::test]
 async fn typed_room_limits_hooks_and_membership() {
-    let running = start(&test_server()).await;
+    let server = TestServer::from_server(test_server());
     let clients = [
-        connect(&running).await,
-        connect(&running).await,
-        connect(&running).await,
-        connect(&running).await,
+        server.connect().await,
+        server.connect().await,
+        server.connect().await,
+        server.connect().await,
     ];
     let mut ids = Vec::new();
     for client in &clients {
@@ -247,7 +253,7 @@ async fn typed_room_limits_hooks_and_membership() {
     let [first, _, third, _] = clients;
     drop(third);
     eventually("the disconnect reached the room", || async {
-        running.stats().await.room_members == 2
+        server.stats().await.room_members == 2
     })
     .await;
     let reply = room_request(&first, "ROOM_STATE_GET", &ids[0], "lobby:r2", Value::Null).await;
@@ -260,8 +266,8 @@ async fn typed_room_limits_hooks_and_membership() {
 
 #[tokio::test]
 async fn untyped_rooms_follow_the_reference_messages() {
-    let running = start(&test_server()).await;
-    let (ann, bob) = (connect(&running).await, connect(&running).await);
+    let server = TestServer::from_server(test_server());
+    let (ann, bob) = (server.connect().await, server.connect().await);
     let a = mount(&ann, "Chatter").await;
     let b = mount(&bob, "Chatter").await;
 
@@ -378,8 +384,8 @@ async fn room_limits_refuse_before_changing_anything() {
     let mut config = live::LiveConfig::default();
     config.max_rooms_per_connection = 2;
     config.max_room_state_bytes = 64;
-    let running = start(&test_server_with(LiveServer::builder().config(config))).await;
-    let ann = connect(&running).await;
+    let server = TestServer::from_server(test_server_with(LiveServer::builder().config(config)));
+    let ann = server.connect().await;
     let a = mount(&ann, "Chatter").await;
     for room in ["one", "two"] {
         assert_eq!(
@@ -404,8 +410,8 @@ async fn room_limits_refuse_before_changing_anything() {
 
 #[tokio::test]
 async fn default_room_and_broadcast() {
-    let running = start(&test_server()).await;
-    let (ann, bob) = (connect(&running).await, connect(&running).await);
+    let server = TestServer::from_server(test_server());
+    let (ann, bob) = (server.connect().await, server.connect().await);
     let mut ids = Vec::new();
     for client in [&ann, &bob] {
         let reply = client
@@ -440,14 +446,13 @@ async fn a_thousand_join_and_disconnect_cycles_leak_nothing() {
     let mut config = live::LiveConfig::default();
     config.room_empty_grace = Duration::from_millis(0);
     config.rate_limit = None;
-    let running = start(&test_server_with(LiveServer::builder().config(config))).await;
-    let url = running.url();
+    let server = TestServer::from_server(test_server_with(LiveServer::builder().config(config)));
     let mut tasks = tokio::task::JoinSet::new();
     for worker in 0..10 {
-        let url = url.clone();
+        let server = server.clone();
         tasks.spawn(async move {
             for cycle in 0..100 {
-                let client = LiveClient::connect(&url).await.map_err(|e| e.to_string())?;
+                let client = server.try_connect().await.map_err(|e| e.to_string())?;
                 let id = client
                     .mount("Chatter", Value::Null)
                     .await
@@ -475,7 +480,7 @@ async fn a_thousand_join_and_disconnect_cycles_leak_nothing() {
     eventually(
         "every room, member, component and connection released",
         || async {
-            let stats = running.stats().await;
+            let stats = server.stats().await;
             stats.rooms == 0
                 && stats.room_members == 0
                 && stats.components == 0
@@ -492,8 +497,8 @@ async fn the_demo_chat_joins_on_mount_and_shares_messages() {
         .room::<demo::ChatRoom>()
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let running = start(&server).await;
-    let (ann, bob) = (connect(&running).await, connect(&running).await);
+    let server = TestServer::from_server(server);
+    let (ann, bob) = (server.connect().await, server.connect().await);
     let a = ann
         .mount("LiveChat", Value::Null)
         .await

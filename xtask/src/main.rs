@@ -113,9 +113,39 @@ fn test() -> Result<(), String> {
     )?;
     feature_matrix()?;
     run("tests", cargo(&["test", "--workspace", "--all-features"]))?;
+    without_network()?;
     clients()?;
     fuzz(FUZZ_SECONDS_IN_TESTS)?;
     Ok(())
+}
+
+/// The component tests of the examples again, in a network namespace without interfaces
+/// (`unshare -rn`): `live::testing` must need no socket, so they pass there too.
+fn without_network() -> Result<(), String> {
+    let step = "component tests without a network (unshare -rn)";
+    let usable = Command::new("unshare")
+        .args(["-rn", "true"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !usable {
+        return skip_or_fail(step, "`unshare -rn` is not available here");
+    }
+    let cargo_path = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new("unshare");
+    command.args(["-rn", &cargo_path, "test", "--offline", "--all-features"]);
+    command.args(["-p", "demo", "--test", "components", "--test", "no_socket"]);
+    run(step, command)?;
+    let mut todo = Command::new("unshare");
+    todo.args([
+        "-rn",
+        &cargo_path,
+        "test",
+        "--offline",
+        "--all-features",
+        "-p",
+        "example-todo",
+    ]);
+    run("the todo example without a network (unshare -rn)", todo)
 }
 
 /// The workspace root (xtask lives in `<root>/xtask`).
@@ -247,6 +277,7 @@ const FEATURE_MATRIX: &[&[&str]] = &[
     &["--no-default-features", "--features", "axum"],
     &["--no-default-features", "--features", "actix"],
     &["--no-default-features", "--features", "client"],
+    &["--no-default-features", "--features", "testing"],
     &["--no-default-features", "--features", "typescript"],
     &["--no-default-features", "--features", "redis"],
     &[],

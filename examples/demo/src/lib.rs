@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 /// A private counter: every mount gets its own.
 #[live_component(name = "Counter")]
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Counter {
     /// The current value; a client may seed it at mount or set it directly.
     #[live(updatable)]
@@ -40,7 +40,7 @@ impl Counter {
 
 /// One counter shared by every client that mounts it.
 #[live_component(name = "SharedCounter", singleton)]
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SharedCounter {
     /// The shared value.
     pub count: i64,
@@ -189,7 +189,7 @@ impl ChatRoom {
 
 /// A chat client: joins `chat:general` on mount and keeps the messages it sees.
 #[live_component(name = "LiveChat")]
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LiveChat {
     /// Messages seen, oldest first (at most [`HISTORY`]).
     pub messages: Vec<ChatMessage>,

@@ -77,6 +77,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         .map(action_policy);
     let hooks = component.hooks.iter().map(hook);
     let typescript = registration(component);
+    let calls = super::calls::calls_impl(component);
     // Spanned at the type so a missing `#[live_component]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::ComponentAttrs>);
     quote! {
@@ -120,6 +121,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         }
 
         #typescript
+        #calls
     }
 }
 
@@ -422,7 +424,7 @@ fn with_await(sig: &syn::Signature, call: TokenStream) -> TokenStream {
 
 /// Replaces `Self` with the component type, for argument types used inside a nested item
 /// (where `Self` is not in scope).
-struct ReplaceSelf<'a>(&'a Type);
+pub(super) struct ReplaceSelf<'a>(pub(super) &'a Type);
 
 impl VisitMut for ReplaceSelf<'_> {
     fn visit_type_mut(&mut self, ty: &mut Type) {

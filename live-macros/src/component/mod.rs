@@ -3,6 +3,7 @@
 mod ast;
 mod attr;
 mod binary;
+mod calls;
 mod case;
 mod expand;
 mod policy;

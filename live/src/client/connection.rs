@@ -19,6 +19,9 @@ use tokio::sync::mpsc;
 /// How many unread frames [`LiveClient::next_frame`] keeps; older ones are dropped.
 const FRAME_LOG_CAPACITY: usize = 16_384;
 
+/// How long opening a connection may take, and the default request timeout.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How a [`LiveClient`] reaches the server (docs/transports.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -75,11 +78,17 @@ impl LiveClient {
         transport: Transport,
         headers: &[(&str, &str)],
     ) -> Result<Self, ClientError> {
-        let timeout = Duration::from_secs(10);
         let opening = open(url, transport, headers);
-        let (writer, mut inbound) = tokio::time::timeout(timeout, opening)
+        let (writer, inbound) = tokio::time::timeout(OPEN_TIMEOUT, opening)
             .await
             .map_err(|_| ClientError::Timeout)??;
+        Self::open(writer, inbound).await
+    }
+
+    /// Waits for `CONNECTION_ESTABLISHED` on `inbound` (10 s at most), then reads the rest of
+    /// the connection in a task of its own.
+    pub(crate) async fn open(writer: Writer, mut inbound: Inbound) -> Result<Self, ClientError> {
+        let timeout = OPEN_TIMEOUT;
         let connection_id = tokio::time::timeout(timeout, first_frame(&mut inbound))
             .await
             .map_err(|_| ClientError::Timeout)??;
@@ -265,10 +274,10 @@ async fn read_loop(
             Received::Text(text) => match serde_json::from_str::<Value>(&text) {
                 Ok(Value::Array(items)) => {
                     for item in items {
-                        receive(&shared, &frames, item);
+                        receive(&shared, &frames, ServerFrame::Json(item));
                     }
                 }
-                Ok(item) => receive(&shared, &frames, item),
+                Ok(item) => receive(&shared, &frames, ServerFrame::Json(item)),
                 Err(error) => tracing::warn!(%error, "server sent invalid JSON"),
             },
             Received::Binary(bytes) => receive_binary(&shared, &frames, bytes),
@@ -282,5 +291,5 @@ async fn read_loop(
     shared_now.closed = true;
     shared_now.pending.clear();
     drop(shared_now);
-    let _ = frames.try_send(close);
+    receive(&shared, &frames, close);
 }

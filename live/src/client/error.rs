@@ -43,3 +43,23 @@ pub enum ClientError {
     #[error("protocol error: {0}")]
     Protocol(String),
 }
+
+impl ClientError {
+    /// Which refusal the server answered with, for [`ClientError::Server`] replies whose text
+    /// is one of the server's own (`None` for other errors and for an action's own error
+    /// text).
+    pub fn refusal(&self) -> Option<crate::RefusalKind> {
+        match self {
+            Self::Server { message, .. } => crate::RefusalKind::of(message),
+            _ => None,
+        }
+    }
+
+    /// The server's error text of a [`ClientError::Server`] reply.
+    pub fn server_message(&self) -> Option<&str> {
+        match self {
+            Self::Server { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}

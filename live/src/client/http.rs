@@ -317,7 +317,7 @@ impl Poller {
 }
 
 /// POSTs frames one at a time, in order, on a keep-alive connection of their own.
-pub(super) struct Sender {
+pub(crate) struct Sender {
     posts: SendRequest<Full<Bytes>>,
     endpoints: Endpoints,
     mode: Mode,

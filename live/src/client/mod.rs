@@ -3,7 +3,8 @@
 //! Connects to any server that speaks the protocol (Live or the TypeScript original),
 //! mounts components, calls actions and keeps each mounted component's state up to date
 //! from `STATE_UPDATE` / `STATE_DELTA` frames. Integration tests and benchmarks use it; it
-//! also suits Rust services and bots.
+//! also suits Rust services and bots. `live::testing` (feature `testing`) connects it to an
+//! in-process server instead of a socket.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), live::client::ClientError> {
@@ -14,6 +15,8 @@
 //! let counter = client.mount("Counter", json!({})).await?;
 //! let result = client.call(&counter.id, "add", json!({"by": 5})).await?;
 //! assert_eq!(result, Some(json!(5)));
+//! // With the component's type at hand, calls are typed (`#[live_component]` generates
+//! // `Counter::actions()`): `let count: i64 = client.invoke(&counter.id, Counter::actions().add(5)).await?;`
 //! # Ok(())
 //! # }
 //! ```
@@ -25,7 +28,7 @@ mod http;
 mod requests;
 mod sse;
 mod state;
-mod wire;
+pub(crate) mod wire;
 
 pub use connection::{LiveClient, Transport};
 pub use error::ClientError;

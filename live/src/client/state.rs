@@ -8,9 +8,12 @@ use crate::state::diff::apply_delta;
 use crate::support::lock;
 use bytes::Bytes;
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use tokio::sync::{mpsc, oneshot};
+
+/// How many frames [`Shared::recent`] keeps.
+pub(super) const RECENT_FRAMES: usize = 32;
 
 #[derive(Default)]
 pub(super) struct Shared {
@@ -19,18 +22,48 @@ pub(super) struct Shared {
     /// How to decode each component's binary deltas (set by `decode_binary_deltas`).
     pub(super) binary_fields: HashMap<String, &'static [BinaryField]>,
     pub(super) closed: bool,
+    /// Each component's newest signed state (mount reply, `STATE_SIGNATURE`,
+    /// `STATE_REHYDRATED`).
+    pub(super) signed: HashMap<String, Value>,
+    /// The last [`RECENT_FRAMES`] frames received, oldest first (read or not).
+    pub(super) recent: VecDeque<ServerFrame>,
 }
 
 /// Applies a frame to the component states, settles its request, and logs it.
-pub(super) fn receive(shared: &Mutex<Shared>, frames: &mpsc::Sender<ServerFrame>, frame: Value) {
+pub(super) fn receive(
+    shared: &Mutex<Shared>,
+    frames: &mpsc::Sender<ServerFrame>,
+    frame: ServerFrame,
+) {
     {
         let mut shared = lock(shared);
+        if shared.recent.len() == RECENT_FRAMES {
+            shared.recent.pop_front();
+        }
+        shared.recent.push_back(frame.clone());
+        let ServerFrame::Json(frame) = &frame else {
+            drop(shared);
+            let _ = frames.try_send(frame);
+            return;
+        };
         let component = frame.get("componentId").and_then(Value::as_str);
         let payload = frame.get("payload");
-        match (frame_kind(&frame), component, payload) {
-            (Some(ServerKind::StateUpdate), Some(id), Some(payload)) => {
+        match (frame_kind(frame), component, payload) {
+            (
+                Some(ServerKind::StateUpdate | ServerKind::StateRehydrated),
+                Some(id),
+                Some(payload),
+            ) => {
                 if let Some(state) = payload.get("state") {
                     shared.states.insert(id.to_owned(), state.clone());
+                }
+                if let Some(signed) = payload.get("signedState") {
+                    shared.signed.insert(id.to_owned(), signed.clone());
+                }
+            }
+            (Some(ServerKind::StateSignature), Some(id), Some(payload)) => {
+                if let Some(signed) = payload.get("signedState") {
+                    shared.signed.insert(id.to_owned(), signed.clone());
                 }
             }
             (Some(ServerKind::StateDelta), Some(id), Some(payload)) => {
@@ -48,7 +81,7 @@ pub(super) fn receive(shared: &Mutex<Shared>, frames: &mpsc::Sender<ServerFrame>
             let _ = waiting.send(frame.clone());
         }
     }
-    if frames.try_send(ServerFrame::Json(frame)).is_err() {
+    if frames.try_send(frame).is_err() {
         tracing::debug!("client frame log full; dropping a frame");
     }
 }
@@ -81,7 +114,5 @@ pub(super) fn receive_binary(
             None => {}
         }
     }
-    if frames.try_send(ServerFrame::Binary(bytes)).is_err() {
-        tracing::debug!("client frame log full; dropping a frame");
-    }
+    receive(shared, frames, ServerFrame::Binary(bytes));
 }

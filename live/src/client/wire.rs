@@ -1,6 +1,7 @@
 //! What the client's transports have in common: the frames a server sends, as one
-//! [`Inbound`] stream, and how to send frames ([`Writer`]), over a WebSocket or one of the
-//! HTTP transports (`http`).
+//! [`Inbound`] stream, and how to send frames ([`Writer`]), over a WebSocket, one of the
+//! HTTP transports (`http`), or with feature `testing` an in-process connection to a
+//! `live::testing::TestServer` that binds no socket.
 
 use super::error::ClientError;
 use super::http;
@@ -16,7 +17,7 @@ pub(super) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// One thing the server sent.
 #[derive(Debug)]
-pub(super) enum Received {
+pub(crate) enum Received {
     Text(String),
     Binary(Bytes),
     /// The server's close, with its code and reason.
@@ -27,7 +28,7 @@ pub(super) enum Received {
 }
 
 /// Everything the server sends, in order; the stream ends when the connection drops.
-pub(super) type Inbound = Pin<Box<dyn Stream<Item = Received> + Send>>;
+pub(crate) type Inbound = Pin<Box<dyn Stream<Item = Received> + Send>>;
 
 /// The inbound half of a WebSocket.
 pub(super) fn websocket_inbound(reader: futures_util::stream::SplitStream<Socket>) -> Inbound {
@@ -48,9 +49,12 @@ pub(super) fn websocket_inbound(reader: futures_util::stream::SplitStream<Socket
 }
 
 /// How the client sends frames.
-pub(super) enum Writer {
+pub(crate) enum Writer {
     WebSocket(SplitSink<Socket, Message>),
     Http(http::Sender),
+    /// The frames an in-process connection reads.
+    #[cfg(feature = "testing")]
+    Memory(tokio::sync::mpsc::UnboundedSender<crate::runtime::transport::InFrame<String>>),
 }
 
 impl Writer {
@@ -68,6 +72,18 @@ impl Writer {
                 sink.send(message).await.map_err(|_| ClientError::Closed)
             }
             Self::Http(sender) => sender.send(frame, binary).await,
+            #[cfg(feature = "testing")]
+            Self::Memory(frames) => {
+                use crate::runtime::transport::InFrame;
+                let frame = if binary {
+                    InFrame::Binary(frame)
+                } else {
+                    let text = String::from_utf8(frame.to_vec())
+                        .map_err(|error| ClientError::Protocol(error.to_string()))?;
+                    InFrame::Text(text)
+                };
+                frames.send(frame).map_err(|_| ClientError::Closed)
+            }
         }
     }
 
@@ -80,6 +96,29 @@ impl Writer {
             Self::Http(sender) => {
                 let _ = sender.close().await;
             }
+            #[cfg(feature = "testing")]
+            Self::Memory(frames) => {
+                let _ = frames.send(crate::runtime::transport::InFrame::Closed);
+            }
         }
     }
+}
+
+/// What an in-process connection sends, as the client reads it.
+#[cfg(feature = "testing")]
+pub(crate) fn memory_inbound(
+    mut from_server: tokio::sync::mpsc::UnboundedReceiver<crate::server::memory::ToClient>,
+) -> Inbound {
+    use crate::server::memory::ToClient;
+    let received = futures_util::stream::poll_fn(move |cx| from_server.poll_recv(cx)).map(
+        |frame| match frame {
+            ToClient::Text(text) => Received::Text(String::from_utf8_lossy(&text).into_owned()),
+            ToClient::Binary(bytes) => Received::Binary(bytes),
+            ToClient::Close { code, reason } => Received::Closed {
+                code,
+                reason: reason.to_owned(),
+            },
+        },
+    );
+    Box::pin(received)
 }

@@ -5,6 +5,7 @@
 //! the trait can also be implemented by hand and registered with
 //! [`LiveServerBuilder::component`](crate::LiveServerBuilder::component).
 
+mod action_call;
 mod context;
 mod descriptor;
 mod error;
@@ -14,6 +15,7 @@ mod room_ref;
 
 pub use crate::protocol::binary_delta::{BinaryField, WireType};
 pub use crate::security::identity::{Identity, Session};
+pub use action_call::ActionCall;
 pub use context::Ctx;
 pub use descriptor::ComponentDescriptor;
 pub use error::ActionError;

@@ -16,6 +16,7 @@ pub(crate) mod kinds;
 pub(crate) mod msgpack;
 pub(crate) mod outbound;
 pub(crate) mod refusal;
+pub(crate) mod refusal_kind;
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) mod room_frame;
 

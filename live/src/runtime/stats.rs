@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock: uptime moves with a paused test clock (live::testing) like timers do.
+use tokio::time::Instant;
 
 /// Counters shared by every connection and component of one server.
 #[derive(Debug)]

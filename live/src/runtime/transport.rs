@@ -17,6 +17,11 @@ use tokio::sync::watch;
 
 /// One inbound frame, as an adapter sees it.
 #[derive(Debug)]
+// The in-process transport (`testing`) has no control frames and no size limit of its own.
+#[cfg_attr(
+    not(any(feature = "standalone", feature = "axum", feature = "actix")),
+    allow(dead_code)
+)]
 pub(crate) enum InFrame<T> {
     /// A text frame (already UTF-8 validated by the WebSocket layer).
     Text(T),

@@ -3,7 +3,9 @@
 use crate::protocol::refusal::Refusal;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock, so that tests under a paused clock (live::testing) can pass a window.
+use tokio::time::Instant;
 
 /// `max_calls` calls per `window_ms` milliseconds, per calling connection; counted per
 /// action when `per_action`, else across all the component's limited actions.

@@ -1,6 +1,7 @@
 //! The per-connection token bucket applied to every inbound frame.
 
-use std::time::Instant;
+// tokio's clock, so that tests under a paused clock (live::testing) can refill the budget.
+use tokio::time::Instant;
 
 /// A connection's inbound frame budget, a token bucket (`LiveConfig::rate_limit`).
 #[derive(Debug, Clone, Copy, PartialEq)]

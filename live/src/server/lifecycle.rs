@@ -28,7 +28,10 @@ impl Lifecycle {
     /// The shutdown signal for one new adapter connection, or `None` once the server is
     /// shutting down (the adapter then refuses the upgrade). The connection counts as open
     /// for [`LiveServer::shutdown`] until the receiver is dropped.
-    #[cfg_attr(not(any(feature = "axum", feature = "actix")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "axum", feature = "actix", feature = "testing")),
+        allow(dead_code)
+    )]
     pub(crate) fn connection_signal(&self) -> Option<watch::Receiver<bool>> {
         // Subscribe before looking: a shutdown that starts after this line waits for us.
         let signal = self.stop.subscribe();

@@ -11,6 +11,8 @@ mod axum;
 mod fallback;
 mod http;
 mod lifecycle;
+#[cfg(feature = "testing")]
+pub(crate) mod memory;
 #[cfg(any(feature = "standalone", feature = "axum"))]
 mod sink;
 #[cfg(feature = "standalone")]
@@ -63,6 +65,10 @@ pub struct LiveServer {
     /// Shutdown of the connections served through framework adapters.
     lifecycle: Arc<lifecycle::Lifecycle>,
     /// Static pages served next to the WebSocket endpoint (`server::http`).
+    #[cfg_attr(
+        not(any(feature = "standalone", feature = "axum", feature = "actix")),
+        allow(dead_code)
+    )]
     pages: Arc<http::Pages>,
     /// The SSE and long-polling sessions (`server::fallback`).
     fallback: Arc<fallback::Fallback>,

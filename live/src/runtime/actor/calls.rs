@@ -143,7 +143,7 @@ impl<C: LiveComponent> Actor<C> {
                 &caller.connection_id,
                 action,
                 limit,
-                std::time::Instant::now(),
+                tokio::time::Instant::now(),
             ),
             None => Ok(()),
         }
