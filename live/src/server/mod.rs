@@ -94,6 +94,8 @@ impl LiveServerBuilder {
             cluster: None,
             messages: Vec::new(),
             pages: http::Pages::new(),
+            #[cfg(feature = "metrics")]
+            metrics_path: Some("/metrics".to_owned()),
         }
     }
 }
@@ -122,6 +124,13 @@ impl LiveServer {
     /// any task), see docs/push.md.
     pub fn handle(&self) -> LiveHandle {
         LiveHandle::new(self.hub.env.clone())
+    }
+
+    /// The server's metrics in the Prometheus text format (version 0.0.4), what
+    /// [`LiveServerBuilder::metrics_path`] serves; for apps that serve them elsewhere.
+    #[cfg(feature = "metrics")]
+    pub fn render_metrics(&self) -> String {
+        self.hub.metrics.render()
     }
 
     /// This server's instance id in its cluster (`None` when it runs alone).
@@ -171,6 +180,9 @@ pub struct LiveServerBuilder {
     cluster: Option<Arc<dyn ClusterAdapter>>,
     messages: Vec<MessageCodec>,
     pages: http::Pages,
+    /// Where the metrics are served (`None`: nowhere).
+    #[cfg(feature = "metrics")]
+    metrics_path: Option<String>,
 }
 
 impl fmt::Debug for LiveServerBuilder {
@@ -185,6 +197,8 @@ impl fmt::Debug for LiveServerBuilder {
             .field("cluster", &self.cluster)
             .field("messages", &self.messages);
         debug.field("pages", &self.pages.keys().collect::<Vec<_>>());
+        #[cfg(feature = "metrics")]
+        debug.field("metrics_path", &self.metrics_path);
         debug.finish()
     }
 }
@@ -233,8 +247,19 @@ impl LiveServerBuilder {
         content_type: &'static str,
         body: &'static str,
     ) -> Self {
+        let body = http::Body::Static(body);
         self.pages
-            .insert(path.into(), http::StaticPage { content_type, body });
+            .insert(path.into(), http::Page { content_type, body });
+        self
+    }
+
+    /// Serves the server's Prometheus metrics at `path` (default `/metrics`; `None`: not
+    /// served, e.g. when the app mounts [`LiveServer::render_metrics`] itself). Like a
+    /// [`static_page`](Self::static_page): the standalone server serves it, axum and
+    /// actix-web apps get it with `axum_pages` / `actix_pages`. See docs/operations.md.
+    #[cfg(feature = "metrics")]
+    pub fn metrics_path(mut self, path: Option<&str>) -> Self {
+        self.metrics_path = path.map(str::to_owned);
         self
     }
 
@@ -361,7 +386,8 @@ impl LiveServerBuilder {
     }
 
     /// Builds the server. Fails on an unusable setting.
-    pub fn build(self) -> Result<LiveServer, ServerError> {
+    #[cfg_attr(not(feature = "metrics"), allow(unused_mut))]
+    pub fn build(mut self) -> Result<LiveServer, ServerError> {
         if self.cluster.is_some() && tokio::runtime::Handle::try_current().is_err() {
             return Err(ServerError::Config(
                 "a server in a cluster must be built inside a tokio runtime".to_owned(),
@@ -378,7 +404,6 @@ impl LiveServerBuilder {
                 "max_message_bytes and outbound_queue_frames must be positive".to_owned(),
             ));
         }
-        check_pages(&self.pages, &self.config.path)?;
         let mut components = HashMap::new();
         let registered = if self.registered {
             registered_components()
@@ -397,15 +422,26 @@ impl LiveServerBuilder {
         for descriptor in registered_rooms.into_iter().chain(self.manual_rooms) {
             rooms.insert(descriptor.prefix(), descriptor);
         }
+        let hub = Arc::new(Hub::new(HubParts {
+            config: self.config,
+            components,
+            room_types: rooms,
+            auth: AuthProviders::new(self.auth_providers),
+            cluster: self.cluster,
+            messages: self.messages,
+        }));
+        #[cfg(feature = "metrics")]
+        if let Some(path) = self.metrics_path {
+            let metrics = Arc::clone(&hub.metrics);
+            let page = http::Page {
+                content_type: crate::metrics::CONTENT_TYPE,
+                body: http::Body::Rendered(Arc::new(move || metrics.render())),
+            };
+            self.pages.insert(path, page);
+        }
+        check_pages(&self.pages, &hub.config.path)?;
         Ok(LiveServer {
-            hub: Arc::new(Hub::new(HubParts {
-                config: self.config,
-                components,
-                room_types: rooms,
-                auth: AuthProviders::new(self.auth_providers),
-                cluster: self.cluster,
-                messages: self.messages,
-            })),
+            hub,
             lifecycle: Arc::default(),
             pages: Arc::new(self.pages),
         })
