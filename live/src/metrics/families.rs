@@ -2,9 +2,11 @@
 //! registry of its own: two servers in one process never share a series.
 
 use super::component::{ActionSeries, ComponentMetrics};
+use super::summary::{RecentClose, RecentCloses};
 use super::{
     CLOSE_CODES, ClusterEvent, FrameRefusal, GaugeSource, Outcome, Rehydration, close_code_label,
 };
+use crate::support::{lock, now_ms};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
@@ -47,6 +49,8 @@ pub(super) struct Families {
     running: Family<Labels<1>, Gauge>,
     actions: Family<Labels<3>, Counter>,
     latency: Family<Labels<2>, Histogram, fn() -> Histogram>,
+    /// The last closes, for the inspector.
+    recent: Mutex<RecentCloses>,
     /// Each component type's handles, by name (names come from the registry).
     components: Mutex<HashMap<&'static str, Arc<ComponentMetrics>>>,
 }
@@ -186,6 +190,7 @@ impl Families {
             running,
             actions,
             latency,
+            recent: Mutex::default(),
             components: Mutex::default(),
         }
     }
@@ -203,10 +208,7 @@ impl Families {
         name: &'static str,
         actions: &'static [&'static str],
     ) -> Arc<ComponentMetrics> {
-        let mut components = self
-            .components
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut components = lock(&self.components);
         let entry = components.entry(name).or_insert_with(|| {
             let component = ("component", name);
             Arc::new(ComponentMetrics {
@@ -235,7 +237,15 @@ impl Families {
         Arc::clone(entry)
     }
 
+    pub(super) fn recent_closes(&self) -> Vec<RecentClose> {
+        lock(&self.recent).list()
+    }
+
     pub(super) fn closed(&self, code: u16) {
+        lock(&self.recent).push(RecentClose {
+            at_ms: now_ms(),
+            code,
+        });
         let label = close_code_label(code);
         if let Some(at) = CLOSE_CODES.iter().position(|code| *code == label)
             && let Some(counter) = self.closed.get(at)

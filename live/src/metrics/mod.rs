@@ -14,6 +14,8 @@
 mod component;
 #[cfg(feature = "metrics")]
 mod families;
+#[cfg(feature = "metrics")]
+mod summary;
 
 pub(crate) use component::{ActionTimer, ComponentMetrics, InstanceMetrics};
 
@@ -22,6 +24,8 @@ use families::Families;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+#[cfg(feature = "metrics")]
+pub(crate) use summary::{ActionSummary, RecentClose};
 
 /// The `Content-Type` of [`Metrics::render`]: the Prometheus text format, version 0.0.4.
 pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -199,6 +203,24 @@ impl Metrics {
         return self.families.render();
         #[cfg(not(feature = "metrics"))]
         String::new()
+    }
+
+    /// Per action: calls, failures and latency p99 (for the inspector).
+    #[cfg(feature = "metrics")]
+    pub(crate) fn action_summaries(&self) -> Vec<ActionSummary> {
+        summary::actions(&self.families.render())
+    }
+
+    /// The last closes, newest last (for the inspector).
+    #[cfg(feature = "metrics")]
+    pub(crate) fn recent_closes(&self) -> Vec<RecentClose> {
+        self.families.recent_closes()
+    }
+
+    /// Slow-consumer closes so far.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn slow_consumer_closes(&self) -> u64 {
+        self.families.slow_consumers.get()
     }
 
     /// The handles of component type `name` with actions `actions` (created on first use).

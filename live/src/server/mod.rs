@@ -5,6 +5,8 @@ mod actix;
 #[cfg(feature = "axum")]
 mod axum;
 mod http;
+#[cfg(feature = "metrics")]
+mod inspector;
 mod lifecycle;
 #[cfg(any(feature = "standalone", feature = "axum"))]
 mod sink;
@@ -15,6 +17,8 @@ pub use crate::component::push::ServerStats;
 pub use crate::component::{LiveHandle, SingletonRef};
 pub use crate::config::LiveConfig;
 pub use crate::security::RateLimit;
+#[cfg(feature = "metrics")]
+pub use inspector::{INSPECTOR_ROLE, Inspector};
 
 use crate::cluster::ClusterAdapter;
 use crate::component::LiveComponent;
@@ -96,6 +100,8 @@ impl LiveServerBuilder {
             pages: http::Pages::new(),
             #[cfg(feature = "metrics")]
             metrics_path: Some("/metrics".to_owned()),
+            #[cfg(feature = "metrics")]
+            inspector: None,
         }
     }
 }
@@ -183,6 +189,9 @@ pub struct LiveServerBuilder {
     /// Where the metrics are served (`None`: nowhere).
     #[cfg(feature = "metrics")]
     metrics_path: Option<String>,
+    /// The inspector, when turned on.
+    #[cfg(feature = "metrics")]
+    inspector: Option<Inspector>,
 }
 
 impl fmt::Debug for LiveServerBuilder {
@@ -198,7 +207,9 @@ impl fmt::Debug for LiveServerBuilder {
             .field("messages", &self.messages);
         debug.field("pages", &self.pages.keys().collect::<Vec<_>>());
         #[cfg(feature = "metrics")]
-        debug.field("metrics_path", &self.metrics_path);
+        debug
+            .field("metrics_path", &self.metrics_path)
+            .field("inspector", &self.inspector);
         debug.finish()
     }
 }
@@ -260,6 +271,18 @@ impl LiveServerBuilder {
     #[cfg(feature = "metrics")]
     pub fn metrics_path(mut self, path: Option<&str>) -> Self {
         self.metrics_path = path.map(str::to_owned);
+        self
+    }
+
+    /// Turns on the inspector (off by default): a page at `inspector`'s path showing this
+    /// server live (connections and components over time, top actions by rate and p99,
+    /// rooms, slow consumers and recent closes, singleton owners in a cluster), built with
+    /// Live itself. Only connections with [`INSPECTOR_ROLE`] (from an auth provider, or the
+    /// inspector's token) can mount its data; see docs/operations.md. `build` needs a tokio
+    /// runtime then (the figures are refreshed by a task).
+    #[cfg(feature = "metrics")]
+    pub fn inspector(mut self, inspector: Inspector) -> Self {
+        self.inspector = Some(inspector);
         self
     }
 
@@ -393,6 +416,29 @@ impl LiveServerBuilder {
                 "a server in a cluster must be built inside a tokio runtime".to_owned(),
             ));
         }
+        #[cfg(feature = "metrics")]
+        let inspector = self.inspector.take();
+        #[cfg(feature = "metrics")]
+        if let Some(inspector) = &inspector {
+            if tokio::runtime::Handle::try_current().is_err() {
+                return Err(ServerError::Config(
+                    "a server with the inspector must be built inside a tokio runtime".to_owned(),
+                ));
+            }
+            self.manual
+                .push(ComponentType::of::<inspector::LiveInspector>());
+            if let Some(token) = &inspector.token {
+                let token = token.clone();
+                self.auth_providers
+                    .push(Arc::new(inspector::TokenProvider { token }));
+            }
+            let page = inspector.page(&self.config.path);
+            let page = http::Page {
+                content_type: "text/html; charset=utf-8",
+                body: http::Body::Rendered(Arc::new(move || page.clone())),
+            };
+            self.pages.insert(inspector.path.clone(), page);
+        }
         if !self.config.path.starts_with('/') {
             return Err(ServerError::Config(format!(
                 "path must start with '/': {:?}",
@@ -440,6 +486,10 @@ impl LiveServerBuilder {
             self.pages.insert(path, page);
         }
         check_pages(&self.pages, &hub.config.path)?;
+        #[cfg(feature = "metrics")]
+        if inspector.is_some() {
+            inspector::start_feed(&hub);
+        }
         Ok(LiveServer {
             hub,
             lifecycle: Arc::default(),

@@ -62,6 +62,13 @@ impl ClusterNode {
         &self.instance_id
     }
 
+    /// The instance id of the server owning singleton `name` (`None`: unknown, or the
+    /// backend did not answer).
+    pub(crate) async fn owner_of(&self, name: &str) -> Option<String> {
+        let owner = self.op("owner", self.adapter.singleton_owner(name)).await;
+        owner.ok().flatten().map(|owner| owner.instance_id)
+    }
+
     /// Whether the adapter reconnected recently (two heartbeats and a second): a missing
     /// claim may then be the backend's lost data, not a dead owner.
     pub(super) fn in_reconnect_grace(&self) -> bool {
