@@ -445,3 +445,21 @@ async fn metrics_can_be_left_unserved() {
     );
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn metrics_can_be_turned_off_at_run_time() {
+    let live = LiveServer::builder()
+        .without_registered_components()
+        .component::<Meter>()
+        .without_metrics()
+        .build()
+        .unwrap_or_else(|error| panic!("config: {error}"));
+    let running = start(&live).await;
+    let client = connect(&running).await;
+    let meter = mount(&client, "Meter").await;
+    assert!(client.call(&meter, "hit", Value::Null).await.is_ok());
+    let (status, _) = http_get(running.local_addr(), "/metrics").await;
+    assert!(status.contains("404"), "{status}");
+    assert_eq!(live.render_metrics(), "");
+    running.shutdown().await;
+}

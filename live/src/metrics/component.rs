@@ -10,6 +10,9 @@ use std::time::Instant;
 /// One component type's handles: instances, and per action its outcomes and latency.
 #[derive(Debug, Default)]
 pub(crate) struct ComponentMetrics {
+    /// Registered (false: metrics are off, nothing is counted).
+    #[cfg(feature = "metrics")]
+    pub(super) on: bool,
     #[cfg(feature = "metrics")]
     pub(super) started: Counter,
     #[cfg(feature = "metrics")]
@@ -56,7 +59,9 @@ pub(crate) struct InstanceMetrics(Arc<ComponentMetrics>);
 impl Drop for InstanceMetrics {
     fn drop(&mut self) {
         #[cfg(feature = "metrics")]
-        self.0.running.dec();
+        if self.0.on {
+            self.0.running.dec();
+        }
     }
 }
 
@@ -72,7 +77,7 @@ impl ComponentMetrics {
     /// An instance started; it counts as running until the returned hold drops.
     pub(crate) fn instance(self: Arc<Self>) -> InstanceMetrics {
         #[cfg(feature = "metrics")]
-        {
+        if self.on {
             self.started.inc();
             self.running.inc();
         }
@@ -84,7 +89,7 @@ impl ComponentMetrics {
     #[inline]
     pub(crate) fn action(&self, action: Option<usize>, outcome: Outcome, ran: Option<ActionTimer>) {
         #[cfg(feature = "metrics")]
-        {
+        if self.on {
             let Some(series) = action.and_then(|index| self.actions.get(index)) else {
                 self.unknown.inc();
                 return;

@@ -212,6 +212,7 @@ impl Families {
         let entry = components.entry(name).or_insert_with(|| {
             let component = ("component", name);
             Arc::new(ComponentMetrics {
+                on: true,
                 started: self.started.get_or_create_owned(&[component]),
                 running: self.running.get_or_create_owned(&[component]),
                 actions: actions

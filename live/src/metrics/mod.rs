@@ -181,18 +181,19 @@ pub(crate) enum ClusterEvent {
 /// created up front or is resolved once per component type ([`ComponentMetrics`]).
 #[derive(Debug)]
 pub(crate) struct Metrics {
+    /// `None`: turned off at run time (`LiveServerBuilder::without_metrics`).
     #[cfg(feature = "metrics")]
-    families: Families,
+    families: Option<Families>,
 }
 
 impl Metrics {
-    /// A registry whose gauges read `gauges` at each scrape.
-    pub(crate) fn new(gauges: Arc<dyn GaugeSource>) -> Self {
+    /// A registry whose gauges read `gauges` at each scrape; `on: false` records nothing.
+    pub(crate) fn new(gauges: Arc<dyn GaugeSource>, on: bool) -> Self {
         #[cfg(not(feature = "metrics"))]
-        let _ = gauges;
+        let _ = (gauges, on);
         Self {
             #[cfg(feature = "metrics")]
-            families: Families::new(gauges),
+            families: on.then(|| Families::new(gauges)),
         }
     }
 
@@ -200,7 +201,10 @@ impl Metrics {
     /// feature.
     pub(crate) fn render(&self) -> String {
         #[cfg(feature = "metrics")]
-        return self.families.render();
+        return self
+            .families
+            .as_ref()
+            .map_or_else(String::new, Families::render);
         #[cfg(not(feature = "metrics"))]
         String::new()
     }
@@ -208,19 +212,23 @@ impl Metrics {
     /// Per action: calls, failures and latency p99 (for the inspector).
     #[cfg(feature = "metrics")]
     pub(crate) fn action_summaries(&self) -> Vec<ActionSummary> {
-        summary::actions(&self.families.render())
+        summary::actions(&self.render())
     }
 
     /// The last closes, newest last (for the inspector).
     #[cfg(feature = "metrics")]
     pub(crate) fn recent_closes(&self) -> Vec<RecentClose> {
-        self.families.recent_closes()
+        self.families
+            .as_ref()
+            .map_or_else(Vec::new, Families::recent_closes)
     }
 
     /// Slow-consumer closes so far.
     #[cfg(feature = "metrics")]
     pub(crate) fn slow_consumer_closes(&self) -> u64 {
-        self.families.slow_consumers.get()
+        self.families
+            .as_ref()
+            .map_or(0, |families| families.slow_consumers.get())
     }
 
     /// The handles of component type `name` with actions `actions` (created on first use).
@@ -230,7 +238,10 @@ impl Metrics {
         actions: &'static [&'static str],
     ) -> Arc<ComponentMetrics> {
         #[cfg(feature = "metrics")]
-        return self.families.component(name, actions);
+        return match &self.families {
+            Some(families) => families.component(name, actions),
+            None => Arc::new(ComponentMetrics::default()),
+        };
         #[cfg(not(feature = "metrics"))]
         {
             let _ = (name, actions);
@@ -242,14 +253,18 @@ impl Metrics {
     #[inline]
     pub(crate) fn connection_opened(&self) {
         #[cfg(feature = "metrics")]
-        self.families.opened.inc();
+        if let Some(families) = &self.families {
+            families.opened.inc();
+        }
     }
 
     /// A connection closed with `code` (1008: a slow consumer).
     #[inline]
     pub(crate) fn connection_closed(&self, code: u16) {
         #[cfg(feature = "metrics")]
-        self.families.closed(code);
+        if let Some(families) = &self.families {
+            families.closed(code);
+        }
         #[cfg(not(feature = "metrics"))]
         let _ = code;
     }
@@ -258,14 +273,18 @@ impl Metrics {
     /// [`connection_closed`](Self::connection_closed) once its socket is released).
     pub(crate) fn slow_consumer(&self) {
         #[cfg(feature = "metrics")]
-        self.families.slow_consumers.inc();
+        if let Some(families) = &self.families {
+            families.slow_consumers.inc();
+        }
     }
 
     /// The connection refused an inbound frame.
     #[inline]
     pub(crate) fn frame_refused(&self, reason: FrameRefusal) {
         #[cfg(feature = "metrics")]
-        self.families.refused(reason);
+        if let Some(families) = &self.families {
+            families.refused(reason);
+        }
         #[cfg(not(feature = "metrics"))]
         let _ = reason;
     }
@@ -274,7 +293,9 @@ impl Metrics {
     #[inline]
     pub(crate) fn outbound_drained(&self, frames: usize) {
         #[cfg(feature = "metrics")]
-        self.families.queue_depth.observe(frames as f64);
+        if let Some(families) = &self.families {
+            families.queue_depth.observe(frames as f64);
+        }
         #[cfg(not(feature = "metrics"))]
         let _ = frames;
     }
@@ -283,14 +304,18 @@ impl Metrics {
     #[inline]
     pub(crate) fn signature_renewed(&self) {
         #[cfg(feature = "metrics")]
-        self.families.renewals.inc();
+        if let Some(families) = &self.families {
+            families.renewals.inc();
+        }
     }
 
     /// A `COMPONENT_REHYDRATE` ended.
     #[inline]
     pub(crate) fn rehydrated(&self, outcome: Rehydration) {
         #[cfg(feature = "metrics")]
-        self.families.rehydrated(outcome);
+        if let Some(families) = &self.families {
+            families.rehydrated(outcome);
+        }
         #[cfg(not(feature = "metrics"))]
         let _ = outcome;
     }
@@ -300,7 +325,9 @@ impl Metrics {
     #[inline]
     pub(crate) fn forwarded(&self, ok: bool, took: Duration) {
         #[cfg(feature = "metrics")]
-        self.families.forwarded(ok, took);
+        if let Some(families) = &self.families {
+            families.forwarded(ok, took);
+        }
         #[cfg(not(feature = "metrics"))]
         let _ = (ok, took);
     }
@@ -309,7 +336,9 @@ impl Metrics {
     #[inline]
     pub(crate) fn cluster(&self, event: ClusterEvent) {
         #[cfg(feature = "metrics")]
-        self.families.cluster(event);
+        if let Some(families) = &self.families {
+            families.cluster(event);
+        }
         #[cfg(not(feature = "metrics"))]
         let _ = event;
     }

@@ -54,6 +54,8 @@ pub(crate) struct HubParts {
     pub(crate) cluster: Option<Arc<dyn ClusterAdapter>>,
     /// How messages reach singletons that another server owns.
     pub(crate) messages: Vec<MessageCodec>,
+    /// Whether metrics are recorded (always false without feature `metrics`).
+    pub(crate) metrics: bool,
 }
 
 impl Hub {
@@ -66,9 +68,10 @@ impl Hub {
             auth,
             cluster,
             messages,
+            metrics,
         } = parts;
         let stats = Arc::new(Stats::default());
-        let metrics = Arc::new(Metrics::new(Arc::clone(&stats) as _));
+        let metrics = Arc::new(Metrics::new(Arc::clone(&stats) as _, metrics));
         let settings = RoomSettings {
             empty_grace: config.room_empty_grace,
             max_state_bytes: config.max_room_state_bytes,

@@ -102,6 +102,8 @@ impl LiveServerBuilder {
             metrics_path: Some("/metrics".to_owned()),
             #[cfg(feature = "metrics")]
             inspector: None,
+            #[cfg(feature = "metrics")]
+            metrics_on: true,
         }
     }
 }
@@ -192,6 +194,9 @@ pub struct LiveServerBuilder {
     /// The inspector, when turned on.
     #[cfg(feature = "metrics")]
     inspector: Option<Inspector>,
+    /// Whether metrics are recorded.
+    #[cfg(feature = "metrics")]
+    metrics_on: bool,
 }
 
 impl fmt::Debug for LiveServerBuilder {
@@ -208,6 +213,7 @@ impl fmt::Debug for LiveServerBuilder {
         debug.field("pages", &self.pages.keys().collect::<Vec<_>>());
         #[cfg(feature = "metrics")]
         debug
+            .field("metrics_on", &self.metrics_on)
             .field("metrics_path", &self.metrics_path)
             .field("inspector", &self.inspector);
         debug.finish()
@@ -271,6 +277,15 @@ impl LiveServerBuilder {
     #[cfg(feature = "metrics")]
     pub fn metrics_path(mut self, path: Option<&str>) -> Self {
         self.metrics_path = path.map(str::to_owned);
+        self
+    }
+
+    /// Records no metrics (and serves none), though the feature is compiled in: what the
+    /// benchmark compares against (docs/performance.md). The inspector then shows no actions.
+    #[cfg(feature = "metrics")]
+    pub fn without_metrics(mut self) -> Self {
+        self.metrics_on = false;
+        self.metrics_path = None;
         self
     }
 
@@ -475,6 +490,10 @@ impl LiveServerBuilder {
             auth: AuthProviders::new(self.auth_providers),
             cluster: self.cluster,
             messages: self.messages,
+            #[cfg(feature = "metrics")]
+            metrics: self.metrics_on,
+            #[cfg(not(feature = "metrics"))]
+            metrics: false,
         }));
         #[cfg(feature = "metrics")]
         if let Some(path) = self.metrics_path {

@@ -64,6 +64,7 @@ impl ClusterNode {
 
     /// The instance id of the server owning singleton `name` (`None`: unknown, or the
     /// backend did not answer).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     pub(crate) async fn owner_of(&self, name: &str) -> Option<String> {
         let owner = self.op("owner", self.adapter.singleton_owner(name)).await;
         owner.ok().flatten().map(|owner| owner.instance_id)

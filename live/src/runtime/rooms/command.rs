@@ -137,11 +137,13 @@ pub(crate) struct RoomHandle {
     pub(super) typed: Option<TypeId>,
     pub(super) tx: mpsc::Sender<RoomCommand>,
     /// Its member count, kept by the room's task (for the inspector).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     pub(super) members: Arc<AtomicUsize>,
 }
 
 impl RoomHandle {
     /// How many members the room has.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     pub(crate) fn member_count(&self) -> usize {
         self.members.load(Ordering::Relaxed)
     }

@@ -42,6 +42,7 @@ impl Rooms {
     }
 
     /// Every running room with its member count (for the inspector).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
     pub(crate) async fn member_counts(&self) -> Vec<(Arc<str>, usize)> {
         let table = self.table.lock().await;
         table
