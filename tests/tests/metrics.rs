@@ -463,3 +463,63 @@ async fn metrics_can_be_turned_off_at_run_time() {
     assert_eq!(live.render_metrics(), "");
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn signature_renewals_and_rehydrations_are_counted() {
+    let mut config = live::LiveConfig::default();
+    config.state_signing.secret = Some("metrics-test-secret".to_owned());
+    config.state_signing.renew_interval = Duration::from_millis(20);
+    let live = LiveServer::builder()
+        .without_registered_components()
+        .component::<demo::Counter>()
+        .config(config)
+        .build()
+        .unwrap_or_else(|error| panic!("config: {error}"));
+    let running = start(&live).await;
+    let first = connect(&running).await;
+    let mounted = first
+        .request(json!({"type": "COMPONENT_MOUNT", "payload": {"component": "Counter"}}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let id = mounted["result"]["componentId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(first.call(&id, "add", json!({"by": 3})).await.is_ok());
+    let renewed = first
+        .next_of_type("STATE_SIGNATURE")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let signed = renewed["payload"]["signedState"].clone();
+    first.close().await;
+
+    let second = connect(&running).await;
+    let rehydrate = |signed: Value| {
+        json!({"type": "COMPONENT_REHYDRATE", "componentId": id,
+            "payload": {"component": "Counter", "signedState": signed}})
+    };
+    let restored = second.request(rehydrate(signed.clone())).await;
+    assert_eq!(
+        restored.ok().map(|reply| reply["success"].clone()),
+        Some(json!(true))
+    );
+    let mut forged = signed;
+    forged["data"] = json!({"count": 1000});
+    let refused = second.request(rehydrate(forged)).await;
+    assert_eq!(
+        refused.ok().map(|reply| reply["success"].clone()),
+        Some(json!(false))
+    );
+
+    let scrape = Scrape::of(&running).await;
+    assert_eq!(scrape.value("live_signature_renewals_total", &[]), 1.0);
+    assert_eq!(
+        scrape.value("live_rehydrations_total", &[("outcome", "ok")]),
+        1.0
+    );
+    assert_eq!(
+        scrape.value("live_rehydrations_total", &[("outcome", "refused")]),
+        1.0
+    );
+    running.shutdown().await;
+}
