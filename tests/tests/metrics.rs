@@ -523,3 +523,57 @@ async fn signature_renewals_and_rehydrations_are_counted() {
     );
     running.shutdown().await;
 }
+
+#[tokio::test]
+async fn cluster_claims_and_forwards_are_counted_on_each_server() {
+    use live::cluster::InProcessCluster;
+    let first =
+        InProcessCluster::new().with_timing(Duration::from_secs(2), Duration::from_millis(200));
+    let second = first.join();
+    let member = |cluster: &InProcessCluster| {
+        LiveServer::builder()
+            .without_registered_components()
+            .component::<demo::SharedCounter>()
+            .cluster(cluster.clone())
+            .build()
+            .unwrap_or_else(|error| panic!("{error}"))
+    };
+    let (server_a, server_b) = (member(&first), member(&second));
+    let (running_a, running_b) = (start(&server_a).await, start(&server_b).await);
+    let alice = connect(&running_a).await;
+    let bob = connect(&running_b).await;
+    let owner = mount(&alice, "SharedCounter").await;
+    let proxy = mount(&bob, "SharedCounter").await;
+    assert_eq!(owner, proxy);
+    for _ in 0..3 {
+        assert!(bob.call(&proxy, "add", json!({"by": 1})).await.is_ok());
+    }
+
+    let a = Scrape(parse(&server_a.render_metrics()));
+    let b = Scrape(parse(&server_b.render_metrics()));
+    assert_eq!(a.value("live_cluster_claims_total", &[]), 1.0);
+    assert_eq!(b.value("live_cluster_claims_total", &[]), 0.0);
+    assert_eq!(
+        b.value("live_cluster_forwards_total", &[("outcome", "ok")]),
+        3.0
+    );
+    assert_eq!(
+        b.value("live_cluster_forward_duration_seconds_count", &[]),
+        3.0
+    );
+    assert_eq!(
+        a.value("live_cluster_forwards_total", &[("outcome", "ok")]),
+        0.0
+    );
+    // The owner runs the forwarded calls: they are its actions.
+    let add = [
+        ("component", "SharedCounter"),
+        ("action", "add"),
+        ("outcome", "ok"),
+    ];
+    assert_eq!(a.value("live_actions_total", &add), 3.0);
+    assert_eq!(b.value("live_actions_total", &add), 0.0);
+    assert_eq!(a.value("live_cluster_backend_errors_total", &[]), 0.0);
+    running_a.shutdown().await;
+    running_b.shutdown().await;
+}
