@@ -36,6 +36,7 @@
 pub mod cluster;
 pub mod component;
 mod config;
+mod metrics;
 pub mod prelude;
 mod protocol;
 pub mod room;

@@ -14,7 +14,7 @@ const FLOORS: &[&[&str]] = &[
     &["component"],
     &["room", "cluster", "config"],
     &["security"],
-    &["protocol", "state", "typescript"],
+    &["protocol", "state", "typescript", "metrics"],
     &["support"],
 ];
 

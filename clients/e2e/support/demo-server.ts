@@ -23,6 +23,8 @@ export class DemoServer {
     readonly port: number,
     /** The last lines of its stderr (the log), for failure reports. */
     readonly log: string[],
+    /** Its stdout after the first line (the demo prints the inspector's URL there). */
+    readonly stdout: string[],
   ) {}
 
   /** The page URL, `http://127.0.0.1:<port>/`. */
@@ -37,7 +39,8 @@ export class DemoServer {
    */
   static async start(bin: string, addr: string, env: Record<string, string> = {}): Promise<DemoServer> {
     const child = spawn(bin, [], {
-      env: { ...process.env, RUST_LOG: 'warn', ...env, LIVE_ADDR: addr },
+      // The demo's metrics on any free port, so that runs never collide.
+      env: { ...process.env, RUST_LOG: 'warn', LIVE_METRICS_ADDR: '127.0.0.1:0', ...env, LIVE_ADDR: addr },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     running.add(child)
@@ -49,20 +52,25 @@ export class DemoServer {
       if (log.length > LOG_LINES) log.shift()
     })
     const stdout = createInterface({ input: child.stdout! })
+    // Every line after the first, collected from the start (readline emits a burst at once).
+    const lines: string[] = []
+    let first: ((line: string) => void) | undefined
+    stdout.on('line', (line) => {
+      if (first) { const resolve = first; first = undefined; resolve(line) } else if (lines.length < LOG_LINES) lines.push(line)
+    })
     let timer: ReturnType<typeof setTimeout> | undefined
     try {
-      const first = await new Promise<string>((resolve, reject) => {
-        stdout.once('line', resolve)
+      const firstLine = await new Promise<string>((resolve, reject) => {
+        first = resolve
         child.once('error', reject)
         // 'close' (not 'exit'): stderr has been read to the end, so the log holds the reason.
         child.once('close', (code, signal) => reject(new Error(
           `${name} exited (${signal ?? code}) before listening on ${addr}:\n${log.join('\n')}`)))
         timer = setTimeout(() => reject(new Error(`${name} printed nothing within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS)
       })
-      const port = FIRST_LINE.exec(first)?.[1]
-      if (!port) throw new Error(`unexpected first line from ${name}: ${JSON.stringify(first)}`)
-      stdout.on('line', () => { /* keep draining stdout */ })
-      return new DemoServer(child, Number(port), log)
+      const port = FIRST_LINE.exec(firstLine)?.[1]
+      if (!port) throw new Error(`unexpected first line from ${name}: ${JSON.stringify(firstLine)}`)
+      return new DemoServer(child, Number(port), log, lines)
     } catch (error) {
       child.kill('SIGKILL')
       throw error
@@ -81,6 +89,16 @@ export class DemoServer {
         await new Promise((resolve) => setTimeout(resolve, 100))
       }
     }
+  }
+
+  /** Waits (at most 5 s) for a stdout line starting with `prefix`; returns the rest of it. */
+  async line(prefix: string): Promise<string> {
+    for (let waited = 0; waited < 5_000; waited += 50) {
+      const found = this.stdout.find((line) => line.startsWith(prefix))
+      if (found !== undefined) return found.slice(prefix.length)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`no stdout line starting with ${JSON.stringify(prefix)}: ${JSON.stringify(this.stdout)}`)
   }
 
   /** Kills the process (SIGKILL by default: no goodbye to the clients) and waits for it. */

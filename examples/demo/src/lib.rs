@@ -8,6 +8,8 @@ use live::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
+pub mod ops;
+
 /// A private counter: every mount gets its own.
 #[live_component(name = "Counter")]
 #[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -359,7 +361,19 @@ pub fn server() -> Result<LiveServer, live::server::ServerError> {
 /// `docs/scaling.md`), so that several demo processes on different `LIVE_ADDR`s serve one
 /// `SharedCounter` and one chat.
 pub async fn server_from_env() -> Result<LiveServer, String> {
-    let builder = builder().config(live::LiveConfig::from_env());
+    from_env(builder()).await
+}
+
+/// What `cargo run -p demo` serves: [`server_from_env`] with the inspector at
+/// `/live/inspector` for `inspector_token`, and no `/metrics` on the public address (the
+/// demo serves them on their own address, see [`ops::serve_metrics`]).
+pub async fn demo_from_env(inspector_token: &str) -> Result<LiveServer, String> {
+    let inspector = live::server::Inspector::new().token(inspector_token);
+    from_env(builder().metrics_path(None).inspector(inspector)).await
+}
+
+async fn from_env(builder: live::LiveServerBuilder) -> Result<LiveServer, String> {
+    let builder = builder.config(live::LiveConfig::from_env());
     let builder = match live::cluster::RedisCluster::from_env().await {
         None => builder,
         Some(Ok(cluster)) => builder.cluster(cluster),

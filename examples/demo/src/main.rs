@@ -1,5 +1,7 @@
 //! `cargo run --release -p demo`: serves the demo components on `LIVE_ADDR`
-//! (default `127.0.0.1:3000`) at `/api/live/ws`, and the demo page at `/`.
+//! (default `127.0.0.1:3000`) at `/api/live/ws`, the demo page at `/`, the inspector at
+//! `/live/inspector` (its token is printed), and Prometheus metrics at `/metrics` on
+//! `LIVE_METRICS_ADDR` (default `127.0.0.1:9464`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -8,8 +10,11 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     demo::init_logging();
     let addr = std::env::var("LIVE_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
+    let metrics_addr =
+        std::env::var("LIVE_METRICS_ADDR").unwrap_or_else(|_| "127.0.0.1:9464".to_owned());
+    let token = demo::ops::inspector_token();
     // With LIVE_REDIS_URL set, the demo joins a Redis cluster (docs/scaling.md).
-    let server = match demo::server_from_env().await {
+    let server = match demo::demo_from_env(&token).await {
         Ok(server) => server,
         Err(error) => {
             eprintln!("demo: {error}");
@@ -24,7 +29,19 @@ async fn main() -> ExitCode {
             if let Some(instance) = server.cluster_instance_id() {
                 let _ = writeln!(stdout, "Cluster instance {instance} (Redis)");
             }
-            let _ = writeln!(stdout, "Demo page: http://{}/", running.local_addr());
+            let local = running.local_addr();
+            let _ = writeln!(stdout, "Demo page: http://{local}/");
+            let _ = writeln!(
+                stdout,
+                "Inspector: http://{local}/live/inspector#token={token}"
+            );
+            // The metrics are secondary: a busy port only costs them.
+            match demo::ops::serve_metrics(server.clone(), &metrics_addr).await {
+                Ok(bound) => {
+                    let _ = writeln!(stdout, "Metrics: http://{bound}/metrics");
+                }
+                Err(error) => eprintln!("demo: no metrics on {metrics_addr}: {error}"),
+            }
             let _ = writeln!(
                 stdout,
                 "Components: Counter, SharedCounter, LiveChat (room chat:general). Stop with Ctrl-C."

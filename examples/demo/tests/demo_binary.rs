@@ -18,24 +18,109 @@ impl Drop for Demo {
 }
 
 fn start_demo() -> (Demo, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_demo"))
-        .env("LIVE_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("demo did not start: {error}"));
-    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    let demo = Demo(child);
-    let mut first_line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first_line)
-        .unwrap_or_else(|error| panic!("demo printed nothing: {error}"));
+    let (demo, lines) = start_demo_lines(1);
+    let first_line = lines.first().cloned().unwrap_or_default();
     let url = first_line
         .trim()
         .strip_prefix("Live demo listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
         .to_owned();
     (demo, url)
+}
+
+/// Starts the demo and returns its first `count` stdout lines.
+fn start_demo_lines(count: usize) -> (Demo, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_demo"))
+        .env("LIVE_ADDR", "127.0.0.1:0")
+        .env("LIVE_METRICS_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("demo did not start: {error}"));
+    let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
+    let demo = Demo(child);
+    let mut reader = BufReader::new(stdout);
+    let mut lines = Vec::new();
+    for _ in 0..count {
+        let mut line = String::new();
+        reader
+            .read_line(&mut line)
+            .unwrap_or_else(|error| panic!("demo printed nothing: {error}"));
+        lines.push(line.trim().to_owned());
+    }
+    (demo, lines)
+}
+
+/// `GET url` (`http://host:port/path`) over a plain socket: the status line and the body.
+async fn http_get(url: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.trim_start_matches("http://");
+    let (addr, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let request = format!("GET /{path} HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut response = String::new();
+    stream
+        .read_to_string(&mut response)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, body.to_owned())
+}
+
+#[tokio::test]
+async fn the_demo_serves_metrics_on_their_own_address_and_the_inspector_with_a_token() {
+    let (_demo, lines) = start_demo_lines(5);
+    let find = |prefix: &str| {
+        lines
+            .iter()
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} line in {lines:?}"))
+            .to_owned()
+    };
+    let url = find("Live demo listening on ");
+    let metrics = find("Metrics: ");
+    let inspector = find("Inspector: ");
+    let (_, token) = inspector
+        .split_once("#token=")
+        .unwrap_or_else(|| panic!("no token in {inspector}"));
+    assert!(token.len() >= 16, "{token}");
+
+    let client = LiveClient::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let refused = client.mount("LiveInspector", json!({})).await;
+    assert!(refused.is_err(), "mounted the inspector without the token");
+    let auth = client
+        .request(json!({"type": "AUTH", "payload": {"inspectorToken": token}}))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(auth.get("success"), Some(&json!(true)), "{auth}");
+    let mounted = client.mount("LiveInspector", json!({})).await;
+    assert!(mounted.is_ok(), "{mounted:?}");
+
+    let (status, body) = http_get(&metrics).await;
+    assert!(status.contains("200"), "{status}");
+    assert!(body.contains("live_connections_opened_total 1"), "{body}");
+    let public = url
+        .trim_start_matches("ws://")
+        .trim_end_matches("/api/live/ws");
+    let (status, _) = http_get(&format!("http://{public}/metrics")).await;
+    assert!(
+        status.contains("404"),
+        "metrics on the public address: {status}"
+    );
+    let (status, page) = http_get(&format!("http://{public}/live/inspector")).await;
+    assert!(
+        status.contains("200") && page.contains("LiveInspector"),
+        "{status}"
+    );
 }
 
 #[tokio::test]

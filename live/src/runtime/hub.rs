@@ -9,6 +9,7 @@ use super::stats::Stats;
 use crate::cluster::ClusterAdapter;
 use crate::component::push::{MessageCodec, PushCluster, Sessions, Topics};
 use crate::config::LiveConfig;
+use crate::metrics::Metrics;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
 use std::collections::HashMap;
@@ -30,6 +31,8 @@ pub(crate) struct Hub {
     pub(crate) rooms: Arc<Rooms>,
     /// Counters.
     pub(crate) stats: Arc<Stats>,
+    /// What operators scrape (`/metrics`).
+    pub(crate) metrics: Arc<Metrics>,
     /// What component actors share (rooms, signing, auth, counters).
     pub(crate) env: Arc<ComponentEnv>,
     /// This server's membership in a cluster (`None`: it runs alone).
@@ -51,6 +54,8 @@ pub(crate) struct HubParts {
     pub(crate) cluster: Option<Arc<dyn ClusterAdapter>>,
     /// How messages reach singletons that another server owns.
     pub(crate) messages: Vec<MessageCodec>,
+    /// Whether metrics are recorded (always false without feature `metrics`).
+    pub(crate) metrics: bool,
 }
 
 impl Hub {
@@ -63,8 +68,10 @@ impl Hub {
             auth,
             cluster,
             messages,
+            metrics,
         } = parts;
         let stats = Arc::new(Stats::default());
+        let metrics = Arc::new(Metrics::new(Arc::clone(&stats) as _, metrics));
         let settings = RoomSettings {
             empty_grace: config.room_empty_grace,
             max_state_bytes: config.max_room_state_bytes,
@@ -84,6 +91,7 @@ impl Hub {
             .map(|adapter| PushCluster::new(Arc::clone(adapter), messages));
         let env = Arc::new(ComponentEnv {
             stats: Arc::clone(&stats),
+            metrics: Arc::clone(&metrics),
             rooms: Arc::clone(&rooms),
             signer: config.state_signing.signer(),
             renew_interval: config.state_signing.renew_interval,
@@ -93,7 +101,7 @@ impl Hub {
             sessions: Sessions::default(),
             cluster: push_cluster,
         });
-        let cluster = cluster.map(ClusterNode::new);
+        let cluster = cluster.map(|adapter| ClusterNode::new(adapter, Arc::clone(&metrics)));
         if let Some(node) = &cluster {
             node.start(&env);
         }
@@ -105,6 +113,7 @@ impl Hub {
             config,
             components,
             stats,
+            metrics,
             env,
         }
     }

@@ -6,6 +6,7 @@
 //! and the connection is closed with code 1008, so memory stays bounded; the client
 //! reconnects and mounts again. See `docs/protocol.md` ("Outbound queue").
 
+use crate::metrics::Metrics;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::fmt;
@@ -72,24 +73,39 @@ struct Shared {
     queue: Mutex<Queue>,
     ready: Notify,
     capacity: usize,
+    /// Counts the overflow of a connection's queue (`None`: not counted).
+    metrics: Option<Arc<Metrics>>,
 }
 
 struct Queue {
     frames: VecDeque<OutFrame>,
     closing: bool,
+    /// The code of the close queued (set with `closing`).
+    close_code: Option<u16>,
 }
 
 impl Outbox {
     /// An empty queue holding at most `capacity` frames.
     pub(crate) fn new(capacity: usize) -> Self {
+        Self::build(capacity, None)
+    }
+
+    /// [`new`](Self::new), whose overflow `metrics` count as a slow-consumer close.
+    pub(crate) fn counted(capacity: usize, metrics: Arc<Metrics>) -> Self {
+        Self::build(capacity, Some(metrics))
+    }
+
+    fn build(capacity: usize, metrics: Option<Arc<Metrics>>) -> Self {
         Self {
             shared: Arc::new(Shared {
                 queue: Mutex::new(Queue {
                     frames: VecDeque::new(),
                     closing: false,
+                    close_code: None,
                 }),
                 ready: Notify::new(),
                 capacity: capacity.max(1),
+                metrics,
             }),
         }
     }
@@ -121,7 +137,11 @@ impl Outbox {
             queue.frames.clear();
             queue.frames.push_back(OutFrame::Close(SLOW_CONSUMER));
             queue.closing = true;
+            queue.close_code = Some(SLOW_CONSUMER.code);
             drop(queue);
+            if let Some(metrics) = &self.shared.metrics {
+                metrics.slow_consumer();
+            }
             self.shared.ready.notify_one();
             return false;
         }
@@ -138,9 +158,15 @@ impl Outbox {
             return;
         }
         queue.closing = true;
+        queue.close_code = Some(frame.code);
         queue.frames.push_back(OutFrame::Close(frame));
         drop(queue);
         self.shared.ready.notify_one();
+    }
+
+    /// The code of the close queued, if one was.
+    pub(crate) fn close_code(&self) -> Option<u16> {
+        self.lock().close_code
     }
 
     /// Whether a close has been queued.

@@ -1,5 +1,6 @@
 //! Live counts of connections and components, for tests and operators.
 
+use crate::metrics::{GaugeSource, Gauges};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -110,6 +111,18 @@ impl Stats {
     /// Live timers and background tasks of components.
     pub(crate) fn push_tasks(&self) -> usize {
         self.push_tasks.load(Ordering::Relaxed)
+    }
+}
+
+impl GaugeSource for Stats {
+    fn gauges(&self) -> Gauges {
+        Gauges {
+            connections: self.connections(),
+            components: self.components(),
+            rooms: self.rooms(),
+            room_members: self.room_members(),
+            push_tasks: self.push_tasks(),
+        }
     }
 }
 

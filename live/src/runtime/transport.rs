@@ -6,14 +6,18 @@
 use super::connection::Connection;
 use super::hub::Hub;
 use super::outbox::{
-    CloseFrame, GOING_AWAY, MESSAGE_TOO_BIG, ORIGIN_NOT_ALLOWED, OutFrame, Outbox, join_text_frames,
+    CloseFrame, GOING_AWAY, MESSAGE_TOO_BIG, NORMAL_CLOSE, ORIGIN_NOT_ALLOWED, OutFrame, Outbox,
+    join_text_frames,
 };
+use crate::metrics::Metrics;
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// One inbound frame, as an adapter sees it.
 #[derive(Debug)]
@@ -65,9 +69,12 @@ pub(crate) async fn drive<T, R, S>(
 {
     if !origin_allowed(&hub, origin) {
         // §2.2: closed on open, before CONNECTION_ESTABLISHED.
+        let metrics = Arc::clone(&hub.metrics);
+        metrics.connection_opened();
         let refused = Outbox::new(1);
         refused.close(ORIGIN_NOT_ALLOWED);
-        Box::pin(write_loop(refused, sink)).await;
+        Box::pin(write_loop(refused, sink, Arc::clone(&metrics))).await;
+        metrics.connection_closed(ORIGIN_NOT_ALLOWED.code);
         return;
     }
     run(hub, frames, sink, shutdown).await;
@@ -75,19 +82,41 @@ pub(crate) async fn drive<T, R, S>(
 
 /// [`drive`] after the origin check, for transports that check `Origin` themselves (the
 /// HTTP transports answer 403 instead of closing with 4003).
-pub(crate) async fn run<T, R, S>(
-    hub: Arc<Hub>,
-    mut frames: R,
-    sink: S,
-    mut shutdown: watch::Receiver<bool>,
-) where
+pub(crate) async fn run<T, R, S>(hub: Arc<Hub>, frames: R, sink: S, shutdown: watch::Receiver<bool>)
+where
     T: AsRef<str>,
     R: Stream<Item = InFrame<T>> + Unpin,
     S: FrameSink,
 {
-    let mut connection = Connection::open(hub);
+    let metrics = Arc::clone(&hub.metrics);
+    metrics.connection_opened();
+    let connection = Connection::open(hub);
+    let span = tracing::info_span!(
+        "live.connection",
+        connection = %connection.id(),
+        close_code = tracing::field::Empty,
+    );
     let outbox = connection.outbox().clone();
-    let mut writer = tokio::spawn(write_loop(outbox.clone(), sink));
+    let writer = tokio::spawn(write_loop(outbox.clone(), sink, Arc::clone(&metrics)));
+    let reading = read_loop(connection, frames, writer, shutdown);
+    reading.instrument(span.clone()).await;
+    let code = outbox.close_code().unwrap_or(NORMAL_CLOSE.code);
+    span.record("close_code", code);
+    metrics.connection_closed(code);
+}
+
+/// Feeds the connection its frames until the peer leaves, the writer stops or the server
+/// shuts down; then closes it and waits for the writer to finish.
+async fn read_loop<T, R>(
+    mut connection: Connection,
+    mut frames: R,
+    mut writer: JoinHandle<()>,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    T: AsRef<str>,
+    R: Stream<Item = InFrame<T>> + Unpin,
+{
+    let outbox = connection.outbox().clone();
     let mut writer_finished = false;
     loop {
         tokio::select! {
@@ -121,10 +150,11 @@ pub(crate) async fn run<T, R, S>(
 
 /// Drains the outbox into the sink: consecutive JSON frames become one JSON array frame,
 /// everything is fed, and the socket is flushed once per drain.
-pub(crate) async fn write_loop<S: FrameSink>(outbox: Outbox, mut sink: S) {
+pub(crate) async fn write_loop<S: FrameSink>(outbox: Outbox, mut sink: S, metrics: Arc<Metrics>) {
     let mut batch = Vec::new();
     let mut texts = Vec::new();
     while outbox.drain_into(&mut batch).await {
+        metrics.outbound_drained(batch.len());
         for frame in batch.drain(..) {
             let fed = match frame {
                 OutFrame::Text(text) => {

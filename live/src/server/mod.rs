@@ -10,6 +10,8 @@ mod axum;
 )]
 mod fallback;
 mod http;
+#[cfg(feature = "metrics")]
+mod inspector;
 mod lifecycle;
 #[cfg(feature = "testing")]
 pub(crate) mod memory;
@@ -22,6 +24,8 @@ pub use crate::component::push::ServerStats;
 pub use crate::component::{LiveHandle, SingletonRef};
 pub use crate::config::LiveConfig;
 pub use crate::security::RateLimit;
+#[cfg(feature = "metrics")]
+pub use inspector::{INSPECTOR_ROLE, Inspector};
 
 use crate::cluster::ClusterAdapter;
 use crate::component::LiveComponent;
@@ -107,6 +111,12 @@ impl LiveServerBuilder {
             cluster: None,
             messages: Vec::new(),
             pages: http::Pages::new(),
+            #[cfg(feature = "metrics")]
+            metrics_path: Some("/metrics".to_owned()),
+            #[cfg(feature = "metrics")]
+            inspector: None,
+            #[cfg(feature = "metrics")]
+            metrics_on: true,
         }
     }
 }
@@ -135,6 +145,13 @@ impl LiveServer {
     /// any task), see docs/push.md.
     pub fn handle(&self) -> LiveHandle {
         LiveHandle::new(self.hub.env.clone())
+    }
+
+    /// The server's metrics in the Prometheus text format (version 0.0.4), what
+    /// [`LiveServerBuilder::metrics_path`] serves; for apps that serve them elsewhere.
+    #[cfg(feature = "metrics")]
+    pub fn render_metrics(&self) -> String {
+        self.hub.metrics.render()
     }
 
     /// This server's instance id in its cluster (`None` when it runs alone).
@@ -185,6 +202,15 @@ pub struct LiveServerBuilder {
     cluster: Option<Arc<dyn ClusterAdapter>>,
     messages: Vec<MessageCodec>,
     pages: http::Pages,
+    /// Where the metrics are served (`None`: nowhere).
+    #[cfg(feature = "metrics")]
+    metrics_path: Option<String>,
+    /// The inspector, when turned on.
+    #[cfg(feature = "metrics")]
+    inspector: Option<Inspector>,
+    /// Whether metrics are recorded.
+    #[cfg(feature = "metrics")]
+    metrics_on: bool,
 }
 
 impl fmt::Debug for LiveServerBuilder {
@@ -199,6 +225,11 @@ impl fmt::Debug for LiveServerBuilder {
             .field("cluster", &self.cluster)
             .field("messages", &self.messages);
         debug.field("pages", &self.pages.keys().collect::<Vec<_>>());
+        #[cfg(feature = "metrics")]
+        debug
+            .field("metrics_on", &self.metrics_on)
+            .field("metrics_path", &self.metrics_path)
+            .field("inspector", &self.inspector);
         debug.finish()
     }
 }
@@ -248,8 +279,40 @@ impl LiveServerBuilder {
         content_type: &'static str,
         body: &'static str,
     ) -> Self {
+        let body = http::Body::Static(body);
         self.pages
-            .insert(path.into(), http::StaticPage { content_type, body });
+            .insert(path.into(), http::Page { content_type, body });
+        self
+    }
+
+    /// Serves the server's Prometheus metrics at `path` (default `/metrics`; `None`: not
+    /// served, e.g. when the app mounts [`LiveServer::render_metrics`] itself). Like a
+    /// [`static_page`](Self::static_page): the standalone server serves it, axum and
+    /// actix-web apps get it with `axum_pages` / `actix_pages`. See docs/operations.md.
+    #[cfg(feature = "metrics")]
+    pub fn metrics_path(mut self, path: Option<&str>) -> Self {
+        self.metrics_path = path.map(str::to_owned);
+        self
+    }
+
+    /// Records no metrics (and serves none), though the feature is compiled in: what the
+    /// benchmark compares against (docs/performance.md). The inspector then shows no actions.
+    #[cfg(feature = "metrics")]
+    pub fn without_metrics(mut self) -> Self {
+        self.metrics_on = false;
+        self.metrics_path = None;
+        self
+    }
+
+    /// Turns on the inspector (off by default): a page at `inspector`'s path showing this
+    /// server live (connections and components over time, top actions by rate and p99,
+    /// rooms, slow consumers and recent closes, singleton owners in a cluster), built with
+    /// Live itself. Only connections with [`INSPECTOR_ROLE`] (from an auth provider, or the
+    /// inspector's token) can mount its data; see docs/operations.md. `build` needs a tokio
+    /// runtime then (the figures are refreshed by a task).
+    #[cfg(feature = "metrics")]
+    pub fn inspector(mut self, inspector: Inspector) -> Self {
+        self.inspector = Some(inspector);
         self
     }
 
@@ -383,11 +446,35 @@ impl LiveServerBuilder {
     }
 
     /// Builds the server. Fails on an unusable setting.
-    pub fn build(self) -> Result<LiveServer, ServerError> {
+    #[cfg_attr(not(feature = "metrics"), allow(unused_mut))]
+    pub fn build(mut self) -> Result<LiveServer, ServerError> {
         if self.cluster.is_some() && tokio::runtime::Handle::try_current().is_err() {
             return Err(ServerError::Config(
                 "a server in a cluster must be built inside a tokio runtime".to_owned(),
             ));
+        }
+        #[cfg(feature = "metrics")]
+        let inspector = self.inspector.take();
+        #[cfg(feature = "metrics")]
+        if let Some(inspector) = &inspector {
+            if tokio::runtime::Handle::try_current().is_err() {
+                return Err(ServerError::Config(
+                    "a server with the inspector must be built inside a tokio runtime".to_owned(),
+                ));
+            }
+            self.manual
+                .push(ComponentType::of::<inspector::LiveInspector>());
+            if let Some(token) = &inspector.token {
+                let token = token.clone();
+                self.auth_providers
+                    .push(Arc::new(inspector::TokenProvider { token }));
+            }
+            let page = inspector.page(&self.config.path);
+            let page = http::Page {
+                content_type: "text/html; charset=utf-8",
+                body: http::Body::Rendered(Arc::new(move || page.clone())),
+            };
+            self.pages.insert(inspector.path.clone(), page);
         }
         if !self.config.path.starts_with('/') {
             return Err(ServerError::Config(format!(
@@ -399,17 +486,6 @@ impl LiveServerBuilder {
             return Err(ServerError::Config(
                 "max_message_bytes and outbound_queue_frames must be positive".to_owned(),
             ));
-        }
-        check_pages(&self.pages, &self.config.path)?;
-        if self.config.http_transports
-            && let Some(path) = self
-                .pages
-                .keys()
-                .find(|path| fallback::Endpoint::of(&self.config.path, path).is_some())
-        {
-            return Err(ServerError::Config(format!(
-                "static page path {path:?} is an SSE or long-polling endpoint (docs/transports.md)"
-            )));
         }
         let mut components = HashMap::new();
         let registered = if self.registered {
@@ -436,7 +512,35 @@ impl LiveServerBuilder {
             auth: AuthProviders::new(self.auth_providers),
             cluster: self.cluster,
             messages: self.messages,
+            #[cfg(feature = "metrics")]
+            metrics: self.metrics_on,
+            #[cfg(not(feature = "metrics"))]
+            metrics: false,
         }));
+        #[cfg(feature = "metrics")]
+        if let Some(path) = self.metrics_path {
+            let metrics = Arc::clone(&hub.metrics);
+            let page = http::Page {
+                content_type: crate::metrics::CONTENT_TYPE,
+                body: http::Body::Rendered(Arc::new(move || metrics.render())),
+            };
+            self.pages.insert(path, page);
+        }
+        check_pages(&self.pages, &hub.config.path)?;
+        if hub.config.http_transports
+            && let Some(path) = self
+                .pages
+                .keys()
+                .find(|path| fallback::Endpoint::of(&hub.config.path, path).is_some())
+        {
+            return Err(ServerError::Config(format!(
+                "static page path {path:?} is an SSE or long-polling endpoint (docs/transports.md)"
+            )));
+        }
+        #[cfg(feature = "metrics")]
+        if inspector.is_some() {
+            inspector::start_feed(&hub);
+        }
         Ok(LiveServer {
             fallback: Arc::new(fallback::Fallback::new(Arc::clone(&hub))),
             hub,

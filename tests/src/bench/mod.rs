@@ -62,13 +62,14 @@ pub const SCENARIOS: &[&str] = &[
     "mount",
     "slow",
     "push",
+    "metrics",
 ];
 
 const USAGE: &str = "\
 live_bench [--quick] [--json PATH] [--only NAME,...] [--server-threads N] [--client-threads N]
            [--slow-seconds N] [--window N]
 live_bench --dump live|baseline
-scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push";
+scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics";
 
 impl Options {
     /// Parses the command line (without the program name).
@@ -260,7 +261,16 @@ fn run(options: &Options) -> Result<()> {
         let scenario_started = Instant::now();
         println!("== {name}");
         let mut figures = Vec::new();
-        for kind in [ServerKind::Live, ServerKind::Baseline] {
+        if name == "metrics" {
+            figures = metrics_rounds(options.server_threads, &scale, &runtime, &mut failures);
+        }
+        // `metrics` compares Live with itself (above); the others Live with the baseline.
+        let kinds = if name == "metrics" {
+            Vec::new()
+        } else {
+            vec![ServerKind::Live, ServerKind::Baseline]
+        };
+        for kind in kinds {
             eprintln!("  {} ...", kind.name());
             match run_scenario(name, kind, options.server_threads, &scale, &runtime) {
                 Ok(found) => figures.push((kind, found)),
@@ -296,6 +306,53 @@ fn run(options: &Options) -> Result<()> {
     }
 }
 
+/// The `metrics` scenario: throughput with metrics on and off, alternating for three rounds
+/// (the machine is shared: a burst of someone else's work should hit both sides), keeping
+/// each side's best figures. Metrics off fill the baseline's column.
+fn metrics_rounds(
+    threads: usize,
+    scale: &Scale,
+    runtime: &tokio::runtime::Runtime,
+    failures: &mut Vec<String>,
+) -> Vec<(ServerKind, Vec<Figure>)> {
+    let mut best: Vec<(ServerKind, Vec<Figure>)> = vec![
+        (ServerKind::Live, Vec::new()),
+        (ServerKind::Baseline, Vec::new()),
+    ];
+    for round in 1..=3 {
+        for (kind, column) in [(ServerKind::Live, 0), (ServerKind::LiveWithoutMetrics, 1)] {
+            let run = match run_scenario("metrics", kind, threads, scale, runtime) {
+                Ok(run) => run,
+                Err(error) => {
+                    failures.push(format!("metrics on {}: {error:#}", kind.name()));
+                    continue;
+                }
+            };
+            for figure in run {
+                eprintln!(
+                    "  round {round}, {}: {} {:.0} {}",
+                    kind.name(),
+                    figure.name,
+                    figure.value,
+                    figure.unit
+                );
+                let Some((_, kept)) = best.get_mut(column) else {
+                    continue;
+                };
+                let name = format!("{} (metrics on; baseline: off)", figure.name);
+                match kept.iter_mut().find(|kept| kept.name == name) {
+                    Some(kept) if figure.higher_is_better == (figure.value > kept.value) => {
+                        kept.value = figure.value;
+                    }
+                    Some(_) => {}
+                    None => kept.push(Figure { name, ..figure }),
+                }
+            }
+        }
+    }
+    best
+}
+
 /// Runs scenario `name` against a fresh server (or two, for `slow`) of `kind`.
 fn run_scenario(
     name: &str,
@@ -312,7 +369,8 @@ fn run_scenario(
             figures = runtime.block_on(scenarios::round_trip(&server, scale.rtt_actions))?;
             server.stop();
         }
-        "throughput" => {
+        // `metrics` is throughput, run by `metrics_rounds` with metrics on and off.
+        "throughput" | "metrics" => {
             let server = fresh()?;
             figures = runtime.block_on(scenarios::throughput(
                 &server,

@@ -17,6 +17,9 @@ pub enum ServerKind {
     Live,
     /// The bare tokio-tungstenite baseline.
     Baseline,
+    /// Live with its metrics turned off (`without_metrics`): the `metrics` scenario's
+    /// baseline.
+    LiveWithoutMetrics,
 }
 
 impl ServerKind {
@@ -25,6 +28,7 @@ impl ServerKind {
         match self {
             Self::Live => "live",
             Self::Baseline => "baseline",
+            Self::LiveWithoutMetrics => "live-without-metrics",
         }
     }
 
@@ -33,7 +37,10 @@ impl ServerKind {
         match name {
             "live" => Ok(Self::Live),
             "baseline" => Ok(Self::Baseline),
-            other => bail!("unknown server kind {other:?} (live | baseline)"),
+            "live-without-metrics" => Ok(Self::LiveWithoutMetrics),
+            other => {
+                bail!("unknown server kind {other:?} (live | baseline | live-without-metrics)")
+            }
         }
     }
 }
@@ -42,6 +49,13 @@ impl ServerKind {
 /// default settings except the per-connection rate limit, which is off (it caps every
 /// client at 50 frames/s, which would make the load generator measure the limiter).
 pub fn live_server() -> Result<LiveServer> {
+    live_builder()
+        .build()
+        .map_err(|error| anyhow!("live server config: {error}"))
+}
+
+/// The components and settings of [`live_server`], before `build`.
+fn live_builder() -> live::LiveServerBuilder {
     LiveServer::builder()
         .without_registered_components()
         .component::<demo::Counter>()
@@ -54,8 +68,6 @@ pub fn live_server() -> Result<LiveServer> {
         .component::<BenchTicker>()
         .room::<BenchRoom>()
         .rate_limit(None)
-        .build()
-        .map_err(|error| anyhow!("live server config: {error}"))
 }
 
 /// Raises the soft open-files limit to the hard one (10,000 connections need ~10,000 fds
@@ -76,8 +88,16 @@ pub fn serve(kind: ServerKind, threads: usize) -> Result<()> {
     runtime.block_on(async move {
         // `_running` keeps the Live server up until this block ends.
         let (addr, _running) = match kind {
-            ServerKind::Live => {
-                let running = live_server()?
+            ServerKind::Live | ServerKind::LiveWithoutMetrics => {
+                let server = if kind == ServerKind::Live {
+                    live_server()?
+                } else {
+                    live_builder()
+                        .without_metrics()
+                        .build()
+                        .map_err(|error| anyhow!("live server config: {error}"))?
+                };
+                let running = server
                     .bind("127.0.0.1:0")
                     .await
                     .map_err(|error| anyhow!("{error}"))?;

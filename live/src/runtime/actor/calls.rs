@@ -2,6 +2,7 @@
 
 use super::instance::Actor;
 use crate::component::{ActionError, LiveComponent};
+use crate::metrics::{ActionTimer, Outcome};
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, Reply};
 use crate::protocol::refusal::Refusal;
@@ -10,6 +11,7 @@ use crate::runtime::outbox::Outbox;
 use futures_util::FutureExt;
 use serde_json::Value;
 use std::panic::AssertUnwindSafe;
+use tracing::Instrument;
 
 impl<C: LiveComponent> Actor<C> {
     pub(super) async fn handle(&mut self, call: Call) {
@@ -87,34 +89,80 @@ impl<C: LiveComponent> Actor<C> {
     }
 
     /// Runs an action: checks in the reference's order (§6.2: callable, auth, rate limit),
-    /// then the action itself and what it changed.
+    /// then the action itself and what it changed; all in a `live.action` span that ends
+    /// with the outcome and duration, and counted in the component's metrics.
     pub(super) async fn execute(
         &mut self,
         caller: Caller,
         action: &str,
         payload: Value,
     ) -> Result<Option<Value>, ActionFailure> {
-        if !C::ACTIONS.contains(&action) {
+        let span = tracing::info_span!(
+            "live.action",
+            component = C::NAME,
+            action,
+            connection = %caller.connection_id,
+            outcome = tracing::field::Empty,
+            duration_us = tracing::field::Empty,
+        );
+        let started = ActionTimer::start();
+        let index = C::ACTIONS.iter().position(|name| *name == action);
+        let (outcome, ran, result) = self
+            .checked(caller, index, action, payload)
+            .instrument(span.clone())
+            .await;
+        self.metrics.action(index, outcome, ran);
+        span.record("outcome", outcome.label());
+        span.record("duration_us", started.micros());
+        result
+    }
+
+    /// [`execute`](Self::execute) without its span and counts: how the call ended, when
+    /// the action itself started (if it ran), and the result.
+    async fn checked(
+        &mut self,
+        caller: Caller,
+        index: Option<usize>,
+        action: &str,
+        payload: Value,
+    ) -> (
+        Outcome,
+        Option<ActionTimer>,
+        Result<Option<Value>, ActionFailure>,
+    ) {
+        if index.is_none() {
             let error = Refusal::ActionNotCallable { action }.text();
-            return Err(ActionFailure::Failed(error));
+            return (Outcome::Error, None, Err(ActionFailure::Failed(error)));
         }
         if let Err(denied) = self.authorize(&caller, action) {
             let error = Refusal::AuthDenied { reason: &denied }.text();
-            return Err(ActionFailure::Denied(error));
+            return (Outcome::Denied, None, Err(ActionFailure::Denied(error)));
         }
-        self.check_rate_limit(&caller, action)
-            .map_err(ActionFailure::Failed)?;
+        if let Err(error) = self.check_rate_limit(&caller, action) {
+            return (
+                Outcome::RateLimited,
+                None,
+                Err(ActionFailure::Failed(error)),
+            );
+        }
         self.env.stats.count_action();
+        let ran = ActionTimer::start();
         let mut ctx = self.ctx(caller.connection_id, caller.identity);
         let outcome = AssertUnwindSafe(self.component.dispatch(action, payload, &mut ctx))
             .catch_unwind()
             .await;
         self.finish_call(&mut ctx).await;
-        let result = outcome.unwrap_or_else(|_| {
-            tracing::error!(component = C::NAME, action, "action panicked");
-            Err(ActionError::new(Refusal::ActionPanicked { action }.text()))
-        });
-        result.map_err(|error| ActionFailure::Failed(error.message().to_owned()))
+        let (outcome, result) = match outcome {
+            Ok(Ok(value)) => (Outcome::Ok, Ok(value)),
+            Ok(Err(error)) => (Outcome::Error, Err(error)),
+            Err(_) => {
+                tracing::error!(component = C::NAME, action, "action panicked");
+                let error = ActionError::new(Refusal::ActionPanicked { action }.text());
+                (Outcome::Panicked, Err(error))
+            }
+        };
+        let result = result.map_err(|error| ActionFailure::Failed(error.message().to_owned()));
+        (outcome, Some(ran), result)
     }
 
     /// The action's auth rules, with the **caller's** identity (§11.3), then the default

@@ -1,6 +1,7 @@
 //! What every component actor of one server shares.
 
 use crate::component::push::{PushCluster, ServerStats, Sessions, Topics};
+use crate::metrics::Metrics;
 use crate::runtime::rooms::Rooms;
 use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::Stats;
@@ -14,6 +15,8 @@ use std::time::Duration;
 pub(crate) struct ComponentEnv {
     /// Counters.
     pub(crate) stats: Arc<Stats>,
+    /// What operators scrape (`/metrics`).
+    pub(crate) metrics: Arc<Metrics>,
     /// Rooms.
     pub(crate) rooms: Arc<Rooms>,
     /// Signs state for rehydration.

@@ -5,6 +5,7 @@ use super::env::ComponentEnv;
 use crate::component::RoomHandler;
 use crate::component::push::{BoxJob, Pusher};
 use crate::component::{Ctx, Identity, LiveComponent};
+use crate::metrics::InstanceMetrics;
 use crate::runtime::cluster_link::SingletonLink;
 use crate::runtime::mailbox::{Call, Control};
 use crate::runtime::outbox::{Audience, OutFrame, Outbox};
@@ -66,6 +67,8 @@ pub(super) struct Actor<C> {
     pub(super) windows: ActionWindows,
     pub(super) env: Arc<ComponentEnv>,
     pub(super) _counted: StatsGuard,
+    /// This instance's series (actions, latency; running while it lives).
+    pub(super) metrics: InstanceMetrics,
     /// Cluster singletons: ownership, mirroring, proxying (boxed: most components have none).
     pub(super) cluster: Option<Box<SingletonLink>>,
 }

@@ -38,5 +38,6 @@ impl<C: LiveComponent> Actor<C> {
     pub(super) fn renew_signature(&mut self) {
         let signed = self.sign();
         self.broadcast(&outbound::state_signature(&self.id, &signed));
+        self.env.metrics.signature_renewed();
     }
 }

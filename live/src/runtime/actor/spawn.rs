@@ -113,6 +113,11 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         timer_armed: None,
         windows: ActionWindows::default(),
         _counted: request.env.stats.track(Counted::Component),
+        metrics: request
+            .env
+            .metrics
+            .component(C::NAME, C::ACTIONS)
+            .instance(),
         env: request.env,
         cluster: link,
     };

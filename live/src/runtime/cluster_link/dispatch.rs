@@ -4,6 +4,7 @@
 
 use super::node::ClusterNode;
 use crate::cluster::{ClusterInbox, Inbound, TopicMessage};
+use crate::metrics::ClusterEvent;
 use crate::runtime::actor::ComponentEnv;
 use crate::runtime::mailbox::ClusterSignal;
 use crate::support::lock;
@@ -82,6 +83,7 @@ async fn dispatch(
             Inbound::Reconnected => {
                 tracing::info!("cluster backend reconnected; re-checking singletons");
                 *lock(&node.reconnected) = Some(Instant::now());
+                node.metrics.cluster(ClusterEvent::Reconnect);
                 for entry in lock(&node.singletons).values() {
                     entry.kick.notify_one();
                 }

@@ -8,6 +8,7 @@ use crate::protocol::outbound::{self, Reply};
 use crate::protocol::refusal::Refusal;
 use crate::runtime::outbox::Outbox;
 use std::sync::Arc;
+use std::time::Instant;
 use tokio::sync::mpsc;
 
 /// A call forwarded by a proxy, with where its reply goes.
@@ -29,6 +30,7 @@ pub(crate) struct Forward {
 /// answers concurrently.
 pub(super) async fn forwarder(node: Arc<ClusterNode>, mut rx: mpsc::UnboundedReceiver<Forward>) {
     while let Some(forward) = rx.recv().await {
+        let started = Instant::now();
         let sent = node
             .op(
                 "forward",
@@ -37,14 +39,20 @@ pub(super) async fn forwarder(node: Arc<ClusterNode>, mut rx: mpsc::UnboundedRec
             .await;
         match sent {
             Ok(pending) => {
+                let metrics = Arc::clone(&node.metrics);
                 tokio::spawn(async move {
-                    match pending.await {
+                    let answer = pending.await;
+                    metrics.forwarded(answer.is_ok(), started.elapsed());
+                    match answer {
                         Ok(response) => answer_forward(&forward, response),
                         Err(error) => fail_forward(&forward, &error.to_string()),
                     }
                 });
             }
-            Err(error) => fail_forward(&forward, &error.to_string()),
+            Err(error) => {
+                node.metrics.forwarded(false, started.elapsed());
+                fail_forward(&forward, &error.to_string());
+            }
         }
     }
 }

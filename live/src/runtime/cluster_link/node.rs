@@ -3,6 +3,7 @@
 
 use super::role::StartRole;
 use crate::cluster::{ActionRequest, ActionResponse, Claim, ClusterAdapter, ClusterError};
+use crate::metrics::{ClusterEvent, Metrics};
 use crate::protocol::ids::new_id;
 use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::{Call, ComponentHandle};
@@ -36,11 +37,13 @@ pub(crate) struct ClusterNode {
     pub(super) next_request: AtomicU64,
     /// When the adapter last reconnected to the backend.
     pub(super) reconnected: Mutex<Option<Instant>>,
+    /// The server's metrics (claims, failovers, forwards, backend errors).
+    pub(super) metrics: Arc<Metrics>,
 }
 
 impl ClusterNode {
     /// A node on `adapter` (not started yet).
-    pub(crate) fn new(adapter: Arc<dyn ClusterAdapter>) -> Arc<Self> {
+    pub(crate) fn new(adapter: Arc<dyn ClusterAdapter>, metrics: Arc<Metrics>) -> Arc<Self> {
         Arc::new(Self {
             instance_id: Arc::from(adapter.instance_id()),
             heartbeat: adapter.heartbeat_interval().max(Duration::from_millis(10)),
@@ -50,12 +53,21 @@ impl ClusterNode {
             publishers: Mutex::new(Vec::new()),
             next_request: AtomicU64::new(0),
             reconnected: Mutex::new(None),
+            metrics,
         })
     }
 
     /// This server's instance id.
     pub(crate) fn instance_id(&self) -> &str {
         &self.instance_id
+    }
+
+    /// The instance id of the server owning singleton `name` (`None`: unknown, or the
+    /// backend did not answer).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) async fn owner_of(&self, name: &str) -> Option<String> {
+        let owner = self.op("owner", self.adapter.singleton_owner(name)).await;
+        owner.ok().flatten().map(|owner| owner.instance_id)
     }
 
     /// Whether the adapter reconnected recently (two heartbeats and a second): a missing
@@ -71,7 +83,7 @@ impl ClusterNode {
         what: &str,
         future: impl Future<Output = Result<T, ClusterError>>,
     ) -> Result<T, ClusterError> {
-        match tokio::time::timeout(self.timeout, future).await {
+        let result = match tokio::time::timeout(self.timeout, future).await {
             Ok(result) => result,
             Err(_) => {
                 let ms = self.timeout.as_millis();
@@ -79,7 +91,11 @@ impl ClusterNode {
                     Refusal::ClusterOpTimeout { what, ms }.text(),
                 ))
             }
+        };
+        if result.is_err() {
+            self.metrics.cluster(ClusterEvent::BackendError);
         }
+        result
     }
 
     /// Decides how this server runs singleton `name`: as its owner (claimed, with the
@@ -112,6 +128,7 @@ impl ClusterNode {
             {
                 Ok(Claim::Claimed) => {
                     tracing::info!(singleton = name, id = %id, "claimed singleton");
+                    self.metrics.cluster(ClusterEvent::Claim);
                     return (id, StartRole::Owner { recovered: mirror });
                 }
                 // A proxy uses the owner's component id, so that ids match across servers.

@@ -3,6 +3,7 @@
 
 use super::node::ClusterNode;
 use crate::cluster::{Claim, MirroredState, Renewal, SingletonMessage, SingletonOwner};
+use crate::metrics::ClusterEvent;
 use crate::runtime::mailbox::{ClusterMailbox, ClusterSignal};
 use std::sync::Arc;
 use std::time::Duration;
@@ -127,6 +128,7 @@ pub(super) async fn watch(
 
 /// The watch task holds the claim: the actor becomes the owner, from the mirror.
 async fn take_over(node: &ClusterNode, name: &'static str, mailbox: &ClusterMailbox) {
+    node.metrics.cluster(ClusterEvent::Failover);
     let mirror = node
         .op("load", node.adapter.load_singleton_state(name))
         .await

@@ -2,7 +2,8 @@
 
 use super::Connection;
 use super::mount::Seed;
-use crate::protocol::inbound::{ClientMessage, Envelope, parse_text_frame};
+use crate::metrics::FrameRefusal;
+use crate::protocol::inbound::{ClientMessage, Envelope, InboundError, parse_text_frame};
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, encode};
 use crate::protocol::refusal::Refusal;
@@ -14,6 +15,7 @@ impl Connection {
     fn admit(&mut self) -> bool {
         let admitted = self.rate.as_mut().is_none_or(TokenBucket::try_take);
         if !admitted {
+            self.hub.metrics.frame_refused(FrameRefusal::RateLimited);
             let error = Refusal::RateLimitExceeded.text();
             self.outbox.push_text(outbound::connection_error(&error));
         }
@@ -28,6 +30,7 @@ impl Connection {
         match parse_text_frame(text, &self.limits) {
             Ok(envelope) => self.dispatch(envelope).await,
             Err(error) => {
+                self.hub.metrics.frame_refused(refusal_reason(&error));
                 self.outbox.push_text(encode(&error.reply()));
             }
         }
@@ -39,11 +42,12 @@ impl Connection {
         if !self.admit() {
             return;
         }
-        let error = if bytes.len() > self.limits.max_message_bytes {
-            Refusal::MessageTooLarge
+        let (error, reason) = if bytes.len() > self.limits.max_message_bytes {
+            (Refusal::MessageTooLarge, FrameRefusal::TooLarge)
         } else {
-            Refusal::BinaryFramesUnsupported
+            (Refusal::BinaryFramesUnsupported, FrameRefusal::Binary)
         };
+        self.hub.metrics.frame_refused(reason);
         self.outbox
             .push_text(outbound::connection_error(&error.text()));
     }
@@ -143,9 +147,21 @@ impl Connection {
                 Box::pin(self.room_op(component_id, op, request_id)).await;
             }
             ClientMessage::FileUpload { .. } => {
+                self.hub.metrics.frame_refused(FrameRefusal::FileUpload);
                 let error = Refusal::FileUploadsUnsupported.text();
                 self.reply_error(component_id, &error, request_id);
             }
         }
+    }
+}
+
+/// The metrics label of a refused text frame.
+fn refusal_reason(error: &InboundError) -> FrameRefusal {
+    match error {
+        InboundError::TooLarge => FrameRefusal::TooLarge,
+        InboundError::TooDeep { .. } => FrameRefusal::TooDeep,
+        InboundError::InvalidJson => FrameRefusal::InvalidJson,
+        InboundError::NotObject | InboundError::Invalid { .. } => FrameRefusal::InvalidMessage,
+        InboundError::UnknownType { .. } => FrameRefusal::UnknownType,
     }
 }

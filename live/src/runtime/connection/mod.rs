@@ -40,7 +40,7 @@ impl Connection {
     /// Opens a connection and queues `CONNECTION_ESTABLISHED`.
     pub(crate) fn open(hub: Arc<Hub>) -> Self {
         let id: Arc<str> = Arc::from(new_id());
-        let outbox = Outbox::new(hub.config.outbound_queue_frames);
+        let outbox = Outbox::counted(hub.config.outbound_queue_frames, Arc::clone(&hub.metrics));
         outbox.push_text(outbound::connection_established(&id));
         let limits = InboundLimits {
             max_message_bytes: hub.config.max_message_bytes,
@@ -60,6 +60,11 @@ impl Connection {
             client_rooms: HashSet::new(),
             _counted: counted,
         }
+    }
+
+    /// The connection's id (as components see it).
+    pub(crate) fn id(&self) -> &str {
+        &self.id
     }
 
     /// The queue the transport's writer drains.

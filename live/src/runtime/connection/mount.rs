@@ -1,6 +1,7 @@
 //! Mounting, rehydrating and unmounting components.
 
 use super::Connection;
+use crate::metrics::Rehydration;
 use crate::protocol::ids::new_id;
 use crate::protocol::inbound::InboundError;
 use crate::protocol::js::safe_unsigned;
@@ -49,24 +50,44 @@ impl Connection {
         old_id: Option<&str>,
         request_id: Option<&str>,
     ) {
+        let restored = self
+            .try_rehydrate(name, signed_state, room, old_id, request_id)
+            .await;
+        let outcome = if restored {
+            Rehydration::Ok
+        } else {
+            Rehydration::Refused
+        };
+        self.hub.metrics.rehydrated(outcome);
+    }
+
+    /// [`rehydrate`](Self::rehydrate) without the count: whether the component was restored.
+    async fn try_rehydrate(
+        &mut self,
+        name: &str,
+        signed_state: &Value,
+        room: Result<Option<String>, &'static str>,
+        old_id: Option<&str>,
+        request_id: Option<&str>,
+    ) -> bool {
         let Some(signed_state) = SignedStateWire::from_json(signed_state) else {
             let error = InboundError::malformed_signed_state(old_id, request_id);
             self.outbox.push_text(encode(&error.reply()));
-            return;
+            return false;
         };
         let room = match room {
             Ok(room) => room,
             Err(reason) => {
                 let error = InboundError::invalid(reason, old_id, request_id);
                 self.outbox.push_text(encode(&error.reply()));
-                return;
+                return false;
             }
         };
         let restore = match self.verify_signed_state(name, &signed_state) {
             Ok(restore) => restore,
             Err(error) => {
                 self.reply_failure(ServerKind::ComponentRehydrated, old_id, &error, request_id);
-                return;
+                return false;
             }
         };
         let reply = MountReply {
@@ -79,8 +100,12 @@ impl Connection {
             room,
             restore: Some(restore),
         };
-        if let Err(error) = self.start_component(name, seed, reply).await {
-            self.reply_failure(ServerKind::ComponentRehydrated, old_id, &error, request_id);
+        match self.start_component(name, seed, reply).await {
+            Ok(_) => true,
+            Err(error) => {
+                self.reply_failure(ServerKind::ComponentRehydrated, old_id, &error, request_id);
+                false
+            }
         }
     }
 

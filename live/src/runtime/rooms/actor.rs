@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -35,8 +36,10 @@ pub(super) fn spawn<K: RoomKind>(
     if let Some(fan_out) = &table.fan_out {
         fan_out.watch(&id, true);
     }
+    let member_count = Arc::new(AtomicUsize::new(0));
     let actor = RoomActor {
         id: Arc::clone(&id),
+        member_count: Arc::clone(&member_count),
         kind,
         synced,
         members: HashMap::new(),
@@ -46,7 +49,12 @@ pub(super) fn spawn<K: RoomKind>(
         _counted: counted,
     };
     tokio::spawn(actor.run());
-    RoomHandle { id, typed, tx }
+    RoomHandle {
+        id,
+        typed,
+        tx,
+        members: member_count,
+    }
 }
 
 /// A member, as the room keeps it.
@@ -66,6 +74,8 @@ pub(super) struct RoomActor<K> {
     /// The state every member's clients have.
     pub(super) synced: Value,
     pub(super) members: HashMap<Arc<str>, Joined>,
+    /// `members.len()`, shared with the room's handles.
+    member_count: Arc<AtomicUsize>,
     /// When the room became empty (a new room starts empty).
     empty_since: Option<Instant>,
     pub(super) table: Arc<RoomTable>,
@@ -216,6 +226,8 @@ impl<K: RoomKind> RoomActor<K> {
             _counted: self.table.stats.track(Counted::RoomMember),
         };
         self.members.insert(Arc::clone(&id), joined);
+        self.member_count
+            .store(self.members.len(), Ordering::Relaxed);
         self.empty_since = None;
         self.system_event("$sub:join", &id);
         if let Some(joined) = self.members.get(&id) {
@@ -240,6 +252,8 @@ impl<K: RoomKind> RoomActor<K> {
         let Some(joined) = self.members.remove(component_id) else {
             return;
         };
+        self.member_count
+            .store(self.members.len(), Ordering::Relaxed);
         self.kind.on_leave(
             &LeaveInfo {
                 component_id: component_id.to_owned(),

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 /// A member: a component, its viewers' outboxes and a way to reach its handler.
@@ -135,9 +136,18 @@ pub(crate) struct RoomHandle {
     /// `Some(TypeId of R)` for typed rooms.
     pub(super) typed: Option<TypeId>,
     pub(super) tx: mpsc::Sender<RoomCommand>,
+    /// Its member count, kept by the room's task (for the inspector).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(super) members: Arc<AtomicUsize>,
 }
 
 impl RoomHandle {
+    /// How many members the room has.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) fn member_count(&self) -> usize {
+        self.members.load(Ordering::Relaxed)
+    }
+
     /// Sends a command; false if the room has stopped.
     pub(crate) async fn send(&self, command: RoomCommand) -> bool {
         self.tx.send(command).await.is_ok()

@@ -41,6 +41,16 @@ impl Rooms {
         }
     }
 
+    /// Every running room with its member count (for the inspector).
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    pub(crate) async fn member_counts(&self) -> Vec<(Arc<str>, usize)> {
+        let table = self.table.lock().await;
+        table
+            .values()
+            .map(|room| (Arc::clone(&room.id), room.member_count()))
+            .collect()
+    }
+
     /// Whether `room_id`'s prefix belongs to a typed room.
     pub(crate) fn is_typed_id(&self, room_id: &str) -> bool {
         let prefix = room_id.split(':').next().unwrap_or_default();

@@ -265,7 +265,7 @@ async fn linger(mut stream: TcpStream) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::http::StaticPage;
+    use crate::server::http::{Body, Page};
     use tokio::net::TcpListener;
 
     /// Serves one connection with a page at `/` and returns what the server wrote and
@@ -282,9 +282,9 @@ mod tests {
                 return false;
             };
             let mut pages = Pages::new();
-            let page = StaticPage {
+            let page = Page {
                 content_type: "text/html; charset=utf-8",
-                body: "<p>hi</p>",
+                body: Body::Static("<p>hi</p>"),
             };
             pages.insert("/".to_owned(), page);
             let hub = crate::server::LiveServer::builder()

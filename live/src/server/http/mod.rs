@@ -11,18 +11,39 @@ use ::http::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE};
 use ::http::{HeaderName, Method, Response, StatusCode};
 use bytes::Bytes;
 use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
 
 /// A page served on `GET` and `HEAD` of one exact path.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct StaticPage {
+#[derive(Debug, Clone)]
+pub(crate) struct Page {
     /// The `Content-Type` header.
     pub(crate) content_type: &'static str,
     /// The response body.
-    pub(crate) body: &'static str,
+    pub(crate) body: Body,
+}
+
+/// A page's body: fixed, or made anew for each request (e.g. `/metrics`).
+#[derive(Clone)]
+pub(crate) enum Body {
+    /// The same text every time.
+    Static(&'static str),
+    /// Rendered on each request.
+    #[cfg_attr(not(feature = "metrics"), allow(dead_code))]
+    Rendered(Arc<dyn Fn() -> String + Send + Sync>),
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Static(text) => f.debug_tuple("Static").field(&text.len()).finish(),
+            Body::Rendered(_) => f.write_str("Rendered"),
+        }
+    }
 }
 
 /// The registered pages by exact path (the query string is ignored when matching).
-pub(crate) type Pages = HashMap<String, StaticPage>;
+pub(crate) type Pages = HashMap<String, Page>;
 
 /// `X-Content-Type-Options`, which the `http` crate does not name.
 const CONTENT_TYPE_OPTIONS: HeaderName = HeaderName::from_static("x-content-type-options");
@@ -47,9 +68,12 @@ pub(crate) fn respond(pages: &Pages, method: &Method, path: &str) -> Response<By
 }
 
 /// `200 OK` with the page.
-fn page_response(page: &StaticPage) -> Response<Bytes> {
-    let response =
-        base(StatusCode::OK, page.content_type, &[]).body(Bytes::from_static(page.body.as_bytes()));
+fn page_response(page: &Page) -> Response<Bytes> {
+    let body = match &page.body {
+        Body::Static(text) => Bytes::from_static(text.as_bytes()),
+        Body::Rendered(render) => Bytes::from(render()),
+    };
+    let response = base(StatusCode::OK, page.content_type, &[]).body(body);
     // `build` refuses content types that are not header values; this cannot fail.
     response.unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "Bad page\n", &[]))
 }
@@ -90,9 +114,9 @@ mod tests {
         let mut pages = Pages::new();
         pages.insert(
             "/".to_owned(),
-            StaticPage {
+            Page {
                 content_type: "text/html; charset=utf-8",
-                body: "<p>hi</p>",
+                body: Body::Static("<p>hi</p>"),
             },
         );
         pages
