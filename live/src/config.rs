@@ -3,6 +3,7 @@
 
 use crate::protocol::inbound::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_BYTES};
 use crate::security::{RateLimit, StateSigningConfig};
+use crate::upload::UploadConfig;
 
 use std::time::Duration;
 
@@ -45,6 +46,8 @@ pub struct LiveConfig {
     /// Accepted `Origin` headers (`None`: any). Other origins are closed with code 4003
     /// `Origin not allowed` before `CONNECTION_ESTABLISHED`.
     pub allowed_origins: Option<Vec<String>>,
+    /// File uploads: limits, quota, and the default store's directory and URL path.
+    pub uploads: UploadConfig,
 }
 
 impl Default for LiveConfig {
@@ -64,6 +67,7 @@ impl Default for LiveConfig {
             room_empty_grace: Duration::from_secs(5 * 60),
             state_signing: StateSigningConfig::default(),
             allowed_origins: None,
+            uploads: UploadConfig::default(),
         }
     }
 }

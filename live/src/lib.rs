@@ -46,6 +46,7 @@ mod state;
 mod support;
 #[cfg(feature = "typescript")]
 pub mod typescript;
+pub mod upload;
 
 #[cfg(feature = "client")]
 pub mod client;

@@ -185,7 +185,13 @@ fn gen_ts(dir: &Path, check: bool) -> Result<(), String> {
 }
 
 /// The fuzz targets in `live/fuzz/fuzz_targets`.
-const FUZZ_TARGETS: &[&str] = &["inbound_text", "room_frame", "msgpack", "signed_state"];
+const FUZZ_TARGETS: &[&str] = &[
+    "inbound_text",
+    "room_frame",
+    "msgpack",
+    "signed_state",
+    "upload_chunk",
+];
 
 /// How long `cargo xtask test` fuzzes each target: a smoke run, not a campaign.
 const FUZZ_SECONDS_IN_TESTS: u64 = 10;

@@ -72,6 +72,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         .filter(|action| action.policy.declared())
         .map(action_policy);
     let hooks = component.hooks.iter().map(hook);
+    let uploads = super::upload::expand(&component.uploads);
     let typescript = registration(component);
     // Spanned at the type so a missing `#[live_component]` on the struct is reported there.
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::ComponentAttrs>);
@@ -112,6 +113,8 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
             }
 
             #(#hooks)*
+
+            #uploads
         }
 
         #typescript

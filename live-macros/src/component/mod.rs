@@ -5,6 +5,7 @@ mod attr;
 mod case;
 mod expand;
 mod policy;
+mod upload;
 mod valid;
 
 use crate::errors::Errors;

@@ -23,8 +23,10 @@ mod error;
 mod frames;
 mod requests;
 mod state;
+mod uploads;
 
 pub use connection::LiveClient;
 pub use error::ClientError;
 pub use frames::{RoomFrame, RoomFrameKind, ServerFrame, decode_room_frame};
 pub use requests::Mounted;
+pub use uploads::{UploadOptions, Uploaded};

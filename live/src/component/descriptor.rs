@@ -1,5 +1,6 @@
 use super::LiveComponent;
 use crate::security::AuthPolicy;
+use crate::upload::UploadSpec;
 use std::fmt;
 
 /// What a component type is, without its type: its name, actions, writable fields and auth
@@ -11,6 +12,7 @@ pub struct ComponentDescriptor {
     actions: &'static [&'static str],
     updatable_fields: &'static [&'static str],
     auth: AuthPolicy,
+    uploads: &'static [UploadSpec],
     #[cfg(feature = "typescript")]
     typescript: Option<fn() -> crate::typescript::ComponentTypes>,
 }
@@ -24,6 +26,7 @@ impl ComponentDescriptor {
             actions: C::ACTIONS,
             updatable_fields: C::UPDATABLE_FIELDS,
             auth: C::AUTH,
+            uploads: C::UPLOADS,
             #[cfg(feature = "typescript")]
             typescript: None,
         }
@@ -66,6 +69,11 @@ impl ComponentDescriptor {
         &self.auth
     }
 
+    /// The `#[upload]` methods and what each accepts.
+    pub fn uploads(&self) -> &'static [UploadSpec] {
+        self.uploads
+    }
+
     /// Fields writable with `PROPERTY_UPDATE`.
     pub fn updatable_fields(&self) -> &'static [&'static str] {
         self.updatable_fields
@@ -79,6 +87,7 @@ impl fmt::Debug for ComponentDescriptor {
             .field("singleton", &self.singleton)
             .field("actions", &self.actions)
             .field("updatable_fields", &self.updatable_fields)
+            .field("uploads", &self.uploads)
             .finish()
     }
 }

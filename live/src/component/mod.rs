@@ -27,6 +27,7 @@ pub use room_ref::{OnRoomEvent, RoomRef};
 pub use crate::support::BoxFuture;
 
 use crate::security::{ActionPolicy, ActionRateLimit, AuthPolicy};
+use crate::upload::{UploadSpec, UploadedFile};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -54,6 +55,9 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
     const RATE_LIMIT: Option<ActionRateLimit> = None;
     /// Per-action rules (auth with the caller's identity, rate limits).
     const ACTION_POLICIES: &'static [ActionPolicy] = &[];
+    /// The `#[upload]` methods: what each accepts. Uploads to a component without any are
+    /// refused.
+    const UPLOADS: &'static [UploadSpec] = &[];
 
     /// Runs the action named `action` (always one of [`Self::ACTIONS`]) with the client's payload.
     fn dispatch<'a>(
@@ -73,6 +77,22 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
         }
         *self = serde_json::from_value(state)?;
         Ok(())
+    }
+
+    /// Hands a finished upload to the `#[upload]` method named `upload` (always one of
+    /// [`Self::UPLOADS`]). An error refuses the file, which is then deleted.
+    fn receive_upload<'a>(
+        &'a mut self,
+        upload: &'a str,
+        file: UploadedFile,
+        ctx: &'a mut Ctx<Self>,
+    ) -> BoxFuture<'a, Result<(), ActionError>> {
+        let _ = (file, ctx);
+        let error = ActionError::new(format!(
+            "Component '{}' has no upload '{upload}'",
+            Self::NAME
+        ));
+        Box::pin(std::future::ready(Err(error)))
     }
 
     /// Runs once after the component is created, before the mount reply is sent.

@@ -15,6 +15,7 @@ pub(crate) mod outbound;
 pub(crate) mod refusal;
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) mod room_frame;
+pub(crate) mod upload;
 
 /// The default WebSocket path (`DEFAULT_WS_PATH`).
 pub(crate) const DEFAULT_WS_PATH: &str = "/api/live/ws";

@@ -6,11 +6,13 @@ use super::component_type::ComponentType;
 use super::rooms::{RoomFanOut, RoomSettings, RoomTable, Rooms};
 use super::singletons::Singletons;
 use super::stats::Stats;
+use super::uploads::UploadHub;
 use crate::cluster::ClusterAdapter;
 use crate::component::push::{MessageCodec, PushCluster, Sessions, Topics};
 use crate::config::LiveConfig;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
+use crate::upload::UploadStore;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -34,6 +36,8 @@ pub(crate) struct Hub {
     pub(crate) env: Arc<ComponentEnv>,
     /// This server's membership in a cluster (`None`: it runs alone).
     pub(crate) cluster: Option<Arc<ClusterNode>>,
+    /// Upload settings, store and quota.
+    pub(crate) uploads: UploadHub,
 }
 
 /// What a hub is built from.
@@ -51,6 +55,8 @@ pub(crate) struct HubParts {
     pub(crate) cluster: Option<Arc<dyn ClusterAdapter>>,
     /// How messages reach singletons that another server owns.
     pub(crate) messages: Vec<MessageCodec>,
+    /// Where uploads are stored (`None`: a `LocalDirStore` from the config).
+    pub(crate) upload_store: Option<Arc<dyn UploadStore>>,
 }
 
 impl Hub {
@@ -63,6 +69,7 @@ impl Hub {
             auth,
             cluster,
             messages,
+            upload_store,
         } = parts;
         let stats = Arc::new(Stats::default());
         let settings = RoomSettings {
@@ -98,6 +105,7 @@ impl Hub {
             node.start(&env);
         }
         Self {
+            uploads: UploadHub::new(&config.uploads, upload_store),
             singletons: Arc::new(Singletons::new(Arc::clone(&env), cluster.clone())),
             cluster,
             rooms,

@@ -11,6 +11,7 @@ use super::LiveServer;
 use super::http::Pages;
 use crate::runtime::outbox::CloseFrame;
 use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive};
+use crate::upload::LocalDirStore;
 use ::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Route, Scope, web};
@@ -63,8 +64,9 @@ impl LiveServer {
     /// ```
     pub fn actix_pages(&self) -> Route {
         let pages = std::sync::Arc::clone(&self.pages);
+        let uploads = self.hub.uploads.local.clone();
         web::route().to(move |request: HttpRequest| {
-            let response = pages_response(&pages, &request);
+            let response = pages_response(&pages, uploads.as_ref(), &request);
             async move { response }
         })
     }
@@ -108,12 +110,18 @@ impl LiveServer {
 
 /// Answers `request` from the shared routes. actix-web 4 is on the `http` 0.2 types: the
 /// method, status and headers cross over by their text.
-fn pages_response(pages: &Pages, request: &HttpRequest) -> HttpResponse {
+fn pages_response(
+    pages: &Pages,
+    uploads: Option<&LocalDirStore>,
+    request: &HttpRequest,
+) -> HttpResponse {
     // Both parse the same token syntax; were one refused, it would be answered like any
     // method but GET and HEAD.
     let method = Method::from_bytes(request.method().as_str().as_bytes());
     let method = method.unwrap_or(Method::OPTIONS);
-    let response = super::http::respond(pages, &method, request.path());
+    let path = request.path();
+    let response = super::http::serve_upload(uploads, &method, path)
+        .unwrap_or_else(|| super::http::respond(pages, &method, path));
     let status = StatusCode::from_u16(response.status().as_u16());
     let mut builder = HttpResponse::build(status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     for (name, value) in response.headers() {

@@ -23,6 +23,7 @@ use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
 use crate::runtime::ClusterNode;
 use crate::runtime::{ComponentType, Hub, HubParts, registered_components};
 use crate::security::{AuthProvider, AuthProviders, StateSigningConfig};
+use crate::upload::{UploadConfig, UploadStore};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -94,6 +95,7 @@ impl LiveServerBuilder {
             cluster: None,
             messages: Vec::new(),
             pages: http::Pages::new(),
+            upload_store: None,
         }
     }
 }
@@ -171,6 +173,7 @@ pub struct LiveServerBuilder {
     cluster: Option<Arc<dyn ClusterAdapter>>,
     messages: Vec<MessageCodec>,
     pages: http::Pages,
+    upload_store: Option<Arc<dyn UploadStore>>,
 }
 
 impl fmt::Debug for LiveServerBuilder {
@@ -235,6 +238,20 @@ impl LiveServerBuilder {
     ) -> Self {
         self.pages
             .insert(path.into(), http::StaticPage { content_type, body });
+        self
+    }
+
+    /// Upload limits, quota, directory and URL path (see docs/uploads.md).
+    pub fn uploads(mut self, uploads: UploadConfig) -> Self {
+        self.config.uploads = uploads;
+        self
+    }
+
+    /// Stores uploads in `store` instead of a [`LocalDirStore`](crate::upload::LocalDirStore)
+    /// in `UploadConfig::dir` (the servers then serve nothing at `UploadConfig::url_path`
+    /// unless the store writes there).
+    pub fn upload_store(mut self, store: impl UploadStore) -> Self {
+        self.upload_store = Some(Arc::new(store));
         self
     }
 
@@ -405,6 +422,7 @@ impl LiveServerBuilder {
                 auth: AuthProviders::new(self.auth_providers),
                 cluster: self.cluster,
                 messages: self.messages,
+                upload_store: self.upload_store,
             })),
             lifecycle: Arc::default(),
             pages: Arc::new(self.pages),

@@ -110,7 +110,8 @@ async fn serve_socket(
 async fn open_socket(stream: TcpStream, hub: &Hub, pages: &Pages) -> Option<Opened> {
     let _ = stream.set_nodelay(true);
     // One deadline for the request head, the response, and the WebSocket handshake.
-    let serving = connection::serve(stream, &hub.config.path, pages);
+    let uploads = hub.uploads.local.as_ref();
+    let serving = connection::serve(stream, &hub.config.path, pages, uploads);
     let upgraded = match tokio::time::timeout(hub.config.handshake_timeout, serving).await {
         Ok(Some(upgraded)) => upgraded,
         Ok(None) => return None,

@@ -128,6 +128,7 @@ fn mount() -> Fixture {
         auth: AuthProviders::new(Vec::new()),
         cluster: None,
         messages: Vec::new(),
+        upload_store: None,
     });
     let outbox = Outbox::new(10_000);
     let handle = spawn_component::<Pulse>(SpawnRequest {

@@ -3,6 +3,7 @@
 //! answered with 101 and the socket handed back for tokio-tungstenite.
 
 use super::Pages;
+use crate::upload::LocalDirStore;
 use ::http::header::{CONNECTION, ORIGIN, UPGRADE};
 use ::http::{HeaderMap, Request, Response, StatusCode};
 use bytes::Bytes;
@@ -48,10 +49,16 @@ pub(crate) struct Upgraded {
 /// Serves one request on `stream`: a valid WebSocket handshake on `live_path` comes back as
 /// [`Upgraded`]; anything else is answered (a page, or 400, 404, 405, 426, 431) and the
 /// connection closed. The caller bounds the whole in time.
-pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> Option<Upgraded> {
+pub(crate) async fn serve(
+    stream: TcpStream,
+    live_path: &str,
+    pages: &Pages,
+    uploads: Option<&LocalDirStore>,
+) -> Option<Upgraded> {
     let front = Front {
         live_path,
         pages,
+        uploads,
         switched: Cell::new(None),
     };
     let mut connection = http1::Builder::new()
@@ -83,6 +90,8 @@ pub(crate) async fn serve(stream: TcpStream, live_path: &str, pages: &Pages) -> 
 struct Front<'a> {
     live_path: &'a str,
     pages: &'a Pages,
+    /// The default upload store, served at its URL path.
+    uploads: Option<&'a LocalDirStore>,
     /// Set once a handshake was answered with 101.
     switched: Cell<Option<Switched>>,
 }
@@ -107,7 +116,8 @@ impl Front<'_> {
     fn route(&self, request: Request<Incoming>) -> Response<Bytes> {
         let path = request.uri().path();
         if path != self.live_path {
-            return super::respond(self.pages, request.method(), path);
+            return super::serve_upload(self.uploads, request.method(), path)
+                .unwrap_or_else(|| super::respond(self.pages, request.method(), path));
         }
         if !asks_for_websocket(request.headers()) {
             return upgrade_required();
@@ -199,7 +209,7 @@ mod tests {
                 body: "<p>hi</p>",
             };
             pages.insert("/".to_owned(), page);
-            serve(stream, "/api/live/ws", &pages).await.is_some()
+            serve(stream, "/api/live/ws", &pages, None).await.is_some()
         });
         let Ok(mut client) = TcpStream::connect(addr).await else {
             panic!("connect");
