@@ -1,10 +1,11 @@
 import { parseRoomFrame } from './frames.js'
 import { ComponentHandle, type MountOptions } from './handle.js'
 import { generateId } from './ids.js'
+import { encodeChunkFrame } from './upload.js'
 import { deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 import { errorText, LiveError, type ClientMessage, type ConnectionPort, type ServerMessage } from './protocol.js'
 import { defaultStorage, SignedStateStore, type StorageLike } from './signed-state.js'
-import type { ActionsOf, ComponentName, PropsOf, RegistryShape, RoomsOf, StateOf, UntypedRegistry } from './types.js'
+import type { ActionsOf, ComponentName, PropsOf, RegistryShape, RoomsOf, StateOf, UntypedRegistry, UploadsOf } from './types.js'
 
 /**
  * The part of the WebSocket API the connection uses. The browser's `WebSocket` and the `ws`
@@ -13,7 +14,7 @@ import type { ActionsOf, ComponentName, PropsOf, RegistryShape, RoomsOf, StateOf
 export interface WebSocketLike {
   readonly readyState: number
   binaryType: string
-  send(data: string): void
+  send(data: string | Uint8Array): void
   close(code?: number, reason?: string): void
   onopen: ((event: any) => void) | null
   onmessage: ((event: any) => void) | null
@@ -58,7 +59,7 @@ export interface LiveConnectionOptions {
 export type ConnectionStatus = 'connecting' | 'open' | 'closed'
 
 /** The handle type `mount(N)` returns for registry `R`. */
-export type LiveHandle<R extends RegistryShape, N extends ComponentName<R>> = ComponentHandle<StateOf<R, N>, ActionsOf<R, N>, RoomsOf<R>>
+export type LiveHandle<R extends RegistryShape, N extends ComponentName<R>> = ComponentHandle<StateOf<R, N>, ActionsOf<R, N>, RoomsOf<R>, UploadsOf<R, N>>
 
 /** Close code the server uses when the page's `Origin` is not allowed (§2.2). Fatal: no reconnect. */
 export const CLOSE_ORIGIN_NOT_ALLOWED = 4003
@@ -146,6 +147,7 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
       store: this.store,
       send: (msg) => this.send(msg),
       request: (msg, timeoutMs) => this.request(msg, timeoutMs),
+      requestBinary: (header, bytes, timeoutMs) => this.requestBinary(header, bytes, timeoutMs),
       register: (id, handle) => this.register(id, handle as ComponentHandle<any, any, any>),
       unregister: (id) => { this.byId.delete(id) },
       activate: (handle) => this.activate(handle as ComponentHandle<any, any, any>),
@@ -264,6 +266,31 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
       }, timeoutMs)
       this.pending.set(requestId, { resolve, reject, timer })
       if (!this.send({ ...msg, requestId, expectResponse: true })) {
+        clearTimeout(timer)
+        this.pending.delete(requestId)
+        reject(new LiveError('Not connected'))
+      }
+    })
+  }
+
+  /**
+   * Like {@link request}, for a binary upload chunk: `header` gets the fresh `requestId`, and
+   * the frame is `[headerLen: u32 LE][header JSON][bytes]`.
+   */
+  requestBinary(header: ClientMessage, bytes: Uint8Array, timeoutMs = this.requestTimeoutMs): Promise<ServerMessage> {
+    return new Promise<ServerMessage>((resolve, reject) => {
+      const requestId = generateId()
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId)
+        reject(new LiveError(`Request ${header.type} timed out after ${timeoutMs}ms`))
+      }, timeoutMs)
+      this.pending.set(requestId, { resolve, reject, timer })
+      const frame = encodeChunkFrame({ ...header, requestId }, bytes)
+      let sent = false
+      if (this.ws && this.ws.readyState === OPEN) {
+        try { this.ws.send(frame); sent = true } catch { sent = false }
+      }
+      if (!sent) {
         clearTimeout(timer)
         this.pending.delete(requestId)
         reject(new LiveError('Not connected'))
