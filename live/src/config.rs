@@ -74,10 +74,16 @@ impl Default for LiveConfig {
 
 impl LiveConfig {
     /// The defaults with what the environment sets: the state-signing secret from
-    /// `LIVE_STATE_SECRET` (see [`StateSigningConfig::from_env`]).
+    /// `LIVE_STATE_SECRET` (see [`StateSigningConfig::from_env`]) and the upload directory
+    /// from `LIVE_UPLOAD_DIR`.
     pub fn from_env() -> Self {
+        let mut uploads = UploadConfig::default();
+        if let Some(dir) = std::env::var_os("LIVE_UPLOAD_DIR").filter(|dir| !dir.is_empty()) {
+            uploads.dir = dir.into();
+        }
         Self {
             state_signing: StateSigningConfig::from_env(),
+            uploads,
             ..Self::default()
         }
     }
