@@ -258,19 +258,7 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
    * socket closes.
    */
   request(msg: ClientMessage, timeoutMs = this.requestTimeoutMs): Promise<ServerMessage> {
-    return new Promise<ServerMessage>((resolve, reject) => {
-      const requestId = generateId()
-      const timer = setTimeout(() => {
-        this.pending.delete(requestId)
-        reject(new LiveError(`Request ${msg.type} timed out after ${timeoutMs}ms`))
-      }, timeoutMs)
-      this.pending.set(requestId, { resolve, reject, timer })
-      if (!this.send({ ...msg, requestId, expectResponse: true })) {
-        clearTimeout(timer)
-        this.pending.delete(requestId)
-        reject(new LiveError('Not connected'))
-      }
-    })
+    return this.exchange(msg.type, timeoutMs, (requestId) => this.send({ ...msg, requestId, expectResponse: true }))
   }
 
   /**
@@ -278,19 +266,27 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
    * the frame is `[headerLen: u32 LE][header JSON][bytes]`.
    */
   requestBinary(header: ClientMessage, bytes: Uint8Array, timeoutMs = this.requestTimeoutMs): Promise<ServerMessage> {
+    return this.exchange(header.type, timeoutMs, (requestId) => {
+      if (!this.ws || this.ws.readyState !== OPEN) return false
+      try {
+        this.ws.send(encodeChunkFrame({ ...header, requestId }, bytes))
+        return true
+      } catch {
+        return false
+      }
+    })
+  }
+
+  /** Registers a fresh `requestId`, sends with it, and settles with the frame that echoes it. */
+  private exchange(type: string, timeoutMs: number, send: (requestId: string) => boolean): Promise<ServerMessage> {
     return new Promise<ServerMessage>((resolve, reject) => {
       const requestId = generateId()
       const timer = setTimeout(() => {
         this.pending.delete(requestId)
-        reject(new LiveError(`Request ${header.type} timed out after ${timeoutMs}ms`))
+        reject(new LiveError(`Request ${type} timed out after ${timeoutMs}ms`))
       }, timeoutMs)
       this.pending.set(requestId, { resolve, reject, timer })
-      const frame = encodeChunkFrame({ ...header, requestId }, bytes)
-      let sent = false
-      if (this.ws && this.ws.readyState === OPEN) {
-        try { this.ws.send(frame); sent = true } catch { sent = false }
-      }
-      if (!sent) {
+      if (!send(requestId)) {
         clearTimeout(timer)
         this.pending.delete(requestId)
         reject(new LiveError('Not connected'))
