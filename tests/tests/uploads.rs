@@ -7,7 +7,7 @@
 
 use live::client::{ClientError, LiveClient, UploadOptions};
 use live::upload::UploadConfig;
-use live_tests::transports::http_get_bytes;
+use live_tests::transports::{Transport, http_get_bytes};
 use live_tests::uploads::{config, files, fresh_dir, png, rss_kib, server};
 use live_tests::{connect, eventually, mount, next_json, start};
 use serde_json::{Value, json};
@@ -687,4 +687,54 @@ async fn abandoned_uploads_are_purged() {
     let reply = binary_chunk(client, id, "u0", 1, b"x").await;
     assert_eq!(chunk_error(&reply), "Upload u0 not found");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The standalone server, axum (`axum_pages`) and actix-web (`actix_pages`) all take uploads
+/// and serve the stored files, refusing traversal.
+#[tokio::test]
+async fn every_transport_takes_uploads_and_serves_them() {
+    for transport in Transport::ALL {
+        let dir = fresh_dir("upload-transport");
+        let served = transport.serve(&server(config(&dir))).await;
+        let client = served.connect().await;
+        let id = mount(&client, "Uploader").await;
+        let data = png(3000);
+        let uploaded = ok(client
+            .upload(
+                &id,
+                "t.png",
+                "image/png",
+                &data,
+                &UploadOptions::default(),
+                |_| {},
+            )
+            .await);
+        let url = uploaded.file_url.unwrap_or_default();
+        let (head, body) = http_get_bytes(served.addr(), &url).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "[{transport}] {head}");
+        let lower = head.to_ascii_lowercase();
+        assert!(
+            lower.contains("content-type: image/png"),
+            "[{transport}] {head}"
+        );
+        assert!(
+            lower.contains("x-content-type-options: nosniff"),
+            "[{transport}] {head}"
+        );
+        assert_eq!(body, data, "[{transport}]");
+        for bad in [
+            "/uploads/..%2f..%2fetc%2fpasswd",
+            "/uploads/.partial",
+            "/uploads/",
+        ] {
+            let (head, _) = http_get_bytes(served.addr(), bad).await;
+            assert!(
+                head.starts_with("HTTP/1.1 404"),
+                "[{transport}] {bad}: {head}"
+            );
+        }
+        client.close().await;
+        served.shutdown().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -362,6 +362,21 @@ fn to_result(ty: &Type) -> TokenStream {
     quote_spanned!(ty.span()=> ::live::__private::to_result(value))
 }
 
+/// `call` as a `Result<(), ActionError>`: a `Result`'s error converted with `Into` (spanned at
+/// the return type), anything else run and `Ok(())`.
+pub(super) fn unit_result(output: &Output, call: &TokenStream) -> TokenStream {
+    match output {
+        Output::Result { ty, .. } => {
+            let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
+            quote!(::core::result::Result::map_err(#call, #into))
+        }
+        Output::Unit | Output::Value(_) => quote! {
+            #call;
+            ::core::result::Result::Ok(())
+        },
+    }
+}
+
 /// The trait method that forwards to the user's hook of the same name.
 fn hook(hook: &Hook) -> TokenStream {
     let method = &hook.sig.ident;
@@ -373,16 +388,7 @@ fn hook(hook: &Hook) -> TokenStream {
             } else {
                 with_await(&hook.sig, quote!(Self::#method(self)))
             };
-            let result = match &hook.output {
-                Output::Result { ty, .. } => {
-                    let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
-                    quote!(::core::result::Result::map_err(#call, #into))
-                }
-                Output::Unit | Output::Value(_) => quote! {
-                    #call;
-                    ::core::result::Result::Ok(())
-                },
-            };
+            let result = unit_result(&hook.output, &call);
             let trait_method = match hook.kind {
                 HookKind::Rehydrate => quote!(on_rehydrate),
                 _ => quote!(on_mount),

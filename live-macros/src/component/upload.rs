@@ -306,16 +306,7 @@ fn arm(upload: &Upload) -> TokenStream {
         Some(_) => quote!(#call.await),
         None => call,
     };
-    let result = match Output::from_syn(&upload.sig.output) {
-        Output::Result { ty, .. } => {
-            let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
-            quote!(::core::result::Result::map_err(#call, #into))
-        }
-        Output::Unit | Output::Value(_) => quote! {
-            #call;
-            ::core::result::Result::Ok(())
-        },
-    };
+    let result = super::expand::unit_result(&Output::from_syn(&upload.sig.output), &call);
     quote!(#name => { #result })
 }
 

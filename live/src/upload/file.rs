@@ -33,15 +33,33 @@ impl UploadSpec {
 /// A finished, checked upload, handed to the component's `#[upload]` method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadedFile {
-    pub(crate) name: String,
-    pub(crate) content_type: String,
-    pub(crate) size: u64,
-    pub(crate) key: String,
-    pub(crate) path: Option<PathBuf>,
-    pub(crate) url: Option<String>,
+    name: String,
+    content_type: String,
+    size: u64,
+    key: String,
+    path: Option<PathBuf>,
+    url: Option<String>,
 }
 
 impl UploadedFile {
+    /// A file as the server hands it over: for tests of an `#[upload]` method, or a custom
+    /// runtime. `name` and `content_type` are taken as given (the server checks them first).
+    pub fn new(
+        name: impl Into<String>,
+        content_type: impl Into<String>,
+        size: u64,
+        stored: super::StoredFile,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            content_type: content_type.into(),
+            size,
+            key: stored.key,
+            path: stored.path,
+            url: stored.url,
+        }
+    }
+
     /// The client's file name (a checked basename; never use it as a path).
     pub fn name(&self) -> &str {
         &self.name

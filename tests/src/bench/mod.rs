@@ -12,6 +12,7 @@
 //! the generator one: on a 2-core machine each gets a core. See docs/performance.md.
 
 pub mod baseline;
+pub mod baseline_uploads;
 pub mod client;
 pub mod components;
 pub mod push;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod scenarios;
 pub mod server;
 pub mod stats;
+pub mod uploads;
 pub mod viewers;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -62,6 +64,7 @@ pub const SCENARIOS: &[&str] = &[
     "mount",
     "slow",
     "push",
+    "uploads",
 ];
 
 const USAGE: &str = "\
@@ -149,6 +152,8 @@ pub struct Scale {
     pub timing: Timing,
     /// How many ticks a fan-out writer may be ahead of its slowest reader.
     pub window: u64,
+    /// MiB each `uploads` run sends.
+    pub upload_mib: usize,
 }
 
 impl Scale {
@@ -170,6 +175,7 @@ impl Scale {
                 measure: Duration::from_secs(5),
             },
             window: 64,
+            upload_mib: 64,
         }
     }
 
@@ -191,6 +197,7 @@ impl Scale {
                 measure: Duration::from_secs(1),
             },
             window: 64,
+            upload_mib: 16,
         }
     }
 }
@@ -408,6 +415,17 @@ fn run_scenario(
                     &server,
                     viewers,
                     scale.timing,
+                ))?);
+                server.stop();
+            }
+        }
+        "uploads" => {
+            for chunk in [64 * 1024, 1024 * 1024] {
+                let server = fresh()?;
+                figures.push(runtime.block_on(uploads::upload(
+                    &server,
+                    scale.upload_mib,
+                    chunk,
                 ))?);
                 server.stop();
             }

@@ -224,14 +224,7 @@ impl Connection {
             tracing::warn!(%error, "upload store could not finish a file");
             Refusal::UploadStorageFailed.text()
         })?;
-        let file = UploadedFile {
-            name: filename,
-            content_type,
-            size: file_size,
-            key: stored.key,
-            path: stored.path,
-            url: stored.url,
-        };
+        let file = UploadedFile::new(filename, content_type, file_size, stored);
         let call = Call::Upload(Box::new(UploadCall {
             caller: Caller {
                 connection_id: Arc::clone(&self.id),
