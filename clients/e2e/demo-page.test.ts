@@ -9,6 +9,9 @@
  * `CI=true`. Failed tests leave screenshots, page consoles and the server log in
  * `clients/e2e/artifacts/<test>/`.
  */
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, missingPrerequisites, withSession, type DemoPage } from './support/browser.js'
@@ -16,8 +19,14 @@ import { DemoServer } from './support/demo-server.js'
 
 const CI = process.env.CI === 'true'
 const BIN = process.env.LIVE_DEMO_BIN
-// One secret for both runs of the server, so signed states survive the restart test.
-const SERVER_ENV = { LIVE_STATE_SECRET: 'browser-e2e-secret-not-for-production' }
+// One secret for both runs of the server, so signed states survive the restart test; uploads
+// go to a directory of this run.
+const SERVER_ENV = {
+  LIVE_STATE_SECRET: 'browser-e2e-secret-not-for-production',
+  LIVE_UPLOAD_DIR: join(tmpdir(), `live-e2e-uploads-${process.pid}`),
+}
+/** A valid 1×1 PNG. */
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64')
 
 const missing = missingPrerequisites(BIN)
 if (missing.length > 0 && !CI) console.warn(`browser tests skipped: ${missing.join('; ')}`)
@@ -36,6 +45,7 @@ describe.skipIf(missing.length > 0 && !CI)('the demo page in Chromium', () => {
   afterAll(async () => {
     await browser?.close()
     await demo?.kill('SIGTERM')
+    await rm(SERVER_ENV.LIVE_UPLOAD_DIR, { recursive: true, force: true })
   })
 
   /** A test with fresh pages; on failure their screenshots and consoles are saved. */
@@ -99,6 +109,24 @@ describe.skipIf(missing.length > 0 && !CI)('the demo page in Chromium', () => {
     await alice.waitMessage(reply)
     await bob.waitMessage(reply)
     expect((await bob.messages()).slice(-2)).toEqual([hello, reply])
+  })
+
+  browserTest('an image picked in one page appears in both', async (open) => {
+    const [alice, bob] = [await open('alice'), await open('bob')]
+    await alice.waitText('chat-users', 2)
+    const name = `dot-${Date.now()}.png`
+    await alice.page.getByTestId('chat-file').setInputFiles({ name, mimeType: 'image/png', buffer: PNG })
+    const aliceName = `guest-${await alice.text('connection-id')}`
+    expect(await alice.waitMessage(name)).toBe(aliceName)
+    expect(await bob.waitMessage(name)).toBe(aliceName)
+    for (const page of [alice, bob]) {
+      const image = page.page.locator('[data-testid="chat-message"]').filter({ hasText: name }).locator('[data-testid="chat-image"]')
+      expect(await image.getAttribute('src')).toMatch(/^\/uploads\/[0-9a-f]{32}\.png$/)
+      // The browser fetched and decoded it from the server.
+      await image.evaluate((img: HTMLImageElement) => img.decode())
+      expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1)
+    }
+    expect(await alice.text('chat-error')).toBe('')
   })
 
   browserTest("Counter's state survives a reload (signed-state rehydration)", async (open) => {

@@ -18,6 +18,10 @@ export type ChatMessage = {
    * When, in milliseconds since the epoch.
    */
   timestamp: number,
+  /**
+   * The URL of the image it shows, for a message made from an upload.
+   */
+  image?: string | null,
 };
 
 /**
@@ -159,7 +163,7 @@ export interface ChatRoomEvents {
 /** Every component: name → state and actions. */
 export interface LiveComponents {
   Counter: { state: CounterState; actions: CounterActions };
-  LiveChat: { state: LiveChatState; actions: LiveChatActions };
+  LiveChat: { state: LiveChatState; actions: LiveChatActions; uploads: { image: { accept: "image/png" | "image/jpeg" | "image/gif" | "image/webp"; maxSize: 5242880 } } };
   ServerStats: { state: ServerStatsState; actions: ServerStatsActions };
   SharedCounter: { state: SharedCounterState; actions: SharedCounterActions };
 }

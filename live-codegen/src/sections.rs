@@ -9,6 +9,33 @@ use live::room::RoomDescriptor;
 use live::typescript::{ComponentTypes, RoomTypes, TsType, property_key};
 use std::fmt::Write as _;
 
+/// `; uploads: { name: { accept: "a" | "b"; maxSize: n } }` for a component's `#[upload]`
+/// methods (nothing without any): the client types `uploadName` from it.
+fn uploads_type(uploads: &[live::upload::UploadSpec]) -> String {
+    if uploads.is_empty() {
+        return String::new();
+    }
+    let entries: Vec<String> = uploads
+        .iter()
+        .map(|upload| {
+            let accept = if upload.accept.is_empty() {
+                "string".to_owned()
+            } else {
+                let types: Vec<String> = upload.accept.iter().map(|t| string_literal(t)).collect();
+                types.join(" | ")
+            };
+            let max = upload
+                .max_size
+                .map_or("null".to_owned(), |max| max.to_string());
+            format!(
+                "{}: {{ accept: {accept}; maxSize: {max} }}",
+                property_key(upload.name)
+            )
+        })
+        .collect();
+    format!("; uploads: {{ {} }}", entries.join("; "))
+}
+
 impl File {
     /// The section of one component: name constant, state alias, actions interface.
     pub(crate) fn component(
@@ -64,10 +91,11 @@ impl File {
             }
             out.push_str("}\n");
         }
+        let uploads = uploads_type(component.uploads());
         self.entries.push((
             "components",
             name.to_owned(),
-            format!("{{ state: {state_name}; actions: {actions_name} }}"),
+            format!("{{ state: {state_name}; actions: {actions_name}{uploads} }}"),
         ));
         Ok(out)
     }

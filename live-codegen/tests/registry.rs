@@ -189,7 +189,13 @@ pub struct NotesState {
 }
 
 #[live_component]
-impl NotesState {}
+impl NotesState {
+    /// A text file becomes a note (typed as `uploads` in the registry).
+    #[upload(accept = ["text/plain", "text/markdown"], max_size = "1MiB")]
+    fn attach(&mut self, file: UploadedFile) {
+        self.notes.push(file.name().to_owned());
+    }
+}
 
 /// Binary deltas: `LiveBinaryDeltas` lists the codec fields, in order, by their wire names.
 #[live_component(name = "Gauge", binary_delta)]

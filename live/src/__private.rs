@@ -190,6 +190,23 @@ pub mod fuzz {
         }
     }
 
+    /// A binary upload chunk frame (`[headerLen:u32 LE][header JSON][bytes]`); whatever
+    /// decodes re-encodes to the same header and bytes.
+    pub fn upload_chunk(data: &[u8]) {
+        use crate::protocol::upload::{
+            MAX_CHUNK_HEADER_BYTES, decode_binary_chunk, encode_binary_chunk,
+        };
+        if let Ok(chunk) = decode_binary_chunk(data) {
+            let header = serde_json::Value::Object(chunk.header.clone());
+            let rebuilt = encode_binary_chunk(&header, chunk.data);
+            // Re-encoding may lengthen a header (`1e2` → `100.0`) past the limit.
+            if rebuilt.len() - chunk.data.len() - 4 <= MAX_CHUNK_HEADER_BYTES {
+                let again = decode_binary_chunk(&rebuilt).ok();
+                assert_eq!(again.as_ref(), Some(&chunk), "upload chunk round trip");
+            }
+        }
+    }
+
     /// A binary room frame (`0x02`/`0x03`) header decoder.
     pub fn room_frame(data: &[u8]) {
         if let Ok(frame) = room_frame::decode(data) {

@@ -3,6 +3,7 @@
 
 use crate::protocol::inbound::{DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_BYTES};
 use crate::security::{RateLimit, StateSigningConfig};
+use crate::upload::UploadConfig;
 
 use std::time::Duration;
 
@@ -48,6 +49,8 @@ pub struct LiveConfig {
     /// Serves the SSE and long-polling transports next to the WebSocket, at its path with
     /// the trailing `/ws` replaced by `/sse` and `/http` (default `true`; docs/transports.md).
     pub http_transports: bool,
+    /// File uploads: limits, quota, and the default store's directory and URL path.
+    pub uploads: UploadConfig,
 }
 
 impl Default for LiveConfig {
@@ -68,16 +71,23 @@ impl Default for LiveConfig {
             state_signing: StateSigningConfig::default(),
             allowed_origins: None,
             http_transports: true,
+            uploads: UploadConfig::default(),
         }
     }
 }
 
 impl LiveConfig {
     /// The defaults with what the environment sets: the state-signing secret from
-    /// `LIVE_STATE_SECRET` (see [`StateSigningConfig::from_env`]).
+    /// `LIVE_STATE_SECRET` (see [`StateSigningConfig::from_env`]) and the upload directory
+    /// from `LIVE_UPLOAD_DIR`.
     pub fn from_env() -> Self {
+        let mut uploads = UploadConfig::default();
+        if let Some(dir) = std::env::var_os("LIVE_UPLOAD_DIR").filter(|dir| !dir.is_empty()) {
+            uploads.dir = dir.into();
+        }
         Self {
             state_signing: StateSigningConfig::from_env(),
+            uploads,
             ..Self::default()
         }
     }

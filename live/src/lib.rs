@@ -47,6 +47,7 @@ mod state;
 mod support;
 #[cfg(feature = "typescript")]
 pub mod typescript;
+pub mod upload;
 
 #[cfg(feature = "client")]
 pub mod client;

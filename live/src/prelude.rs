@@ -6,4 +6,5 @@ pub use crate::component::{
 };
 pub use crate::room::{JoinInfo, LeaveInfo, LeaveReason, LiveRoom, RoomError, RoomEvent};
 pub use crate::server::LiveServer;
+pub use crate::upload::UploadedFile;
 pub use crate::{live_component, live_room};

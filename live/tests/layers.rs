@@ -13,7 +13,7 @@ const FLOORS: &[&[&str]] = &[
     &["runtime"],
     &["component"],
     &["room", "cluster", "config"],
-    &["security"],
+    &["security", "upload"],
     &["protocol", "state", "typescript", "metrics"],
     &["support"],
 ];

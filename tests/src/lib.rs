@@ -13,6 +13,7 @@ pub mod push_cluster;
 pub mod rooms;
 pub mod secure;
 pub mod transports;
+pub mod uploads;
 
 use live::client::{LiveClient, ServerFrame};
 use live::{LiveServer, RunningServer};

@@ -292,6 +292,14 @@ async fn serve_actix(server: &LiveServer) -> Stop {
 
 /// Sends `GET path` over plain HTTP/1.1 and returns the status line and body.
 pub async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
+    let (head, body) = http_get_bytes(addr, path).await;
+    let status = head.lines().next().unwrap_or_default().to_owned();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Sends `GET path` over plain HTTP/1.1 and returns the response head (status line and
+/// headers) and the body bytes.
+pub async fn http_get_bytes(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let mut stream = match tokio::net::TcpStream::connect(addr).await {
@@ -302,21 +310,19 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
     if let Err(error) = stream.write_all(request.as_bytes()).await {
         panic!("write request: {error}");
     }
-    let mut response = String::new();
-    let read = tokio::time::timeout(
-        Duration::from_secs(10),
-        stream.read_to_string(&mut response),
-    )
-    .await;
+    let mut response = Vec::new();
+    let read =
+        tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
     match read {
         Ok(Ok(_)) => {}
         Ok(Err(error)) => panic!("read response: {error}"),
         Err(_) => panic!("no HTTP response from {addr}{path}"),
     }
-    let status = response.lines().next().unwrap_or_default().to_owned();
-    let body = response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_owned())
-        .unwrap_or_default();
-    (status, body)
+    let split = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .unwrap_or(response.len());
+    let head = String::from_utf8_lossy(response.get(..split).unwrap_or_default()).into_owned();
+    let body = response.get(split + 4..).unwrap_or_default().to_vec();
+    (head, body)
 }

@@ -331,7 +331,7 @@ async fn a_scripted_workload_is_counted_exactly() {
     let refused = |reason| scrape.value("live_frames_refused_total", &[("reason", reason)]);
     assert_eq!(refused("invalid_json"), 1.0);
     assert_eq!(refused("rate_limited"), 0.0);
-    assert_eq!(scrape.series("live_frames_refused_total"), 8);
+    assert_eq!(scrape.series("live_frames_refused_total"), 7);
     assert!(scrape.value("live_outbound_queue_depth_frames_count", &[]) > 0.0);
 
     client.close().await;

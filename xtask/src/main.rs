@@ -221,6 +221,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "msgpack",
     "signed_state",
     "binary_delta",
+    "upload_chunk",
 ];
 
 /// How long `cargo xtask test` fuzzes each target: a smoke run, not a campaign.

@@ -2,11 +2,12 @@ import { BINARY_DELTA_MESSAGE, parseBinaryDeltaFrame, type BinaryDeltaFields, ty
 import { parseRoomFrame } from './frames.js'
 import { ComponentHandle, type MountOptions } from './handle.js'
 import { generateId } from './ids.js'
+import { encodeChunkFrame } from './upload.js'
 import { deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 import { errorText, LiveError, type ClientMessage, type ConnectionPort, type ServerMessage } from './protocol.js'
 import { defaultStorage, SignedStateStore, type StorageLike } from './signed-state.js'
 import { DEFAULT_TRANSPORTS, PollingSocket, SseSocket, type FetchLike, type TransportName } from './transports.js'
-import type { ActionsOf, ComponentName, PropsOf, RegistryShape, RoomsOf, StateOf, UntypedRegistry } from './types.js'
+import type { ActionsOf, ComponentName, PropsOf, RegistryShape, RoomsOf, StateOf, UntypedRegistry, UploadsOf } from './types.js'
 
 /**
  * The part of the WebSocket API the connection uses. The browser's `WebSocket` and the `ws`
@@ -74,7 +75,7 @@ export interface LiveConnectionOptions {
 export type ConnectionStatus = 'connecting' | 'open' | 'closed'
 
 /** The handle type `mount(N)` returns for registry `R`. */
-export type LiveHandle<R extends RegistryShape, N extends ComponentName<R>> = ComponentHandle<StateOf<R, N>, ActionsOf<R, N>, RoomsOf<R>>
+export type LiveHandle<R extends RegistryShape, N extends ComponentName<R>> = ComponentHandle<StateOf<R, N>, ActionsOf<R, N>, RoomsOf<R>, UploadsOf<R, N>>
 
 /** Close code the server uses when the page's `Origin` is not allowed (§2.2). Fatal: no reconnect. */
 export const CLOSE_ORIGIN_NOT_ALLOWED = 4003
@@ -175,6 +176,7 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
       store: this.store,
       send: (msg) => this.send(msg),
       request: (msg, timeoutMs) => this.request(msg, timeoutMs),
+      requestBinary: (header, bytes, timeoutMs) => this.requestBinary(header, bytes, timeoutMs),
       register: (id, handle) => this.register(id, handle as ComponentHandle<any, any, any>),
       unregister: (id) => { this.byId.delete(id) },
       activate: (handle) => this.activate(handle as ComponentHandle<any, any, any>),
@@ -307,14 +309,35 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
    * socket closes.
    */
   request(msg: ClientMessage, timeoutMs = this.requestTimeoutMs): Promise<ServerMessage> {
+    return this.exchange(msg.type, timeoutMs, (requestId) => this.send({ ...msg, requestId, expectResponse: true }))
+  }
+
+  /**
+   * Like {@link request}, for a binary upload chunk: `header` gets the fresh `requestId`, and
+   * the frame is `[headerLen: u32 LE][header JSON][bytes]`.
+   */
+  requestBinary(header: ClientMessage, bytes: Uint8Array, timeoutMs = this.requestTimeoutMs): Promise<ServerMessage> {
+    return this.exchange(header.type, timeoutMs, (requestId) => {
+      if (!this.ws || this.ws.readyState !== OPEN) return false
+      try {
+        this.ws.send(encodeChunkFrame({ ...header, requestId }, bytes))
+        return true
+      } catch {
+        return false
+      }
+    })
+  }
+
+  /** Registers a fresh `requestId`, sends with it, and settles with the frame that echoes it. */
+  private exchange(type: string, timeoutMs: number, send: (requestId: string) => boolean): Promise<ServerMessage> {
     return new Promise<ServerMessage>((resolve, reject) => {
       const requestId = generateId()
       const timer = setTimeout(() => {
         this.pending.delete(requestId)
-        reject(new LiveError(`Request ${msg.type} timed out after ${timeoutMs}ms`))
+        reject(new LiveError(`Request ${type} timed out after ${timeoutMs}ms`))
       }, timeoutMs)
       this.pending.set(requestId, { resolve, reject, timer })
-      if (!this.send({ ...msg, requestId, expectResponse: true })) {
+      if (!send(requestId)) {
         clearTimeout(timer)
         this.pending.delete(requestId)
         reject(new LiveError('Not connected'))

@@ -4,6 +4,7 @@ import { applyDelta, deepFreeze, isPlainObject, type PlainObject } from './merge
 import { decodeMsgpack } from './msgpack.js'
 import { errorText, LiveError, type ConnectionPort, type ServerMessage } from './protocol.js'
 import { RoomHandle } from './room.js'
+import { uploadFile, type UploadOptions, type UploadResult, type UploadSource } from './upload.js'
 import { isSignedState, type SignedState } from './signed-state.js'
 import type {
   AnyAction, AnyState, ArgsOf, ArgsParam, ResultOf, RoomEventsFor, RoomStateFor, UntypedRegistry,
@@ -40,9 +41,9 @@ type EventListener = (payload: unknown, message: ServerMessage) => void
  * survives reconnects (its `id` changes, subscribers keep working).
  *
  * `S` is the state type, `A` the action map `{ name: { args; result } }`, `Rooms` the room map
- * of the registry.
+ * of the registry, `U` the names of the component's `#[upload]` methods.
  */
-export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms = UntypedRegistry['rooms']> {
+export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms = UntypedRegistry['rooms'], U extends string = string> {
   private currentId: string | null = null
   private currentState: Readonly<S> | null = null
   private currentStatus: HandleStatus
@@ -112,6 +113,16 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
     this.whenMounted()
       .then(() => this.conn.send({ type: 'CALL_ACTION', componentId: this.currentId!, action, payload: args[0], expectResponse: false }))
       .catch(() => { /* not mounted: nothing to do */ })
+  }
+
+  /**
+   * Uploads a `File` or `Blob` to one of the component's `#[upload]` methods (binary chunks,
+   * one at a time; `options.onProgress` after each, `options.signal` cancels). Waits for the
+   * mount first; resolves once the method accepted the file.
+   */
+  async upload(file: UploadSource, options: UploadOptions<U> = {}): Promise<UploadResult> {
+    await this.whenMounted()
+    return uploadFile(this.conn, this.currentId!, file, options)
   }
 
   /** Writes one state field directly (`PROPERTY_UPDATE`); the server must allow the field. */

@@ -23,4 +23,8 @@ export {
 export { parseRoomFrame, BINARY_ROOM_EVENT, BINARY_ROOM_STATE, type RoomFrame } from './frames.js'
 export { isSignedState, SignedStateStore, SIGNED_STATE_MAX_AGE_MS, type SignedState, type StorageLike } from './signed-state.js'
 export { generateId } from './ids.js'
+export {
+  encodeChunkFrame, DEFAULT_UPLOAD_CHUNK_SIZE, MAX_UPLOAD_CHUNK_SIZE,
+  type UploadOptions, type UploadProgress, type UploadResult, type UploadSource,
+} from './upload.js'
 export type * from './types.js'

@@ -46,6 +46,8 @@ export interface ConnectionPort {
   readonly store: SignedStateStore
   send(msg: ClientMessage): boolean
   request(msg: ClientMessage, timeoutMs?: number): Promise<ServerMessage>
+  /** Sends a binary upload chunk with a fresh `requestId` in its header. */
+  requestBinary(header: ClientMessage, bytes: Uint8Array, timeoutMs?: number): Promise<ServerMessage>
   /** Routes frames for `id` to `handle` and replays frames buffered for `id`. */
   register(id: string, handle: { _receive(msg: ServerMessage): void }): void
   unregister(id: string): void

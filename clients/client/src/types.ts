@@ -48,6 +48,15 @@ export type ActionsOf<R, N> = ComponentDef<R, N> extends { actions: infer A } ? 
 /** Mount props of component `N`: its declared `props`, else a partial state. */
 export type PropsOf<R, N> = ComponentDef<R, N> extends { props: infer P } ? P : Partial<StateOf<R, N>>
 
+/**
+ * Names of component `N`'s `#[upload]` methods (gen-ts writes `uploads: { avatar: { accept; maxSize } }`);
+ * any string for an untyped registry, `never` for a component that accepts no uploads.
+ */
+export type UploadsOf<R, N> =
+  ComponentDef<R, N> extends { uploads: infer U } ? keyof U & string
+  : string extends ComponentName<R> ? string
+  : never
+
 /** Room map of registry `R` (name prefix → `{ state; events }`). */
 export type RoomsOf<R> = R extends { rooms: infer M } ? M : UntypedRegistry['rooms']
 

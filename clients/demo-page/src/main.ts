@@ -106,6 +106,26 @@ el<HTMLFormElement>('chat-form').onsubmit = (event) => {
   })
 }
 
+// An image (png, jpeg, gif, webp; at most 5 MiB) uploads to LiveChat's `image` method, which
+// posts it as a message to everybody.
+const file = el<HTMLInputElement>('chat-file')
+const progress = el<HTMLProgressElement>('chat-progress')
+file.onchange = () => {
+  const picked = file.files?.[0]
+  if (!picked) return
+  progress.hidden = false
+  progress.value = 0
+  act('chat', async () => {
+    try {
+      await chat.upload(picked, { uploadName: 'image', onProgress: (p) => { progress.value = p.progress } })
+      el('chat-error').textContent = ''
+    } finally {
+      progress.hidden = true
+      file.value = ''
+    }
+  })
+}
+
 function renderMessage(message: ChatMessage): HTMLLIElement {
   const item = document.createElement('li')
   item.dataset.testid = 'chat-message'
@@ -123,6 +143,13 @@ function renderMessage(message: ChatMessage): HTMLLIElement {
     time.textContent = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
   }
   item.append(from, text, time)
+  if (message.image) {
+    const image = document.createElement('img')
+    image.src = message.image
+    image.alt = message.text
+    image.dataset.testid = 'chat-image'
+    item.append(image)
+  }
   return item
 }
 

@@ -95,3 +95,4 @@ export function createLive<R extends RegistryShape = UntypedRegistry>(): LiveBin
 
   return { LiveProvider, Live: { use, useRoom, useConnection } }
 }
+export { useUpload, type UseUploadResult } from './upload.js'

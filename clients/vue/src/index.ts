@@ -97,3 +97,4 @@ export function useRoomState<S, E>(room: RoomHandle<S, E>): ShallowRef<Readonly<
   onScopeDispose(room.subscribe(() => { state.value = room.state }))
   return state
 }
+export { useUpload, type UseUploadResult } from './upload.js'

@@ -1,6 +1,7 @@
 //! The demo's components: `Counter` (one per mount), `SharedCounter` (one for everybody),
 //! `LiveChat`, which talks through the typed room `ChatRoom` (`chat:general`), and
-//! `ServerStats`, which only the server changes.
+//! `ServerStats`, which only the server changes. `LiveChat` also takes image uploads (stored
+//! in `LIVE_UPLOAD_DIR`, default `./uploads`, served at `/uploads/`).
 //!
 //! `cargo run --release -p demo` serves them; the integration tests mount them too.
 
@@ -141,6 +142,9 @@ pub struct ChatMessage {
     pub text: String,
     /// When, in milliseconds since the epoch.
     pub timestamp: u64,
+    /// The URL of the image it shows, for a message made from an upload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// Someone arrived.
@@ -218,15 +222,35 @@ impl LiveChat {
             from: display_name(ctx),
             text: chat_text(&text).map_err(ActionError::new)?,
             timestamp: now_ms(),
+            image: None,
         };
-        let kept = message.clone();
-        ctx.room::<ChatRoom>(GENERAL)
-            .update(move |room| push_bounded(&mut room.messages, kept))
-            .await?;
-        ctx.room::<ChatRoom>(GENERAL)
-            .emit_including_self(ChatEvent::MessageNew(message))
-            .await
+        post(ctx, message).await
     }
+
+    /// An uploaded image (png, jpeg, gif or webp, at most 5 MiB) becomes a message that
+    /// shows it, named by its file name.
+    #[upload(accept = ["image/png", "image/jpeg", "image/gif", "image/webp"], max_size = "5MiB")]
+    async fn image(&mut self, file: UploadedFile, ctx: &mut Ctx<Self>) -> Result<(), ActionError> {
+        let name: String = file.name().chars().take(MAX_TEXT_CHARS).collect();
+        let message = ChatMessage {
+            from: display_name(ctx),
+            text: name,
+            timestamp: now_ms(),
+            image: file.url().map(str::to_owned),
+        };
+        post(ctx, message).await
+    }
+}
+
+/// Keeps `message` in the room's history and sends it to every member, the sender included.
+async fn post(ctx: &mut Ctx<LiveChat>, message: ChatMessage) -> Result<(), ActionError> {
+    let kept = message.clone();
+    ctx.room::<ChatRoom>(GENERAL)
+        .update(move |room| push_bounded(&mut room.messages, kept))
+        .await?;
+    ctx.room::<ChatRoom>(GENERAL)
+        .emit_including_self(ChatEvent::MessageNew(message))
+        .await
 }
 
 impl OnRoomEvent<ChatRoom> for LiveChat {
@@ -274,6 +298,7 @@ pub async fn announce(handle: &live::LiveHandle, text: &str) -> Result<ChatMessa
         from: "server".to_owned(),
         text: chat_text(text).map_err(AnnounceError::Invalid)?,
         timestamp: now_ms(),
+        image: None,
     };
     let room = handle.room::<ChatRoom>(GENERAL);
     let kept = message.clone();

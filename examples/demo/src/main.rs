@@ -44,7 +44,7 @@ async fn main() -> ExitCode {
             }
             let _ = writeln!(
                 stdout,
-                "Components: Counter, SharedCounter, LiveChat (room chat:general). Stop with Ctrl-C."
+                "Components: Counter, SharedCounter, LiveChat (room chat:general; image uploads). Stop with Ctrl-C."
             );
             let _ = stdout.flush();
             running.wait().await;

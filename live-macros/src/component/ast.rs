@@ -110,11 +110,14 @@ pub(crate) struct Impl {
     pub(crate) actions: Vec<Action>,
     /// Methods recognised as lifecycle hooks by their name.
     pub(crate) hooks: Vec<Hook>,
+    /// `#[upload]` methods, in declaration order.
+    pub(crate) uploads: Vec<super::upload::Upload>,
 }
 
 impl Impl {
     /// Reads the impl block, removing `#[action]` and `#[payload]` from it.
     pub(crate) fn from_syn(errors: &mut Errors, item: &mut ItemImpl) -> Self {
+        let uploads = super::upload::take_uploads(errors, item);
         let mut actions = Vec::new();
         let mut hooks = Vec::new();
         for impl_item in &mut item.items {
@@ -170,6 +173,7 @@ impl Impl {
             self_ty: (*item.self_ty).clone(),
             actions,
             hooks,
+            uploads,
         }
     }
 }

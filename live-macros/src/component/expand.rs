@@ -76,6 +76,7 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
         .filter(|action| action.policy.declared())
         .map(action_policy);
     let hooks = component.hooks.iter().map(hook);
+    let uploads = super::upload::expand(&component.uploads);
     let typescript = registration(component);
     let calls = super::calls::calls_impl(component);
     // Spanned at the type so a missing `#[live_component]` on the struct is reported there.
@@ -118,6 +119,8 @@ pub(crate) fn live_component(component: &ast::Impl) -> TokenStream {
             }
 
             #(#hooks)*
+
+            #uploads
         }
 
         #typescript
@@ -366,6 +369,21 @@ fn to_result(ty: &Type) -> TokenStream {
     quote_spanned!(ty.span()=> ::live::__private::to_result(value))
 }
 
+/// `call` as a `Result<(), ActionError>`: a `Result`'s error converted with `Into` (spanned at
+/// the return type), anything else run and `Ok(())`.
+pub(super) fn unit_result(output: &Output, call: &TokenStream) -> TokenStream {
+    match output {
+        Output::Result { ty, .. } => {
+            let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
+            quote!(::core::result::Result::map_err(#call, #into))
+        }
+        Output::Unit | Output::Value(_) => quote! {
+            #call;
+            ::core::result::Result::Ok(())
+        },
+    }
+}
+
 /// The trait method that forwards to the user's hook of the same name.
 fn hook(hook: &Hook) -> TokenStream {
     let method = &hook.sig.ident;
@@ -377,16 +395,7 @@ fn hook(hook: &Hook) -> TokenStream {
             } else {
                 with_await(&hook.sig, quote!(Self::#method(self)))
             };
-            let result = match &hook.output {
-                Output::Result { ty, .. } => {
-                    let into = quote_spanned!(ty.span()=> ::core::convert::Into::into);
-                    quote!(::core::result::Result::map_err(#call, #into))
-                }
-                Output::Unit | Output::Value(_) => quote! {
-                    #call;
-                    ::core::result::Result::Ok(())
-                },
-            };
+            let result = unit_result(&hook.output, &call);
             let trait_method = match hook.kind {
                 HookKind::Rehydrate => quote!(on_rehydrate),
                 _ => quote!(on_mount),

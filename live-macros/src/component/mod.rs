@@ -7,6 +7,7 @@ mod calls;
 mod case;
 mod expand;
 mod policy;
+mod upload;
 mod valid;
 
 use crate::errors::Errors;

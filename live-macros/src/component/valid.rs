@@ -64,6 +64,7 @@ pub(crate) fn check_component(errors: &mut Errors, component: &ast::Impl) {
     for hook in &component.hooks {
         check_hook(errors, hook);
     }
+    super::upload::check(errors, &component.uploads);
 }
 
 fn check_action(errors: &mut Errors, action: &Action) {

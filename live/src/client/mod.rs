@@ -28,9 +28,11 @@ mod http;
 mod requests;
 mod sse;
 mod state;
+mod uploads;
 pub(crate) mod wire;
 
 pub use connection::{LiveClient, Transport};
 pub use error::ClientError;
 pub use frames::{RoomFrame, RoomFrameKind, ServerFrame, decode_binary_delta, decode_room_frame};
 pub use requests::Mounted;
+pub use uploads::{UploadOptions, Uploaded};

@@ -164,12 +164,27 @@ impl LiveClient {
     /// Sends `message` with a fresh `requestId` and `expectResponse: true`, and returns the
     /// first frame that carries that `requestId` (success or not).
     pub async fn request(&self, mut message: Value) -> Result<Value, ClientError> {
-        let request_id = format!("rq{}", self.next_request.fetch_add(1, Ordering::Relaxed));
+        let request_id = self.next_request_id();
         let object = message
             .as_object_mut()
             .ok_or_else(|| ClientError::Protocol("a request must be a JSON object".into()))?;
         object.insert("requestId".into(), json!(request_id));
         object.insert("expectResponse".into(), json!(true));
+        self.exchange(request_id, Outgoing::Text(message.to_string()))
+            .await
+    }
+
+    /// A fresh `requestId`.
+    pub(super) fn next_request_id(&self) -> String {
+        format!("rq{}", self.next_request.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Sends `frame` and returns the first frame that carries `request_id`.
+    pub(super) async fn exchange(
+        &self,
+        request_id: String,
+        frame: Outgoing,
+    ) -> Result<Value, ClientError> {
         let (tx, rx) = oneshot::channel();
         {
             let mut shared = lock(&self.shared);
@@ -178,7 +193,11 @@ impl LiveClient {
             }
             shared.pending.insert(request_id.clone(), tx);
         }
-        if let Err(error) = self.send_json(&message).await {
+        let sent = match frame {
+            Outgoing::Text(text) => self.send_text(text).await,
+            Outgoing::Binary(bytes) => self.send_binary(bytes).await,
+        };
+        if let Err(error) = sent {
             lock(&self.shared).pending.remove(&request_id);
             return Err(error);
         }
@@ -193,7 +212,18 @@ impl LiveClient {
     }
 }
 
-fn expect_success(reply: Value) -> Result<Value, ClientError> {
+/// A request frame.
+#[derive(Debug)]
+pub(super) enum Outgoing {
+    /// A JSON text frame.
+    Text(String),
+    /// A binary frame.
+    Binary(Vec<u8>),
+}
+
+/// The reply's `error` as a [`ClientError::Server`] if it failed (`success: false` or an
+/// `ERROR` frame).
+pub(super) fn expect_success(reply: Value) -> Result<Value, ClientError> {
     let failed = reply.get("success") == Some(&Value::Bool(false))
         || frame_kind(&reply) == Some(ServerKind::Error);
     if failed {

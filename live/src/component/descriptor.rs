@@ -1,5 +1,6 @@
 use super::LiveComponent;
 use crate::security::AuthPolicy;
+use crate::upload::UploadSpec;
 use std::fmt;
 
 /// What a component type is, without its type: its name, actions, writable fields and auth
@@ -12,6 +13,7 @@ pub struct ComponentDescriptor {
     updatable_fields: &'static [&'static str],
     auth: AuthPolicy,
     binary_fields: &'static [super::BinaryField],
+    uploads: &'static [UploadSpec],
     #[cfg(feature = "typescript")]
     typescript: Option<fn() -> crate::typescript::ComponentTypes>,
 }
@@ -26,6 +28,7 @@ impl ComponentDescriptor {
             updatable_fields: C::UPDATABLE_FIELDS,
             auth: C::AUTH,
             binary_fields: C::BINARY_FIELDS,
+            uploads: C::UPLOADS,
             #[cfg(feature = "typescript")]
             typescript: None,
         }
@@ -73,6 +76,11 @@ impl ComponentDescriptor {
         self.binary_fields
     }
 
+    /// The `#[upload]` methods and what each accepts.
+    pub fn uploads(&self) -> &'static [UploadSpec] {
+        self.uploads
+    }
+
     /// Fields writable with `PROPERTY_UPDATE`.
     pub fn updatable_fields(&self) -> &'static [&'static str] {
         self.updatable_fields
@@ -86,6 +94,7 @@ impl fmt::Debug for ComponentDescriptor {
             .field("singleton", &self.singleton)
             .field("actions", &self.actions)
             .field("updatable_fields", &self.updatable_fields)
+            .field("uploads", &self.uploads)
             .finish()
     }
 }

@@ -30,6 +30,7 @@ pub use room_ref::{OnRoomEvent, RoomRef};
 pub use crate::support::BoxFuture;
 
 use crate::security::{ActionPolicy, ActionRateLimit, AuthPolicy};
+use crate::upload::{UploadSpec, UploadedFile};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -60,6 +61,9 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
     /// The fields whose changes go as binary `0x01` frames (`#[live_component(binary_delta)]`;
     /// empty: every change is a JSON `STATE_DELTA`). See docs/protocol.md, "Binary deltas".
     const BINARY_FIELDS: &'static [BinaryField] = &[];
+    /// The `#[upload]` methods: what each accepts. Uploads to a component without any are
+    /// refused.
+    const UPLOADS: &'static [UploadSpec] = &[];
 
     /// Runs the action named `action` (always one of [`Self::ACTIONS`]) with the client's payload.
     fn dispatch<'a>(
@@ -79,6 +83,22 @@ pub trait LiveComponent: Serialize + DeserializeOwned + Default + Send + 'static
         }
         *self = serde_json::from_value(state)?;
         Ok(())
+    }
+
+    /// Hands a finished upload to the `#[upload]` method named `upload` (always one of
+    /// [`Self::UPLOADS`]). An error refuses the file, which is then deleted.
+    fn receive_upload<'a>(
+        &'a mut self,
+        upload: &'a str,
+        file: UploadedFile,
+        ctx: &'a mut Ctx<Self>,
+    ) -> BoxFuture<'a, Result<(), ActionError>> {
+        let _ = (file, ctx);
+        let error = ActionError::new(format!(
+            "Component '{}' has no upload '{upload}'",
+            Self::NAME
+        ));
+        Box::pin(std::future::ready(Err(error)))
     }
 
     /// Runs once after the component is created, before the mount reply is sent.

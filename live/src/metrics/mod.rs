@@ -105,15 +105,13 @@ pub(crate) enum FrameRefusal {
     InvalidMessage,
     /// A `type` the protocol does not have.
     UnknownType,
-    /// A binary frame.
+    /// A binary frame that is not a valid upload chunk.
     Binary,
-    /// A file upload.
-    FileUpload,
 }
 
 impl FrameRefusal {
     /// Every reason, in label order.
-    pub(crate) const ALL: [FrameRefusal; 8] = [
+    pub(crate) const ALL: [FrameRefusal; 7] = [
         FrameRefusal::RateLimited,
         FrameRefusal::TooLarge,
         FrameRefusal::TooDeep,
@@ -121,7 +119,6 @@ impl FrameRefusal {
         FrameRefusal::InvalidMessage,
         FrameRefusal::UnknownType,
         FrameRefusal::Binary,
-        FrameRefusal::FileUpload,
     ];
 
     /// The `reason` label value.
@@ -134,7 +131,6 @@ impl FrameRefusal {
             FrameRefusal::InvalidMessage => "invalid_message",
             FrameRefusal::UnknownType => "unknown_type",
             FrameRefusal::Binary => "binary",
-            FrameRefusal::FileUpload => "file_upload",
         }
     }
 }

@@ -103,6 +103,12 @@ wire_kinds! {
         RoomSystem = "ROOM_SYSTEM",
         /// `Ctx::broadcast` to the components mounted with the same room.
         Broadcast = "BROADCAST",
+        /// The reply to `FILE_UPLOAD_START`.
+        FileUploadStartResponse = "FILE_UPLOAD_START_RESPONSE",
+        /// The reply to each accepted chunk.
+        FileUploadProgress = "FILE_UPLOAD_PROGRESS",
+        /// The reply to `FILE_UPLOAD_COMPLETE` (same wire string as the request).
+        FileUploadComplete = "FILE_UPLOAD_COMPLETE",
     }
 }
 

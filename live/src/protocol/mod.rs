@@ -19,6 +19,7 @@ pub(crate) mod refusal;
 pub(crate) mod refusal_kind;
 #[cfg_attr(not(feature = "client"), allow(dead_code))]
 pub(crate) mod room_frame;
+pub(crate) mod upload;
 
 /// The default WebSocket path (`DEFAULT_WS_PATH`).
 pub(crate) const DEFAULT_WS_PATH: &str = "/api/live/ws";

@@ -15,8 +15,6 @@ pub(crate) enum Refusal<'a> {
     /// The connection's frame budget is spent.
     RateLimitExceeded,
     MessageTooLarge,
-    BinaryFramesUnsupported,
-    FileUploadsUnsupported,
     /// `AUTH` credentials no provider accepted.
     AuthenticationFailed,
     /// A frame that could not be encoded (never expected).
@@ -190,6 +188,80 @@ pub(crate) enum Refusal<'a> {
         event: &'a str,
     },
 
+    // Uploads (§15).
+    /// A binary frame that is not a well-formed upload chunk.
+    UploadFrameInvalid {
+        detail: &'a str,
+    },
+    /// The upload names no component of this connection.
+    UploadComponentNotFound,
+    /// The component declares no `#[upload]` method.
+    UploadsNotAccepted {
+        component: &'a str,
+    },
+    /// `uploadName` names no upload of the component.
+    UploadNameUnknown {
+        name: &'a str,
+        component: &'a str,
+    },
+    /// The component declares several uploads and the request names none that fits.
+    UploadNameRequired {
+        component: &'a str,
+        names: &'a [&'a str],
+    },
+    UploadIdInvalid,
+    /// Another upload of this connection uses the id.
+    UploadIdInUse {
+        upload_id: &'a str,
+    },
+    UploadFileSizeInvalid {
+        max: u64,
+    },
+    UploadChunkSizeInvalid {
+        max: usize,
+    },
+    UploadFilenameInvalid {
+        reason: &'a str,
+    },
+    UploadTypeNotAllowed {
+        mime: &'a str,
+    },
+    UploadExtensionBlocked {
+        extension: &'a str,
+    },
+    UploadQuotaExceeded {
+        quota: u64,
+    },
+    UploadConcurrencyLimit {
+        max: usize,
+    },
+    /// No upload of this connection has the id.
+    UploadNotFound {
+        upload_id: &'a str,
+    },
+    UploadChunkIndexInvalid,
+    UploadChunkOutOfOrder {
+        expected: u64,
+        got: u64,
+    },
+    UploadChunkDataInvalid,
+    UploadChunkTooLarge {
+        max: usize,
+    },
+    UploadPastFileSize {
+        file_size: u64,
+    },
+    UploadIncomplete {
+        received: u64,
+        file_size: u64,
+    },
+    /// The first bytes do not match the declared type.
+    UploadContentMismatch {
+        mime: &'a str,
+    },
+    /// The store failed to write or finish the file.
+    UploadStorageFailed,
+
     // Clusters.
     /// The owner lost its claim while serving.
     OwnershipLost,
@@ -199,6 +271,7 @@ pub(crate) enum Refusal<'a> {
     },
     RemotePropertyUpdate,
     RemoteRoomMessage,
+    RemoteUpload,
     SingletonStopped,
     NoReachableOwner {
         name: &'a str,
@@ -236,12 +309,6 @@ impl fmt::Display for Refusal<'_> {
         match *self {
             R::RateLimitExceeded => f.write_str("Rate limit exceeded"),
             R::MessageTooLarge => f.write_str("Message too large"),
-            R::BinaryFramesUnsupported => {
-                f.write_str("Binary frames are not supported (file uploads are not implemented)")
-            }
-            R::FileUploadsUnsupported => {
-                f.write_str("File uploads are not supported by this server")
-            }
             R::AuthenticationFailed => f.write_str("Authentication failed"),
             R::InternalEncoding => f.write_str("Internal encoding error"),
 
@@ -409,6 +476,69 @@ impl fmt::Display for Refusal<'_> {
             }
             R::UnknownEvent { event } => write!(f, "Unknown event '{event}'"),
 
+            R::UploadFrameInvalid { detail } => write!(f, "Invalid upload chunk frame: {detail}"),
+            R::UploadComponentNotFound => f.write_str("Component not found for upload"),
+            R::UploadsNotAccepted { component } => {
+                write!(f, "Component '{component}' accepts no uploads")
+            }
+            R::UploadNameUnknown { name, component } => {
+                write!(f, "Component '{component}' has no upload named '{name}'")
+            }
+            R::UploadNameRequired { component, names } => {
+                write!(
+                    f,
+                    "Component '{component}' has several uploads; name one in uploadName: "
+                )?;
+                list(f, names)
+            }
+            R::UploadIdInvalid => f.write_str("Invalid uploadId: must be 1-128 characters"),
+            R::UploadIdInUse { upload_id } => write!(f, "Upload {upload_id} already exists"),
+            R::UploadFileSizeInvalid { max } => write!(
+                f,
+                "Invalid fileSize: must be a positive integer of at most {max} bytes"
+            ),
+            R::UploadChunkSizeInvalid { max } => {
+                write!(f, "Invalid chunkSize: must be between 1 and {max} bytes")
+            }
+            R::UploadFilenameInvalid { reason } => write!(f, "Invalid filename: {reason}"),
+            R::UploadTypeNotAllowed { mime } => write!(f, "File type '{mime}' is not allowed"),
+            R::UploadExtensionBlocked { extension } => {
+                write!(f, "File extension '.{extension}' is not allowed")
+            }
+            R::UploadQuotaExceeded { quota } => {
+                write!(f, "Upload quota exceeded ({quota} bytes per 24 hours)")
+            }
+            R::UploadConcurrencyLimit { max } => {
+                write!(f, "Too many concurrent uploads (max {max} per connection)")
+            }
+            R::UploadNotFound { upload_id } => write!(f, "Upload {upload_id} not found"),
+            R::UploadChunkIndexInvalid => {
+                f.write_str("Invalid chunkIndex: must be a non-negative integer")
+            }
+            R::UploadChunkOutOfOrder { expected, got } => write!(
+                f,
+                "Chunk out of order: expected chunk {expected}, got {got}"
+            ),
+            R::UploadChunkDataInvalid => f.write_str("Invalid chunk data: expected base64"),
+            R::UploadChunkTooLarge { max } => {
+                write!(f, "Chunk too large (max {max} bytes)")
+            }
+            R::UploadPastFileSize { file_size } => write!(
+                f,
+                "Chunk exceeds the declared fileSize of {file_size} bytes"
+            ),
+            R::UploadIncomplete {
+                received,
+                file_size,
+            } => write!(
+                f,
+                "Upload incomplete: received {received} of {file_size} bytes"
+            ),
+            R::UploadContentMismatch { mime } => {
+                write!(f, "File content does not match its type '{mime}'")
+            }
+            R::UploadStorageFailed => f.write_str("Upload storage failed"),
+
             R::OwnershipLost => {
                 f.write_str("OWNERSHIP_LOST: this instance no longer owns the singleton")
             }
@@ -423,6 +553,9 @@ impl fmt::Display for Refusal<'_> {
             R::RemoteRoomMessage => f.write_str(
                 "Room messages are not supported on a singleton served by another server",
             ),
+            R::RemoteUpload => {
+                f.write_str("Uploads are not supported on a singleton served by another server")
+            }
             R::SingletonStopped => f.write_str("Singleton stopped"),
             R::NoReachableOwner { name } => write!(
                 f,

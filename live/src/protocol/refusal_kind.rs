@@ -15,10 +15,6 @@ pub enum RefusalKind {
     RateLimitExceeded,
     /// `Message too large`
     MessageTooLarge,
-    /// `Binary frames are not supported (file uploads are not implemented)`
-    BinaryFramesUnsupported,
-    /// `File uploads are not supported by this server`
-    FileUploadsUnsupported,
     /// `Authentication failed`
     AuthenticationFailed,
     /// `Internal encoding error`
@@ -151,6 +147,54 @@ pub enum RefusalKind {
     ClusterActionTimeout,
     /// `cluster … took longer than …ms`
     ClusterOpTimeout,
+    /// `Invalid upload chunk frame: …`
+    UploadFrameInvalid,
+    /// `Component not found for upload`
+    UploadComponentNotFound,
+    /// `Component '…' accepts no uploads`
+    UploadsNotAccepted,
+    /// `Component '…' has no upload named '…'`
+    UploadNameUnknown,
+    /// `Component '…' has several uploads; name one in uploadName: …`
+    UploadNameRequired,
+    /// `Invalid uploadId: must be 1-128 characters`
+    UploadIdInvalid,
+    /// `Upload … already exists`
+    UploadIdInUse,
+    /// `Invalid fileSize: must be a positive integer of at most … bytes`
+    UploadFileSizeInvalid,
+    /// `Invalid chunkSize: must be between 1 and … bytes`
+    UploadChunkSizeInvalid,
+    /// `Invalid filename: …`
+    UploadFilenameInvalid,
+    /// `File type '…' is not allowed`
+    UploadTypeNotAllowed,
+    /// `File extension '.…' is not allowed`
+    UploadExtensionBlocked,
+    /// `Upload quota exceeded (… bytes per 24 hours)`
+    UploadQuotaExceeded,
+    /// `Too many concurrent uploads (max … per connection)`
+    UploadConcurrencyLimit,
+    /// `Upload … not found`
+    UploadNotFound,
+    /// `Invalid chunkIndex: must be a non-negative integer`
+    UploadChunkIndexInvalid,
+    /// `Chunk out of order: expected chunk …, got …`
+    UploadChunkOutOfOrder,
+    /// `Invalid chunk data: expected base64`
+    UploadChunkDataInvalid,
+    /// `Chunk too large (max … bytes)`
+    UploadChunkTooLarge,
+    /// `Chunk exceeds the declared fileSize of … bytes`
+    UploadPastFileSize,
+    /// `Upload incomplete: received … of … bytes`
+    UploadIncomplete,
+    /// `File content does not match its type '…'`
+    UploadContentMismatch,
+    /// `Upload storage failed`
+    UploadStorageFailed,
+    /// `Uploads are not supported on a singleton served by another server`
+    RemoteUpload,
 }
 
 /// Stands for a text a refusal names (a component, an action, a detail).
@@ -159,14 +203,12 @@ const HOLE: &str = "\u{1}";
 const NUMBER: u32 = 918_273_645;
 
 /// Every kind with a refusal of it whose named parts are holes.
-fn templates() -> [(RefusalKind, Refusal<'static>); 70] {
+fn templates() -> [(RefusalKind, Refusal<'static>); 92] {
     use Refusal as R;
     use RefusalKind as K;
     [
         (K::RateLimitExceeded, R::RateLimitExceeded),
         (K::MessageTooLarge, R::MessageTooLarge),
-        (K::BinaryFramesUnsupported, R::BinaryFramesUnsupported),
-        (K::FileUploadsUnsupported, R::FileUploadsUnsupported),
         (K::AuthenticationFailed, R::AuthenticationFailed),
         (K::InternalEncoding, R::InternalEncoding),
         (K::ComponentNotFound, R::ComponentNotFound),
@@ -365,6 +407,102 @@ fn templates() -> [(RefusalKind, Refusal<'static>); 70] {
                 ms: u128::from(NUMBER),
             },
         ),
+        (
+            K::UploadFrameInvalid,
+            R::UploadFrameInvalid { detail: HOLE },
+        ),
+        (K::UploadComponentNotFound, R::UploadComponentNotFound),
+        (
+            K::UploadsNotAccepted,
+            R::UploadsNotAccepted { component: HOLE },
+        ),
+        (
+            K::UploadNameUnknown,
+            R::UploadNameUnknown {
+                name: HOLE,
+                component: HOLE,
+            },
+        ),
+        (
+            K::UploadNameRequired,
+            R::UploadNameRequired {
+                component: HOLE,
+                names: &[HOLE],
+            },
+        ),
+        (K::UploadIdInvalid, R::UploadIdInvalid),
+        (K::UploadIdInUse, R::UploadIdInUse { upload_id: HOLE }),
+        (
+            K::UploadFileSizeInvalid,
+            R::UploadFileSizeInvalid {
+                max: u64::from(NUMBER),
+            },
+        ),
+        (
+            K::UploadChunkSizeInvalid,
+            R::UploadChunkSizeInvalid {
+                max: NUMBER as usize,
+            },
+        ),
+        (
+            K::UploadFilenameInvalid,
+            R::UploadFilenameInvalid { reason: HOLE },
+        ),
+        (
+            K::UploadTypeNotAllowed,
+            R::UploadTypeNotAllowed { mime: HOLE },
+        ),
+        (
+            K::UploadExtensionBlocked,
+            R::UploadExtensionBlocked { extension: HOLE },
+        ),
+        (
+            K::UploadQuotaExceeded,
+            R::UploadQuotaExceeded {
+                quota: u64::from(NUMBER),
+            },
+        ),
+        (
+            K::UploadConcurrencyLimit,
+            R::UploadConcurrencyLimit {
+                max: NUMBER as usize,
+            },
+        ),
+        (K::UploadNotFound, R::UploadNotFound { upload_id: HOLE }),
+        (K::UploadChunkIndexInvalid, R::UploadChunkIndexInvalid),
+        (
+            K::UploadChunkOutOfOrder,
+            R::UploadChunkOutOfOrder {
+                expected: u64::from(NUMBER),
+                got: u64::from(NUMBER),
+            },
+        ),
+        (K::UploadChunkDataInvalid, R::UploadChunkDataInvalid),
+        (
+            K::UploadChunkTooLarge,
+            R::UploadChunkTooLarge {
+                max: NUMBER as usize,
+            },
+        ),
+        (
+            K::UploadPastFileSize,
+            R::UploadPastFileSize {
+                file_size: u64::from(NUMBER),
+            },
+        ),
+        (
+            K::UploadIncomplete,
+            R::UploadIncomplete {
+                received: u64::from(NUMBER),
+                file_size: u64::from(NUMBER),
+            },
+        ),
+        (
+            K::UploadContentMismatch,
+            R::UploadContentMismatch { mime: HOLE },
+        ),
+        (K::UploadStorageFailed, R::UploadStorageFailed),
+        (K::RemoteUpload, R::RemoteUpload),
     ]
 }
 
@@ -442,8 +580,6 @@ mod tests {
         match refusal {
             R::RateLimitExceeded { .. } => K::RateLimitExceeded,
             R::MessageTooLarge { .. } => K::MessageTooLarge,
-            R::BinaryFramesUnsupported { .. } => K::BinaryFramesUnsupported,
-            R::FileUploadsUnsupported { .. } => K::FileUploadsUnsupported,
             R::AuthenticationFailed { .. } => K::AuthenticationFailed,
             R::InternalEncoding { .. } => K::InternalEncoding,
             R::ComponentNotFound { .. } => K::ComponentNotFound,
@@ -510,6 +646,30 @@ mod tests {
             R::ServerShuttingDown { .. } => K::ServerShuttingDown,
             R::ClusterActionTimeout { .. } => K::ClusterActionTimeout,
             R::ClusterOpTimeout { .. } => K::ClusterOpTimeout,
+            R::UploadFrameInvalid { .. } => K::UploadFrameInvalid,
+            R::UploadComponentNotFound => K::UploadComponentNotFound,
+            R::UploadsNotAccepted { .. } => K::UploadsNotAccepted,
+            R::UploadNameUnknown { .. } => K::UploadNameUnknown,
+            R::UploadNameRequired { .. } => K::UploadNameRequired,
+            R::UploadIdInvalid => K::UploadIdInvalid,
+            R::UploadIdInUse { .. } => K::UploadIdInUse,
+            R::UploadFileSizeInvalid { .. } => K::UploadFileSizeInvalid,
+            R::UploadChunkSizeInvalid { .. } => K::UploadChunkSizeInvalid,
+            R::UploadFilenameInvalid { .. } => K::UploadFilenameInvalid,
+            R::UploadTypeNotAllowed { .. } => K::UploadTypeNotAllowed,
+            R::UploadExtensionBlocked { .. } => K::UploadExtensionBlocked,
+            R::UploadQuotaExceeded { .. } => K::UploadQuotaExceeded,
+            R::UploadConcurrencyLimit { .. } => K::UploadConcurrencyLimit,
+            R::UploadNotFound { .. } => K::UploadNotFound,
+            R::UploadChunkIndexInvalid => K::UploadChunkIndexInvalid,
+            R::UploadChunkOutOfOrder { .. } => K::UploadChunkOutOfOrder,
+            R::UploadChunkDataInvalid => K::UploadChunkDataInvalid,
+            R::UploadChunkTooLarge { .. } => K::UploadChunkTooLarge,
+            R::UploadPastFileSize { .. } => K::UploadPastFileSize,
+            R::UploadIncomplete { .. } => K::UploadIncomplete,
+            R::UploadContentMismatch { .. } => K::UploadContentMismatch,
+            R::UploadStorageFailed => K::UploadStorageFailed,
+            R::RemoteUpload => K::RemoteUpload,
         }
     }
 

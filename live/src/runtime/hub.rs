@@ -6,12 +6,14 @@ use super::component_type::ComponentType;
 use super::rooms::{RoomFanOut, RoomSettings, RoomTable, Rooms};
 use super::singletons::Singletons;
 use super::stats::Stats;
+use super::uploads::UploadHub;
 use crate::cluster::ClusterAdapter;
 use crate::component::push::{MessageCodec, PushCluster, Sessions, Topics};
 use crate::config::LiveConfig;
 use crate::metrics::Metrics;
 use crate::room::RoomDescriptor;
 use crate::security::AuthProviders;
+use crate::upload::UploadStore;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,6 +39,8 @@ pub(crate) struct Hub {
     pub(crate) env: Arc<ComponentEnv>,
     /// This server's membership in a cluster (`None`: it runs alone).
     pub(crate) cluster: Option<Arc<ClusterNode>>,
+    /// Upload settings, store and quota.
+    pub(crate) uploads: UploadHub,
 }
 
 /// What a hub is built from.
@@ -56,6 +60,8 @@ pub(crate) struct HubParts {
     pub(crate) messages: Vec<MessageCodec>,
     /// Whether metrics are recorded (always false without feature `metrics`).
     pub(crate) metrics: bool,
+    /// Where uploads are stored (`None`: a `LocalDirStore` from the config).
+    pub(crate) upload_store: Option<Arc<dyn UploadStore>>,
 }
 
 impl Hub {
@@ -69,6 +75,7 @@ impl Hub {
             cluster,
             messages,
             metrics,
+            upload_store,
         } = parts;
         let stats = Arc::new(Stats::default());
         let metrics = Arc::new(Metrics::new(Arc::clone(&stats) as _, metrics));
@@ -106,6 +113,7 @@ impl Hub {
             node.start(&env);
         }
         Self {
+            uploads: UploadHub::new(&config.uploads, upload_store),
             singletons: Arc::new(Singletons::new(Arc::clone(&env), cluster.clone())),
             cluster,
             rooms,

@@ -22,6 +22,7 @@ mod singleton_table;
 mod singletons;
 mod stats;
 pub(crate) mod transport;
+mod uploads;
 
 pub(crate) use cluster_link::ClusterNode;
 pub use component_type::ComponentRegistration;

@@ -124,7 +124,7 @@ async fn read_loop<T, R>(
                 // Boxed: the message's state lives only while it runs, not in every idle
                 // connection's task.
                 Some(InFrame::Text(text)) => Box::pin(connection.on_text(text.as_ref())).await,
-                Some(InFrame::Binary(bytes)) => connection.on_binary(&bytes),
+                Some(InFrame::Binary(bytes)) => Box::pin(connection.on_binary(&bytes)).await,
                 Some(InFrame::Control) => {}
                 Some(InFrame::TooLarge) => {
                     outbox.close(MESSAGE_TOO_BIG);
@@ -140,6 +140,7 @@ async fn read_loop<T, R>(
                 outbox.close(GOING_AWAY);
                 break;
             }
+            () = until(connection.upload_deadline()) => connection.purge_stale_uploads(),
         }
     }
     connection.close();
@@ -202,6 +203,14 @@ pub(crate) fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
     match &hub.config.allowed_origins {
         None => true,
         Some(allowed) => origin.is_some_and(|origin| allowed.iter().any(|a| a == origin)),
+    }
+}
+
+/// Resolves at `deadline`; never without one.
+async fn until(deadline: Option<std::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        None => std::future::pending().await,
     }
 }
 

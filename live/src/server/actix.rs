@@ -12,6 +12,7 @@ use super::fallback::{self, Body, Endpoint, Incoming, Reply};
 use super::http::Pages;
 use crate::runtime::outbox::CloseFrame;
 use crate::runtime::transport::{FrameSink, InFrame, SinkClosed, drive};
+use crate::upload::LocalDirStore;
 use ::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, Route, Scope, web};
@@ -111,8 +112,9 @@ impl LiveServer {
     /// ```
     pub fn actix_pages(&self) -> Route {
         let pages = std::sync::Arc::clone(&self.pages);
+        let uploads = self.hub.uploads.local.clone();
         web::route().to(move |request: HttpRequest| {
-            let response = pages_response(&pages, &request);
+            let response = pages_response(&pages, uploads.as_ref(), &request);
             async move { response }
         })
     }
@@ -156,10 +158,15 @@ impl LiveServer {
 
 /// Answers `request` from the shared routes. actix-web 4 is on the `http` 0.2 types: the
 /// method, status and headers cross over by their text (`method_of`, `response_builder`).
-fn pages_response(pages: &Pages, request: &HttpRequest) -> HttpResponse {
-    // Both parse the same token syntax; were one refused, it would be answered like any
-    // method but GET and HEAD.
-    let response = super::http::respond(pages, &method_of(request), request.path());
+fn pages_response(
+    pages: &Pages,
+    uploads: Option<&LocalDirStore>,
+    request: &HttpRequest,
+) -> HttpResponse {
+    let method = method_of(request);
+    let path = request.path();
+    let response = super::http::serve_upload(uploads, &method, path)
+        .unwrap_or_else(|| super::http::respond(pages, &method, path));
     let mut builder = response_builder(response.status(), response.headers());
     builder.body(response.into_body())
 }

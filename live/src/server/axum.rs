@@ -122,8 +122,11 @@ impl LiveServer {
         S: Clone + Send + Sync + 'static,
     {
         let pages = Arc::clone(&self.pages);
+        let uploads = self.hub.uploads.local.clone();
         any(move |method: Method, uri: Uri| {
-            let response = super::http::respond(&pages, &method, uri.path());
+            let path = uri.path();
+            let response = super::http::serve_upload(uploads.as_ref(), &method, path)
+                .unwrap_or_else(|| super::http::respond(&pages, &method, path));
             async move { response.map(Body::from) }
         })
     }

@@ -34,6 +34,7 @@ use crate::room::{LiveRoom, RoomDescriptor, registered_rooms};
 use crate::runtime::ClusterNode;
 use crate::runtime::{ComponentType, Hub, HubParts, registered_components};
 use crate::security::{AuthProvider, AuthProviders, StateSigningConfig};
+use crate::upload::{UploadConfig, UploadStore};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -117,6 +118,7 @@ impl LiveServerBuilder {
             inspector: None,
             #[cfg(feature = "metrics")]
             metrics_on: true,
+            upload_store: None,
         }
     }
 }
@@ -211,6 +213,8 @@ pub struct LiveServerBuilder {
     /// Whether metrics are recorded.
     #[cfg(feature = "metrics")]
     metrics_on: bool,
+    /// Where uploads are stored (`None`: a `LocalDirStore` from the config).
+    upload_store: Option<Arc<dyn UploadStore>>,
 }
 
 impl fmt::Debug for LiveServerBuilder {
@@ -313,6 +317,20 @@ impl LiveServerBuilder {
     #[cfg(feature = "metrics")]
     pub fn inspector(mut self, inspector: Inspector) -> Self {
         self.inspector = Some(inspector);
+        self
+    }
+
+    /// Upload limits, quota, directory and URL path (see docs/uploads.md).
+    pub fn uploads(mut self, uploads: UploadConfig) -> Self {
+        self.config.uploads = uploads;
+        self
+    }
+
+    /// Stores uploads in `store` instead of a [`LocalDirStore`](crate::upload::LocalDirStore)
+    /// in `UploadConfig::dir` (the servers then serve nothing at `UploadConfig::url_path`
+    /// unless the store writes there).
+    pub fn upload_store(mut self, store: impl UploadStore) -> Self {
+        self.upload_store = Some(Arc::new(store));
         self
     }
 
@@ -512,6 +530,7 @@ impl LiveServerBuilder {
             auth: AuthProviders::new(self.auth_providers),
             cluster: self.cluster,
             messages: self.messages,
+            upload_store: self.upload_store,
             #[cfg(feature = "metrics")]
             metrics: self.metrics_on,
             #[cfg(not(feature = "metrics"))]

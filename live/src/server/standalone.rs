@@ -127,6 +127,7 @@ async fn open_socket(
         live_path: &hub.config.path,
         pages,
         fallback,
+        uploads: hub.uploads.local.as_ref(),
         head_timeout: hub.config.handshake_timeout,
     };
     let upgraded = connection::serve(stream, routes, shutdown).await?;

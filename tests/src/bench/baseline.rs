@@ -10,7 +10,8 @@
 //!
 //! Handled: `COMPONENT_MOUNT` of `Counter`, `SharedCounter`, `BenchCounter`, `BenchFeed`,
 //! `BenchTicker` and `BenchMember` (the component names are the contract), and their
-//! `CALL_ACTION`s: `increment`, `tick`. `BenchTicker` ticks on a tokio interval.
+//! `CALL_ACTION`s: `increment`, `tick`. `BenchTicker` ticks on a tokio interval. Uploads
+//! (`BenchUpload`) are in `baseline_uploads.rs`.
 
 use bytes::Bytes;
 use futures_util::stream::SplitSink;
@@ -87,6 +88,8 @@ enum Mounted {
     Feed,
     Ticker,
     Member(String),
+    /// `BenchUpload`: takes uploads (see `baseline_uploads.rs`), no actions.
+    Upload,
 }
 
 /// The fields of a client frame the baseline reads.
@@ -142,13 +145,25 @@ async fn connection(stream: TcpStream, hub: Arc<Hub>) {
     ))));
     let writer = tokio::spawn(write_loop(outbox.clone(), sink));
     let mut mounted: HashMap<String, Mounted> = HashMap::new();
+    let mut uploads = super::baseline_uploads::Uploads::default();
     while let Some(Ok(message)) = stream.next().await {
         match message {
             Message::Text(text) => {
+                if text.contains("FILE_UPLOAD_")
+                    && let Some(reply) = uploads.text(&text).await
+                {
+                    outbox.push(Frame::Text(Bytes::from(reply)));
+                    continue;
+                }
                 let Ok(incoming) = serde_json::from_str::<Incoming<'_>>(&text) else {
                     continue;
                 };
                 handle(&hub, number, &outbox, &mut mounted, incoming);
+            }
+            Message::Binary(frame) => {
+                if let Some(reply) = uploads.binary(&frame).await {
+                    outbox.push(Frame::Text(Bytes::from(reply)));
+                }
             }
             Message::Close(_) => break,
             _ => {}
@@ -230,6 +245,7 @@ fn handle(
                         Mounted::Ticker,
                     )
                 }
+                "BenchUpload" => (own_id, r#"{"files":0}"#.to_owned(), Mounted::Upload),
                 "BenchMember" => {
                     let room = payload
                         .props

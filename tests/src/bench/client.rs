@@ -226,10 +226,12 @@ impl Conn {
 
     /// Sends a text frame (and flushes).
     pub async fn send(&mut self, text: String) -> Result<()> {
-        self.ws
-            .send(Message::text(text))
-            .await
-            .context("websocket send")
+        self.send_message(Message::text(text)).await
+    }
+
+    /// Sends any frame (and flushes).
+    pub async fn send_message(&mut self, message: Message) -> Result<()> {
+        self.ws.send(message).await.context("websocket send")
     }
 
     /// The next frame; an error when the socket closed.

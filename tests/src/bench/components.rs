@@ -153,3 +153,22 @@ pub fn unix_micros() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |now| u64::try_from(now.as_micros()).unwrap_or(u64::MAX))
 }
+
+/// Takes uploads (scenario `uploads`); counts them and deletes each file once received.
+#[live_component(name = "BenchUpload")]
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct BenchUpload {
+    /// Files received.
+    pub files: u64,
+}
+
+#[live_component]
+impl BenchUpload {
+    #[upload(accept = ["application/octet-stream"], max_size = "256MiB")]
+    async fn file(&mut self, file: UploadedFile) {
+        self.files += 1;
+        if let Some(path) = file.path() {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+    }
+}

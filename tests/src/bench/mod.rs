@@ -12,6 +12,7 @@
 //! the generator one: on a 2-core machine each gets a core. See docs/performance.md.
 
 pub mod baseline;
+pub mod baseline_uploads;
 pub mod client;
 pub mod components;
 pub mod push;
@@ -19,6 +20,7 @@ pub mod report;
 pub mod scenarios;
 pub mod server;
 pub mod stats;
+pub mod uploads;
 pub mod viewers;
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -63,6 +65,7 @@ pub const SCENARIOS: &[&str] = &[
     "slow",
     "push",
     "metrics",
+    "uploads",
 ];
 
 const USAGE: &str = "\
@@ -150,6 +153,8 @@ pub struct Scale {
     pub timing: Timing,
     /// How many ticks a fan-out writer may be ahead of its slowest reader.
     pub window: u64,
+    /// MiB each `uploads` run sends.
+    pub upload_mib: usize,
 }
 
 impl Scale {
@@ -171,6 +176,7 @@ impl Scale {
                 measure: Duration::from_secs(5),
             },
             window: 64,
+            upload_mib: 64,
         }
     }
 
@@ -192,6 +198,7 @@ impl Scale {
                 measure: Duration::from_secs(1),
             },
             window: 64,
+            upload_mib: 16,
         }
     }
 }
@@ -466,6 +473,17 @@ fn run_scenario(
                     &server,
                     viewers,
                     scale.timing,
+                ))?);
+                server.stop();
+            }
+        }
+        "uploads" => {
+            for chunk in [64 * 1024, 1024 * 1024] {
+                let server = fresh()?;
+                figures.push(runtime.block_on(uploads::upload(
+                    &server,
+                    scale.upload_mib,
+                    chunk,
                 ))?);
                 server.stop();
             }

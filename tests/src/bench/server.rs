@@ -3,7 +3,9 @@
 //! server's memory can be read from `/proc/<pid>/status` alone.
 
 use super::baseline;
-use super::components::{BenchCounter, BenchFeed, BenchMember, BenchRoom, BenchTicker};
+use super::components::{
+    BenchCounter, BenchFeed, BenchMember, BenchRoom, BenchTicker, BenchUpload,
+};
 use anyhow::{Context, Result, anyhow, bail};
 use live::LiveServer;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -67,7 +69,20 @@ fn live_builder() -> live::LiveServerBuilder {
         .component::<BenchCounter>()
         .component::<BenchTicker>()
         .room::<BenchRoom>()
+        .component::<BenchUpload>()
+        .uploads(bench_uploads())
         .rate_limit(None)
+}
+
+/// Uploads of the `uploads` scenario: files in a directory of this process, up to 256 MiB,
+/// of type `application/octet-stream`.
+fn bench_uploads() -> live::upload::UploadConfig {
+    let mut config = live::upload::UploadConfig::default();
+    config.dir = std::env::temp_dir().join(format!("live-bench-uploads-{}", std::process::id()));
+    config.max_file_bytes = 256 * 1024 * 1024;
+    config.quota_bytes = u64::MAX;
+    config.allowed_types = vec![super::uploads::FILE_TYPE.to_owned()];
+    config
 }
 
 /// Raises the soft open-files limit to the hard one (10,000 connections need ~10,000 fds

@@ -30,8 +30,20 @@ export class FakeSocket implements WebSocketLike {
 
   constructor(private readonly server: FakeServer, readonly url: string) {}
 
-  send(data: string): void {
+  /** Binary frames the client sent, as upload chunks: header and bytes. */
+  readonly sentBinary: { header: Msg; bytes: Uint8Array }[] = []
+
+  send(data: string | Uint8Array): void {
     if (this.readyState !== 1) throw new Error('socket is not open')
+    if (typeof data !== 'string') {
+      // `[headerLen: u32 LE][header JSON][bytes]`: handed to the server as its header message.
+      const length = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0, true)
+      const header = JSON.parse(new TextDecoder().decode(data.subarray(4, 4 + length))) as Msg
+      const bytes = data.slice(4 + length)
+      this.sentBinary.push({ header, bytes })
+      queueMicrotask(() => this.server.receive({ ...header, binary: bytes }, this))
+      return
+    }
     const msg = JSON.parse(data) as Msg
     this.sent.push(msg)
     queueMicrotask(() => this.server.receive(msg, this))

@@ -191,7 +191,7 @@ export interface GameV2RoomEvents {
 /** Every component: name → state and actions. */
 export interface LiveComponents {
   Gauge: { state: GaugeState; actions: GaugeActions };
-  Notes: { state: NotesState; actions: NotesActions };
+  Notes: { state: NotesState; actions: NotesActions; uploads: { attach: { accept: "text/plain" | "text/markdown"; maxSize: 1048576 } } };
   "task-board": { state: TaskBoardState; actions: TaskBoardActions };
 }
 

@@ -11,6 +11,12 @@ export async function errors(conn: LiveConnection<LiveRegistry>): Promise<void> 
   // @ts-expect-error props of the wrong type
   conn.mount('Counter', { count: 'three' })
 
+  const profile = conn.mount('Profile')
+  // @ts-expect-error unknown upload name
+  await profile.upload(new Blob([]), { uploadName: 'video' })
+  // @ts-expect-error a component without uploads takes no upload name
+  await conn.mount('Counter').upload(new Blob([]), { uploadName: 'avatar' })
+
   const counter = conn.mount('Counter')
   // @ts-expect-error wrong argument type
   await counter.call('add', { by: 'x' })

@@ -12,6 +12,14 @@ export interface LiveComponents {
       reset: { args: { to: number } | undefined; result: void }
     }
   }
+  Profile: {
+    state: { avatar: string | null }
+    actions: {}
+    uploads: {
+      avatar: { accept: 'image/png' | 'image/jpeg'; maxSize: 5242880 }
+      document: { accept: 'application/pdf'; maxSize: null }
+    }
+  }
 }
 export interface LiveRooms {
   chat: { state: ChatState; events: { 'message:new': ChatMessage; 'user:joined': { name: string } } }

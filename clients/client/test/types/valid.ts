@@ -28,7 +28,14 @@ export async function typed(conn: LiveConnection<LiveRegistry>): Promise<void> {
   expectTypeOf(counter.room('free-room').state).toEqualTypeOf<Readonly<Record<string, unknown>>>()
 
   const shared = conn.shared('Counter')
-  expectTypeOf(shared).toEqualTypeOf<ComponentHandle<CounterState, LiveRegistry['components']['Counter']['actions'], LiveRegistry['rooms']>>()
+  expectTypeOf(shared).toEqualTypeOf<ComponentHandle<CounterState, LiveRegistry['components']['Counter']['actions'], LiveRegistry['rooms'], never>>()
+}
+
+export async function uploads(conn: LiveConnection<LiveRegistry>, file: Blob): Promise<void> {
+  const profile = conn.mount('Profile')
+  const done = await profile.upload(file, { uploadName: 'avatar', onProgress: (p) => expectTypeOf(p.progress).toEqualTypeOf<number>() })
+  expectTypeOf(done.fileUrl).toEqualTypeOf<string | null>()
+  await profile.upload(file)
 }
 
 export async function untyped(conn: LiveConnection): Promise<void> {

@@ -17,7 +17,8 @@ mod sanitize;
 pub(crate) use error::InboundError;
 pub(crate) use frame::parse_text_frame;
 pub(crate) use message::{
-    ClientMessage, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_BYTES, Envelope, InboundLimits,
+    ClientMessage, DEFAULT_MAX_JSON_DEPTH, DEFAULT_MAX_MESSAGE_BYTES, Envelope, FileUploadKind,
+    InboundLimits,
 };
 
 #[cfg(test)]

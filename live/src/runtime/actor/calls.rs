@@ -40,6 +40,7 @@ impl<C: LiveComponent> Actor<C> {
                 )
                 .await
             }
+            Call::Upload(upload) => self.receive_upload(*upload).await,
             Call::SetProperty {
                 caller,
                 property,

@@ -4,6 +4,7 @@
 use super::calls::ActionFailure;
 use super::instance::Actor;
 use super::rooms::push_room_error;
+use super::uploads::refuse_upload;
 use crate::cluster::{
     ActionRequest, ActionResponse, MirroredState, SingletonMessage, SingletonOwner,
 };
@@ -95,6 +96,11 @@ impl<C: LiveComponent> Actor<C> {
                     request.request_id,
                     Refusal::OwnershipLost.text(),
                 ));
+            }
+            Call::Upload(upload) => {
+                let outbox = self.viewers.get(&upload.caller.connection_id).cloned();
+                let error = Refusal::RemoteUpload.text();
+                tokio::spawn(refuse_upload(outbox, *upload, error));
             }
             Call::SetProperty {
                 caller, request_id, ..

@@ -22,6 +22,7 @@ mod rooms;
 mod signature;
 mod spawn;
 mod timer;
+mod uploads;
 mod viewers;
 
 pub(crate) use env::ComponentEnv;

@@ -129,6 +129,7 @@ fn mount() -> Fixture {
         cluster: None,
         messages: Vec::new(),
         metrics: false,
+        upload_store: None,
     });
     let outbox = Outbox::new(10_000);
     let handle = spawn_component::<Pulse>(SpawnRequest {

@@ -67,7 +67,9 @@ pub(crate) fn spawn_component<C: LiveComponent>(
     } = starting_point::<C>(&mut request, cluster.as_ref().map(|(_, role)| role))?;
     let (handle, inbox) = mailbox::open(Arc::clone(&request.id));
     let (jobs, jobs_rx) = mpsc::channel::<BoxJob<C>>(JOB_QUEUE);
-    let handle = handle.with_jobs(Arc::new(jobs.clone()));
+    let handle = handle
+        .with_jobs(Arc::new(jobs.clone()))
+        .with_uploads(C::NAME, C::UPLOADS);
     let link = cluster.map(|(node, _)| Box::new(SingletonLink::new(node, C::NAME, role, &handle)));
     let audience = Audience::default();
     let rooms = Arc::new(TypedRoomOps {

@@ -2,13 +2,17 @@
 
 use super::Connection;
 use super::mount::Seed;
+use super::uploads::ChunkData;
 use crate::metrics::FrameRefusal;
+use crate::protocol::inbound::FileUploadKind;
 use crate::protocol::inbound::{ClientMessage, Envelope, InboundError, parse_text_frame};
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, encode};
 use crate::protocol::refusal::Refusal;
+use crate::protocol::upload::decode_binary_chunk;
 use crate::runtime::mailbox::{Call, ClientRoomOp};
 use crate::security::TokenBucket;
+use serde_json::Value;
 
 impl Connection {
     /// The rate limit (§14.1): every frame takes a token; without one the frame is dropped.
@@ -36,20 +40,31 @@ impl Connection {
         }
     }
 
-    /// Handles one binary frame. Clients send binary frames only for file-upload chunks,
-    /// which Live does not implement: they get a clear error.
-    pub(crate) fn on_binary(&mut self, bytes: &[u8]) {
+    /// Handles one binary frame: clients send binary frames only for upload chunks
+    /// (`[headerLen:u32 LE][header JSON][bytes]`); the reply echoes the header's `requestId`.
+    pub(crate) async fn on_binary(&mut self, bytes: &[u8]) {
         if !self.admit() {
             return;
         }
-        let (error, reason) = if bytes.len() > self.limits.max_message_bytes {
-            (Refusal::MessageTooLarge, FrameRefusal::TooLarge)
-        } else {
-            (Refusal::BinaryFramesUnsupported, FrameRefusal::Binary)
-        };
-        self.hub.metrics.frame_refused(reason);
-        self.outbox
-            .push_text(outbound::connection_error(&error.text()));
+        if bytes.len() > self.limits.max_message_bytes {
+            self.hub.metrics.frame_refused(FrameRefusal::TooLarge);
+            let error = Refusal::MessageTooLarge.text();
+            self.outbox.push_text(outbound::connection_error(&error));
+            return;
+        }
+        match decode_binary_chunk(bytes) {
+            Ok(chunk) => {
+                let request_id = chunk.header.get("requestId").and_then(Value::as_str);
+                let data = ChunkData::Raw(chunk.data);
+                self.upload_chunk(&chunk.header, data, request_id).await;
+            }
+            Err(error) => {
+                self.hub.metrics.frame_refused(FrameRefusal::Binary);
+                let detail = error.detail();
+                let error = Refusal::UploadFrameInvalid { detail }.text();
+                self.outbox.push_text(outbound::connection_error(&error));
+            }
+        }
     }
 
     /// Runs one client message. The rare, heavy messages (mount, rehydrate, auth, rooms) run
@@ -146,11 +161,18 @@ impl Connection {
                 let op = ClientRoomOp::GetState { room_id };
                 Box::pin(self.room_op(component_id, op, request_id)).await;
             }
-            ClientMessage::FileUpload { .. } => {
-                self.hub.metrics.frame_refused(FrameRefusal::FileUpload);
-                let error = Refusal::FileUploadsUnsupported.text();
-                self.reply_error(component_id, &error, request_id);
-            }
+            ClientMessage::FileUpload { kind, fields } => match kind {
+                FileUploadKind::Start => {
+                    Box::pin(self.upload_start(&fields, component_id, request_id)).await
+                }
+                FileUploadKind::Chunk => {
+                    let data = ChunkData::Base64(fields.get("data"));
+                    Box::pin(self.upload_chunk(&fields, data, request_id)).await
+                }
+                FileUploadKind::Complete => {
+                    Box::pin(self.upload_complete(&fields, request_id)).await
+                }
+            },
         }
     }
 }

@@ -6,6 +6,7 @@
 mod calls;
 mod dispatch;
 mod mount;
+mod uploads;
 
 use super::hub::Hub;
 use super::mailbox::{ComponentHandle, Viewer};
@@ -17,6 +18,7 @@ use crate::protocol::inbound::InboundLimits;
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::{self, Reply};
 use crate::room::LeaveReason;
+use crate::runtime::uploads::Uploads;
 use crate::security::TokenBucket;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -34,6 +36,8 @@ pub(crate) struct Connection {
     components: HashMap<Arc<str>, ComponentHandle>,
     /// Rooms joined with `ROOM_JOIN`, per component (for the room limit).
     client_rooms: HashSet<(Arc<str>, String)>,
+    /// Uploads in progress, by upload id.
+    uploads: Uploads,
     _counted: StatsGuard,
 }
 impl Connection {
@@ -58,6 +62,7 @@ impl Connection {
             rate,
             components: HashMap::new(),
             client_rooms: HashSet::new(),
+            uploads: Uploads::default(),
             _counted: counted,
         }
     }
@@ -107,9 +112,10 @@ impl Connection {
         self.outbox.push_text(reply.encode());
     }
 
-    /// The socket closed: leave every component (private ones are destroyed, singletons lose
+    /// The socket closed: cancel its uploads (their bytes are deleted), leave every component (private ones are destroyed, singletons lose
     /// a viewer) and stop accepting outbound frames.
     pub(crate) fn close(mut self) {
+        self.uploads.cancel_all(&self.hub.uploads.quota);
         for (_, handle) in self.components.drain() {
             handle.leave(Arc::clone(&self.id), LeaveReason::Disconnect);
         }

@@ -4,6 +4,7 @@
 
 use super::messages::{Call, ClusterSignal, Control, JoinRequest, LeaveRequest, RoomDelivery};
 use crate::room::LeaveReason;
+use crate::upload::UploadSpec;
 use std::any::Any;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -29,6 +30,7 @@ pub(crate) fn open(id: Arc<str>) -> (ComponentHandle, Inbox) {
         control,
         calls,
         jobs: None,
+        kind: None,
     };
     let inbox = Inbox {
         control: control_rx,
@@ -46,6 +48,8 @@ pub(crate) struct ComponentHandle {
     calls: mpsc::Sender<Box<Call>>,
     /// The sender of its work mailbox (a `JobSender<C>`, typed by the component).
     jobs: Option<Arc<dyn Any + Send + Sync>>,
+    /// The component's registry name and its `#[upload]` methods.
+    kind: Option<(&'static str, &'static [UploadSpec])>,
 }
 
 impl ComponentHandle {
@@ -53,6 +57,21 @@ impl ComponentHandle {
     pub(crate) fn with_jobs(mut self, jobs: Arc<dyn Any + Send + Sync>) -> Self {
         self.jobs = Some(jobs);
         self
+    }
+
+    /// Records the component's name and uploads (its actor knows them, typed by the component).
+    pub(crate) fn with_uploads(
+        mut self,
+        name: &'static str,
+        uploads: &'static [UploadSpec],
+    ) -> Self {
+        self.kind = Some((name, uploads));
+        self
+    }
+
+    /// The component's registry name and `#[upload]` methods (none before its actor set them).
+    pub(crate) fn uploads(&self) -> (&'static str, &'static [UploadSpec]) {
+        self.kind.unwrap_or(("", &[]))
     }
 
     /// The component's work mailbox, type-erased; the caller downcasts it to its

@@ -7,6 +7,7 @@ use crate::cluster::{
 use crate::component::Identity;
 use crate::room::LeaveReason;
 use crate::runtime::outbox::Outbox;
+use crate::upload::{UploadStore, UploadedFile};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -145,6 +146,8 @@ pub(crate) enum Call {
         /// Where the answer goes.
         reply: oneshot::Sender<ActionResponse>,
     },
+    /// A finished upload for one of the component's `#[upload]` methods.
+    Upload(Box<UploadCall>),
     /// `PROPERTY_UPDATE`.
     SetProperty {
         /// The caller.
@@ -156,6 +159,23 @@ pub(crate) enum Call {
         /// The request's id.
         request_id: Option<String>,
     },
+}
+
+/// A finished, stored upload on its way to the component's `#[upload]` method.
+#[derive(Debug)]
+pub(crate) struct UploadCall {
+    /// The uploading connection.
+    pub(crate) caller: Caller,
+    /// The `#[upload]` method's name.
+    pub(crate) upload: &'static str,
+    /// The stored file.
+    pub(crate) file: UploadedFile,
+    /// The upload's id (echoed in `FILE_UPLOAD_COMPLETE`).
+    pub(crate) upload_id: String,
+    /// The complete request's id.
+    pub(crate) request_id: Option<String>,
+    /// Where the file is, to delete it if the method refuses it.
+    pub(crate) store: Arc<dyn UploadStore>,
 }
 
 /// A client's room message (§10.2), run by the component actor it names.

@@ -10,5 +10,5 @@ mod tests;
 pub(crate) use handles::{ClusterMailbox, ComponentHandle, MemberMailbox, open};
 pub(crate) use messages::{
     Call, Caller, ClientRoomOp, ClusterSignal, Control, JoinRequest, MountReply, RoomDelivery,
-    Viewer,
+    UploadCall, Viewer,
 };

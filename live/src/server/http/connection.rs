@@ -5,6 +5,7 @@
 
 use super::Pages;
 use crate::server::fallback::{self, Endpoint, Fallback, Incoming, Reply};
+use crate::upload::LocalDirStore;
 use ::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, UPGRADE};
 use ::http::{HeaderMap, Request, Response, StatusCode};
 use bytes::Bytes;
@@ -59,6 +60,8 @@ pub(crate) struct Routes<'a> {
     pub(crate) live_path: &'a str,
     pub(crate) pages: &'a Pages,
     pub(crate) fallback: &'a Arc<Fallback>,
+    /// The default upload store, served at its URL path.
+    pub(crate) uploads: Option<&'a LocalDirStore>,
     /// How long a client may take to send a request head (idle keep-alive included).
     pub(crate) head_timeout: Duration,
 }
@@ -77,6 +80,7 @@ pub(crate) async fn serve(
         live_path: routes.live_path,
         pages: routes.pages,
         fallback: routes.fallback,
+        uploads: routes.uploads,
         shutdown: shutdown.clone(),
         switched: Cell::new(None),
     };
@@ -125,6 +129,8 @@ struct Front<'a> {
     live_path: &'a str,
     pages: &'a Pages,
     fallback: &'a Arc<Fallback>,
+    /// The default upload store, served at its URL path.
+    uploads: Option<&'a LocalDirStore>,
     shutdown: watch::Receiver<bool>,
     /// Set once a handshake was answered with 101.
     switched: Cell<Option<Switched>>,
@@ -195,7 +201,8 @@ impl Front<'_> {
     fn route(&self, request: Request<IncomingBody>) -> Response<Bytes> {
         let path = request.uri().path();
         if path != self.live_path {
-            return super::respond(self.pages, request.method(), path);
+            return super::serve_upload(self.uploads, request.method(), path)
+                .unwrap_or_else(|| super::respond(self.pages, request.method(), path));
         }
         if !asks_for_websocket(request.headers()) {
             return upgrade_required();
@@ -295,6 +302,7 @@ mod tests {
                 live_path: "/api/live/ws",
                 pages: &pages,
                 fallback: &live.fallback,
+                uploads: None,
                 head_timeout: Duration::from_secs(5),
             };
             let (_stop, stopping) = watch::channel(false);

@@ -6,6 +6,9 @@
 
 #[cfg(feature = "standalone")]
 pub(crate) mod connection;
+mod uploads;
+
+pub(crate) use uploads::serve_upload;
 
 use ::http::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE};
 use ::http::{HeaderName, Method, Response, StatusCode};
