@@ -112,7 +112,11 @@ fn test() -> Result<(), String> {
         ]),
     )?;
     feature_matrix()?;
-    run("tests", cargo(&["test", "--workspace", "--all-features"]))?;
+    // The demo binary's own tests (tests/tests/demo_binary.rs) run the binary built here.
+    let demo = server_binary("demo")?;
+    let mut tests = cargo(&["test", "--workspace", "--all-features"]);
+    tests.env("LIVE_DEMO_BIN", &demo);
+    run("tests", tests)?;
     without_network()?;
     clients()?;
     fuzz(FUZZ_SECONDS_IN_TESTS)?;
@@ -133,7 +137,7 @@ fn without_network() -> Result<(), String> {
     let cargo_path = env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new("unshare");
     command.args(["-rn", &cargo_path, "test", "--offline", "--all-features"]);
-    command.args(["-p", "demo", "--test", "components", "--test", "no_socket"]);
+    command.args(["-p", "demo"]);
     run(step, command)?;
     let mut todo = Command::new("unshare");
     todo.args([

@@ -1,6 +1,9 @@
 //! Runs the demo binary the way the README does (with `LIVE_ADDR` on a free port) and
-//! drives it over a real socket: the binary's banner, its WebSocket endpoint and its page.
-//! The components themselves are tested without a socket in `components.rs`.
+//! drives it over a real socket: the binary's banner, its WebSocket endpoint, its page, its
+//! metrics and its inspector. It lives here, not in the demo package, so that
+//! `cargo test -p demo` opens no socket (the components are tested there through
+//! `live::testing`). `cargo xtask test` builds the binary and names it in `LIVE_DEMO_BIN`;
+//! without it these tests skip with the reason, and fail under `CI=true`.
 
 use live::client::LiveClient;
 use serde_json::json;
@@ -17,20 +20,35 @@ impl Drop for Demo {
     }
 }
 
-fn start_demo() -> (Demo, String) {
-    let (demo, lines) = start_demo_lines(1);
+fn start_demo() -> Option<(Demo, String)> {
+    let (demo, lines) = start_demo_lines(1)?;
     let first_line = lines.first().cloned().unwrap_or_default();
     let url = first_line
         .trim()
         .strip_prefix("Live demo listening on ")
         .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
         .to_owned();
-    (demo, url)
+    Some((demo, url))
+}
+
+/// The demo binary `cargo xtask test` built (`LIVE_DEMO_BIN`); `None` (with the reason
+/// printed) when it is not set, outside CI.
+fn demo_binary() -> Option<String> {
+    match std::env::var("LIVE_DEMO_BIN") {
+        Ok(path) => Some(path),
+        Err(_) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("LIVE_DEMO_BIN is not set: run the tests through `cargo xtask test`")
+        }
+        Err(_) => {
+            eprintln!("skipped: LIVE_DEMO_BIN is not set (`cargo xtask test` sets it)");
+            None
+        }
+    }
 }
 
 /// Starts the demo and returns its first `count` stdout lines.
-fn start_demo_lines(count: usize) -> (Demo, Vec<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_demo"))
+fn start_demo_lines(count: usize) -> Option<(Demo, Vec<String>)> {
+    let mut child = Command::new(demo_binary()?)
         .env("LIVE_ADDR", "127.0.0.1:0")
         .env("LIVE_METRICS_ADDR", "127.0.0.1:0")
         .env("RUST_LOG", "warn")
@@ -48,7 +66,7 @@ fn start_demo_lines(count: usize) -> (Demo, Vec<String>) {
             .unwrap_or_else(|error| panic!("demo printed nothing: {error}"));
         lines.push(line.trim().to_owned());
     }
-    (demo, lines)
+    Some((demo, lines))
 }
 
 /// `GET url` (`http://host:port/path`) over a plain socket: the status line and the body.
@@ -76,7 +94,9 @@ async fn http_get(url: &str) -> (String, String) {
 
 #[tokio::test]
 async fn the_demo_serves_metrics_on_their_own_address_and_the_inspector_with_a_token() {
-    let (_demo, lines) = start_demo_lines(5);
+    let Some((_demo, lines)) = start_demo_lines(5) else {
+        return;
+    };
     let find = |prefix: &str| {
         lines
             .iter()
@@ -125,7 +145,9 @@ async fn the_demo_serves_metrics_on_their_own_address_and_the_inspector_with_a_t
 
 #[tokio::test]
 async fn the_demo_serves_counter_and_shared_counter() {
-    let (_demo, url) = start_demo();
+    let Some((_demo, url)) = start_demo() else {
+        return;
+    };
     assert!(
         url.starts_with("ws://127.0.0.1:") && url.ends_with("/api/live/ws"),
         "{url}"
@@ -167,7 +189,9 @@ async fn the_demo_serves_counter_and_shared_counter() {
 #[tokio::test]
 async fn the_demo_serves_its_page_at_the_root() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let (_demo, url) = start_demo();
+    let Some((_demo, url)) = start_demo() else {
+        return;
+    };
     let addr = url
         .trim_start_matches("ws://")
         .trim_end_matches("/api/live/ws")
