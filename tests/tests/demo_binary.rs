@@ -69,8 +69,8 @@ fn start_demo_lines(count: usize) -> Option<(Demo, Vec<String>)> {
     Some((demo, lines))
 }
 
-/// `GET url` (`http://host:port/path`) over a plain socket: the status line and the body.
-async fn http_get(url: &str) -> (String, String) {
+/// `GET url` (`http://host:port/path`) over a plain socket: the response head and body.
+async fn http_exchange(url: &str) -> (String, String) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.trim_start_matches("http://");
     let (addr, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -88,8 +88,14 @@ async fn http_get(url: &str) -> (String, String) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    (head.to_owned(), body.to_owned())
+}
+
+/// `GET url`: the status line and the body.
+async fn http_get(url: &str) -> (String, String) {
+    let (head, body) = http_exchange(url).await;
     let status = head.lines().next().unwrap_or_default().to_owned();
-    (status, body.to_owned())
+    (status, body)
 }
 
 #[tokio::test]
@@ -188,7 +194,6 @@ async fn the_demo_serves_counter_and_shared_counter() {
 
 #[tokio::test]
 async fn the_demo_serves_its_page_at_the_root() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let Some((_demo, url)) = start_demo() else {
         return;
     };
@@ -196,20 +201,7 @@ async fn the_demo_serves_its_page_at_the_root() {
         .trim_start_matches("ws://")
         .trim_end_matches("/api/live/ws")
         .to_owned();
-    let mut stream = tokio::net::TcpStream::connect(&addr)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let request = format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let mut response = String::new();
-    stream
-        .read_to_string(&mut response)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or_default();
+    let (head, body) = http_exchange(&format!("http://{addr}/")).await;
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     assert!(
         head.contains("\r\nContent-Type: text/html; charset=utf-8\r\n"),
