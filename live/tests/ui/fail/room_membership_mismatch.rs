@@ -21,9 +21,9 @@ pub struct ChatRoom {
 
 #[live_room]
 impl ChatRoom {
-    // The membership is a `Seat`, not a `String`.
-    fn on_join(&mut self, _join: &JoinInfo) -> Result<String, RoomError> {
-        Ok(String::new())
+    // The membership is a `Seat`, not a `u8`.
+    fn on_join(&mut self, _join: &JoinInfo) -> Result<u8, RoomError> {
+        Ok(0)
     }
 
     fn on_leave(&mut self, _leave: &LeaveInfo, seat: u32) {
