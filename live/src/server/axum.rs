@@ -15,7 +15,7 @@ use ::axum::Router;
 use ::axum::body::Body;
 use ::axum::extract::Request;
 use ::axum::extract::ws::{self, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use ::axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, ORIGIN};
+use ::axum::http::header::{CONTENT_LENGTH, ORIGIN};
 use ::axum::http::{HeaderMap, Method, StatusCode, Uri};
 use ::axum::response::{IntoResponse, Response};
 use ::axum::routing::{MethodRouter, any};
@@ -65,17 +65,7 @@ impl LiveServer {
     /// One SSE or long-polling request, answered by the shared logic (`server::fallback`).
     async fn axum_fallback(&self, endpoint: Endpoint, request: Request) -> Response {
         let (head, body) = request.into_parts();
-        let header = |name| {
-            let value = head.headers.get(name)?;
-            value.to_str().ok().map(str::to_owned)
-        };
-        let incoming = Incoming {
-            endpoint,
-            method: head.method.clone(),
-            origin: header(ORIGIN),
-            token: header(fallback::SESSION_HEADER),
-            binary: fallback::is_binary(head.headers.get(CONTENT_TYPE)),
-        };
+        let incoming = Incoming::from_head(endpoint, &head);
         let limit = self.fallback.body_limit();
         let read = fallback::read_body(body, head.headers.get(CONTENT_LENGTH), limit);
         let signal = self.lifecycle.connection_signal();

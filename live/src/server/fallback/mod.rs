@@ -15,7 +15,10 @@ mod table;
 
 #[cfg(any(feature = "standalone", feature = "axum"))]
 pub(crate) use request::read_body;
-pub(crate) use request::{Body, Endpoint, Incoming, Reply, SESSION_HEADER, is_binary};
+pub(crate) use request::{Body, Endpoint, Incoming, Reply};
+/// actix-web is on the `http` 0.2 types, so it reads the request head itself.
+#[cfg(feature = "actix")]
+pub(crate) use request::{SESSION_HEADER, is_binary};
 
 use crate::runtime::Hub;
 use crate::runtime::transport::{self, InFrame, origin_allowed, stopped};

@@ -81,6 +81,24 @@ pub(crate) struct Incoming {
     pub(crate) binary: bool,
 }
 
+impl Incoming {
+    /// What `head` says, for `endpoint` (servers on the `http` 1 types: standalone, axum).
+    #[cfg_attr(not(any(feature = "standalone", feature = "axum")), allow(dead_code))]
+    pub(crate) fn from_head(endpoint: Endpoint, head: &::http::request::Parts) -> Self {
+        let header = |name| {
+            let value = head.headers.get(name)?;
+            value.to_str().ok().map(str::to_owned)
+        };
+        Self {
+            endpoint,
+            method: head.method.clone(),
+            origin: header(::http::header::ORIGIN),
+            token: header(SESSION_HEADER),
+            binary: is_binary(head.headers.get(::http::header::CONTENT_TYPE)),
+        }
+    }
+}
+
 /// A request body as a server read it, up to [`Fallback::body_limit`].
 #[derive(Debug)]
 pub(crate) enum Body {

@@ -6,7 +6,7 @@
 use super::Pages;
 use crate::server::fallback::{self, Endpoint, Fallback, Incoming, Reply};
 use crate::upload::LocalDirStore;
-use ::http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN, UPGRADE};
+use ::http::header::{CONNECTION, CONTENT_LENGTH, ORIGIN, UPGRADE};
 use ::http::{HeaderMap, Request, Response, StatusCode};
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -175,17 +175,7 @@ async fn fallback_answer(
     shutdown: watch::Receiver<bool>,
 ) -> Result<Response<Body>, Infallible> {
     let (head, body) = request.into_parts();
-    let header = |name| {
-        let value = head.headers.get(name)?;
-        value.to_str().ok().map(str::to_owned)
-    };
-    let incoming = Incoming {
-        endpoint,
-        method: head.method.clone(),
-        origin: header(ORIGIN),
-        token: header(fallback::SESSION_HEADER),
-        binary: fallback::is_binary(head.headers.get(CONTENT_TYPE)),
-    };
+    let incoming = Incoming::from_head(endpoint, &head);
     let limit = fallback.body_limit();
     let read = fallback::read_body(body, head.headers.get(CONTENT_LENGTH), limit);
     let response = fallback.handle(incoming, read, Some(shutdown)).await;
