@@ -1,5 +1,5 @@
 import { BINARY_DELTA_MESSAGE, parseBinaryDeltaFrame, type BinaryDeltaFields, type BinaryField } from './binary-delta.js'
-import { parseRoomFrame } from './frames.js'
+import { BINARY_ROOM_MESSAGE, parseRoomFrame } from './frames.js'
 import { ComponentHandle, type MountOptions } from './handle.js'
 import { generateId } from './ids.js'
 import { encodeChunkFrame } from './upload.js'
@@ -419,8 +419,8 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
   }
 
   /**
-   * Binary room frames go to the component whose id is in the header; binary deltas (`0x01`)
-   * too, in order with its JSON frames (buffered like them); anything else is dropped.
+   * Binary deltas (`0x01`) and room frames (`0x02`/`0x03`) go to the component whose id is in
+   * the header, in order with its JSON frames (buffered like them); anything else is dropped.
    */
   private onBinary(bytes: Uint8Array): void {
     const delta = parseBinaryDeltaFrame(bytes)
@@ -429,7 +429,7 @@ export class LiveConnection<R extends RegistryShape = UntypedRegistry> {
       return
     }
     const frame = parseRoomFrame(bytes)
-    if (frame) this.byId.get(frame.componentId)?._receiveRoomFrame(frame)
+    if (frame) this.toComponent(frame.componentId, { type: BINARY_ROOM_MESSAGE, componentId: frame.componentId, payload: frame })
   }
 
   /** The binary delta fields of component type `name` (from `binaryDeltas`). */

@@ -3,6 +3,14 @@ export const BINARY_ROOM_EVENT = 0x02
 /** Binary frame type: room state delta, payload `{ state: diff }`, §10.4. */
 export const BINARY_ROOM_STATE = 0x03
 
+/**
+ * The `type` under which the connection hands a parsed room frame (a {@link RoomFrame} as
+ * `payload`) to its component handle, buffered like JSON frames while the component id is not
+ * known yet (a room joined in `on_mount` sends its frames before the mount reply). Not a wire word.
+ * @internal
+ */
+export const BINARY_ROOM_MESSAGE = '$binaryRoom'
+
 /** The header of a binary room frame, plus its still-encoded msgpack payload. */
 export interface RoomFrame {
   type: typeof BINARY_ROOM_EVENT | typeof BINARY_ROOM_STATE

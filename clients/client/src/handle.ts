@@ -1,4 +1,4 @@
-import { BINARY_ROOM_STATE, type RoomFrame } from './frames.js'
+import { BINARY_ROOM_MESSAGE, BINARY_ROOM_STATE, type RoomFrame } from './frames.js'
 import { BINARY_DELTA_MESSAGE, decodeBinaryDelta } from './binary-delta.js'
 import { applyDelta, deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 import { decodeMsgpack } from './msgpack.js'
@@ -7,7 +7,7 @@ import { RoomHandle } from './room.js'
 import { uploadFile, type UploadOptions, type UploadResult, type UploadSource } from './upload.js'
 import { isSignedState, type SignedState } from './signed-state.js'
 import type {
-  AnyAction, AnyState, ArgsOf, ArgsParam, ResultOf, RoomEventsFor, RoomStateFor, UntypedRegistry,
+  AnyAction, AnyState, ArgsOf, ArgsParam, ResultOf, RoomEventsFor, RoomPresenceFor, RoomStateFor, UntypedRegistry,
 } from './types.js'
 
 /**
@@ -55,7 +55,7 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
   private refs = 0
   private readonly listeners = new Set<() => void>()
   private readonly eventListeners = new Map<string, Set<EventListener>>()
-  private readonly rooms = new Map<string, RoomHandle<any, any>>()
+  private readonly rooms = new Map<string, RoomHandle<any, any, any>>()
   private readonly waiters = new Set<{ resolve(): void; reject(error: Error): void }>()
   private settleReady!: { resolve(): void; reject(error: Error): void }
 
@@ -154,7 +154,7 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
   }
 
   /** The handle of room `roomId` for this component (created on first use, then cached). */
-  room<Id extends string>(roomId: Id): RoomHandle<RoomStateFor<Rooms, Id>, RoomEventsFor<Rooms, Id>> {
+  room<Id extends string>(roomId: Id): RoomHandle<RoomStateFor<Rooms, Id>, RoomEventsFor<Rooms, Id>, RoomPresenceFor<Rooms, Id>> {
     let room = this.rooms.get(roomId)
     if (!room) this.rooms.set(roomId, (room = new RoomHandle(roomId, this, this.conn)))
     return room
@@ -324,6 +324,12 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
         if (delta) this._receive({ type: 'STATE_DELTA', componentId: msg.componentId, payload: { delta } })
         return
       }
+      case BINARY_ROOM_MESSAGE: {
+        // Only the connection builds these (a JSON frame cannot carry a Uint8Array).
+        const frame = msg.payload as Partial<RoomFrame> | undefined
+        if (frame?.payload instanceof Uint8Array) this.receiveRoomFrame(frame as RoomFrame)
+        return
+      }
       case 'ERROR':
         this.setError(errorText(msg, 'Component error'))
         break
@@ -342,8 +348,8 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
     for (const listener of [...(this.eventListeners.get(msg.type) ?? [])]) listener(msg.payload, msg)
   }
 
-  /** Handles a binary room frame addressed to this component; corrupt payloads are dropped. @internal */
-  _receiveRoomFrame(frame: RoomFrame): void {
+  /** Handles a binary room frame addressed to this component; corrupt payloads are dropped. */
+  private receiveRoomFrame(frame: RoomFrame): void {
     let data: unknown
     try {
       data = frame.payload.length === 0 ? null : decodeMsgpack(frame.payload)

@@ -13,6 +13,7 @@ export {
 } from './transports.js'
 export { ComponentHandle, REHYDRATE_TIMEOUT_MS, type HandleStatus, type MountOptions } from './handle.js'
 export { RoomHandle } from './room.js'
+export { PresenceList, PRESENCE_EVENTS, type PresenceEntry, type PresenceDiff } from './presence.js'
 export { LiveError, type ServerMessage, type ClientMessage } from './protocol.js'
 export { applyDelta, deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 export { decodeMsgpack, MsgpackError, MSGPACK_MAX_DEPTH } from './msgpack.js'

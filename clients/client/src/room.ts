@@ -1,5 +1,6 @@
 import { applyDelta, deepFreeze, isPlainObject, type PlainObject } from './merge.js'
 import { LiveError, type ConnectionPort, type ServerMessage } from './protocol.js'
+import { PresenceList } from './presence.js'
 import type { AnyState } from './types.js'
 
 type Listener<T> = (data: T) => void
@@ -20,15 +21,23 @@ export interface RoomOwner {
  *
  * `state` is an immutable snapshot, replaced on every change (`subscribe`/`getSnapshot` follow
  * the same rules as the component handle). Events arrive as JSON frames (untyped rooms) or as
- * binary msgpack frames (typed rooms); both end up in the `on()` listeners.
+ * binary msgpack frames (typed rooms); both end up in the `on()` listeners. `presence` follows the
+ * room's `$presence:*` system events (rooms declared with `presence`); `P` is its metadata type.
  */
-export class RoomHandle<S = AnyState, E = Record<string, unknown>> {
+export class RoomHandle<S = AnyState, E = Record<string, unknown>, P = unknown> {
   private currentState = Object.freeze({}) as S
   private isJoined = false
   /** Joined through `join()` (so it is re-joined after a reconnect); typed rooms are joined by the server. */
   private joinedByClient = false
   private readonly listeners = new Map<string, Set<Listener<any>>>()
   private readonly stateListeners = new Set<() => void>()
+
+  /**
+   * Who is in the room (rooms with presence): kept from the moment the handle exists, so the
+   * `$presence:state` sent right after the join is never missed. Emptied when the component
+   * leaves; kept over a dropped socket until the re-join's `$presence:state` replaces it.
+   */
+  readonly presence = new PresenceList<P>()
 
   /** @internal */
   constructor(
@@ -72,6 +81,7 @@ export class RoomHandle<S = AnyState, E = Record<string, unknown>> {
     this.joinedByClient = false
     await this.roomRequest('ROOM_LEAVE')
     this.isJoined = false
+    this.presence._clear()
     this.notify()
   }
 
@@ -122,10 +132,13 @@ export class RoomHandle<S = AnyState, E = Record<string, unknown>> {
   }
 
   /**
-   * Listens to a system event: `'sub:join'` / `'sub:leave'` (data `{subscriberId, count?}`) or
-   * `'state:change'` (data = the applied diff).
+   * Listens to a system event: `'sub:join'` / `'sub:leave'` (data `{subscriberId, count?}`),
+   * `'state:change'` (data = the applied diff) or a raw `'presence:*'` event (prefer `presence`).
    */
-  onSystem(event: 'sub:join' | 'sub:leave' | 'state:change' | (string & {}), listener: Listener<unknown>): () => void {
+  onSystem(
+    event: 'sub:join' | 'sub:leave' | 'state:change' | 'presence:state' | 'presence:join' | 'presence:update' | 'presence:leave' | (string & {}),
+    listener: Listener<unknown>,
+  ): () => void {
     return this.addListener(`$${event}`, listener)
   }
 
@@ -149,6 +162,7 @@ export class RoomHandle<S = AnyState, E = Record<string, unknown>> {
       }
       case 'ROOM_LEFT':
         this.isJoined = false
+        this.presence._clear()
         this.notify()
         break
     }
@@ -196,6 +210,7 @@ export class RoomHandle<S = AnyState, E = Record<string, unknown>> {
   }
 
   private dispatch(event: string, data: unknown): void {
+    this.presence._apply(event, data)
     for (const listener of [...(this.listeners.get(event) ?? [])]) listener(data)
   }
 

@@ -4,7 +4,7 @@
  * ```ts
  * export interface LiveRegistry {
  *   components: { Counter: { state: CounterState; actions: { add: { args: { by: number }; result: number } } } }
- *   rooms: { chat: { state: ChatState; events: { 'message:new': ChatMessage } } }
+ *   rooms: { chat: { state: ChatState; events: { 'message:new': ChatMessage }; presence: ChatPresence } }
  * }
  * ```
  *
@@ -89,6 +89,12 @@ type UntypedRoom = { state: AnyState; events: Record<string, unknown> }
 
 /** State type of the room with id `Id`. */
 export type RoomStateFor<Rooms, Id extends string> = RoomDefFor<Rooms, Id> extends { state: infer S } ? S : AnyState
+
+/**
+ * Presence metadata type of the room with id `Id` (`presence` in its registry entry; `unknown`
+ * when the registry does not say).
+ */
+export type RoomPresenceFor<Rooms, Id extends string> = RoomDefFor<Rooms, Id> extends { presence: infer P } ? P : unknown
 
 /** Event map of the room with id `Id`. */
 export type RoomEventsFor<Rooms, Id extends string> =
