@@ -96,3 +96,4 @@ export function createLive<R extends RegistryShape = UntypedRegistry>(): LiveBin
   return { LiveProvider, Live: { use, useRoom, useConnection } }
 }
 export { useUpload, type UseUploadResult } from './upload.js'
+export { usePresence } from './presence.js'

@@ -98,3 +98,4 @@ export function useRoomState<S, E>(room: RoomHandle<S, E>): ShallowRef<Readonly<
   return state
 }
 export { useUpload, type UseUploadResult } from './upload.js'
+export { usePresence } from './presence.js'
