@@ -1,26 +1,9 @@
-import { encode } from '@msgpack/msgpack'
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest'
 import {
   BINARY_ROOM_EVENT, LiveConnection, PresenceList, PRESENCE_EVENTS, type PresenceDiff, type PresenceEntry,
 } from '../src/index.js'
 import { FakeServer, flush, roomFrame, type Msg } from './helpers/fake-server.js'
-
-interface Meta { name: string; typing?: boolean }
-
-/** A wire entry (camelCase, as the server sends it). */
-function entry(key: string, joinedAt: number, fields: Partial<PresenceEntry<Meta>> = {}): PresenceEntry<Meta> {
-  return {
-    key,
-    componentId: `comp-${key}`,
-    connectionId: `conn-${key}`,
-    userId: key.startsWith('user:') ? key.slice(5) : null,
-    sessionId: null,
-    joinedAt,
-    meta: { name: key },
-    connections: 1,
-    ...fields,
-  }
-}
+import { presenceEntry as entry, presenceFrame, type Meta, type PresenceRegistry } from './helpers/presence.js'
 
 const keys = (list: readonly PresenceEntry<unknown>[]) => list.map((e) => e.key)
 
@@ -176,14 +159,11 @@ describe('room.presence', () => {
     return conn
   }
 
-  const presenceFrame = (componentId: string, event: string, data: unknown) =>
-    roomFrame(BINARY_ROOM_EVENT, componentId, 'chat:general', event, encode(data))
-
   it('keeps $presence frames sent before the mount reply (a room joined in on_mount)', async () => {
     server = new FakeServer()
     server.on('COMPONENT_MOUNT', (msg: Msg, socket) => {
       socket.deliver({ type: 'ROOM_JOINED', componentId: 'c-new', roomId: 'chat:general', event: '$room:joined', data: { state: {} } })
-      socket.deliverBinary(presenceFrame('c-new', PRESENCE_EVENTS.state, { entries: [entry('user:me', 1), entry('user:bob', 2)] }))
+      socket.deliverBinary(presenceFrame('c-new', 'chat:general', PRESENCE_EVENTS.state, { entries: [entry('user:me', 1), entry('user:bob', 2)] }))
       queueMicrotask(() => socket.deliver({ type: 'MESSAGE_RESPONSE', success: true, result: { componentId: 'c-new' }, requestId: msg.requestId }))
     })
     const chat = connect().mount('LiveChat')
@@ -203,8 +183,8 @@ describe('room.presence', () => {
     room.onSystem('presence:join', raw)
     const diffs: PresenceDiff[] = []
     room.presence.subscribe((d) => diffs.push(d))
-    server.socket.deliverBinary(presenceFrame(chat.id!, PRESENCE_EVENTS.state, { entries: [entry('user:me', 1)] }))
-    server.socket.deliverBinary(presenceFrame(chat.id!, PRESENCE_EVENTS.join, { entry: entry('user:bob', 2) }))
+    server.socket.deliverBinary(presenceFrame(chat.id!, 'chat:general', PRESENCE_EVENTS.state, { entries: [entry('user:me', 1)] }))
+    server.socket.deliverBinary(presenceFrame(chat.id!, 'chat:general', PRESENCE_EVENTS.join, { entry: entry('user:bob', 2) }))
     server.socket.deliver({ type: 'ROOM_SYSTEM', componentId: chat.id!, roomId: 'chat:general', event: PRESENCE_EVENTS.join, data: { entry: entry('user:ann', 3) } })
     server.socket.deliverBinary(roomFrame(BINARY_ROOM_EVENT, chat.id!, 'chat:general', PRESENCE_EVENTS.update, new Uint8Array([0xc1])))
     await flush()
@@ -224,7 +204,7 @@ describe('room.presence', () => {
       const entries = server.sockets.length === 1
         ? [entry('user:me', 1), entry('user:bob', 2)]
         : [entry('user:me', 1), entry('user:zoe', 3)]
-      socket.deliverBinary(roomFrame(BINARY_ROOM_EVENT, msg.componentId, msg.roomId, PRESENCE_EVENTS.state, encode({ entries })))
+      socket.deliverBinary(presenceFrame(msg.componentId, msg.roomId, PRESENCE_EVENTS.state, { entries }))
     })
     const chat = connect().mount('LiveChat')
     await chat.ready
@@ -248,14 +228,10 @@ describe('room.presence', () => {
   })
 
   it('types the entries from the registry', () => {
-    interface Registry {
-      components: Record<string, { state: Record<string, unknown>; actions: Record<string, { args: unknown; result: unknown }> }>
-      rooms: { chat: { state: { n: number }; events: Record<string, unknown>; presence: Meta } }
-    }
     server = new FakeServer()
-    const typed = new LiveConnection<Registry>({ WebSocket: server.WebSocket, storage: null, heartbeatMs: 0 })
+    const typed = new LiveConnection<PresenceRegistry>({ WebSocket: server.WebSocket, storage: null, heartbeatMs: 0 })
     conn = typed as unknown as LiveConnection
-    const handle = typed.mount('X')
+    const handle = typed.mount('LiveChat')
     expectTypeOf(handle.room('chat:1').presence.list()).toEqualTypeOf<readonly PresenceEntry<Meta>[]>()
     expectTypeOf(handle.room('other').presence.list()).toEqualTypeOf<readonly PresenceEntry<unknown>[]>()
   })

@@ -1,16 +1,10 @@
 import { flushPromises, mount } from '@vue/test-utils'
-import { encode } from '@msgpack/msgpack'
 import { defineComponent, effectScope, h } from 'vue'
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest'
-import { BINARY_ROOM_EVENT, LiveConnection, PRESENCE_EVENTS, type PresenceEntry } from '@live/client'
-import { FakeServer, flush, roomFrame } from '../../client/test/helpers/fake-server.js'
+import { LiveConnection, PRESENCE_EVENTS, type PresenceEntry } from '@live/client'
+import { FakeServer, flush } from '../../client/test/helpers/fake-server.js'
+import { presenceEntry, sendPresence, type Meta, type PresenceRegistry as Registry } from '../../client/test/helpers/presence.js'
 import { createLive, usePresence } from '../src/index.js'
-
-interface Meta { name: string }
-interface Registry {
-  components: { LiveChat: { state: { messages: string[] }; actions: {} } }
-  rooms: { chat: { state: { messages: string[] }; events: {}; presence: Meta } }
-}
 
 const typed = createLive<Registry>()
 
@@ -28,15 +22,8 @@ const settle = async (): Promise<void> => {
   await flushPromises()
 }
 
-const entry = (key: string, joinedAt: number, name: string): PresenceEntry<Meta> => ({
-  key, componentId: 'c', connectionId: 'k', userId: key.slice(5), sessionId: null, joinedAt, meta: { name }, connections: 1,
-})
-
-/** Sends a presence event to the mounted LiveChat. */
-function send(event: string, data: unknown): void {
-  const id = server.component('LiveChat').id
-  server.socket.deliverBinary(roomFrame(BINARY_ROOM_EVENT, id, 'chat:general', event, encode(data)))
-}
+const entry = (key: string, joinedAt: number, name: string) => presenceEntry(key, joinedAt, { meta: { name } })
+const send = (event: string, data: unknown) => sendPresence(server, event, data)
 
 const Who = defineComponent({
   setup() {
