@@ -9,6 +9,7 @@ mod tests;
 
 pub(crate) use handles::{ClusterMailbox, ComponentHandle, MemberMailbox, open};
 pub(crate) use messages::{
-    Call, Caller, ClientRoomOp, ClusterSignal, Control, JoinRequest, MountReply, RoomDelivery,
+    Call, Caller, ClientRoomOp, ClusterSignal, Control, HandedEvent, JoinRequest, MountReply,
+    RoomDelivery,
     UploadCall, Viewer,
 };
