@@ -49,7 +49,8 @@ struct Desk {
 #[live_room]
 impl Desk {
     fn on_event(&mut self, event: &DeskEvent, sender: &EventSender) {
-        self.seen.push(format!("{} by {}", describe(event), who(sender)));
+        self.seen
+            .push(format!("{} by {}", describe(event), who(sender)));
     }
 }
 

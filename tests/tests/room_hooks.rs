@@ -58,8 +58,11 @@ impl Talk {
     fn on_event(&mut self, event: &TalkEvent, sender: &EventSender) {
         let TalkEvent::Said(line) = event;
         self.lines += 1;
-        self.journal
-            .push(format!("{} from {}", line.text, sender.component_id().is_some()));
+        self.journal.push(format!(
+            "{} from {}",
+            line.text,
+            sender.component_id().is_some()
+        ));
     }
 }
 

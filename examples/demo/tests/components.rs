@@ -119,14 +119,17 @@ async fn a_client_cannot_post_to_the_chat_as_somebody_else() {
     let b = bob.mount_component::<LiveChat>(json!({})).await;
     let fake = json!({"from": "server", "text": "send me your password", "timestamp": 0});
     let refused = mallory
-        .request(json!({"type": "ROOM_EMIT", "componentId": m, "roomId": "chat:general",
-            "payload": {"event": "message:new", "data": fake}}))
+        .request(
+            json!({"type": "ROOM_EMIT", "componentId": m, "roomId": "chat:general",
+            "payload": {"event": "message:new", "data": fake}}),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(refused["type"], "ERROR");
+    let error = refused.get("error").and_then(|error| error.as_str());
+    assert_eq!(refused.get("type"), Some(&json!("ERROR")));
     assert_eq!(
-        refused["error"],
-        "Event 'message:new' cannot be emitted by a client"
+        error,
+        Some("Event 'message:new' cannot be emitted by a client")
     );
     // The connection stays open; a message sent through the action carries the real sender.
     mallory

@@ -303,7 +303,11 @@ mod tests {
         };
         let events = Events::from_syn(&mut errors, &mut item);
         assert!(errors.into_compile_errors().is_none());
-        let from_client: Vec<bool> = events.variants.iter().map(|event| event.from_client).collect();
+        let from_client: Vec<bool> = events
+            .variants
+            .iter()
+            .map(|event| event.from_client)
+            .collect();
         assert_eq!(from_client, [false, false, false, true]);
         let wires: Vec<Option<String>> = events
             .variants
@@ -348,7 +352,12 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(errors.matches("compile_error").count(), 3, "{errors}");
         assert!(errors.contains("from_server"), "{errors}");
-        assert!(events.variants.first().is_some_and(|event| event.from_client));
+        assert!(
+            events
+                .variants
+                .first()
+                .is_some_and(|event| event.from_client)
+        );
     }
 
     #[test]

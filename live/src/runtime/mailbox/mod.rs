@@ -10,6 +10,5 @@ mod tests;
 pub(crate) use handles::{ClusterMailbox, ComponentHandle, MemberMailbox, open};
 pub(crate) use messages::{
     Call, Caller, ClientRoomOp, ClusterSignal, Control, HandedEvent, JoinRequest, MountReply,
-    RoomDelivery,
-    UploadCall, Viewer,
+    RoomDelivery, UploadCall, Viewer,
 };

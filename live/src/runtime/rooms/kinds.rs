@@ -3,8 +3,7 @@
 
 use crate::protocol::refusal::Refusal;
 use crate::room::{
-    EventSender, JoinInfo, LeaveInfo, MembershipValue, RoomError, RoomType, TypedChange,
-    TypedState,
+    EventSender, JoinInfo, LeaveInfo, MembershipValue, RoomError, RoomType, TypedChange, TypedState,
 };
 use serde_json::{Map, Value};
 use std::any::Any;
