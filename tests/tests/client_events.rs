@@ -7,13 +7,12 @@
 // `serde_json::Value` indexing returns `Null` for a missing key; it cannot panic.
 #![allow(clippy::indexing_slicing)]
 
-use live::BoxFuture;
-use live::component::{OnRoomEvent, Session};
+use live::component::OnRoomEvent;
 use live::prelude::*;
-use live::security::AuthProvider;
 use live::testing::{Received, TestClient, TestServer};
+use live_tests::secure::TokenAuth;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 #[live::data]
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -111,43 +110,20 @@ impl OnRoomEvent<Desk> for Clerk {
     }
 }
 
-/// Signs in with `{"token": "<user>"}`: the session's id is the token.
-#[derive(Debug)]
-struct Names;
-
-impl AuthProvider for Names {
-    fn name(&self) -> &str {
-        "names"
-    }
-
-    fn authenticate<'a>(
-        &'a self,
-        credentials: &'a Map<String, Value>,
-    ) -> BoxFuture<'a, Option<Session>> {
-        let session = credentials
-            .get("token")
-            .and_then(Value::as_str)
-            .map(|user| Session {
-                id: user.to_owned(),
-                roles: Vec::new(),
-                permissions: Vec::new(),
-                extra: Map::new(),
-            });
-        Box::pin(std::future::ready(session))
-    }
-}
-
 fn server() -> TestServer {
     TestServer::build(
         LiveServer::builder()
-            .auth_provider(Names)
+            .auth_provider(TokenAuth)
             .component::<Clerk>()
             .room::<Desk>(),
     )
 }
 
+/// A client signed in as `user` (`admin` or `user`, [`TokenAuth`]'s), with a `Clerk`.
 async fn signed_in(server: &TestServer, user: &str) -> (TestClient, String) {
-    let client = server.connect_as(json!({ "token": user })).await;
+    let client = server
+        .connect_as(json!({ "token": format!("{user}-token") }))
+        .await;
     let id = client.mount_component::<Clerk>(json!({})).await;
     (client, id)
 }
@@ -187,24 +163,24 @@ async fn room_events(client: &TestClient) -> Vec<(String, Value)> {
 #[tokio::test]
 async fn undeclared_and_mistyped_client_events_are_refused_and_reach_nobody() {
     let server = server();
-    let (ana, a) = signed_in(&server, "ana").await;
-    let (ben, b) = signed_in(&server, "ben").await;
+    let (admin, a) = signed_in(&server, "admin").await;
+    let (user, b) = signed_in(&server, "user").await;
 
-    let forged = json!({"from": "ben", "text": "I owe ana 100"});
-    let answer = refused(&ana, &a, "note", forged).await;
+    let forged = json!({"from": "user", "text": "I owe admin 100"});
+    let answer = refused(&admin, &a, "note", forged).await;
     assert_eq!(
         answer["error"],
         "Event 'note' cannot be emitted by a client"
     );
-    let answer = refused(&ana, &a, "shout", json!({})).await;
+    let answer = refused(&admin, &a, "shout", json!({})).await;
     assert_eq!(answer["error"], "Unknown event 'shout'");
-    let answer = refused(&ana, &a, "typing", json!({"active": "yes"})).await;
+    let answer = refused(&admin, &a, "typing", json!({"active": "yes"})).await;
     let error = answer["error"].as_str().unwrap_or_default();
     assert!(
         error.starts_with("Invalid payload for event 'typing': invalid type: string \"yes\""),
         "{error}"
     );
-    let answer = refused(&ana, &a, "typing", Value::Null).await;
+    let answer = refused(&admin, &a, "typing", Value::Null).await;
     let error = answer["error"].as_str().unwrap_or_default();
     assert!(
         error.starts_with("Invalid payload for event 'typing':"),
@@ -213,40 +189,42 @@ async fn undeclared_and_mistyped_client_events_are_refused_and_reach_nobody() {
 
     // The connection stays open, and the room still works: a taken emit comes after the
     // refused ones in the room's queue, so it is the first thing anybody gets.
-    ana.send_json(&emit(&a, "typing", json!({"active": true})))
+    admin
+        .send_json(&emit(&a, "typing", json!({"active": true})))
         .await
         .unwrap_or_else(|error| panic!("{error}"));
-    let clerk = ben
+    let clerk = user
         .expect_state(&b, |clerk: &Clerk| !clerk.heard.is_empty())
         .await;
-    assert_eq!(clerk.heard, ["typing true by client ana"]);
+    assert_eq!(clerk.heard, ["typing true by client admin"]);
     assert_eq!(
-        room_events(&ben).await,
+        room_events(&user).await,
         [("typing".to_owned(), json!({"active": true}))]
     );
     let desk = server.room::<Desk>("d").state().await;
     let seen = desk.map(|desk| desk.seen).unwrap_or_default();
-    assert_eq!(seen, ["typing true by client ana"]);
+    assert_eq!(seen, ["typing true by client admin"]);
 }
 
 #[tokio::test]
 async fn a_declared_client_event_reaches_members_and_handlers_with_its_real_sender() {
     let server = server();
-    let (ana, a) = signed_in(&server, "ana").await;
-    let (ben, b) = signed_in(&server, "ben").await;
+    let (admin, a) = signed_in(&server, "admin").await;
+    let (user, b) = signed_in(&server, "user").await;
     let anonymous = server.connect().await;
     let c = anonymous.mount_component::<Clerk>(json!({})).await;
 
-    // Ana claims to be ben in the payload: the type has no `from`, so it is dropped, and
+    // Admin claims to be user in the payload: the type has no `from`, so it is dropped, and
     // everybody learns the sender from the server.
-    ana.send_json(&emit(&a, "typing", json!({"active": true, "from": "ben"})))
+    admin
+        .send_json(&emit(&a, "typing", json!({"active": true, "from": "user"})))
         .await
         .unwrap_or_else(|error| panic!("{error}"));
-    for (client, id) in [(&ben, &b), (&anonymous, &c)] {
+    for (client, id) in [(&user, &b), (&anonymous, &c)] {
         let clerk = client
             .expect_state(id, |clerk: &Clerk| !clerk.heard.is_empty())
             .await;
-        assert_eq!(clerk.heard, ["typing true by client ana"]);
+        assert_eq!(clerk.heard, ["typing true by client admin"]);
         assert_eq!(
             room_events(client).await,
             [("typing".to_owned(), json!({"active": true}))],
@@ -255,9 +233,9 @@ async fn a_declared_client_event_reaches_members_and_handlers_with_its_real_send
     }
 
     // Server code may emit every event; handlers see it came from a component.
-    ben.invoke_ok(&b, Clerk::actions().note("hi".to_owned()))
+    user.invoke_ok(&b, Clerk::actions().note("hi".to_owned()))
         .await;
-    let clerk = ana
+    let clerk = admin
         .expect_state(&a, |clerk: &Clerk| !clerk.heard.is_empty())
         .await;
     assert_eq!(clerk.heard, ["note hi from clerk by component"]);
@@ -267,14 +245,15 @@ async fn a_declared_client_event_reaches_members_and_handlers_with_its_real_send
         .send_json(&emit(&c, "typing", json!({"active": false})))
         .await
         .unwrap_or_else(|error| panic!("{error}"));
-    ana.expect_state(&a, |clerk: &Clerk| clerk.heard.len() == 2)
+    admin
+        .expect_state(&a, |clerk: &Clerk| clerk.heard.len() == 2)
         .await;
     let desk = server.room::<Desk>("d").state().await;
     let seen = desk.map(|desk| desk.seen).unwrap_or_default();
     assert_eq!(
         seen,
         [
-            "typing true by client ana",
+            "typing true by client admin",
             "note hi from clerk by component",
             "typing false by client anonymous"
         ]
