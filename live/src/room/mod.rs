@@ -5,7 +5,9 @@
 //! are `"<prefix>:<instance>"`. Components join, emit and update through
 //! [`Ctx::room`](crate::Ctx::room); members' clients receive binary frames (`0x02` events,
 //! `0x03` state deltas) whose payload is encoded once per broadcast, and a component that
-//! implements [`OnRoomEvent`](crate::component::OnRoomEvent) for the room gets each event as a typed value.
+//! implements [`OnRoomEvent`](crate::component::OnRoomEvent) for the room gets each event as a typed value,
+//! with its [`EventSender`]. A member's client may emit (`ROOM_EMIT`) only the events declared
+//! `#[event("name", from_client)]` ([`RoomEvent::CLIENT_NAMES`]), with a payload that decodes.
 //!
 //! A room's server-only data: `#[serde(skip)]` fields (room metadata, typed, never sent)
 //! and a [`LiveRoom::Membership`] value per member, handed back at leave.

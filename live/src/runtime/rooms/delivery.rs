@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 impl<K: RoomKind> RoomActor<K> {
     /// Sends an event to the members (but `excluded`): binary `0x02` for typed rooms,
-    /// `json_kind` JSON frames for untyped ones. With a `handed` sender, also hands it to
+    /// `json_kind` JSON frames for untyped ones. With `handed_from`, also hands it to
     /// members' typed handlers, as from that sender.
     pub(super) fn broadcast_event(
         &self,
