@@ -7,7 +7,8 @@ import { RoomHandle } from './room.js'
 import { uploadFile, type UploadOptions, type UploadResult, type UploadSource } from './upload.js'
 import { isSignedState, type SignedState } from './signed-state.js'
 import type {
-  AnyAction, AnyState, ArgsOf, ArgsParam, ResultOf, RoomEventsFor, RoomStateFor, UntypedRegistry,
+  AnyAction, AnyState, ArgsOf, ArgsParam, ResultOf, RoomClientEventsFor, RoomEventsFor, RoomStateFor,
+  UntypedRegistry,
 } from './types.js'
 
 /**
@@ -154,7 +155,9 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
   }
 
   /** The handle of room `roomId` for this component (created on first use, then cached). */
-  room<Id extends string>(roomId: Id): RoomHandle<RoomStateFor<Rooms, Id>, RoomEventsFor<Rooms, Id>> {
+  room<Id extends string>(
+    roomId: Id,
+  ): RoomHandle<RoomStateFor<Rooms, Id>, RoomEventsFor<Rooms, Id>, RoomClientEventsFor<Rooms, Id>> {
     let room = this.rooms.get(roomId)
     if (!room) this.rooms.set(roomId, (room = new RoomHandle(roomId, this, this.conn)))
     return room

@@ -22,7 +22,7 @@ export interface RoomOwner {
  * the same rules as the component handle). Events arrive as JSON frames (untyped rooms) or as
  * binary msgpack frames (typed rooms); both end up in the `on()` listeners.
  */
-export class RoomHandle<S = AnyState, E = Record<string, unknown>> {
+export class RoomHandle<S = AnyState, E = Record<string, unknown>, C extends string = keyof E & string> {
   private currentState = Object.freeze({}) as S
   private isJoined = false
   /** Joined through `join()` (so it is re-joined after a reconnect); typed rooms are joined by the server. */
@@ -79,7 +79,7 @@ export class RoomHandle<S = AnyState, E = Record<string, unknown>> {
    * Sends an event to the other members (`ROOM_EMIT`; the sender does not receive it back).
    * Returns false when it could not be sent (component not mounted or socket not open).
    */
-  emit<K extends keyof E & string>(event: K, data: E[K]): boolean {
+  emit<K extends C & keyof E & string>(event: K, data: E[K]): boolean {
     const componentId = this.owner.id
     return componentId !== null && this.conn.send({ type: 'ROOM_EMIT', componentId, roomId: this.id, payload: { event, data } })
   }

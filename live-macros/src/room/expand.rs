@@ -155,7 +155,8 @@ fn event_typescript(events: &ast::Events) -> TokenStream {
             Some(ty) => typescript::probe_type(ty),
             None => quote!(::live::typescript::TsType::null()),
         };
-        quote!(::live::typescript::EventTypes::new(#wire, #payload))
+        let from_client = event.from_client.then(|| quote!(.from_client()));
+        quote!(::live::typescript::EventTypes::new(#wire, #payload) #from_client)
     });
     quote! {
         impl ::live::__private::RoomEventsTypescript for #ident {
