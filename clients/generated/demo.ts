@@ -157,6 +157,8 @@ export interface ChatRoomEvents {
   "message:new": ChatMessage;
   "user:joined": UserJoined;
 }
+/** The events of room type `chat` a member's client may emit (`ROOM_EMIT`): those declared `from_client`; the server refuses the others. */
+export type ChatRoomClientEvents = never;
 
 // Registry
 
@@ -168,9 +170,9 @@ export interface LiveComponents {
   SharedCounter: { state: SharedCounterState; actions: SharedCounterActions };
 }
 
-/** Every typed room: id prefix → state and events. */
+/** Every typed room: id prefix → state, events and the events a client may emit. */
 export interface LiveRooms {
-  chat: { state: ChatRoomState; events: ChatRoomEvents };
+  chat: { state: ChatRoomState; events: ChatRoomEvents; clientEvents: ChatRoomClientEvents };
 }
 
 /** The server's registry, for the client packages: `new LiveConnection<LiveRegistry>(...)`. */

@@ -112,6 +112,7 @@ impl File {
         let constant = self.value_name(format!("{base}RoomPrefix"), &owner)?;
         let state_name = format!("{base}RoomState");
         let events_name = self.type_name(format!("{base}RoomEvents"), &owner)?;
+        let client_name = self.type_name(format!("{base}RoomClientEvents"), &owner)?;
         let by_macro = room.typescript();
         let from_macro = by_macro.is_some();
         let described = by_macro.unwrap_or_else(|| {
@@ -160,10 +161,23 @@ impl File {
                 let _ = writeln!(out, "export type {events_name} = Record<string, unknown>;");
             }
         }
+        let _ = writeln!(
+            out,
+            "/** The events of room type {} a member's client may emit (`ROOM_EMIT`): those \
+             declared `from_client`; the server refuses the others. */",
+            quoted_doc(prefix)
+        );
+        let _ = writeln!(
+            out,
+            "export type {client_name} = {};",
+            client_event_names(described.events())
+        );
         self.entries.push((
             "rooms",
             prefix.to_owned(),
-            format!("{{ state: {state_name}; events: {events_name} }}"),
+            format!(
+                "{{ state: {state_name}; events: {events_name}; clientEvents: {client_name} }}"
+            ),
         ));
         Ok(out)
     }
@@ -183,7 +197,7 @@ impl File {
             (
                 "rooms",
                 &rooms,
-                "Every typed room: id prefix → state and events.",
+                "Every typed room: id prefix → state, events and the events a client may emit.",
             ),
         ] {
             let _ = writeln!(out, "/** {what} */");
@@ -259,5 +273,24 @@ impl File {
         }
         out.push_str("} as const;\n");
         Ok(out)
+    }
+}
+
+/// The TypeScript union of the event names a client may emit: `never` for none, `string`
+/// when the events are not described.
+fn client_event_names(events: Option<&[live::typescript::EventTypes]>) -> String {
+    let Some(events) = events else {
+        return "string".to_owned();
+    };
+    let mut names: Vec<_> = events
+        .iter()
+        .filter(|event| event.is_from_client())
+        .map(|event| string_literal(event.name()))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        "never".to_owned()
+    } else {
+        names.join(" | ")
     }
 }

@@ -218,12 +218,12 @@ pub struct Gauge {
 #[live_component]
 impl Gauge {}
 
-/// The game room's events: a unit event, payloads of several kinds.
+/// The game room's events: a unit event, payloads of several kinds, one a client may emit.
 #[live_room]
 #[derive(Debug, Clone)]
 pub enum GameEvent {
-    /// A shape was drawn.
-    #[event("shape:drawn")]
+    /// A shape was drawn (clients may send it).
+    #[event("shape:drawn", from_client)]
     Drawn(Shape),
     /// Scores changed.
     #[event("scores")]

@@ -120,7 +120,9 @@ pub fn live_component(args: TokenStream, item: TokenStream) -> TokenStream {
 /// Turns a struct, its impl block and an events enum into a typed Live room.
 ///
 /// - On the **events enum**, `#[live_room]` implements `live::room::RoomEvent`. Every variant
-///   carries `#[event("wire:name")]` and is either a unit variant (payload `null`) or a
+///   carries `#[event("wire:name")]` (`#[event("wire:name", from_client)]` when a member's
+///   client may emit it with `ROOM_EMIT`; a client's emit of any other event is refused) and
+///   is either a unit variant (payload `null`) or a
 ///   single-field tuple variant whose field is the payload (serialized with serde, as JSON).
 ///   Names must be distinct and may not start with `$` (reserved for system events).
 /// - On the **state struct**, `#[live_room(prefix = "chat", events = ChatEvent)]` records the
@@ -142,8 +144,8 @@ pub fn live_component(args: TokenStream, item: TokenStream) -> TokenStream {
 ///   the membership, or `()`),
 ///   `fn on_leave(&mut self, leave: &LeaveInfo, membership: Membership)` (the membership
 ///   argument is optional),
-///   `fn on_event(&mut self, event: &EventEnum, sender: Option<&str>)` (an observer of every
-///   emit; `sender` is optional) and
+///   `fn on_event(&mut self, event: &EventEnum, sender: &EventSender)` (an observer of every
+///   emit; `sender`, who emitted it as the server knows it, is optional) and
 ///   `fn on_destroy(&mut self) -> bool` (`false` keeps the empty room; returning `()` means
 ///   `true`).
 ///

@@ -405,12 +405,28 @@ impl RoomTypes {
 pub struct EventTypes {
     name: &'static str,
     payload: TsType,
+    from_client: bool,
 }
 
 impl EventTypes {
     /// Event `name` (its wire name) carrying `payload`.
     pub fn new(name: &'static str, payload: TsType) -> Self {
-        Self { name, payload }
+        Self {
+            name,
+            payload,
+            from_client: false,
+        }
+    }
+
+    /// Marks the event as one a member's client may emit (`#[event("name", from_client)]`).
+    pub fn from_client(mut self) -> Self {
+        self.from_client = true;
+        self
+    }
+
+    /// Whether a member's client may emit it (`ROOM_EMIT`); the server refuses the others.
+    pub fn is_from_client(&self) -> bool {
+        self.from_client
     }
 
     /// The wire name (`message:new`).

@@ -158,6 +158,7 @@ impl OnRoomEvent<Lobby> for Chatter {
         &mut self,
         _room_id: &str,
         event: LobbyEvent,
+        _sender: &EventSender,
         _ctx: &mut Ctx<Self>,
     ) -> Result<(), ActionError> {
         let LobbyEvent::Said { from, text } = event;

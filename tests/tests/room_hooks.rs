@@ -55,11 +55,14 @@ impl Talk {
             .push(format!("leave {} ({})", seat.name, leave.reason.as_str()));
     }
 
-    fn on_event(&mut self, event: &TalkEvent, sender: Option<&str>) {
+    fn on_event(&mut self, event: &TalkEvent, sender: &EventSender) {
         let TalkEvent::Said(line) = event;
         self.lines += 1;
-        self.journal
-            .push(format!("{} from {}", line.text, sender.is_some()));
+        self.journal.push(format!(
+            "{} from {}",
+            line.text,
+            sender.component_id().is_some()
+        ));
     }
 }
 
@@ -102,6 +105,7 @@ impl OnRoomEvent<Talk> for Talker {
         &mut self,
         _room: &str,
         _event: TalkEvent,
+        _sender: &EventSender,
         _ctx: &mut Ctx<Self>,
     ) -> Result<(), ActionError> {
         Ok(())

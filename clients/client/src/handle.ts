@@ -7,7 +7,8 @@ import { RoomHandle } from './room.js'
 import { uploadFile, type UploadOptions, type UploadResult, type UploadSource } from './upload.js'
 import { isSignedState, type SignedState } from './signed-state.js'
 import type {
-  AnyAction, AnyState, ArgsOf, ArgsParam, ResultOf, RoomEventsFor, RoomPresenceFor, RoomStateFor, UntypedRegistry,
+  AnyAction, AnyState, ArgsOf, ArgsParam, ResultOf, RoomClientEventsFor, RoomEventsFor, RoomPresenceFor,
+  RoomStateFor, UntypedRegistry,
 } from './types.js'
 
 /**
@@ -55,7 +56,7 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
   private refs = 0
   private readonly listeners = new Set<() => void>()
   private readonly eventListeners = new Map<string, Set<EventListener>>()
-  private readonly rooms = new Map<string, RoomHandle<any, any, any>>()
+  private readonly rooms = new Map<string, RoomHandle<any, any, any, any>>()
   private readonly waiters = new Set<{ resolve(): void; reject(error: Error): void }>()
   private settleReady!: { resolve(): void; reject(error: Error): void }
 
@@ -154,7 +155,14 @@ export class ComponentHandle<S = AnyState, A = Record<string, AnyAction>, Rooms 
   }
 
   /** The handle of room `roomId` for this component (created on first use, then cached). */
-  room<Id extends string>(roomId: Id): RoomHandle<RoomStateFor<Rooms, Id>, RoomEventsFor<Rooms, Id>, RoomPresenceFor<Rooms, Id>> {
+  room<Id extends string>(
+    roomId: Id,
+  ): RoomHandle<
+    RoomStateFor<Rooms, Id>,
+    RoomEventsFor<Rooms, Id>,
+    RoomClientEventsFor<Rooms, Id>,
+    RoomPresenceFor<Rooms, Id>
+  > {
     let room = this.rooms.get(roomId)
     if (!room) this.rooms.set(roomId, (room = new RoomHandle(roomId, this, this.conn)))
     return room

@@ -24,7 +24,12 @@ export interface RoomOwner {
  * binary msgpack frames (typed rooms); both end up in the `on()` listeners. `presence` follows the
  * room's `$presence:*` system events (rooms declared with `presence`); `P` is its metadata type.
  */
-export class RoomHandle<S = AnyState, E = Record<string, unknown>, P = unknown> {
+export class RoomHandle<
+  S = AnyState,
+  E = Record<string, unknown>,
+  C extends string = keyof E & string,
+  P = unknown,
+> {
   private currentState = Object.freeze({}) as S
   private isJoined = false
   /** Joined through `join()` (so it is re-joined after a reconnect); typed rooms are joined by the server. */
@@ -89,7 +94,7 @@ export class RoomHandle<S = AnyState, E = Record<string, unknown>, P = unknown> 
    * Sends an event to the other members (`ROOM_EMIT`; the sender does not receive it back).
    * Returns false when it could not be sent (component not mounted or socket not open).
    */
-  emit<K extends keyof E & string>(event: K, data: E[K]): boolean {
+  emit<K extends C & keyof E & string>(event: K, data: E[K]): boolean {
     const componentId = this.owner.id
     return componentId !== null && this.conn.send({ type: 'ROOM_EMIT', componentId, roomId: this.id, payload: { event, data } })
   }

@@ -99,3 +99,11 @@ export type RoomPresenceFor<Rooms, Id extends string> = RoomDefFor<Rooms, Id> ex
 /** Event map of the room with id `Id`. */
 export type RoomEventsFor<Rooms, Id extends string> =
   RoomDefFor<Rooms, Id> extends { events: infer E } ? E : Record<string, unknown>
+
+/**
+ * Names of the events a client may emit (`ROOM_EMIT`) into the room with id `Id`: the
+ * registry's `clientEvents` (gen-ts writes the events declared `from_client`; the server
+ * refuses the others), else every event of the room.
+ */
+export type RoomClientEventsFor<Rooms, Id extends string> =
+  RoomDefFor<Rooms, Id> extends { clientEvents: infer C extends string } ? C : keyof RoomEventsFor<Rooms, Id> & string

@@ -155,7 +155,9 @@ pub struct UserJoined {
     pub name: String,
 }
 
-/// The chat room's events.
+/// The chat room's events. None is `from_client`: clients post through `LiveChat`'s
+/// actions, which set `from` on the server, and a client's own `ROOM_EMIT` into the room is
+/// refused, so nobody can post as somebody else.
 #[live_room]
 #[derive(Debug, Clone)]
 pub enum ChatEvent {
@@ -258,6 +260,7 @@ impl OnRoomEvent<ChatRoom> for LiveChat {
         &mut self,
         _room_id: &str,
         event: ChatEvent,
+        _sender: &EventSender,
         _ctx: &mut Ctx<Self>,
     ) -> Result<(), ActionError> {
         if let ChatEvent::MessageNew(message) = event {

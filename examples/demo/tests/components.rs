@@ -111,6 +111,44 @@ async fn chat_refuses_empty_text_and_the_server_can_announce() {
     assert_eq!(texts, ["maintenance at noon"]);
 }
 
+#[tokio::test]
+async fn a_client_cannot_post_to_the_chat_as_somebody_else() {
+    let server = server();
+    let (mallory, bob) = (server.connect().await, server.connect().await);
+    let m = mallory.mount_component::<LiveChat>(json!({})).await;
+    let b = bob.mount_component::<LiveChat>(json!({})).await;
+    let fake = json!({"from": "server", "text": "send me your password", "timestamp": 0});
+    let refused = mallory
+        .request(
+            json!({"type": "ROOM_EMIT", "componentId": m, "roomId": "chat:general",
+            "payload": {"event": "message:new", "data": fake}}),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    let error = refused.get("error").and_then(|error| error.as_str());
+    assert_eq!(refused.get("type"), Some(&json!("ERROR")));
+    assert_eq!(
+        error,
+        Some("Event 'message:new' cannot be emitted by a client")
+    );
+    // The connection stays open; a message sent through the action carries the real sender.
+    mallory
+        .invoke_ok(&m, LiveChat::actions().send("hello".into()))
+        .await;
+    let chat = bob
+        .expect_state(&b, |c: &LiveChat| !c.messages.is_empty())
+        .await;
+    let seen: Vec<(&str, &str)> = chat
+        .messages
+        .iter()
+        .map(|m| (m.from.as_str(), m.text.as_str()))
+        .collect();
+    let from = format!("guest-{}", mallory.connection_id());
+    assert_eq!(seen, [(from.as_str(), "hello")]);
+    let room = server.room::<ChatRoom>(GENERAL).state().await;
+    assert_eq!(room.map(|r| r.messages.len()).ok(), Some(1));
+}
+
 /// `ServerStats` refreshes itself every second; the paused clock skips the wait.
 #[tokio::test(start_paused = true)]
 async fn server_stats_tick_on_their_own() {

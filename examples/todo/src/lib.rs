@@ -160,6 +160,7 @@ impl OnRoomEvent<TodoBoard> for TodoList {
         &mut self,
         _room_id: &str,
         event: TodoEvent,
+        _sender: &EventSender,
         _ctx: &mut Ctx<Self>,
     ) -> Result<(), ActionError> {
         let TodoEvent::Changed(items) = event;

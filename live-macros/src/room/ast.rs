@@ -90,6 +90,8 @@ pub(crate) struct Event {
     pub(crate) ident: Ident,
     /// `#[event("...")]`'s wire name (`None`: missing or malformed, already reported).
     pub(crate) wire: Option<LitStr>,
+    /// `#[event("...", from_client)]`: a member's client may emit it.
+    pub(crate) from_client: bool,
     /// Whether the variant had an `#[event]` attribute at all.
     pub(crate) has_event_attr: bool,
     /// The variant's fields as written.
@@ -114,15 +116,17 @@ impl Events {
             .iter_mut()
             .map(|variant| {
                 let attrs = take(&mut variant.attrs, "event");
-                let wire = attrs.split_first().and_then(|(first, duplicates)| {
+                let parsed = attrs.split_first().and_then(|(first, duplicates)| {
                     for duplicate in duplicates {
                         errors.spanned(duplicate, "duplicate `#[event]` attribute");
                     }
                     attr::event(errors, first)
                 });
+                let from_client = parsed.as_ref().is_some_and(|event| event.from_client);
                 Event {
                     ident: variant.ident.clone(),
-                    wire,
+                    wire: parsed.map(|event| event.wire),
+                    from_client,
                     has_event_attr: !attrs.is_empty(),
                     fields: variant.fields.clone(),
                 }
@@ -209,7 +213,7 @@ impl HookKind {
             }
             Self::Event => {
                 "`fn on_event(&mut self, event: &EventEnum)` or \
-                 `fn on_event(&mut self, event: &EventEnum, sender: Option<&str>)`"
+                 `fn on_event(&mut self, event: &EventEnum, sender: &EventSender)`"
             }
             Self::Destroy => {
                 "`fn on_destroy(&mut self) -> bool` (`false` keeps the empty room) or \
@@ -293,10 +297,18 @@ mod tests {
                 #[event("room:cleared")]
                 Cleared,
                 Missing,
+                #[event("typing", from_client,)]
+                Typing,
             }
         };
         let events = Events::from_syn(&mut errors, &mut item);
         assert!(errors.into_compile_errors().is_none());
+        let from_client: Vec<bool> = events
+            .variants
+            .iter()
+            .map(|event| event.from_client)
+            .collect();
+        assert_eq!(from_client, [false, false, false, true]);
         let wires: Vec<Option<String>> = events
             .variants
             .iter()
@@ -307,7 +319,8 @@ mod tests {
             [
                 Some("message:new".to_owned()),
                 Some("room:cleared".to_owned()),
-                None
+                None,
+                Some("typing".to_owned())
             ]
         );
         assert!(
@@ -319,6 +332,32 @@ mod tests {
         let stripped = quote!(#item).to_string();
         assert!(!stripped.contains("event ("), "{stripped}");
         assert!(stripped.contains("kept"), "{stripped}");
+    }
+
+    #[test]
+    fn reports_every_unknown_or_repeated_event_flag() {
+        let mut errors = Errors::default();
+        let mut item = parse_quote! {
+            enum ChatEvent {
+                #[event("a", from_client, from_server, from_client)]
+                A,
+                #[event("b", "c")]
+                B,
+            }
+        };
+        let events = Events::from_syn(&mut errors, &mut item);
+        let errors = errors
+            .into_compile_errors()
+            .map(|errors| errors.to_string())
+            .unwrap_or_default();
+        assert_eq!(errors.matches("compile_error").count(), 3, "{errors}");
+        assert!(errors.contains("from_server"), "{errors}");
+        assert!(
+            events
+                .variants
+                .first()
+                .is_some_and(|event| event.from_client)
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use crate::errors::Errors;
 use crate::shared::meta::{duplicate, skip_value, unknown};
 use proc_macro2::TokenStream;
-use syn::parse::Parser;
-use syn::{Attribute, Expr, LitStr, Meta, Path, Type};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Expr, Ident, LitStr, Meta, Path, Token, Type};
 
 /// What the struct's arguments may be, for error messages.
 const STRUCT_KEYS: &str = "`prefix = \"...\"`, `events = EventEnum`, `max_members = N`, \
@@ -122,23 +123,63 @@ pub(crate) fn no_args(errors: &mut Errors, args: TokenStream, on: &str) {
     }
 }
 
-/// Parses `#[event("name")]`, returning the wire name.
-pub(crate) fn event(errors: &mut Errors, attr: &Attribute) -> Option<LitStr> {
-    const EXPECTED: &str =
-        "expected `#[event(\"name\")]`, with the event's wire name as a string literal";
+/// What `#[event("name", flags...)]` says about a variant.
+pub(crate) struct EventAttr {
+    /// The wire name.
+    pub(crate) wire: LitStr,
+    /// `from_client`: a member's client may emit it (`ROOM_EMIT`).
+    pub(crate) from_client: bool,
+}
+
+/// The flags `#[event("name", ...)]` takes, for error messages.
+const EVENT_FLAGS: &str = "`from_client` (a member's client may emit the event)";
+
+/// Parses `#[event("name")]` or `#[event("name", from_client)]`. Every unknown or repeated
+/// flag is reported at its token.
+pub(crate) fn event(errors: &mut Errors, attr: &Attribute) -> Option<EventAttr> {
+    const EXPECTED: &str = "expected `#[event(\"name\")]` or `#[event(\"name\", from_client)]`, \
+                            with the event's wire name as a string literal";
     let Meta::List(list) = &attr.meta else {
         errors.spanned(attr, EXPECTED);
         return None;
     };
-    match list.parse_args::<LitStr>() {
-        Ok(name) => Some(name),
+    let (wire, flags) = match list.parse_args_with(name_and_flags) {
+        Ok(parsed) => parsed,
         Err(_) if list.tokens.is_empty() => {
             errors.spanned(attr, EXPECTED);
-            None
+            return None;
         }
-        Err(_) => {
-            errors.spanned(&list.tokens, EXPECTED);
-            None
+        Err(error) => {
+            errors.push(syn::Error::new(error.span(), EXPECTED));
+            return None;
+        }
+    };
+    let mut from_client = false;
+    for flag in flags {
+        if flag != "from_client" {
+            errors.spanned(
+                &flag,
+                format!("unknown `#[event]` flag `{flag}`; expected {EVENT_FLAGS}"),
+            );
+        } else if from_client {
+            errors.spanned(&flag, "duplicate `from_client` flag");
+        } else {
+            from_client = true;
         }
     }
+    Some(EventAttr { wire, from_client })
+}
+
+/// `"name"` then any number of `, flag`.
+fn name_and_flags(input: ParseStream<'_>) -> syn::Result<(LitStr, Vec<Ident>)> {
+    let wire: LitStr = input.parse()?;
+    let mut flags = Vec::new();
+    while !input.is_empty() {
+        input.parse::<Token![,]>()?;
+        if input.is_empty() {
+            break;
+        }
+        flags.push(input.call(Ident::parse_any)?);
+    }
+    Ok((wire, flags))
 }

@@ -65,6 +65,10 @@ pub(crate) fn room_event(events: &ast::Events) -> TokenStream {
     let ident = &events.ident;
     let variants = &events.variants;
     let wires: Vec<_> = variants.iter().map(|event| &event.wire).collect();
+    let client_wires = variants
+        .iter()
+        .filter(|event| event.from_client)
+        .map(|event| &event.wire);
     let names = variants.iter().zip(&wires).map(|(event, wire)| {
         let variant = &event.ident;
         match event.payload() {
@@ -104,6 +108,7 @@ pub(crate) fn room_event(events: &ast::Events) -> TokenStream {
 
         impl ::live::room::RoomEvent for #ident {
             const NAMES: &'static [&'static str] = &[#(#wires),*];
+            const CLIENT_NAMES: &'static [&'static str] = &[#(#client_wires),*];
 
             fn name(&self) -> &'static str {
                 match *self {
@@ -150,7 +155,8 @@ fn event_typescript(events: &ast::Events) -> TokenStream {
             Some(ty) => typescript::probe_type(ty),
             None => quote!(::live::typescript::TsType::null()),
         };
-        quote!(::live::typescript::EventTypes::new(#wire, #payload))
+        let from_client = event.from_client.then(|| quote!(.from_client()));
+        quote!(::live::typescript::EventTypes::new(#wire, #payload) #from_client)
     });
     quote! {
         impl ::live::__private::RoomEventsTypescript for #ident {
@@ -303,7 +309,7 @@ fn hook(hook: &Hook) -> TokenStream {
                 fn on_event(
                     &mut self,
                     event: &<Self as ::live::room::LiveRoom>::Event,
-                    sender: ::core::option::Option<&str>,
+                    sender: &::live::room::EventSender,
                 ) {
                     #call
                 }

@@ -3,7 +3,7 @@
 //! apply afterwards ([`RoomChange`]).
 
 use super::{ActionError, Ctx};
-use crate::room::{RoomError, RoomType, TypedChange, TypedValue};
+use crate::room::{EventSender, RoomError, RoomType, TypedChange, TypedValue};
 use crate::support::BoxFuture;
 use serde_json::Value;
 
@@ -49,7 +49,7 @@ pub(crate) trait RoomAccess: Send + Sync {
 
 /// A component's typed handler for one room type (monomorphised per component and room).
 pub(crate) type RoomHandler<C> =
-    fn(&mut C, &str, &str, &Value, &mut Ctx<C>) -> Result<(), ActionError>;
+    fn(&mut C, &str, &str, &Value, &EventSender, &mut Ctx<C>) -> Result<(), ActionError>;
 
 /// A membership change made during a call, applied by the component actor afterwards.
 pub(crate) enum RoomChange<C> {

@@ -1,6 +1,6 @@
 use super::room_access::{RoomChange, RoomHandler};
 use super::{ActionError, Ctx, LiveComponent};
-use crate::room::{LiveRoom, RoomEvent, RoomType, downcast, typed_change};
+use crate::room::{EventSender, LiveRoom, RoomEvent, RoomType, downcast, typed_change};
 use serde_json::Value;
 use std::marker::PhantomData;
 
@@ -132,11 +132,12 @@ fn handle_event<C: OnRoomEvent<R>, R: LiveRoom>(
     room_id: &str,
     event: &str,
     payload: &Value,
+    sender: &EventSender,
     ctx: &mut Ctx<C>,
 ) -> Result<(), ActionError> {
     let event =
         <R::Event as RoomEvent>::decode(event, payload.clone()).map_err(ActionError::from)?;
-    component.on_room_event(room_id, event, ctx)
+    component.on_room_event(room_id, event, sender, ctx)
 }
 
 impl<C, R> std::fmt::Debug for RoomRef<'_, C, R> {
@@ -151,12 +152,17 @@ impl<C, R> std::fmt::Debug for RoomRef<'_, C, R> {
 ///
 /// Implement it to receive typed events of the rooms of that type the component joined
 /// with [`RoomRef::join`]; state changes the handler makes are sent as deltas.
+///
+/// The sender is a required argument, not a second, defaulted method: an event a client
+/// emitted (`from_client` events only) is input from a browser, and every handler should
+/// see at a glance who sent what it acts on. Handlers that do not care name it `_sender`.
 pub trait OnRoomEvent<R: LiveRoom>: LiveComponent {
-    /// One event of room `room_id`.
+    /// One event of room `room_id`, emitted by `sender` (as the server knows it).
     fn on_room_event(
         &mut self,
         room_id: &str,
         event: R::Event,
+        sender: &EventSender,
         ctx: &mut Ctx<Self>,
     ) -> Result<(), ActionError>;
 }

@@ -187,6 +187,10 @@ pub(crate) enum Refusal<'a> {
     UnknownEvent {
         event: &'a str,
     },
+    /// A client's `ROOM_EMIT` of a typed room's event not declared `from_client`.
+    EventNotFromClient {
+        event: &'a str,
+    },
 
     // Uploads (§15).
     /// A binary frame that is not a well-formed upload chunk.
@@ -475,6 +479,9 @@ impl fmt::Display for Refusal<'_> {
                 write!(f, "Invalid payload for event '{event}': {detail}")
             }
             R::UnknownEvent { event } => write!(f, "Unknown event '{event}'"),
+            R::EventNotFromClient { event } => {
+                write!(f, "Event '{event}' cannot be emitted by a client")
+            }
 
             R::UploadFrameInvalid { detail } => write!(f, "Invalid upload chunk frame: {detail}"),
             R::UploadComponentNotFound => f.write_str("Component not found for upload"),

@@ -127,6 +127,8 @@ pub enum RefusalKind {
     InvalidEventPayload,
     /// `Unknown event '…'`
     UnknownEvent,
+    /// `Event '…' cannot be emitted by a client`
+    EventNotFromClient,
     /// `OWNERSHIP_LOST: this instance no longer owns the singleton`
     OwnershipLost,
     /// `OWNERSHIP_LOST: singleton '…' is not running on this instance`
@@ -203,7 +205,7 @@ const HOLE: &str = "\u{1}";
 const NUMBER: u32 = 918_273_645;
 
 /// Every kind with a refusal of it whose named parts are holes.
-fn templates() -> [(RefusalKind, Refusal<'static>); 92] {
+fn templates() -> [(RefusalKind, Refusal<'static>); 93] {
     use Refusal as R;
     use RefusalKind as K;
     [
@@ -383,6 +385,7 @@ fn templates() -> [(RefusalKind, Refusal<'static>); 92] {
             },
         ),
         (K::UnknownEvent, R::UnknownEvent { event: HOLE }),
+        (K::EventNotFromClient, R::EventNotFromClient { event: HOLE }),
         (K::OwnershipLost, R::OwnershipLost),
         (
             K::SingletonNotRunning,
@@ -636,6 +639,7 @@ mod tests {
             R::RoomWrongType { .. } => K::RoomWrongType,
             R::InvalidEventPayload { .. } => K::InvalidEventPayload,
             R::UnknownEvent { .. } => K::UnknownEvent,
+            R::EventNotFromClient { .. } => K::EventNotFromClient,
             R::OwnershipLost { .. } => K::OwnershipLost,
             R::SingletonNotRunning { .. } => K::SingletonNotRunning,
             R::RemotePropertyUpdate { .. } => K::RemotePropertyUpdate,

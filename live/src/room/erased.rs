@@ -1,7 +1,7 @@
 //! Typed rooms without their type: what the runtime needs to create a room of a
 //! [`LiveRoom`] type, run its hooks and hand copies of its value back.
 
-use super::{JoinInfo, LeaveInfo, LiveRoom, RoomError, RoomEvent};
+use super::{EventSender, JoinInfo, LeaveInfo, LiveRoom, RoomError, RoomEvent};
 use crate::protocol::refusal::Refusal;
 use serde_json::Value;
 use std::any::{Any, TypeId};
@@ -83,7 +83,11 @@ pub(crate) trait TypedState: Send + 'static {
     /// Whether the event observer is implemented.
     fn observes_events(&self) -> bool;
     /// The event observer, for an event in wire form (skipped, logged, if it does not decode).
-    fn on_event(&mut self, event: &str, data: &Value, sender: Option<&str>);
+    fn on_event(&mut self, event: &str, data: &Value, sender: &EventSender);
+    /// A client's `ROOM_EMIT`: refused unless the event is declared `from_client` and its
+    /// payload decodes; else the payload re-encoded from the decoded value (what members
+    /// get: fields the type does not have are dropped).
+    fn client_event(&self, event: &str, data: Value) -> Result<Value, RoomError>;
     /// The destroy hook; false keeps the room.
     fn on_destroy(&mut self) -> bool;
     /// The member limit.
@@ -133,13 +137,17 @@ impl<R: LiveRoom> TypedState for R {
         R::OBSERVES_EVENTS
     }
 
-    fn on_event(&mut self, event: &str, data: &Value, sender: Option<&str>) {
+    fn on_event(&mut self, event: &str, data: &Value, sender: &EventSender) {
         match R::Event::decode(event, data.clone()) {
             Ok(event) => LiveRoom::on_event(self, &event, sender),
             Err(error) => {
                 tracing::debug!(room = R::PREFIX, event, %error, "event not observed: it does not decode");
             }
         }
+    }
+
+    fn client_event(&self, event: &str, data: Value) -> Result<Value, RoomError> {
+        client_event::<R::Event>(event, data)
     }
 
     fn on_destroy(&mut self) -> bool {
@@ -152,5 +160,90 @@ impl<R: LiveRoom> TypedState for R {
 
     fn encode_payload(&self, value: &Value) -> Vec<u8> {
         R::encode_payload(value)
+    }
+}
+
+/// A client's emit of `event` in a room whose events are `E`: refused unless `E` declares it
+/// `from_client` and `data` decodes into it; else the payload as `E` encodes it.
+fn client_event<E: RoomEvent>(event: &str, data: Value) -> Result<Value, RoomError> {
+    if !E::CLIENT_NAMES.contains(&event) {
+        let refusal = if E::NAMES.contains(&event) {
+            Refusal::EventNotFromClient { event }
+        } else {
+            Refusal::UnknownEvent { event }
+        };
+        return Err(RoomError::new(refusal.text()));
+    }
+    E::decode(event, data)?.payload().map_err(|error| {
+        let detail = error.to_string();
+        RoomError::new(
+            Refusal::InvalidEventPayload {
+                event,
+                detail: &detail,
+            }
+            .text(),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_event;
+    use crate::room::{RoomError, RoomEvent};
+    use serde_json::{Value, json};
+
+    /// `said` (server only, a string) and `typing` (`from_client`, a bool).
+    enum Talk {
+        Said(String),
+        Typing(bool),
+    }
+
+    impl RoomEvent for Talk {
+        const NAMES: &'static [&'static str] = &["said", "typing"];
+        const CLIENT_NAMES: &'static [&'static str] = &["typing"];
+
+        fn name(&self) -> &'static str {
+            match self {
+                Self::Said(_) => "said",
+                Self::Typing(_) => "typing",
+            }
+        }
+
+        fn payload(&self) -> Result<Value, serde_json::Error> {
+            match self {
+                Self::Said(text) => serde_json::to_value(text),
+                Self::Typing(on) => serde_json::to_value(on),
+            }
+        }
+
+        fn decode(name: &str, payload: Value) -> Result<Self, RoomError> {
+            match name {
+                "said" => crate::__private::decode_event_payload(name, payload).map(Self::Said),
+                "typing" => crate::__private::decode_event_payload(name, payload).map(Self::Typing),
+                _ => Err(crate::__private::unknown_event(name)),
+            }
+        }
+    }
+
+    fn refusal(event: &str, data: Value) -> String {
+        match client_event::<Talk>(event, data) {
+            Ok(payload) => panic!("{event} accepted: {payload}"),
+            Err(error) => error.message().to_owned(),
+        }
+    }
+
+    #[test]
+    fn takes_only_declared_client_events_that_decode() {
+        assert_eq!(client_event::<Talk>("typing", json!(true)), Ok(json!(true)));
+        assert_eq!(
+            refusal("said", json!("hi")),
+            "Event 'said' cannot be emitted by a client"
+        );
+        assert_eq!(refusal("shout", json!("hi")), "Unknown event 'shout'");
+        let mistyped = refusal("typing", json!("yes"));
+        assert!(
+            mistyped.starts_with("Invalid payload for event 'typing': invalid type"),
+            "{mistyped}"
+        );
     }
 }

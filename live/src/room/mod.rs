@@ -5,7 +5,9 @@
 //! are `"<prefix>:<instance>"`. Components join, emit and update through
 //! [`Ctx::room`](crate::Ctx::room); members' clients receive binary frames (`0x02` events,
 //! `0x03` state deltas) whose payload is encoded once per broadcast, and a component that
-//! implements [`OnRoomEvent`](crate::component::OnRoomEvent) for the room gets each event as a typed value.
+//! implements [`OnRoomEvent`](crate::component::OnRoomEvent) for the room gets each event as a typed value,
+//! with its [`EventSender`]. A member's client may emit (`ROOM_EMIT`) only the events declared
+//! `#[event("name", from_client)]` ([`RoomEvent::CLIENT_NAMES`]), with a payload that decodes.
 //!
 //! A room's server-only data: `#[serde(skip)]` fields (room metadata, typed, never sent)
 //! and a [`LiveRoom::Membership`] value per member, handed back at leave.
@@ -16,9 +18,11 @@
 pub mod codec;
 pub(crate) mod descriptor;
 mod erased;
+mod sender;
 
 pub use codec::{JsonCodec, MsgpackCodec, RoomCodec};
 pub use descriptor::RoomDescriptor;
+pub use sender::EventSender;
 
 pub(crate) use descriptor::registered_rooms;
 pub(crate) use erased::{
@@ -85,10 +89,10 @@ pub trait LiveRoom: Serialize + DeserializeOwned + Default + Clone + Send + 'sta
     }
 
     /// Observes every event emitted in this room on this server, before it is sent; it
-    /// cannot cancel it. `sender` is the emitting component (`None` for app code). State
-    /// changes made here reach the members like any other. Set
-    /// [`OBSERVES_EVENTS`](Self::OBSERVES_EVENTS) when implementing it by hand.
-    fn on_event(&mut self, event: &Self::Event, sender: Option<&str>) {
+    /// cannot cancel it. `sender` is who emitted it, as the server knows it (a component,
+    /// a member's client, app code). State changes made here reach the members like any
+    /// other. Set [`OBSERVES_EVENTS`](Self::OBSERVES_EVENTS) when implementing it by hand.
+    fn on_event(&mut self, event: &Self::Event, sender: &EventSender) {
         let _ = (event, sender);
     }
 
@@ -107,10 +111,15 @@ pub trait LiveRoom: Serialize + DeserializeOwned + Default + Clone + Send + 'sta
 
 /// A typed room event: each variant has a wire name (`"message:new"`) and a JSON payload.
 ///
-/// `#[live_room]` on an enum implements it from `#[event("name")]` variant attributes.
+/// `#[live_room]` on an enum implements it from `#[event("name")]` variant attributes
+/// (`#[event("name", from_client)]` for the events a client may emit).
 pub trait RoomEvent: Sized + Send + 'static {
     /// Every wire name, in declaration order.
     const NAMES: &'static [&'static str];
+    /// The wire names a member's client may emit with `ROOM_EMIT` (`from_client`); a
+    /// client's emit of any other event is refused. None by default: components emit
+    /// every event from server code.
+    const CLIENT_NAMES: &'static [&'static str] = &[];
     /// This event's wire name.
     fn name(&self) -> &'static str;
     /// This event's payload as JSON.

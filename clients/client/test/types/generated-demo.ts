@@ -67,6 +67,6 @@ export async function wrongUse(conn: LiveConnection<LiveRegistry>): Promise<void
   const room = chat.room('chat:general')
   // @ts-expect-error no event `message:deleted` in the chat room
   room.on('message:deleted', () => {})
-  // @ts-expect-error a message has `from`, `text` and `timestamp`
-  room.emit('message:new', { text: 'hi' })
+  // @ts-expect-error no chat event is `from_client`: clients post through `LiveChat.send`
+  room.emit('message:new', { from: 'me', text: 'hi', timestamp: 0 })
 }

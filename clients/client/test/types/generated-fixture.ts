@@ -185,6 +185,8 @@ export interface GameV2RoomEvents {
   scores: { [key in string]: Score };
   "shape:drawn": Shape;
 }
+/** The events of room type `game.v2` a member's client may emit (`ROOM_EMIT`): those declared `from_client`; the server refuses the others. */
+export type GameV2RoomClientEvents = "shape:drawn";
 
 // Registry
 
@@ -195,9 +197,9 @@ export interface LiveComponents {
   "task-board": { state: TaskBoardState; actions: TaskBoardActions };
 }
 
-/** Every typed room: id prefix → state and events. */
+/** Every typed room: id prefix → state, events and the events a client may emit. */
 export interface LiveRooms {
-  "game.v2": { state: GameV2RoomState; events: GameV2RoomEvents };
+  "game.v2": { state: GameV2RoomState; events: GameV2RoomEvents; clientEvents: GameV2RoomClientEvents };
 }
 
 /** The server's registry, for the client packages: `new LiveConnection<LiveRegistry>(...)`. */

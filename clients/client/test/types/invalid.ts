@@ -41,4 +41,10 @@ export async function errors(conn: LiveConnection<LiveRegistry>): Promise<void> 
   chat.emit('message:deleted', {})
   // @ts-expect-error wrong event payload
   chat.emit('message:new', { text: 1 })
+
+  const desk = counter.room('desk:1')
+  // @ts-expect-error an event not declared `from_client` (the server would refuse it)
+  desk.emit('note', 'hi')
+  // @ts-expect-error a client event with the wrong payload
+  desk.emit('typing', { active: 'yes' })
 }

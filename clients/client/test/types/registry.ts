@@ -23,5 +23,7 @@ export interface LiveComponents {
 }
 export interface LiveRooms {
   chat: { state: ChatState; events: { 'message:new': ChatMessage; 'user:joined': { name: string } } }
+  /** As gen-ts writes it: only `typing` is declared `from_client`. */
+  desk: { state: { open: boolean }; events: { note: string; typing: { active: boolean } }; clientEvents: 'typing' }
 }
 export interface LiveRegistry { components: LiveComponents; rooms: LiveRooms }

@@ -21,6 +21,8 @@ export async function typed(conn: LiveConnection<LiveRegistry>): Promise<void> {
   const chat = counter.room('chat:lobby')
   expectTypeOf(chat).toEqualTypeOf<RoomHandle<ChatState, { 'message:new': ChatMessage; 'user:joined': { name: string } }>>()
   chat.emit('message:new', { user: 'ana', text: 'hi' })
+  // with `clientEvents`, only those events can be emitted
+  counter.room('desk:1').emit('typing', { active: true })
   chat.on('user:joined', (data) => expectTypeOf(data).toEqualTypeOf<{ name: string }>())
   expectTypeOf(chat.state.topic).toEqualTypeOf<string>()
   expectTypeOf(counter.room('chat').state).toEqualTypeOf<Readonly<ChatState>>()

@@ -25,7 +25,7 @@ impl<C: LiveComponent> Actor<C> {
         let Some(outbox) = self.viewers.get(&caller.connection_id).cloned() else {
             return;
         };
-        let outcome = run_client_op(&self.rooms, op, &outbox, request_id).await;
+        let outcome = run_client_op(&self.rooms, caller, op, &outbox, request_id).await;
         let mut success = false;
         match outcome {
             Ok(ClientRoomOutcome::Joined) => success = true,
@@ -70,11 +70,17 @@ impl<C: LiveComponent> Actor<C> {
             return;
         };
         let mut ctx = self.ctx(Arc::clone(&self.owner), self.rooms.member.identity.clone());
-        let (name, payload) = &*event;
         let component = &mut self.component;
         let room_id = &*delivery.room_id;
         let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            handler(component, room_id, name, payload, &mut ctx)
+            handler(
+                component,
+                room_id,
+                &event.name,
+                &event.data,
+                &event.sender,
+                &mut ctx,
+            )
         }));
         match outcome {
             Ok(Ok(())) => {}

@@ -5,7 +5,7 @@ use crate::cluster::{
     ActionRequest, ActionResponse, MirroredState, SingletonMessage, SingletonOwner,
 };
 use crate::component::Identity;
-use crate::room::LeaveReason;
+use crate::room::{EventSender, LeaveReason};
 use crate::runtime::outbox::Outbox;
 use crate::upload::{UploadStore, UploadedFile};
 use serde_json::{Map, Value};
@@ -86,8 +86,19 @@ pub(crate) struct JoinRequest {
 pub(crate) struct RoomDelivery {
     /// The room.
     pub(crate) room_id: Arc<str>,
-    /// `(event name, payload)`.
-    pub(crate) event: Arc<(String, Value)>,
+    /// The event, shared by the deliveries of every member.
+    pub(crate) event: Arc<HandedEvent>,
+}
+
+/// A room event as handlers get it.
+#[derive(Debug)]
+pub(crate) struct HandedEvent {
+    /// The wire name.
+    pub(crate) name: String,
+    /// The payload.
+    pub(crate) data: Value,
+    /// Who emitted it.
+    pub(crate) sender: EventSender,
 }
 
 /// What a singleton actor is told by its cluster link's tasks and by the node's dispatcher.

@@ -9,6 +9,6 @@ mod tests;
 
 pub(crate) use handles::{ClusterMailbox, ComponentHandle, MemberMailbox, open};
 pub(crate) use messages::{
-    Call, Caller, ClientRoomOp, ClusterSignal, Control, JoinRequest, MountReply, RoomDelivery,
-    UploadCall, Viewer,
+    Call, Caller, ClientRoomOp, ClusterSignal, Control, HandedEvent, JoinRequest, MountReply,
+    RoomDelivery, UploadCall, Viewer,
 };

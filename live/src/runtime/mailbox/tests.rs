@@ -1,4 +1,5 @@
-use super::{Call, ClusterSignal, Control, RoomDelivery, open};
+use super::{Call, ClusterSignal, Control, HandedEvent, RoomDelivery, open};
+use crate::room::EventSender;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -21,7 +22,11 @@ fn a_member_mailbox_delivers_room_events_only_as_room_controls() {
     let (handle, mut inbox) = open(Arc::from("c1"));
     let delivery = RoomDelivery {
         room_id: Arc::from("room"),
-        event: Arc::new(("moved".to_owned(), Value::Null)),
+        event: Arc::new(HandedEvent {
+            name: "moved".to_owned(),
+            data: Value::Null,
+            sender: EventSender::App,
+        }),
     };
     handle.member_mailbox().deliver(delivery);
     match inbox.control.try_recv() {

@@ -8,7 +8,7 @@ use crate::cluster::RoomMessage;
 use crate::protocol::js::is_reserved_key;
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::refusal::Refusal;
-use crate::room::{JoinInfo, LeaveInfo, LeaveReason, MembershipValue, RoomError};
+use crate::room::{EventSender, JoinInfo, LeaveInfo, LeaveReason, MembershipValue, RoomError};
 use crate::runtime::outbox::OutFrame;
 use crate::runtime::stats::{Counted, StatsGuard};
 use serde_json::{Map, Value, json};
@@ -136,9 +136,10 @@ impl<K: RoomKind> RoomActor<K> {
                 include_sender,
                 event,
                 data,
+                client,
                 reply,
             } => {
-                let result = self.emit(&sender, include_sender, &event, data);
+                let result = self.emit(&sender, include_sender, &event, data, client);
                 match (reply, result) {
                     (Some(reply), result) => {
                         let _ = reply.send(result);
@@ -271,7 +272,7 @@ impl<K: RoomKind> RoomActor<K> {
     /// `$sub:join` / `$sub:leave` with the new count, to every member but the subject.
     fn system_event(&self, event: &str, subject: &str) {
         let data = json!({"subscriberId": subject, "count": self.members.len()});
-        self.broadcast_event(ServerKind::RoomSystem, event, &data, Some(subject), false);
+        self.broadcast_event(ServerKind::RoomSystem, event, &data, Some(subject), None);
     }
 
     fn emit(
@@ -280,13 +281,18 @@ impl<K: RoomKind> RoomActor<K> {
         include_sender: bool,
         event: &str,
         data: Value,
+        client: Option<EventSender>,
     ) -> Result<(), RoomError> {
-        if !self.members.contains_key(sender) {
+        let Some(joined) = self.members.get(sender) else {
             return Err(not_a_member());
-        }
-        self.observe_event(event, &data, Some(sender));
+        };
+        let (data, from) = match client {
+            Some(client) => (self.kind.client_event(event, data)?, client),
+            None => (data, component_sender(&joined.member)),
+        };
+        self.observe_event(event, &data, &from);
         let excluded = (!include_sender).then_some(sender);
-        self.broadcast_event(ServerKind::RoomEvent, event, &data, excluded, true);
+        self.broadcast_event(ServerKind::RoomEvent, event, &data, excluded, Some(&from));
         self.fan_out(|| RoomMessage::Event {
             event: event.to_owned(),
             data,
@@ -295,7 +301,7 @@ impl<K: RoomKind> RoomActor<K> {
     }
 
     /// The room's event observer (typed rooms that have one), then its state changes.
-    pub(super) fn observe_event(&mut self, event: &str, data: &Value, sender: Option<&str>) {
+    pub(super) fn observe_event(&mut self, event: &str, data: &Value, sender: &EventSender) {
         if self.kind.observe_event(event, data, sender) {
             self.publish_state(None);
         }
@@ -341,6 +347,14 @@ impl<K: RoomKind> RoomActor<K> {
             return Err(RoomError::new(Refusal::RoomStateTooLarge.text()));
         }
         Ok(())
+    }
+}
+
+/// A member component's own code as an event's sender.
+fn component_sender(member: &Member) -> EventSender {
+    EventSender::Component {
+        component_id: Arc::clone(&member.component_id),
+        identity: member.identity.clone(),
     }
 }
 

@@ -8,6 +8,7 @@ use super::registry::Rooms;
 use crate::cluster::RoomMessage;
 use crate::component::push::{AppRoomOp, PushError};
 use crate::protocol::kinds::ServerKind;
+use crate::room::EventSender;
 use serde_json::Value;
 use std::any::{Any, TypeId};
 use tokio::sync::oneshot;
@@ -58,8 +59,14 @@ impl Rooms {
 impl<K: RoomKind> RoomActor<K> {
     /// An event from app code: to every member (and their typed handlers) and the cluster.
     pub(super) fn announce(&mut self, event: &str, data: Value) {
-        self.observe_event(event, &data, None);
-        self.broadcast_event(ServerKind::RoomEvent, event, &data, None, true);
+        self.observe_event(event, &data, &EventSender::App);
+        self.broadcast_event(
+            ServerKind::RoomEvent,
+            event,
+            &data,
+            None,
+            Some(&EventSender::App),
+        );
         self.fan_out(|| RoomMessage::Event {
             event: event.to_owned(),
             data,

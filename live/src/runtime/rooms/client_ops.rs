@@ -5,17 +5,18 @@ use super::ops::{JOIN_ATTEMPTS, TypedRoomOps, leave, stopped};
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::Reply;
 use crate::protocol::refusal::Refusal;
-use crate::room::{LeaveReason, RoomError, is_valid_room_id};
-use crate::runtime::mailbox::ClientRoomOp;
+use crate::room::{EventSender, LeaveReason, RoomError, is_valid_room_id};
+use crate::runtime::mailbox::{Caller, ClientRoomOp};
 use crate::runtime::outbox::Outbox;
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tokio::sync::oneshot;
 
-/// Runs a client's room message for `member`; replies go to `outbox`. Joins and leaves
-/// update the component's memberships.
+/// Runs a client's room message for `member`, sent by `caller`; replies go to `outbox`.
+/// Joins and leaves update the component's memberships.
 pub(crate) async fn run_client_op(
     ops: &TypedRoomOps,
+    caller: &Caller,
     op: ClientRoomOp,
     outbox: &Outbox,
     request_id: Option<&str>,
@@ -82,11 +83,18 @@ pub(crate) async fn run_client_op(
         } => {
             let handle = member_room(ops, &room_id).await?;
             let (reply, answer) = oneshot::channel();
+            // The room checks the event against its type and sends it as from this client.
+            let client = EventSender::Client {
+                component_id: Arc::clone(&member.component_id),
+                connection_id: Arc::clone(&caller.connection_id),
+                identity: caller.identity.clone(),
+            };
             let emit = RoomCommand::Emit {
                 sender: Arc::clone(&member.component_id),
                 include_sender: false,
                 event,
                 data,
+                client: Some(client),
                 reply: Some(reply),
             };
             send_and_wait(&handle, emit, answer).await?;

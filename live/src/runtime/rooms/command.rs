@@ -2,7 +2,7 @@
 
 use crate::cluster::RoomMessage;
 use crate::component::Identity;
-use crate::room::{LeaveReason, RoomError, TypedChange};
+use crate::room::{EventSender, LeaveReason, RoomError, TypedChange};
 use crate::runtime::mailbox::MemberMailbox;
 use crate::runtime::outbox::Audience;
 use bytes::Bytes;
@@ -80,6 +80,10 @@ pub(crate) enum RoomCommand {
         include_sender: bool,
         event: String,
         data: Value,
+        /// `Some`: a client's `ROOM_EMIT`, checked by the room (typed rooms take only
+        /// `from_client` events that decode) and sent as from this client. `None`: the
+        /// sender component's own code.
+        client: Option<EventSender>,
         reply: Option<oneshot::Sender<Result<(), RoomError>>>,
     },
     /// A client's `ROOM_STATE_SET` patch (untyped rooms).

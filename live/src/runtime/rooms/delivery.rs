@@ -8,7 +8,8 @@ use super::kinds::RoomKind;
 use crate::cluster::RoomMessage;
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::room_frame::{ROOM_EVENT, ROOM_STATE};
-use crate::runtime::mailbox::RoomDelivery;
+use crate::room::EventSender;
+use crate::runtime::mailbox::{HandedEvent, RoomDelivery};
 use crate::runtime::outbox::OutFrame;
 use crate::state::diff::{StateChange, diff_states};
 use serde_json::{Value, json};
@@ -16,15 +17,15 @@ use std::sync::Arc;
 
 impl<K: RoomKind> RoomActor<K> {
     /// Sends an event to the members (but `excluded`): binary `0x02` for typed rooms,
-    /// `json_kind` JSON frames for untyped ones. `typed_handler` also hands it to members'
-    /// typed handlers.
+    /// `json_kind` JSON frames for untyped ones. With `handed_from`, also hands it to
+    /// members' typed handlers, as from that sender.
     pub(super) fn broadcast_event(
         &self,
         json_kind: ServerKind,
         event: &str,
         data: &Value,
         excluded: Option<&str>,
-        typed_handler: bool,
+        handed_from: Option<&EventSender>,
     ) {
         let recipients = self
             .members
@@ -44,9 +45,14 @@ impl<K: RoomKind> RoomActor<K> {
                 if let Ok(frame) = broadcast.frame_for(id) {
                     joined.member.audience.push(OutFrame::Binary(frame));
                 }
-                if typed_handler && joined.handler {
-                    let event =
-                        handed.get_or_insert_with(|| Arc::new((event.to_owned(), data.clone())));
+                if let (Some(sender), true) = (handed_from, joined.handler) {
+                    let event = handed.get_or_insert_with(|| {
+                        Arc::new(HandedEvent {
+                            name: event.to_owned(),
+                            data: data.clone(),
+                            sender: sender.clone(),
+                        })
+                    });
                     hand_to_handler(&joined.member, &self.id, event);
                 }
             }
@@ -129,7 +135,7 @@ fn replacing_delta(old: &Value, new: &Value) -> Value {
 }
 
 /// Gives a typed event to a member's handler (its clients already have the frame).
-fn hand_to_handler(member: &Member, room_id: &Arc<str>, event: &Arc<(String, Value)>) {
+fn hand_to_handler(member: &Member, room_id: &Arc<str>, event: &Arc<HandedEvent>) {
     let delivery = RoomDelivery {
         room_id: Arc::clone(room_id),
         event: Arc::clone(event),

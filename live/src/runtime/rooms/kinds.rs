@@ -3,7 +3,7 @@
 
 use crate::protocol::refusal::Refusal;
 use crate::room::{
-    JoinInfo, LeaveInfo, MembershipValue, RoomError, RoomType, TypedChange, TypedState,
+    EventSender, JoinInfo, LeaveInfo, MembershipValue, RoomError, RoomType, TypedChange, TypedState,
 };
 use serde_json::{Map, Value};
 use std::any::Any;
@@ -22,7 +22,11 @@ pub(crate) trait RoomKind: Send + 'static {
     fn on_leave(&mut self, leave: &LeaveInfo, membership: MembershipValue);
     /// Runs the event observer, if the room has one; true when it ran (the state may have
     /// changed).
-    fn observe_event(&mut self, event: &str, data: &Value, sender: Option<&str>) -> bool;
+    fn observe_event(&mut self, event: &str, data: &Value, sender: &EventSender) -> bool;
+    /// A client's `ROOM_EMIT`: the payload members get, or why it is refused. Typed rooms
+    /// take only events declared `from_client` whose payload decodes; untyped rooms relay
+    /// anything, as the reference does.
+    fn client_event(&self, event: &str, data: Value) -> Result<Value, RoomError>;
     /// The destroy hook; false keeps the room.
     fn on_destroy(&mut self) -> bool;
     /// The member limit.
@@ -69,12 +73,16 @@ impl RoomKind for Typed {
         self.0.on_leave(leave, membership);
     }
 
-    fn observe_event(&mut self, event: &str, data: &Value, sender: Option<&str>) -> bool {
+    fn observe_event(&mut self, event: &str, data: &Value, sender: &EventSender) -> bool {
         if !self.0.observes_events() {
             return false;
         }
         self.0.on_event(event, data, sender);
         true
+    }
+
+    fn client_event(&self, event: &str, data: Value) -> Result<Value, RoomError> {
+        self.0.client_event(event, data)
     }
 
     fn on_destroy(&mut self) -> bool {
@@ -138,8 +146,12 @@ impl RoomKind for Untyped {
 
     fn on_leave(&mut self, _leave: &LeaveInfo, _membership: MembershipValue) {}
 
-    fn observe_event(&mut self, _event: &str, _data: &Value, _sender: Option<&str>) -> bool {
+    fn observe_event(&mut self, _event: &str, _data: &Value, _sender: &EventSender) -> bool {
         false
+    }
+
+    fn client_event(&self, _event: &str, data: Value) -> Result<Value, RoomError> {
+        Ok(data)
     }
 
     fn on_destroy(&mut self) -> bool {

@@ -137,6 +137,7 @@ impl TypedRoomOps {
             include_sender: include_self,
             event: event.to_owned(),
             data,
+            client: None,
             reply: None,
         };
         if handle.send(emit).await {

@@ -4,6 +4,7 @@ use super::actor::RoomActor;
 use super::kinds::RoomKind;
 use crate::cluster::RoomMessage;
 use crate::protocol::kinds::ServerKind;
+use crate::room::EventSender;
 use crate::runtime::outbox::OutFrame;
 use crate::state::diff::apply_delta;
 use serde_json::Value;
@@ -21,7 +22,8 @@ impl<K: RoomKind> RoomActor<K> {
     pub(super) fn remote(&mut self, message: RoomMessage) {
         match message {
             RoomMessage::Event { event, data } => {
-                self.broadcast_event(ServerKind::RoomEvent, &event, &data, None, true);
+                let from = Some(&EventSender::Remote);
+                self.broadcast_event(ServerKind::RoomEvent, &event, &data, None, from);
             }
             RoomMessage::State { delta } => {
                 let mut next = self.synced.clone();

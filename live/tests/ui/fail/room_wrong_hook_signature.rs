@@ -33,7 +33,7 @@ impl ChatRoom {
         Some(force)
     }
 
-    fn on_event(&mut self, event: ChatEvent, sender: Option<&str>, extra: u8) -> bool {
+    fn on_event(&mut self, event: ChatEvent, sender: &EventSender, extra: u8) -> bool {
         let _ = (event, sender, extra);
         true
     }
