@@ -20,6 +20,7 @@ pub mod report;
 pub mod scenarios;
 pub mod server;
 pub mod stats;
+pub mod throughput;
 pub mod uploads;
 pub mod viewers;
 
@@ -379,7 +380,7 @@ fn run_scenario(
         // `metrics` is throughput, run by `metrics_rounds` with metrics on and off.
         "throughput" | "metrics" => {
             let server = fresh()?;
-            figures = runtime.block_on(scenarios::throughput(
+            figures = runtime.block_on(throughput::throughput(
                 &server,
                 scale.throughput_clients,
                 scale.timing,
@@ -480,7 +481,7 @@ fn run_scenario(
         "uploads" => {
             for chunk in [64 * 1024, 1024 * 1024] {
                 let server = fresh()?;
-                figures.push(runtime.block_on(uploads::upload(
+                figures.extend(runtime.block_on(uploads::upload(
                     &server,
                     scale.upload_mib,
                     chunk,

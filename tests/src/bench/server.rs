@@ -95,11 +95,7 @@ pub fn raise_fd_limit() {
 /// prints `LISTENING <addr>` on stdout once it accepts connections.
 pub fn serve(kind: ServerKind, threads: usize) -> Result<()> {
     raise_fd_limit();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .enable_all()
-        .build()
-        .context("server runtime")?;
+    let runtime = server_runtime(threads)?;
     runtime.block_on(async move {
         // `_running` keeps the Live server up until this block ends.
         let (addr, _running) = match kind {
@@ -139,6 +135,27 @@ pub fn serve(kind: ServerKind, threads: usize) -> Result<()> {
         .context("stdin watcher")?;
         Ok(())
     })
+}
+
+/// The server's runtime: `threads` tokio workers. Experiments (not a supported option):
+/// `LIVE_BENCH_SERVER_RUNTIME=current` runs a current-thread runtime instead, and
+/// `LIVE_BENCH_GLOBAL_QUEUE_INTERVAL=N` / `LIVE_BENCH_EVENT_INTERVAL=N` set those knobs.
+fn server_runtime(threads: usize) -> Result<tokio::runtime::Runtime> {
+    let knob = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u32>().ok());
+    let mut builder = if std::env::var("LIVE_BENCH_SERVER_RUNTIME").as_deref() == Ok("current") {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(threads.max(1));
+        builder
+    };
+    if let Some(interval) = knob("LIVE_BENCH_GLOBAL_QUEUE_INTERVAL") {
+        builder.global_queue_interval(interval);
+    }
+    if let Some(interval) = knob("LIVE_BENCH_EVENT_INTERVAL") {
+        builder.event_interval(interval);
+    }
+    builder.enable_all().build().context("server runtime")
 }
 
 /// A server child process.
