@@ -37,6 +37,14 @@ impl Samples {
         self.micros.is_empty()
     }
 
+    /// The mean in milliseconds; `NaN` without samples.
+    pub fn mean_ms(&self) -> f64 {
+        let total: u64 = self.micros.iter().map(|&micros| u64::from(micros)).sum();
+        #[allow(clippy::cast_precision_loss)]
+        let mean = total as f64 / self.micros.len() as f64;
+        mean / 1000.0
+    }
+
     /// The `q`-quantile (0.0–1.0) in milliseconds (nearest rank); `NaN` without samples.
     pub fn quantile_ms(&mut self, q: f64) -> f64 {
         if self.micros.is_empty() {
@@ -153,6 +161,7 @@ mod tests {
         assert!((samples.quantile_ms(0.5) - 0.050).abs() < 1e-9);
         assert!((samples.quantile_ms(0.99) - 0.099).abs() < 1e-9);
         assert!((samples.quantile_ms(1.0) - 0.100).abs() < 1e-9);
+        assert!((samples.mean_ms() - 0.0505).abs() < 1e-9);
     }
 
     #[test]

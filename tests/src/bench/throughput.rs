@@ -90,6 +90,10 @@ pub async fn throughput(
     let mut results = std::mem::take(&mut *lock_mut(&results));
     let count: u64 = results.per_connection.iter().sum();
     let (slowest, median, fastest) = spread(&mut results.per_connection).unwrap_or_default();
+    let p99 = results.samples.quantile_ms(0.99);
+    // Closed loop: the mean is set by the throughput; p99 ÷ mean is how unevenly the
+    // waiting is shared (1 would be perfectly even), whatever the cost per action.
+    let tail = p99 / results.samples.mean_ms();
     let name = |what: &str| format!("throughput, {clients} clients: {what}");
     #[allow(clippy::cast_precision_loss)]
     let actions = |n: u64| n as f64;
@@ -110,11 +114,8 @@ pub async fn throughput(
             results.samples.quantile_ms(0.50),
             "ms",
         ),
-        Figure::cost(
-            format!("action latency p99, {clients} clients"),
-            results.samples.quantile_ms(0.99),
-            "ms",
-        ),
+        Figure::cost(format!("action latency p99, {clients} clients"), p99, "ms"),
+        Figure::cost(name("latency p99 ÷ mean"), tail, "×"),
         Figure::rate(name("slowest connection"), actions(slowest), "actions"),
         Figure::rate(name("median connection"), actions(median), "actions"),
         Figure::rate(name("fastest connection"), actions(fastest), "actions"),
