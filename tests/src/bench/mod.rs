@@ -2,14 +2,16 @@
 //! against a bare tokio-tungstenite baseline in the same invocation.
 //!
 //! ```text
-//! live_bench [--quick] [--json PATH] [--only NAME,...] [--server-threads N] [--client-threads N]
+//! live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
+//!            [--server-threads N] [--client-threads N]
 //! live_bench --dump live|baseline     print the frames of each interaction (shape check)
 //! ```
 //!
 //! Every scenario starts a fresh server as a child process (`live_bench --serve <kind>`)
 //! on 127.0.0.1, so that server and load generator never share a runtime, and the server's
-//! memory can be read from `/proc`. By default the server runs one tokio worker thread and
-//! the generator one: on a 2-core machine each gets a core. See docs/performance.md.
+//! memory can be read from `/proc`. By default the server runs a current-thread tokio
+//! runtime and the generator one: on a 2-core machine each gets a core. See
+//! docs/performance.md.
 
 pub mod baseline;
 pub mod baseline_uploads;
@@ -20,13 +22,14 @@ pub mod report;
 pub mod scenarios;
 pub mod server;
 pub mod stats;
+pub mod throughput;
 pub mod uploads;
 pub mod viewers;
 
 use anyhow::{Context, Result, anyhow, bail};
 use report::Row;
 use scenarios::{Figure, Timing, Topic};
-use server::{ServerKind, ServerProcess};
+use server::{ServerKind, ServerProcess, ServerRuntime};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -39,8 +42,8 @@ pub struct Options {
     pub json: Option<String>,
     /// Only these scenarios (names as in [`SCENARIOS`]).
     pub only: Option<Vec<String>>,
-    /// Server worker threads.
-    pub server_threads: usize,
+    /// The servers' runtime.
+    pub server: ServerRuntime,
     /// Load-generator worker threads.
     pub client_threads: usize,
     /// Internal: run a server of this kind.
@@ -69,8 +72,8 @@ pub const SCENARIOS: &[&str] = &[
 ];
 
 const USAGE: &str = "\
-live_bench [--quick] [--json PATH] [--only NAME,...] [--server-threads N] [--client-threads N]
-           [--slow-seconds N] [--window N]
+live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
+           [--server-threads N] [--client-threads N] [--slow-seconds N] [--window N]
 live_bench --dump live|baseline
 scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics";
 
@@ -78,10 +81,10 @@ impl Options {
     /// Parses the command line (without the program name).
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self> {
         let mut options = Self {
-            server_threads: 1,
             client_threads: 1,
             ..Self::default()
         };
+        let (mut flavor, mut server_threads) = (None, None);
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let mut value = |name: &str| {
@@ -99,8 +102,9 @@ impl Options {
                     }
                     options.only = Some(names);
                 }
+                "--server-runtime" => flavor = Some(value("--server-runtime")?),
                 "--server-threads" => {
-                    options.server_threads = value("--server-threads")?.parse()?;
+                    server_threads = Some(value("--server-threads")?.parse()?);
                 }
                 "--client-threads" => {
                     options.client_threads = value("--client-threads")?.parse()?;
@@ -115,6 +119,7 @@ impl Options {
                 other => bail!("unknown argument {other:?}\n{USAGE}"),
             }
         }
+        options.server = ServerRuntime::parse(flavor.as_deref(), server_threads)?;
         Ok(options)
     }
 
@@ -213,7 +218,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match (options.serve, options.dump) {
-        (Some(kind), _) => server::serve(kind, options.server_threads),
+        (Some(kind), _) => server::serve(kind, options.server),
         (None, Some(kind)) => client_runtime(1).and_then(|rt| rt.block_on(dump(kind))),
         (None, None) => run(&options),
     };
@@ -253,9 +258,9 @@ fn run(options: &Options) -> Result<()> {
     let runtime = client_runtime(options.client_threads)?;
     let started = Instant::now();
     println!(
-        "live_bench: {} run; server {} worker thread(s), load generator {} thread(s), {} CPUs",
+        "live_bench: {} run; servers on {}, load generator {} thread(s), {} CPUs",
         if options.quick { "quick" } else { "full" },
-        options.server_threads,
+        options.server,
         options.client_threads,
         std::thread::available_parallelism().map_or(0, usize::from),
     );
@@ -269,7 +274,7 @@ fn run(options: &Options) -> Result<()> {
         println!("== {name}");
         let mut figures = Vec::new();
         if name == "metrics" {
-            figures = metrics_rounds(options.server_threads, &scale, &runtime, &mut failures);
+            figures = metrics_rounds(options.server, &scale, &runtime, &mut failures);
         }
         // `metrics` compares Live with itself (above); the others Live with the baseline.
         let kinds = if name == "metrics" {
@@ -279,7 +284,7 @@ fn run(options: &Options) -> Result<()> {
         };
         for kind in kinds {
             eprintln!("  {} ...", kind.name());
-            match run_scenario(name, kind, options.server_threads, &scale, &runtime) {
+            match run_scenario(name, kind, options.server, &scale, &runtime) {
                 Ok(found) => figures.push((kind, found)),
                 Err(error) => {
                     eprintln!("  {name} on {}: {error:#}", kind.name());
@@ -317,7 +322,7 @@ fn run(options: &Options) -> Result<()> {
 /// (the machine is shared: a burst of someone else's work should hit both sides), keeping
 /// each side's best figures. Metrics off fill the baseline's column.
 fn metrics_rounds(
-    threads: usize,
+    on: ServerRuntime,
     scale: &Scale,
     runtime: &tokio::runtime::Runtime,
     failures: &mut Vec<String>,
@@ -328,7 +333,7 @@ fn metrics_rounds(
     ];
     for round in 1..=3 {
         for (kind, column) in [(ServerKind::Live, 0), (ServerKind::LiveWithoutMetrics, 1)] {
-            let run = match run_scenario("metrics", kind, threads, scale, runtime) {
+            let run = match run_scenario("metrics", kind, on, scale, runtime) {
                 Ok(run) => run,
                 Err(error) => {
                     failures.push(format!("metrics on {}: {error:#}", kind.name()));
@@ -364,11 +369,11 @@ fn metrics_rounds(
 fn run_scenario(
     name: &str,
     kind: ServerKind,
-    threads: usize,
+    on: ServerRuntime,
     scale: &Scale,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<Figure>> {
-    let fresh = || ServerProcess::start(kind, threads);
+    let fresh = || ServerProcess::start(kind, on);
     let mut figures = Vec::new();
     match name {
         "rtt" => {
@@ -379,7 +384,7 @@ fn run_scenario(
         // `metrics` is throughput, run by `metrics_rounds` with metrics on and off.
         "throughput" | "metrics" => {
             let server = fresh()?;
-            figures = runtime.block_on(scenarios::throughput(
+            figures = runtime.block_on(throughput::throughput(
                 &server,
                 scale.throughput_clients,
                 scale.timing,
@@ -480,7 +485,7 @@ fn run_scenario(
         "uploads" => {
             for chunk in [64 * 1024, 1024 * 1024] {
                 let server = fresh()?;
-                figures.push(runtime.block_on(uploads::upload(
+                figures.extend(runtime.block_on(uploads::upload(
                     &server,
                     scale.upload_mib,
                     chunk,
@@ -495,7 +500,7 @@ fn run_scenario(
 
 /// Prints the frames each interaction produces (to check that the baseline mimics Live).
 async fn dump(kind: ServerKind) -> Result<()> {
-    let server = ServerProcess::start(kind, 1)?;
+    let server = ServerProcess::start(kind, ServerRuntime::Current)?;
     let addr = server.addr;
     let show = |what: &str, frames: Vec<String>| {
         println!("--- {what}");

@@ -11,18 +11,15 @@ use super::client::{Conn, for_each_msg};
 use super::components::{TICKER_PERIOD, unix_micros};
 use super::scenarios::{Figure, Timing, lock_mut, per_sec};
 use super::server::ServerProcess;
-use super::stats::{Samples, cpu_ticks};
+use super::stats::{CpuClock, Samples};
 use super::viewers::{Viewers, join_all, wait_ready};
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
-
-/// Clock ticks per second of `/proc/<pid>/stat` (`USER_HZ`: 100 on Linux).
-const CLOCK_TICKS_PER_SEC: f64 = 100.0;
 
 /// How long after the window viewers keep reading, so that late deliveries of ticks sent
 /// in the window still count (a tick that takes longer counts as missed).
@@ -189,9 +186,9 @@ pub async fn timer_push(
     tally.start.store(start_us, Ordering::Release);
     tally.end.store(end_us, Ordering::Release);
     tokio::time::sleep_until(start).await;
-    let cpu_start = cpu_ticks(server.pid).context("server CPU time")?;
+    let cpu = CpuClock::start(server.pid);
     tokio::time::sleep_until(start + timing.measure).await;
-    let cpu_end = cpu_ticks(server.pid).context("server CPU time")?;
+    let cpu_seconds = cpu.seconds();
     tokio::time::sleep(GRACE).await;
     tally.stopping.store(true, Ordering::Release);
     let joined = tokio::time::timeout(Duration::from_secs(30), join_all(&mut set)).await;
@@ -207,12 +204,7 @@ pub async fn timer_push(
     let expected = ticks * u64::try_from(viewers).unwrap_or(0);
     let missed = expected.saturating_sub(tally.received.load(Ordering::Relaxed));
     #[allow(clippy::cast_precision_loss)]
-    let cpu_seconds = cpu_end.saturating_sub(cpu_start) as f64 / CLOCK_TICKS_PER_SEC;
-    #[allow(clippy::cast_precision_loss)]
-    let (missed_per_viewer, cpu_per_delivery_us) = (
-        missed as f64 / viewers.max(1) as f64,
-        cpu_seconds * 1e6 / arrived.max(1) as f64,
-    );
+    let missed_per_viewer = missed as f64 / viewers.max(1) as f64;
     let mut samples = std::mem::take(&mut *lock_mut(&tally.samples));
     eprintln!(
         "    timer push x{viewers}: setup {:.1}s, {ticks} ticks in {:.1}s (period {} ms), {} latency samples, server CPU {:.2}s ({:.0} % of a core), {lost} viewers lost",
@@ -220,8 +212,8 @@ pub async fn timer_push(
         timing.measure.as_secs_f64(),
         TICKER_PERIOD.as_millis(),
         samples.len(),
-        cpu_seconds,
-        cpu_seconds * 100.0 / timing.measure.as_secs_f64().max(1e-9),
+        cpu_seconds.unwrap_or(f64::NAN),
+        cpu_seconds.unwrap_or(f64::NAN) * 100.0 / timing.measure.as_secs_f64().max(1e-9),
     );
     let name = |what: &str| format!("timer push, {viewers} viewers: {what}");
     Ok(vec![
@@ -238,7 +230,12 @@ pub async fn timer_push(
         Figure::cost(name("delivery p50"), samples.quantile_ms(0.50), "ms"),
         Figure::cost(name("delivery p99"), samples.quantile_ms(0.99), "ms"),
         Figure::cost(name("ticks missed per viewer"), missed_per_viewer, "ticks"),
-        Figure::cost(name("server CPU per delivery"), cpu_per_delivery_us, "µs"),
+        Figure::cpu(
+            &format!("timer push, {viewers} viewers"),
+            cpu_seconds,
+            arrived,
+            "delivery",
+        ),
     ])
 }
 

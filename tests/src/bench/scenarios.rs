@@ -3,7 +3,7 @@
 
 use super::client::{self, Conn, RoomFrame, is_reply_to, msgpack_u64, room_frame};
 use super::server::ServerProcess;
-use super::stats::{Samples, open_fds, rss_bytes};
+use super::stats::{CpuClock, Samples, cpu_seconds_between, micros_per, open_fds, rss_bytes};
 use super::viewers::{Viewers, fan_connect, join_all, wait_ready};
 use anyhow::{Context, Result, anyhow};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -46,6 +46,16 @@ impl Figure {
             higher_is_better: false,
         }
     }
+
+    /// `<what>: server CPU per <per>`: the server process's CPU time (user + system, from
+    /// `/proc/<pid>/stat`) over `units` units of work, in microseconds.
+    pub(super) fn cpu(what: &str, cpu_seconds: Option<f64>, units: u64, per: &str) -> Self {
+        Self::cost(
+            format!("{what}: server CPU per {per}"),
+            micros_per(cpu_seconds, units),
+            "µs",
+        )
+    }
 }
 
 /// How long a scenario warms up, then measures.
@@ -74,27 +84,35 @@ pub async fn round_trip(server: &ServerProcess, actions: usize) -> Result<Vec<Fi
         conn.call_and_wait(&id, "increment", "{}").await?;
     }
     let mut samples = Samples::with_capacity(actions);
+    let cpu = CpuClock::start(server.pid);
     for _ in 0..actions {
         let started = Instant::now();
         conn.call_and_wait(&id, "increment", "{}").await?;
         samples.push(started.elapsed());
     }
+    let cpu = cpu.seconds();
     conn.close().await;
     Ok(vec![
         Figure::cost("action round trip p50", samples.quantile_ms(0.50), "ms"),
         Figure::cost("action round trip p99", samples.quantile_ms(0.99), "ms"),
+        Figure::cpu(
+            "action round trip",
+            cpu,
+            u64::try_from(actions).unwrap_or_default(),
+            "action",
+        ),
     ])
 }
 
 /// A measured window shared by many tasks: `[start, end)`.
 #[derive(Debug, Clone, Copy)]
-struct Window {
-    start: Instant,
-    end: Instant,
+pub(super) struct Window {
+    pub(super) start: Instant,
+    pub(super) end: Instant,
 }
 
 impl Window {
-    fn after(timing: Timing) -> Self {
+    pub(super) fn after(timing: Timing) -> Self {
         let start = Instant::now() + timing.warmup;
         Self {
             start,
@@ -102,88 +120,25 @@ impl Window {
         }
     }
 
-    fn contains(&self, at: Instant) -> bool {
+    pub(super) fn contains(&self, at: Instant) -> bool {
         at >= self.start && at < self.end
     }
 }
 
-/// Scenario 2: `clients` connections, each with its own `Counter`, each calling
-/// `increment` in a closed loop (one call in flight per client).
-pub async fn throughput(
+/// The server's CPU seconds over the measured window that starts `timing.warmup` from now.
+fn spawn_cpu_window(
     server: &ServerProcess,
-    clients: usize,
     timing: Timing,
-) -> Result<Vec<Figure>> {
-    let ready = Arc::new(AtomicUsize::new(0));
-    let go = Arc::new(Notify::new());
-    let window = Arc::new(Mutex::new(None::<Window>));
-    let mut set = JoinSet::new();
-    let results = Arc::new(Mutex::new((0u64, Samples::default())));
-    {
-        let (ready, go, window, results) = (
-            Arc::clone(&ready),
-            Arc::clone(&go),
-            Arc::clone(&window),
-            Arc::clone(&results),
-        );
-        fan_connect(server.addr, clients, 200, &mut set, move |_, mut conn| {
-            let (ready, go, window, results) = (
-                Arc::clone(&ready),
-                Arc::clone(&go),
-                Arc::clone(&window),
-                Arc::clone(&results),
-            );
-            async move {
-                let id = conn.mount("Counter", None).await?;
-                let notified = go.notified();
-                ready.fetch_add(1, Ordering::SeqCst);
-                notified.await;
-                let window = lock(&window).flatten().context("no window")?;
-                let mut count = 0u64;
-                let mut samples = Samples::with_capacity(4096);
-                loop {
-                    let started = Instant::now();
-                    if started >= window.end {
-                        break;
-                    }
-                    conn.call_and_wait(&id, "increment", "{}").await?;
-                    if window.contains(started) {
-                        count += 1;
-                        samples.push(started.elapsed());
-                    }
-                }
-                {
-                    let mut results = lock_mut(&results);
-                    results.0 += count;
-                    results.1.merge(samples);
-                }
-                conn.close().await;
-                Ok(())
-            }
-        })
-        .await;
-    }
-    wait_ready(&ready, clients, &mut set).await?;
-    *lock_mut(&window) = Some(Window::after(timing));
-    go.notify_waiters();
-    join_all(&mut set).await?;
-    let mut results = lock_mut(&results);
-    let count = results.0;
-    Ok(vec![
-        Figure::rate(
-            format!("action throughput, {clients} clients"),
-            per_sec(count, timing.measure),
-            "actions/s",
-        ),
-        Figure::cost(
-            format!("action latency p99, {clients} clients"),
-            results.1.quantile_ms(0.99),
-            "ms",
-        ),
-    ])
+) -> tokio::task::JoinHandle<Option<f64>> {
+    let start = Instant::now() + timing.warmup;
+    tokio::spawn(cpu_seconds_between(
+        server.pid,
+        start,
+        start + timing.measure,
+    ))
 }
 
-fn lock<T: Copy>(mutex: &Mutex<T>) -> Option<T> {
+pub(super) fn lock<T: Copy>(mutex: &Mutex<T>) -> Option<T> {
     Some(*mutex.lock().ok()?)
 }
 
@@ -421,6 +376,7 @@ pub async fn fan_out(
     let start_ns = board.now_ns() + u64::try_from(timing.warmup.as_nanos()).unwrap_or(0);
     let end_ns = start_ns + u64::try_from(timing.measure.as_nanos()).unwrap_or(0);
     board.set_window(start_ns, end_ns);
+    let cpu = spawn_cpu_window(server, timing);
     let mut stalls = 0u32;
     let mut seq = 0u64;
     // The tick the writer waits for, and since when.
@@ -487,6 +443,7 @@ pub async fn fan_out(
         Topic::Feed => "feed",
     };
     let deliveries = board.counted.load(Ordering::Relaxed);
+    let cpu = cpu.await.ok().flatten();
     let mut samples = std::mem::take(&mut *lock_mut(&board.samples));
     eprintln!(
         "    fan-out {label} x{subscribers}: setup {:.1}s, {} ticks, {} latency samples, {stalls} stalls, {lost} subscribers lost",
@@ -504,6 +461,12 @@ pub async fn fan_out(
             format!("fan-out {label}, {subscribers} subscribers: delivery p99"),
             samples.quantile_ms(0.99),
             "ms",
+        ),
+        Figure::cpu(
+            &format!("fan-out {label}, {subscribers} subscribers"),
+            cpu,
+            deliveries,
+            "delivery",
         ),
     ])
 }
@@ -567,6 +530,7 @@ pub async fn shared_room(
     let end_ns = start_ns + u64::try_from(timing.measure.as_nanos()).unwrap_or(0);
     board.set_window(start_ns, end_ns);
     *lock_mut(&end) = Some(Instant::now() + timing.warmup + timing.measure);
+    let cpu = spawn_cpu_window(server, timing);
     permits.add_permits(usize::try_from(window).unwrap_or(1));
     go.notify_waiters();
     let joined = join_all(&mut set).await;
@@ -579,7 +543,9 @@ pub async fn shared_room(
         return Err(error);
     }
     let ticks = next_seq.load(Ordering::Relaxed);
+    let cpu = cpu.await.ok().flatten();
     let mut totals = std::mem::take(&mut *lock_mut(&totals));
+    let deliveries = board.counted.load(Ordering::Relaxed);
     eprintln!(
         "    shared room x{members}: {ticks} ticks, {} actions timed, {lost} members lost",
         totals.1.len()
@@ -592,13 +558,19 @@ pub async fn shared_room(
         ),
         Figure::rate(
             format!("shared room, {members} members: deliveries"),
-            per_sec(board.counted.load(Ordering::Relaxed), timing.measure),
+            per_sec(deliveries, timing.measure),
             "deliveries/s",
         ),
         Figure::cost(
             format!("shared room, {members} members: action p99"),
             totals.1.quantile_ms(0.99),
             "ms",
+        ),
+        Figure::cpu(
+            &format!("shared room, {members} members"),
+            cpu,
+            deliveries,
+            "delivery",
         ),
     ])
 }
@@ -776,6 +748,7 @@ pub async fn mount_rate(
     parallel: usize,
 ) -> Result<Vec<Figure>> {
     let started = Instant::now();
+    let cpu = CpuClock::start(server.pid);
     let conns = Arc::new(Mutex::new(Vec::with_capacity(connections)));
     let mut set = JoinSet::new();
     {
@@ -798,12 +771,22 @@ pub async fn mount_rate(
     }
     join_all(&mut set).await?;
     let elapsed = started.elapsed();
+    let cpu = cpu.seconds();
     drop(std::mem::take(&mut *lock_mut(&conns)));
-    Ok(vec![Figure::rate(
-        format!("connect + mount, {parallel} at a time"),
-        per_sec(u64::try_from(connections).unwrap_or_default(), elapsed),
-        "mounts/s",
-    )])
+    let mounts = u64::try_from(connections).unwrap_or_default();
+    Ok(vec![
+        Figure::rate(
+            format!("connect + mount, {parallel} at a time"),
+            per_sec(mounts, elapsed),
+            "mounts/s",
+        ),
+        Figure::cpu(
+            &format!("connect + mount, {parallel} at a time"),
+            cpu,
+            mounts,
+            "mount",
+        ),
+    ])
 }
 
 /// What happened to clients that never read.
@@ -865,6 +848,13 @@ pub async fn slow_clients(
     let start_ns = board.now_ns() + u64::try_from(warmup.as_nanos()).unwrap_or(0);
     let end_ns = start_ns + u64::try_from(duration.as_nanos()).unwrap_or(0);
     board.set_window(start_ns, end_ns);
+    let cpu = spawn_cpu_window(
+        server,
+        Timing {
+            warmup,
+            measure: duration,
+        },
+    );
     let rss_peak = Arc::new(AtomicU64::new(rss_start));
     let sampler = {
         let (rss_peak, pid) = (Arc::clone(&rss_peak), server.pid);
@@ -948,6 +938,7 @@ pub async fn slow_clients(
         outcome.still_open,
     );
     let mut samples = std::mem::take(&mut *lock_mut(&board.samples));
+    let cpu = cpu.await.ok().flatten();
     let figures = vec![
         Figure::cost(
             "fast readers' delivery p99",
@@ -955,6 +946,12 @@ pub async fn slow_clients(
             "ms",
         ),
         Figure::cost("server RSS peak", mib(peak), "MiB"),
+        Figure::cpu(
+            "fast readers",
+            cpu,
+            board.counted.load(Ordering::Relaxed),
+            "delivery",
+        ),
     ];
     Ok((figures, outcome))
 }

@@ -93,13 +93,9 @@ pub fn raise_fd_limit() {
 
 /// Runs a server in this process until stdin closes (the parent exited or is done):
 /// prints `LISTENING <addr>` on stdout once it accepts connections.
-pub fn serve(kind: ServerKind, threads: usize) -> Result<()> {
+pub fn serve(kind: ServerKind, on: ServerRuntime) -> Result<()> {
     raise_fd_limit();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(threads.max(1))
-        .enable_all()
-        .build()
-        .context("server runtime")?;
+    let runtime = on.build()?;
     runtime.block_on(async move {
         // `_running` keeps the Live server up until this block ends.
         let (addr, _running) = match kind {
@@ -141,6 +137,67 @@ pub fn serve(kind: ServerKind, threads: usize) -> Result<()> {
     })
 }
 
+/// The tokio runtime a server child runs on (the same for Live and the baseline).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerRuntime {
+    /// A current-thread runtime: one thread and one FIFO run queue, so under saturation
+    /// every connection is served in turn (the default; see docs/performance.md,
+    /// "Fairness under saturation").
+    #[default]
+    Current,
+    /// A multi-thread runtime with this many workers. Its run queues serve connections
+    /// unevenly under saturation (a bounded local queue that spills to a global one).
+    Multi(usize),
+}
+
+impl ServerRuntime {
+    /// From `--server-runtime current|multi` and `--server-threads N` (which alone means
+    /// `multi`).
+    pub fn parse(flavor: Option<&str>, threads: Option<usize>) -> Result<Self> {
+        match (flavor, threads) {
+            (None | Some("current"), None) => Ok(Self::Current),
+            (Some("current"), Some(1)) => Ok(Self::Current),
+            (Some("current"), Some(_)) => bail!("a current-thread runtime has one thread"),
+            (None | Some("multi"), threads) => Ok(Self::Multi(threads.unwrap_or(1).max(1))),
+            (Some(other), _) => bail!("unknown server runtime {other:?} (current | multi)"),
+        }
+    }
+
+    /// The arguments that make a child process run on this runtime.
+    fn args(self) -> Vec<String> {
+        match self {
+            Self::Current => vec!["--server-runtime".into(), "current".into()],
+            Self::Multi(threads) => vec![
+                "--server-runtime".into(),
+                "multi".into(),
+                "--server-threads".into(),
+                threads.to_string(),
+            ],
+        }
+    }
+
+    fn build(self) -> Result<tokio::runtime::Runtime> {
+        let mut builder = match self {
+            Self::Current => tokio::runtime::Builder::new_current_thread(),
+            Self::Multi(threads) => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(threads.max(1));
+                builder
+            }
+        };
+        builder.enable_all().build().context("server runtime")
+    }
+}
+
+impl std::fmt::Display for ServerRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Current => f.write_str("a current-thread runtime"),
+            Self::Multi(threads) => write!(f, "a multi-thread runtime, {threads} worker(s)"),
+        }
+    }
+}
+
 /// A server child process.
 #[derive(Debug)]
 pub struct ServerProcess {
@@ -154,16 +211,12 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `live_bench --serve <kind>` and waits for its address.
-    pub fn start(kind: ServerKind, threads: usize) -> Result<Self> {
+    /// Starts `live_bench --serve <kind>` on runtime `on` and waits for its address.
+    pub fn start(kind: ServerKind, on: ServerRuntime) -> Result<Self> {
         let exe = std::env::current_exe().context("current exe")?;
         let mut child = Command::new(exe)
-            .args([
-                "--serve",
-                kind.name(),
-                "--server-threads",
-                &threads.to_string(),
-            ])
+            .args(["--serve", kind.name()])
+            .args(on.args())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -205,5 +258,29 @@ impl Drop for ServerProcess {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_flags() {
+        let parse = ServerRuntime::parse;
+        assert_eq!(parse(None, None).ok(), Some(ServerRuntime::Current));
+        assert_eq!(parse(None, Some(2)).ok(), Some(ServerRuntime::Multi(2)));
+        assert_eq!(
+            parse(Some("multi"), None).ok(),
+            Some(ServerRuntime::Multi(1))
+        );
+        assert_eq!(
+            parse(Some("current"), Some(1)).ok(),
+            Some(ServerRuntime::Current)
+        );
+        assert!(parse(Some("current"), Some(2)).is_err());
+        assert!(parse(Some("other"), None).is_err());
+        let args = ServerRuntime::Multi(3).args();
+        assert_eq!(args.join(" "), "--server-runtime multi --server-threads 3");
     }
 }

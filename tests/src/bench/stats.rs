@@ -37,6 +37,14 @@ impl Samples {
         self.micros.is_empty()
     }
 
+    /// The mean in milliseconds; `NaN` without samples.
+    pub fn mean_ms(&self) -> f64 {
+        let total: u64 = self.micros.iter().map(|&micros| u64::from(micros)).sum();
+        #[allow(clippy::cast_precision_loss)]
+        let mean = total as f64 / self.micros.len() as f64;
+        mean / 1000.0
+    }
+
     /// The `q`-quantile (0.0–1.0) in milliseconds (nearest rank); `NaN` without samples.
     pub fn quantile_ms(&mut self, q: f64) -> f64 {
         if self.micros.is_empty() {
@@ -67,6 +75,9 @@ pub fn open_fds(pid: u32) -> Option<usize> {
     Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
 }
 
+/// Clock ticks per second of the times in `/proc/<pid>/stat` (`USER_HZ`: 100 on Linux).
+pub const CLOCK_TICKS_PER_SEC: f64 = 100.0;
+
 /// A process's CPU time (user + system), from `/proc/<pid>/stat`, in clock ticks.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -77,6 +88,63 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
     Some(utime + stime)
+}
+
+/// A process's CPU time since a starting point (user + system, 10 ms resolution).
+#[derive(Debug, Clone, Copy)]
+pub struct CpuClock {
+    pid: u32,
+    start: Option<u64>,
+}
+
+impl CpuClock {
+    /// Starts counting `pid`'s CPU time now.
+    pub fn start(pid: u32) -> Self {
+        Self {
+            pid,
+            start: cpu_ticks(pid),
+        }
+    }
+
+    /// CPU seconds the process used since [`start`](Self::start); `None` if `/proc` could
+    /// not be read.
+    pub fn seconds(&self) -> Option<f64> {
+        let ticks = cpu_ticks(self.pid)?.checked_sub(self.start?)?;
+        #[allow(clippy::cast_precision_loss)]
+        Some(ticks as f64 / CLOCK_TICKS_PER_SEC)
+    }
+}
+
+/// `pid`'s CPU seconds between `start` and `end` (both in the future): spawn it when a
+/// scenario's measured window is set, await it after the window.
+pub async fn cpu_seconds_between(
+    pid: u32,
+    start: tokio::time::Instant,
+    end: tokio::time::Instant,
+) -> Option<f64> {
+    tokio::time::sleep_until(start).await;
+    let clock = CpuClock::start(pid);
+    tokio::time::sleep_until(end).await;
+    clock.seconds()
+}
+
+/// Microseconds of CPU per unit of work (`NaN` when the CPU time is unknown or nothing was
+/// done).
+pub fn micros_per(cpu_seconds: Option<f64>, units: u64) -> f64 {
+    match cpu_seconds {
+        #[allow(clippy::cast_precision_loss)]
+        Some(seconds) if units > 0 => seconds * 1e6 / units as f64,
+        _ => f64::NAN,
+    }
+}
+
+/// The least, median and greatest of `counts` (sorts them); `None` if empty.
+pub fn spread(counts: &mut [u64]) -> Option<(u64, u64, u64)> {
+    counts.sort_unstable();
+    let min = *counts.first()?;
+    let max = *counts.last()?;
+    let median = *counts.get(counts.len() / 2)?;
+    Some((min, median, max))
 }
 
 #[cfg(test)]
@@ -93,6 +161,7 @@ mod tests {
         assert!((samples.quantile_ms(0.5) - 0.050).abs() < 1e-9);
         assert!((samples.quantile_ms(0.99) - 0.099).abs() < 1e-9);
         assert!((samples.quantile_ms(1.0) - 0.100).abs() < 1e-9);
+        assert!((samples.mean_ms() - 0.0505).abs() < 1e-9);
     }
 
     #[test]
@@ -101,5 +170,15 @@ mod tests {
         assert!(rss_bytes(pid).is_some_and(|rss| rss > 0));
         assert!(open_fds(pid).is_some_and(|fds| fds > 0));
         assert!(cpu_ticks(pid).is_some());
+        assert!(CpuClock::start(pid).seconds().is_some_and(|s| s >= 0.0));
+    }
+
+    #[test]
+    fn spreads_and_rates() {
+        assert_eq!(spread(&mut []), None);
+        assert_eq!(spread(&mut [9, 1, 5, 3]), Some((1, 5, 9)));
+        assert!((micros_per(Some(2.0), 4) - 500_000.0).abs() < 1e-9);
+        assert!(micros_per(None, 4).is_nan());
+        assert!(micros_per(Some(1.0), 0).is_nan());
     }
 }

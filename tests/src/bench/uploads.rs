@@ -6,6 +6,7 @@
 use super::client::Conn;
 use super::scenarios::Figure;
 use super::server::ServerProcess;
+use super::stats::CpuClock;
 use anyhow::{Context, Result, bail};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -15,13 +16,15 @@ pub const COMPONENT: &str = "BenchUpload";
 /// The MIME type uploaded (allowed by the bench server).
 pub const FILE_TYPE: &str = "application/octet-stream";
 
-/// Uploads `mib` MiB in chunks of `chunk` bytes; returns the throughput figure.
-pub async fn upload(server: &ServerProcess, mib: usize, chunk: usize) -> Result<Figure> {
+/// Uploads `mib` MiB in chunks of `chunk` bytes; returns the throughput and the server's
+/// CPU time per MiB.
+pub async fn upload(server: &ServerProcess, mib: usize, chunk: usize) -> Result<Vec<Figure>> {
     let mut conn = Conn::connect(server.addr).await?;
     let id = conn.mount(COMPONENT, None).await?;
     let size = mib * 1024 * 1024;
     let data: Vec<u8> = (0..size).map(|i| (i % 251) as u8).collect();
     let started = Instant::now();
+    let cpu = CpuClock::start(server.pid);
     let upload_id = "bench-upload";
     let request_id = conn.request_id();
     conn.send(format!(
@@ -67,12 +70,13 @@ pub async fn upload(server: &ServerProcess, mib: usize, chunk: usize) -> Result<
     })
     .await?;
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
+    let cpu = cpu.seconds();
     conn.close().await;
     #[allow(clippy::cast_precision_loss)]
     let megabytes = size as f64 / 1e6;
-    Ok(Figure::rate(
-        format!("upload {mib} MiB in {} KiB binary chunks", chunk / 1024),
-        megabytes / seconds,
-        "MB/s",
-    ))
+    let name = format!("upload {mib} MiB in {} KiB binary chunks", chunk / 1024);
+    Ok(vec![
+        Figure::rate(name.clone(), megabytes / seconds, "MB/s"),
+        Figure::cpu(&name, cpu, u64::try_from(mib).unwrap_or_default(), "MiB"),
+    ])
 }
