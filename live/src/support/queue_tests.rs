@@ -1,3 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use super::queue::{TrySendError, bounded, unbounded};
 use std::sync::Arc;
 use std::time::Duration;
