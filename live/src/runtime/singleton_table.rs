@@ -2,8 +2,8 @@
 //! through [`SingletonTable::release`] when its last viewer goes.
 
 use super::mailbox::{ComponentHandle, Control};
+use crate::support::queue::Receiver;
 use std::collections::HashMap;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::{Mutex, MutexGuard};
 
 /// Live singleton instances by component name.
@@ -27,7 +27,7 @@ impl SingletonTable {
         &self,
         name: &'static str,
         id: &str,
-        control: &UnboundedReceiver<Control>,
+        control: &Receiver<Control>,
     ) -> bool {
         let mut instances = self.instances.lock().await;
         if !control.is_empty() {

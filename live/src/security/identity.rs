@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// An authenticated session, as established by the `AUTH` message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,9 +24,12 @@ pub struct Session {
 /// Who is calling: the connection's session, or anonymous.
 ///
 /// Client-sent `userId` fields are never trusted; identity comes only from authentication.
+///
+/// The session is shared: every call, viewer and room member carries a copy of its
+/// connection's identity, which is one pointer (8 bytes) and a reference count.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Identity {
-    session: Option<Session>,
+    session: Option<Arc<Session>>,
 }
 
 impl Identity {
@@ -37,13 +41,13 @@ impl Identity {
     /// An authenticated caller.
     pub fn authenticated(session: Session) -> Self {
         Self {
-            session: Some(session),
+            session: Some(Arc::new(session)),
         }
     }
 
     /// The session, if authenticated.
     pub fn session(&self) -> Option<&Session> {
-        self.session.as_ref()
+        self.session.as_deref()
     }
 
     /// The trusted user id, if authenticated.

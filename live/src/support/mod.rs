@@ -1,6 +1,10 @@
 //! Small helpers every layer shares: the boxed future of the object-safe traits, the wall
 //! clock in milliseconds and a lock that survives poisoning.
 
+pub(crate) mod queue;
+#[cfg(test)]
+mod queue_tests;
+
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 

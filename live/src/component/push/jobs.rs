@@ -5,11 +5,11 @@
 use super::{OnMessage, PushError};
 use crate::component::Ctx;
 use crate::support::BoxFuture;
+use crate::support::queue::{self, TrySendError};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use tokio::sync::mpsc::error::TrySendError;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 /// One piece of work the component's task runs against its state, in order with actions.
 pub(crate) trait Job<C>: Send {
@@ -21,7 +21,7 @@ pub(crate) trait Job<C>: Send {
 pub(crate) type BoxJob<C> = Box<dyn Job<C>>;
 
 /// Sends work to one component's task.
-pub(crate) type JobSender<C> = mpsc::Sender<BoxJob<C>>;
+pub(crate) type JobSender<C> = queue::Sender<BoxJob<C>>;
 
 /// Queues `job`, waiting while the mailbox is full; [`PushError::Gone`] once the component
 /// was destroyed.

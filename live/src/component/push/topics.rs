@@ -38,7 +38,7 @@ where
     }
 
     fn is_closed(&self) -> bool {
-        tokio::sync::mpsc::Sender::is_closed(self)
+        crate::support::queue::Sender::is_closed(self)
     }
 }
 

@@ -34,46 +34,69 @@ pub(crate) fn parse_text_frame(
         sanitize(payload, 0);
     }
 
-    // Only string ids are ever echoed or kept.
-    let component_id = string_field(&raw, "componentId");
-    let request_id = string_field(&raw, "requestId");
     let expect_response = raw
         .get("expectResponse")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let envelope = |message| Envelope {
-        component_id: component_id.clone(),
-        request_id: request_id.clone(),
-        expect_response,
-        message,
-    };
-    let invalid = |reason: &str| {
-        InboundError::invalid(reason, component_id.as_deref(), request_id.as_deref())
-    };
-
     let kind = match raw.get("type") {
         Some(Value::String(kind)) => ClientKind::parse(kind),
-        _ => return Err(invalid(reason::MISSING_TYPE)),
+        _ => return Err(invalid(&raw, reason::MISSING_TYPE)),
     };
     if kind == Some(ClientKind::Ping) {
-        return Ok(envelope(ClientMessage::Ping));
+        return Ok(envelope(&mut raw, expect_response, ClientMessage::Ping));
     }
-    check_envelope(&raw).map_err(invalid)?;
+    check_envelope(&raw).map_err(|why| invalid(&raw, why))?;
     let Some(kind) = kind else {
         return Err(InboundError::UnknownType {
-            component_id,
-            request_id,
+            component_id: take_string(&mut raw, "componentId"),
+            request_id: take_string(&mut raw, "requestId"),
         });
     };
+    // Moved out before the body is parsed: an upload's body takes the whole frame.
+    let component_id = take_string(&mut raw, "componentId");
+    let request_id = take_string(&mut raw, "requestId");
     match parse_body(kind, &mut raw, component_id.is_some()) {
-        Ok(message) => Ok(envelope(message)),
-        Err(why) => Err(invalid(why)),
+        Ok(message) => Ok(Envelope {
+            component_id,
+            request_id,
+            expect_response,
+            message,
+        }),
+        Err(why) => Err(InboundError::invalid(
+            why,
+            component_id.as_deref(),
+            request_id.as_deref(),
+        )),
     }
 }
 
-/// The value of `key` if it is a string.
-fn string_field(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key).and_then(Value::as_str).map(str::to_owned)
+/// The envelope of a valid message. Only string ids are ever echoed or kept; they are
+/// moved out of the parsed frame (leaving `""`), which is dropped afterwards.
+fn envelope(
+    raw: &mut Map<String, Value>,
+    expect_response: bool,
+    message: ClientMessage,
+) -> Envelope {
+    Envelope {
+        component_id: take_string(raw, "componentId"),
+        request_id: take_string(raw, "requestId"),
+        expect_response,
+        message,
+    }
+}
+
+/// A refused message, echoing its string ids.
+fn invalid(raw: &Map<String, Value>, why: &str) -> InboundError {
+    let id = |key| raw.get(key).and_then(Value::as_str);
+    InboundError::invalid(why, id("componentId"), id("requestId"))
+}
+
+/// Takes the value of `key` out of the frame if it is a string (leaving `""` behind).
+fn take_string(map: &mut Map<String, Value>, key: &str) -> Option<String> {
+    match map.get_mut(key) {
+        Some(Value::String(text)) => Some(std::mem::take(text)),
+        _ => None,
+    }
 }
 
 /// One envelope check: field name, type test, reason when the test fails.

@@ -21,7 +21,7 @@ impl<C: LiveComponent> Actor<C> {
         }
         match call {
             Call::Remote { request, reply } => {
-                let response = self.run_remote_action(request).await;
+                let response = self.run_remote_action(*request).await;
                 let _ = reply.send(response);
             }
             Call::Action {

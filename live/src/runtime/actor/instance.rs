@@ -13,13 +13,13 @@ use crate::runtime::rooms::{RoomHandle, TypedRoomOps};
 use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::StatsGuard;
 use crate::security::ActionWindows;
+use crate::support::queue::Receiver;
 use bytes::Bytes;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
 
 /// One component instance's task state: the component, what its viewers have, its
@@ -37,10 +37,10 @@ pub(super) struct Actor<C> {
     /// For singletons: the table to leave when the last viewer goes.
     pub(super) singleton: Option<Arc<SingletonTable>>,
     /// Membership changes and cluster news, handled before calls.
-    pub(super) control: mpsc::UnboundedReceiver<Control>,
-    pub(super) calls: mpsc::Receiver<Box<Call>>,
+    pub(super) control: Receiver<Control>,
+    pub(super) calls: Receiver<Box<Call>>,
     /// Work pushed from timers, background tasks and app code, handled after calls.
-    pub(super) jobs: mpsc::Receiver<BoxJob<C>>,
+    pub(super) jobs: Receiver<BoxJob<C>>,
     /// Starts the component's timers and tasks; aborts them all when it is destroyed.
     pub(super) pusher: Arc<Pusher<C>>,
     /// Room access as this component (shared with every call's context).

@@ -14,10 +14,10 @@ use crate::runtime::rooms::{Member, Memberships, TypedRoomOps};
 use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::Counted;
 use crate::security::ActionWindows;
+use crate::support::queue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// How many pushed jobs (ticks, task results, messages) may wait for one component.
 const JOB_QUEUE: usize = 64;
@@ -66,7 +66,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         role,
     } = starting_point::<C>(&mut request, cluster.as_ref().map(|(_, role)| role))?;
     let (handle, inbox) = mailbox::open(Arc::clone(&request.id));
-    let (jobs, jobs_rx) = mpsc::channel::<BoxJob<C>>(JOB_QUEUE);
+    let (jobs, jobs_rx) = queue::bounded::<BoxJob<C>>(JOB_QUEUE);
     let handle = handle
         .with_jobs(Arc::new(jobs.clone()))
         .with_uploads(C::NAME, C::UPLOADS);

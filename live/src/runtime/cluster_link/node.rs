@@ -226,7 +226,11 @@ impl ClusterNode {
             Err(error) => return ActionResponse::failure(request_id, error.to_string()),
         }
         let (reply, answer) = oneshot::channel();
-        if handle.call(Call::Remote { request, reply }).await.is_err() {
+        let call = Call::Remote {
+            request: Box::new(request),
+            reply,
+        };
+        if handle.call(call).await.is_err() {
             return ActionResponse::failure(request_id, Refusal::SingletonStopped.text());
         }
         answer.await.unwrap_or_else(|_| {

@@ -4,10 +4,10 @@
 
 use super::messages::{Call, ClusterSignal, Control, JoinRequest, LeaveRequest, RoomDelivery};
 use crate::room::LeaveReason;
+use crate::support::queue::{self, Receiver, Sender, WeakSender};
 use crate::upload::UploadSpec;
 use std::any::Any;
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// How many calls may wait in one component's mailbox before callers wait.
 const CALL_QUEUE: usize = 64;
@@ -16,15 +16,15 @@ const CALL_QUEUE: usize = 64;
 #[derive(Debug)]
 pub(crate) struct Inbox {
     /// Membership changes and cluster news (unbounded: one message per mount or leave).
-    pub(crate) control: mpsc::UnboundedReceiver<Control>,
+    pub(crate) control: Receiver<Control>,
     /// Calls (bounded: a flood of calls waits instead of growing memory).
-    pub(crate) calls: mpsc::Receiver<Box<Call>>,
+    pub(crate) calls: Receiver<Box<Call>>,
 }
 
 /// Opens the mailboxes of component `id`.
 pub(crate) fn open(id: Arc<str>) -> (ComponentHandle, Inbox) {
-    let (control, control_rx) = mpsc::unbounded_channel();
-    let (calls, calls_rx) = mpsc::channel(CALL_QUEUE);
+    let (control, control_rx) = queue::unbounded();
+    let (calls, calls_rx) = queue::bounded(CALL_QUEUE);
     let handle = ComponentHandle {
         id,
         control,
@@ -44,8 +44,8 @@ pub(crate) fn open(id: Arc<str>) -> (ComponentHandle, Inbox) {
 pub(crate) struct ComponentHandle {
     /// The component's id.
     pub(crate) id: Arc<str>,
-    control: mpsc::UnboundedSender<Control>,
-    calls: mpsc::Sender<Box<Call>>,
+    control: Sender<Control>,
+    calls: Sender<Box<Call>>,
     /// The sender of its work mailbox (a `JobSender<C>`, typed by the component).
     jobs: Option<Arc<dyn Any + Send + Sync>>,
     /// The component's registry name and its `#[upload]` methods.
@@ -88,15 +88,12 @@ impl ComponentHandle {
 
     /// Queues a call; gives it back if the component no longer runs.
     pub(crate) async fn call(&self, call: Call) -> Result<(), Call> {
-        self.calls
-            .send(Box::new(call))
-            .await
-            .map_err(|error| *error.0)
+        self.calls.send(Box::new(call)).await.map_err(|call| *call)
     }
 
     /// Adds a viewer to a running singleton; false if it no longer runs.
     pub(crate) fn join(&self, join: JoinRequest) -> bool {
-        self.control.send(Control::Join(Box::new(join))).is_ok()
+        self.control.try_send(Control::Join(Box::new(join))).is_ok()
     }
 
     /// Tells the component that `connection_id` stopped viewing it.
@@ -105,17 +102,17 @@ impl ComponentHandle {
             connection_id,
             reason,
         };
-        let _ = self.control.send(Control::Leave(Box::new(leave)));
+        let _ = self.control.try_send(Control::Leave(Box::new(leave)));
     }
 
     /// Passes cluster news to a singleton.
     pub(crate) fn signal(&self, signal: ClusterSignal) {
-        let _ = self.control.send(Control::Cluster(Box::new(signal)));
+        let _ = self.control.try_send(Control::Cluster(Box::new(signal)));
     }
 
     /// Stops the component (server shutdown).
     pub(crate) fn shutdown(&self) {
-        let _ = self.control.send(Control::Shutdown);
+        let _ = self.control.try_send(Control::Shutdown);
     }
 
     /// The mailbox its rooms deliver typed events to.
@@ -131,24 +128,24 @@ impl ComponentHandle {
 
 /// What a room holds of a member's actor: it can only hand it a typed event.
 #[derive(Debug, Clone)]
-pub(crate) struct MemberMailbox(mpsc::UnboundedSender<Control>);
+pub(crate) struct MemberMailbox(Sender<Control>);
 
 impl MemberMailbox {
     /// Hands a typed room event to the member's handler.
     pub(crate) fn deliver(&self, delivery: RoomDelivery) {
-        let _ = self.0.send(Control::Room(Box::new(delivery)));
+        let _ = self.0.try_send(Control::Room(Box::new(delivery)));
     }
 }
 
 /// What a singleton's cluster link holds of its actor: it can only pass cluster news.
 #[derive(Debug, Clone)]
-pub(crate) struct ClusterMailbox(mpsc::WeakUnboundedSender<Control>);
+pub(crate) struct ClusterMailbox(WeakSender<Control>);
 
 impl ClusterMailbox {
     /// Passes `signal` on; false once the actor is gone.
     pub(crate) fn signal(&self, signal: ClusterSignal) -> bool {
         self.0
             .upgrade()
-            .is_some_and(|control| control.send(Control::Cluster(Box::new(signal))).is_ok())
+            .is_some_and(|control| control.try_send(Control::Cluster(Box::new(signal))).is_ok())
     }
 }

@@ -152,8 +152,8 @@ pub(crate) enum Call {
     },
     /// An action forwarded from another server of the cluster (singleton owners only).
     Remote {
-        /// The request, with the caller's identity.
-        request: ActionRequest,
+        /// The request, with the caller's identity (boxed: the other calls are far smaller).
+        request: Box<ActionRequest>,
         /// Where the answer goes.
         reply: oneshot::Sender<ActionResponse>,
     },
