@@ -227,6 +227,13 @@ impl LiveChat {
         post(ctx, message).await
     }
 
+    /// How many members `chat:general` has, as this server's copy of the room says (in a
+    /// cluster, every server's copy follows the room's one owner).
+    #[action]
+    async fn user_count(&mut self, ctx: &mut Ctx<Self>) -> Result<u32, ActionError> {
+        Ok(ctx.room::<ChatRoom>(GENERAL).state().await?.user_count)
+    }
+
     /// An uploaded image (png, jpeg, gif or webp, at most 5 MiB) becomes a message that
     /// shows it, named by its file name.
     #[upload(accept = ["image/png", "image/jpeg", "image/gif", "image/webp"], max_size = "5MiB")]

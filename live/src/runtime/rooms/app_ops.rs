@@ -60,9 +60,13 @@ impl<K: RoomKind> RoomActor<K> {
     pub(super) fn announce(&mut self, event: &str, data: Value) {
         self.observe_event(event, &data, None);
         self.broadcast_event(ServerKind::RoomEvent, event, &data, None, true);
-        self.fan_out(|| RoomMessage::Event {
-            event: event.to_owned(),
-            data,
-        });
+        if self.cluster.is_some() {
+            self.share_event(ServerKind::RoomEvent, event, &data, None);
+        } else {
+            self.fan_out(|| RoomMessage::Event {
+                event: event.to_owned(),
+                data,
+            });
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! What a room task is asked to do, and the handle that asks it.
 
+use super::link::Signal;
 use crate::cluster::RoomMessage;
 use crate::component::Identity;
 use crate::room::{LeaveReason, RoomError, TypedChange};
@@ -109,6 +110,8 @@ pub(crate) enum RoomCommand {
     Broadcast { sender: Arc<str>, frame: Bytes },
     /// A change made on another server of the cluster, for the local members.
     Remote(RoomMessage),
+    /// The room's cluster side: its claim task, its owner's outcomes, requests for it.
+    Cluster(Signal),
 }
 
 impl fmt::Debug for RoomCommand {
@@ -123,6 +126,7 @@ impl fmt::Debug for RoomCommand {
             Self::GetState { .. } => "GetState",
             Self::Broadcast { .. } => "Broadcast",
             Self::Remote(_) => "Remote",
+            Self::Cluster(_) => "Cluster",
         };
         f.write_str(name)
     }

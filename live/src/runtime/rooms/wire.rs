@@ -1,0 +1,132 @@
+//! What the servers of a cluster say to each other about a room with one owner: requests
+//! from the other servers to the owner ([`Forwarded`]), the owner's outcomes to every
+//! server ([`Outcome`]), and the owner's fenced mirror ([`MirroredRoom`]). JSON, carried by
+//! the adapter's singleton surface under the name [`claim_name`].
+
+use crate::security::identity::{Identity, Session};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The prefix of a room's claim name, which no singleton name can have.
+pub(crate) const CLAIM_PREFIX: &str = "$room:";
+
+/// The `messageType` of a request forwarded to a room's owner.
+pub(crate) const FORWARD_TYPE: &str = "$room";
+
+/// The `event` of the owner's outcome messages.
+pub(crate) const OUTCOME_EVENT: &str = "$room";
+
+/// The claim (and mirror, and channel) name of room `room_id`.
+pub(crate) fn claim_name(room_id: &str) -> String {
+    format!("{CLAIM_PREFIX}{room_id}")
+}
+
+/// The room id of a claim name, if it is one.
+pub(crate) fn room_of(name: &str) -> Option<&str> {
+    name.strip_prefix(CLAIM_PREFIX)
+}
+
+/// A member as the owner keeps and mirrors it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RosterEntry {
+    /// The member component's id.
+    pub(crate) component_id: String,
+    /// The server whose client holds the member.
+    pub(crate) instance_id: String,
+    /// The connection that mounted it.
+    #[serde(default)]
+    pub(crate) connection_id: String,
+    /// Its authenticated session, if any.
+    #[serde(default)]
+    pub(crate) session: Option<Session>,
+    /// When it joined (ms since the epoch).
+    #[serde(default)]
+    pub(crate) joined_at: u64,
+}
+
+impl RosterEntry {
+    /// The member's identity.
+    pub(crate) fn identity(&self) -> Identity {
+        self.session
+            .clone()
+            .map_or_else(Identity::anonymous, Identity::authenticated)
+    }
+}
+
+/// A request from a server to the room's owner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub(crate) enum Forwarded {
+    /// A member joins (the owner runs `on_join`).
+    Join { member: RosterEntry, payload: Value },
+    /// A member leaves (the owner runs `on_leave`).
+    #[serde(rename_all = "camelCase")]
+    Leave {
+        component_id: String,
+        reason: String,
+    },
+    /// A member emits an event.
+    #[serde(rename_all = "camelCase")]
+    Emit {
+        sender: String,
+        include_sender: bool,
+        event: String,
+        data: Value,
+    },
+    /// App code emits an event.
+    Announce { event: String, data: Value },
+    /// A client's `ROOM_STATE_SET` patch (untyped rooms).
+    SetState {
+        sender: String,
+        patch: Map<String, Value>,
+    },
+    /// A typed change, made on the sender's copy: its delta (or the whole state).
+    Patch { delta: Value, whole: bool },
+    /// The sender's members of the room, every heartbeat: the owner forgets the others.
+    #[serde(rename_all = "camelCase")]
+    Roster {
+        instance_id: String,
+        members: Vec<String>,
+    },
+}
+
+/// What the owner did, for every server's local members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub(crate) enum Outcome {
+    /// An event (`system`: `$sub:*` kind, not for typed handlers), to every member but
+    /// `excluded`.
+    Event {
+        event: String,
+        data: Value,
+        excluded: Option<String>,
+        system: bool,
+    },
+    /// The state changed by this delta.
+    State { delta: Value },
+    /// The state replaced.
+    Replace { state: Value },
+    /// A forwarded join was accepted: the joiner's server adds it now.
+    #[serde(rename_all = "camelCase")]
+    Joined { component_id: String, state: Value },
+    /// Members a server announced that the owner does not know (it dropped them while
+    /// their server was silent): that server joins them again.
+    #[serde(rename_all = "camelCase")]
+    Rejoin {
+        instance_id: String,
+        component_ids: Vec<String>,
+    },
+    /// The owner removed a member (its server no longer announces it).
+    #[serde(rename_all = "camelCase")]
+    Left { component_id: String },
+}
+
+/// The owner's mirror of a room: its state and members.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub(crate) struct MirroredRoom {
+    /// The state as clients see it.
+    pub(crate) state: Value,
+    /// Every member, on every server.
+    pub(crate) members: Vec<RosterEntry>,
+}
