@@ -189,6 +189,20 @@ async fn killing_the_room_owner_keeps_the_room_and_heals_its_members() {
         .call(id, "send", json!({"text": "before the crash"}))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    // The owner mirrors after it answers: wait for the mirror (what a crash can lose is
+    // the changes not mirrored yet; docs/scaling.md).
+    let mirrored = Instant::now();
+    while !redis.mirror_of(ROOM_CLAIM).is_some_and(|mirror| {
+        mirror["state"]["state"]["messages"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+    }) {
+        assert!(
+            mirrored.elapsed() < Duration::from_secs(5),
+            "never mirrored"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let owner_id = owner(&redis).unwrap_or_else(|| panic!("no owner"));
     let owner_at = nodes
         .iter()

@@ -236,6 +236,7 @@ impl<K: RoomKind> RoomActor<K> {
             .filter(|id| !mirrored_here.iter().any(|m| m.as_str() == &***id))
             .cloned()
             .collect();
+        tracing::info!(room = %self.id, mirrored = mirrored_here.len(), unknown = unknown.len(), state = %self.synced, "room promoted");
         for id in unknown {
             let Some(joined) = self.members.get_mut(&id) else {
                 continue;
