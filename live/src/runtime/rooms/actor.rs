@@ -5,6 +5,7 @@ use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply};
 use super::frames;
 use super::kinds::RoomKind;
 use super::link::RoomLink;
+use super::presence::Presence;
 use super::table::RoomTable;
 use crate::cluster::RoomMessage;
 use crate::protocol::js::is_reserved_key;
@@ -46,6 +47,7 @@ pub(super) fn spawn<K: RoomKind>(
         .map(|fan_out| ClusterRoom::new(RoomLink::start(fan_out.adapter(), &id, tx.clone())));
     let actor = RoomActor {
         cluster,
+        presence: RoomActor::new_presence(&kind),
         id: Arc::clone(&id),
         member_count: Arc::clone(&member_count),
         kind,
@@ -74,6 +76,8 @@ pub(super) struct Joined {
     pub(super) membership: MembershipValue,
     /// When it joined (ms since the epoch).
     pub(super) joined_at: u64,
+    /// Its presence metadata.
+    pub(super) presence: Value,
     _counted: StatsGuard,
 }
 
@@ -90,6 +94,8 @@ pub(super) struct RoomActor<K> {
     pub(super) empty_since: Option<Instant>,
     /// The room's cluster side (`None`: this server runs alone).
     pub(super) cluster: Option<ClusterRoom>,
+    /// Who is here (rooms with presence).
+    pub(super) presence: Option<Presence>,
     pub(super) table: Arc<RoomTable>,
     mailbox: mpsc::Receiver<RoomCommand>,
     _counted: StatsGuard,
@@ -146,9 +152,18 @@ impl<K: RoomKind> RoomActor<K> {
                 payload,
                 kind,
                 handler,
+                presence,
                 reply,
             } => {
-                let _ = reply.send(self.join(member, payload, kind, handler));
+                let _ = reply.send(self.join(member, payload, kind, handler, presence));
+            }
+            RoomCommand::Presence { reply } => {
+                let list = self.presence_list();
+                let _ = reply.send(
+                    list.into_iter()
+                        .filter_map(|entry| serde_json::to_value(entry).ok())
+                        .collect(),
+                );
             }
             RoomCommand::Leave {
                 component_id,
@@ -229,6 +244,7 @@ impl<K: RoomKind> RoomActor<K> {
         payload: Value,
         kind: JoinKind,
         handler: bool,
+        presence: Value,
     ) -> Result<StateReply, RoomError> {
         let already = self.members.contains_key(&member.component_id);
         if !already
@@ -248,9 +264,19 @@ impl<K: RoomKind> RoomActor<K> {
         })?;
         let id = Arc::clone(&member.component_id);
         self.publish_state(Some(&id));
-        self.admit(member, handler, membership, &kind);
+        let present = super::presence::Present {
+            component_id: id.to_string(),
+            connection_id: member.connection_id.to_string(),
+            user_id: member.identity.user_id().map(str::to_owned),
+            session_id: member.identity.session().and_then(super::wire::session_id),
+            joined_at: now_ms(),
+            meta: presence.clone(),
+        };
+        self.admit(member, handler, membership, &kind, presence);
         self.touch();
         self.system_event("$sub:join", &id);
+        self.presence_join(present);
+        self.presence_state_to(&id);
         Ok(self.state_reply())
     }
 
@@ -261,6 +287,7 @@ impl<K: RoomKind> RoomActor<K> {
         handler: bool,
         membership: MembershipValue,
         kind: &JoinKind,
+        presence: Value,
     ) {
         let id = Arc::clone(&member.component_id);
         let joined = Joined {
@@ -268,6 +295,7 @@ impl<K: RoomKind> RoomActor<K> {
             handler,
             membership,
             joined_at: now_ms(),
+            presence,
             _counted: self.table.stats.track(Counted::RoomMember),
         };
         self.members.insert(Arc::clone(&id), joined);
@@ -324,6 +352,7 @@ impl<K: RoomKind> RoomActor<K> {
         );
         self.publish_state(None);
         self.system_event("$sub:leave", component_id);
+        self.presence_leave(component_id);
         self.refresh_empty();
     }
 

@@ -43,6 +43,14 @@ impl Rooms {
                 reply,
             },
             AppRoomOp::Update(change) => RoomCommand::Update { change, reply },
+            AppRoomOp::Presence => {
+                let (reply, answer) = oneshot::channel();
+                if !room.send(RoomCommand::Presence { reply }).await {
+                    return Err(PushError::NoSuchRoom);
+                }
+                let entries = answer.await.map_err(|_| PushError::NoSuchRoom)?;
+                return Ok(Some(Box::new(entries)));
+            }
         };
         if !room.send(command).await {
             return Err(PushError::NoSuchRoom);

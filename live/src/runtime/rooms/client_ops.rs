@@ -39,6 +39,7 @@ pub(crate) async fn run_client_op(
                         request_id: request_id.map(str::to_owned),
                     },
                     handler: false,
+                    presence: Value::Null,
                     reply,
                 };
                 if !handle.send(join).await {

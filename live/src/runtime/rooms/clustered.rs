@@ -36,6 +36,7 @@ pub(super) struct PendingJoin {
     pub(super) member: Member,
     pub(super) kind: JoinKind,
     pub(super) handler: bool,
+    pub(super) presence: serde_json::Value,
     pub(super) reply: oneshot::Sender<Result<StateReply, RoomError>>,
     pub(super) since: Instant,
 }
@@ -140,9 +141,10 @@ impl<K: RoomKind> RoomActor<K> {
         members.extend(self.members.values().map(|joined| RosterEntry {
             component_id: joined.member.component_id.to_string(),
             instance_id: instance.clone(),
-            connection_id: String::new(),
+            connection_id: joined.member.connection_id.to_string(),
             session: joined.member.identity.session().cloned(),
             joined_at: joined.joined_at,
+            meta: joined.presence.clone(),
         }));
         cluster.link.mirror(MirroredRoom {
             state: self.synced.clone(),
@@ -215,6 +217,7 @@ impl<K: RoomKind> RoomActor<K> {
             roster = mirror.members;
         }
         let mut mirrored_here = Vec::new();
+        let mut others = Vec::new();
         if let Some(cluster) = &mut self.cluster {
             for entry in roster {
                 if entry.instance_id == instance {
@@ -222,6 +225,7 @@ impl<K: RoomKind> RoomActor<K> {
                     continue;
                 }
                 cluster.heard.insert(entry.instance_id.clone(), now);
+                others.push(entry.clone());
                 let id: Arc<str> = Arc::from(entry.component_id.as_str());
                 let membership: MembershipValue = Box::new(());
                 cluster
@@ -250,6 +254,7 @@ impl<K: RoomKind> RoomActor<K> {
                 joined.membership = membership;
             }
         }
+        self.rebuild_presence(others);
         self.publish_state(None);
         let state = self.synced.clone();
         self.share(|| Outcome::Replace { state });

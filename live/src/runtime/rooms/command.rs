@@ -25,6 +25,8 @@ pub(crate) struct Member {
     pub(crate) audience: Audience,
     /// The identity of the connection that mounted the component.
     pub(crate) identity: Identity,
+    /// The connection that mounted the component.
+    pub(crate) connection_id: Arc<str>,
 }
 
 /// How a join was requested, which decides the frame the joiner gets.
@@ -66,6 +68,8 @@ pub(crate) enum RoomCommand {
         kind: JoinKind,
         /// Whether the member runs a typed handler for the room's events.
         handler: bool,
+        /// Its presence metadata (rooms with presence).
+        presence: Value,
         reply: oneshot::Sender<Result<StateReply, RoomError>>,
     },
     /// Remove a member (no-op if it is not one).
@@ -101,6 +105,8 @@ pub(crate) enum RoomCommand {
         /// The event data.
         data: Value,
     },
+    /// The presence list (JSON entries; empty for rooms without presence).
+    Presence { reply: oneshot::Sender<Vec<Value>> },
     /// Read the state; `member` must be one when given.
     GetState {
         member: Option<Arc<str>>,
@@ -124,6 +130,7 @@ impl fmt::Debug for RoomCommand {
             Self::SetState { .. } => "SetState",
             Self::Update { .. } => "Update",
             Self::GetState { .. } => "GetState",
+            Self::Presence { .. } => "Presence",
             Self::Broadcast { .. } => "Broadcast",
             Self::Remote(_) => "Remote",
             Self::Cluster(_) => "Cluster",

@@ -29,6 +29,7 @@ impl<K: RoomKind> RoomActor<K> {
                 payload,
                 kind,
                 handler,
+                presence,
                 reply,
             } => {
                 if self.members.contains_key(&member.component_id) {
@@ -39,9 +40,10 @@ impl<K: RoomKind> RoomActor<K> {
                 let entry = RosterEntry {
                     component_id: member.component_id.to_string(),
                     instance_id: instance,
-                    connection_id: String::new(),
+                    connection_id: member.connection_id.to_string(),
                     session: member.identity.session().cloned(),
                     joined_at: now_ms(),
+                    meta: presence.clone(),
                 };
                 let id = Arc::clone(&member.component_id);
                 if let Some(cluster) = &mut self.cluster {
@@ -51,6 +53,7 @@ impl<K: RoomKind> RoomActor<K> {
                             member,
                             kind,
                             handler,
+                            presence,
                             reply,
                             since: Instant::now(),
                         },
@@ -226,6 +229,12 @@ impl<K: RoomKind> RoomActor<K> {
                 excluded,
                 system,
             } => {
+                if system
+                    && event.starts_with("$presence:")
+                    && let Some(table) = &mut self.presence
+                {
+                    table.follow(&event, &data);
+                }
                 let kind = if system {
                     ServerKind::RoomSystem
                 } else {
@@ -242,6 +251,7 @@ impl<K: RoomKind> RoomActor<K> {
             Outcome::Joined {
                 component_id,
                 state,
+                presence,
             } => {
                 let pending = self
                     .cluster
@@ -251,7 +261,17 @@ impl<K: RoomKind> RoomActor<K> {
                     if state != self.synced {
                         self.replace_remote(state);
                     }
-                    self.admit(pending.member, pending.handler, Box::new(()), &pending.kind);
+                    if let Some(table) = &mut self.presence {
+                        table.replace(presence);
+                    }
+                    self.admit(
+                        pending.member,
+                        pending.handler,
+                        Box::new(()),
+                        &pending.kind,
+                        pending.presence,
+                    );
+                    self.presence_state_to(&component_id);
                     let _ = pending.reply.send(Ok(self.state_reply()));
                 }
             }
@@ -267,9 +287,10 @@ impl<K: RoomKind> RoomActor<K> {
                         member: RosterEntry {
                             component_id: id.clone(),
                             instance_id: instance_id.clone(),
-                            connection_id: String::new(),
+                            connection_id: joined.member.connection_id.to_string(),
                             session: joined.member.identity.session().cloned(),
                             joined_at: joined.joined_at,
+                            meta: joined.presence.clone(),
                         },
                         payload: serde_json::Value::Null,
                     };

@@ -20,6 +20,8 @@ mod kinds;
 mod link;
 mod ops;
 mod owner;
+mod presence;
+mod present;
 mod registry;
 mod remote;
 mod table;

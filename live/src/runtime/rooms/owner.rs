@@ -48,6 +48,7 @@ impl<K: RoomKind> RoomActor<K> {
                         Refusal::RoomJoinRejected { reason }.text()
                     })?;
                     self.publish_state(None);
+                    let present = member.present();
                     if let Some(cluster) = &mut self.cluster {
                         let remote = RemoteMember {
                             entry: member,
@@ -57,12 +58,15 @@ impl<K: RoomKind> RoomActor<K> {
                     }
                     self.touch();
                     self.refresh_empty();
+                    self.presence_join(present);
                 }
                 let state = self.synced.clone();
                 let component_id = id.to_string();
+                let presence = self.presence_list();
                 self.share(|| Outcome::Joined {
                     component_id,
                     state,
+                    presence,
                 });
                 self.system_event("$sub:join", &id);
                 Ok(())
@@ -148,6 +152,7 @@ impl<K: RoomKind> RoomActor<K> {
         let left = component_id.to_owned();
         self.share(|| Outcome::Left { component_id: left });
         self.system_event("$sub:leave", component_id);
+        self.presence_leave(component_id);
         self.touch();
         self.refresh_empty();
     }

@@ -3,6 +3,7 @@
 //! server ([`Outcome`]), and the owner's fenced mirror ([`MirroredRoom`]). JSON, carried by
 //! the adapter's singleton surface under the name [`claim_name`].
 
+use super::presence::{Entry, Present};
 use crate::security::identity::{Identity, Session};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -43,15 +44,39 @@ pub(crate) struct RosterEntry {
     /// When it joined (ms since the epoch).
     #[serde(default)]
     pub(crate) joined_at: u64,
+    /// Its presence metadata.
+    #[serde(default)]
+    pub(crate) meta: Value,
 }
 
 impl RosterEntry {
+    /// The member as presence sees it.
+    pub(crate) fn present(&self) -> Present {
+        Present {
+            component_id: self.component_id.clone(),
+            connection_id: self.connection_id.clone(),
+            user_id: self.session.as_ref().map(|session| session.id.clone()),
+            session_id: self.session.as_ref().and_then(session_id),
+            joined_at: self.joined_at,
+            meta: self.meta.clone(),
+        }
+    }
+
     /// The member's identity.
     pub(crate) fn identity(&self) -> Identity {
         self.session
             .clone()
             .map_or_else(Identity::anonymous, Identity::authenticated)
     }
+}
+
+/// The `sessionId` an auth provider put in the session, if any.
+pub(crate) fn session_id(session: &Session) -> Option<String> {
+    session
+        .extra
+        .get("sessionId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// A request from a server to the room's owner.
@@ -107,9 +132,15 @@ pub(crate) enum Outcome {
     State { delta: Value },
     /// The state replaced.
     Replace { state: Value },
-    /// A forwarded join was accepted: the joiner's server adds it now.
+    /// A forwarded join was accepted: the joiner's server adds it now (and takes the
+    /// presence list, the joiner included).
     #[serde(rename_all = "camelCase")]
-    Joined { component_id: String, state: Value },
+    Joined {
+        component_id: String,
+        state: Value,
+        #[serde(default)]
+        presence: Vec<Entry>,
+    },
     /// Members a server announced that the owner does not know (it dropped them while
     /// their server was silent): that server joins them again.
     #[serde(rename_all = "camelCase")]
