@@ -243,7 +243,10 @@ async fn server_only_fields_survive_a_state_change_from_another_server() {
         }
     }
     assert_eq!(lines, Some(json!({"state": {"lines": 1}})));
-    // ... while the owner ran both joins once and keeps its journal.
+    // ... while the owner ran both joins and the observer, once each, and keeps its journal.
     let journal = call(&ann, &a, "journal", Value::Null).await;
-    assert_eq!(journal, Some(json!(["join ann", "join bob"])));
+    assert_eq!(
+        journal,
+        Some(json!(["join ann", "join bob", "hi from true"]))
+    );
 }
