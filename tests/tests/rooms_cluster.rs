@@ -72,6 +72,36 @@ async fn counts_reach(
     }
 }
 
+/// Polls until every observer's server lists the same `len` presence entries; returns how
+/// long it took.
+async fn presence_agrees(
+    observers: &[(LiveClient, String)],
+    len: usize,
+    within: Duration,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let mut lists = Vec::new();
+        for (client, id) in observers {
+            let list = client.call(id, "who", json!(null)).await.ok().flatten();
+            lists.push(list.unwrap_or(Value::Null));
+        }
+        let same = lists.iter().all(|list| list == &lists[0]);
+        if same && lists[0].as_array().is_some_and(|l| l.len() == len) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "presence lists never agreed on {len} entries: {:?}",
+            lists
+                .iter()
+                .map(|l| l.as_array().map(Vec::len))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// The instance id of the room's owner, from its claim `"<instanceId>:<token>"`.
 fn owner(redis: &Redis) -> Option<String> {
     let token = redis.owner_of(ROOM_CLAIM)?;
@@ -144,6 +174,11 @@ async fn thirty_clients_on_three_servers_see_one_user_count() {
     for (client, id) in &chatters {
         assert_eq!(user_count(client, id).await, Some(30));
     }
+    let took = presence_agrees(&chatters[..3], 30, Duration::from_secs(10)).await;
+    eprintln!(
+        "METRIC presence lists identical on all 3 servers (30 entries) {:.0}ms after userCount",
+        took.as_secs_f64() * 1000.0
+    );
     let owner = owner(&redis).unwrap_or_else(|| panic!("the room has no owner"));
     let owner_at = nodes
         .iter()
@@ -169,12 +204,13 @@ async fn thirty_clients_on_three_servers_see_one_user_count() {
         drop(client);
     }
     counts_reach(&chatters[..3], 20, Duration::from_secs(10)).await;
+    presence_agrees(&chatters[..3], 20, Duration::from_secs(10)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_room_owner_keeps_the_room_and_heals_its_members() {
     let Some(redis) = redis_server() else { return };
-    let mut nodes = vec![
+    let mut nodes = [
         Node::start(BIN, &redis, TIMING),
         Node::start(BIN, &redis, TIMING),
         Node::start(BIN, &redis, TIMING),
@@ -229,6 +265,7 @@ async fn killing_the_room_owner_keeps_the_room_and_heals_its_members() {
     let took_over = killed.elapsed();
     // The dead server's three members leave; the six others stay.
     let healed = counts_reach(&survivors[..2], 6, Duration::from_secs(15)).await;
+    presence_agrees(&survivors[..2], 6, Duration::from_secs(5)).await;
     // The state survived: a newcomer sees the message sent before the crash.
     let survivor = nodes
         .iter()

@@ -155,7 +155,7 @@ impl<K: RoomKind> RoomActor<K> {
                 presence,
                 reply,
             } => {
-                let _ = reply.send(self.join(member, payload, kind, handler, presence));
+                let _ = reply.send(self.join(member, payload, kind, handler, *presence));
             }
             RoomCommand::Presence { reply } => {
                 let list = self.presence_list();

@@ -166,7 +166,7 @@ impl<K: RoomKind> RoomActor<K> {
             }
             Signal::Forwarded { request, reply } => {
                 let result = if self.is_owner() {
-                    self.serve(request)
+                    self.serve(*request)
                 } else {
                     Err(crate::protocol::refusal::Refusal::OwnershipLost.text())
                 };
@@ -258,6 +258,10 @@ impl<K: RoomKind> RoomActor<K> {
         self.publish_state(None);
         let state = self.synced.clone();
         self.share(|| Outcome::Replace { state });
+        if self.presence.is_some() {
+            let entries = self.presence_list();
+            self.share(|| Outcome::Presence { entries });
+        }
         self.touch();
         self.refresh_empty();
         self.run_deferred();

@@ -68,8 +68,9 @@ pub(crate) enum RoomCommand {
         kind: JoinKind,
         /// Whether the member runs a typed handler for the room's events.
         handler: bool,
-        /// Its presence metadata (rooms with presence).
-        presence: Value,
+        /// Its presence metadata (rooms with presence; boxed: joins are rare, other
+        /// commands need not carry its size).
+        presence: Box<Value>,
         reply: oneshot::Sender<Result<StateReply, RoomError>>,
     },
     /// Remove a member (no-op if it is not one).

@@ -43,7 +43,7 @@ impl<K: RoomKind> RoomActor<K> {
                     connection_id: member.connection_id.to_string(),
                     session: member.identity.session().cloned(),
                     joined_at: now_ms(),
-                    meta: presence.clone(),
+                    meta: (*presence).clone(),
                 };
                 let id = Arc::clone(&member.component_id);
                 if let Some(cluster) = &mut self.cluster {
@@ -53,13 +53,13 @@ impl<K: RoomKind> RoomActor<K> {
                             member,
                             kind,
                             handler,
-                            presence,
+                            presence: *presence,
                             reply,
                             since: Instant::now(),
                         },
                     );
                     let join = Forwarded::Join {
-                        member: entry,
+                        member: Box::new(entry),
                         payload,
                     };
                     cluster.link.forward(owner, join, None);
@@ -278,32 +278,44 @@ impl<K: RoomKind> RoomActor<K> {
             Outcome::Rejoin {
                 instance_id,
                 component_ids,
-            } if instance_id == self.link_instance() => {
-                for id in component_ids {
-                    let Some(joined) = self.members.get(id.as_str()) else {
-                        continue;
-                    };
-                    let join = Forwarded::Join {
-                        member: RosterEntry {
-                            component_id: id.clone(),
-                            instance_id: instance_id.clone(),
-                            connection_id: joined.member.connection_id.to_string(),
-                            session: joined.member.identity.session().cloned(),
-                            joined_at: joined.joined_at,
-                            meta: joined.presence.clone(),
-                        },
-                        payload: serde_json::Value::Null,
-                    };
-                    self.forward(&owner_now, join);
-                }
-            }
+            } if instance_id == self.link_instance() => self.rejoin(&owner_now, component_ids),
             Outcome::Rejoin { .. } => {}
-            Outcome::Left { component_id } => {
-                if self.members.remove(component_id.as_str()).is_some() {
-                    tracing::debug!(room = %self.id, %component_id, "member dropped by the owner");
-                    self.after_local_change();
+            Outcome::Presence { entries } => {
+                if let Some(table) = &mut self.presence {
+                    table.replace(entries);
                 }
             }
+            // The owner dropped a member that is still here (it did not hear this server
+            // in time): it joins again.
+            Outcome::Left { component_id } => {
+                if self.members.contains_key(component_id.as_str()) {
+                    tracing::info!(room = %self.id, %component_id, "member dropped by the owner; rejoining");
+                    self.rejoin(&owner_now, vec![component_id]);
+                }
+            }
+        }
+    }
+
+    /// Joins local members again that the owner no longer has (their join payload is gone:
+    /// the hook gets `null`).
+    fn rejoin(&self, owner: &str, component_ids: Vec<String>) {
+        let instance_id = self.link_instance();
+        for id in component_ids {
+            let Some(joined) = self.members.get(id.as_str()) else {
+                continue;
+            };
+            let join = Forwarded::Join {
+                member: Box::new(RosterEntry {
+                    component_id: id,
+                    instance_id: instance_id.clone(),
+                    connection_id: joined.member.connection_id.to_string(),
+                    session: joined.member.identity.session().cloned(),
+                    joined_at: joined.joined_at,
+                    meta: joined.presence.clone(),
+                }),
+                payload: serde_json::Value::Null,
+            };
+            self.forward(owner, join);
         }
     }
 

@@ -33,7 +33,7 @@ pub(crate) enum Signal {
     Gone,
     /// A request from another server, for the owner.
     Forwarded {
-        request: Forwarded,
+        request: Box<Forwarded>,
         reply: tokio::sync::oneshot::Sender<Result<(), String>>,
     },
     /// A join this server forwarded was refused or never reached the owner.
@@ -129,7 +129,7 @@ impl RoomLink {
 
     /// How long another server may stay silent before the owner drops its members.
     pub(super) fn expiry(&self) -> Duration {
-        self.heartbeat.saturating_mul(4)
+        self.heartbeat.saturating_mul(6)
     }
 
     /// Wakes the claim task now (the owner released the room).

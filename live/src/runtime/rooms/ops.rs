@@ -88,7 +88,7 @@ impl TypedRoomOps {
                 payload: payload.clone(),
                 kind: JoinKind::Server,
                 handler,
-                presence: presence.clone(),
+                presence: Box::new(presence.clone()),
                 reply,
             };
             if !handle.send(join).await {

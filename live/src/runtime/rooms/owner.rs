@@ -48,10 +48,11 @@ impl<K: RoomKind> RoomActor<K> {
                         Refusal::RoomJoinRejected { reason }.text()
                     })?;
                     self.publish_state(None);
+                    tracing::debug!(room = %self.id, member = %id, from = %member.instance_id, "remote join");
                     let present = member.present();
                     if let Some(cluster) = &mut self.cluster {
                         let remote = RemoteMember {
-                            entry: member,
+                            entry: *member,
                             membership,
                         };
                         cluster.remote.insert(Arc::clone(&id), remote);
@@ -109,6 +110,7 @@ impl<K: RoomKind> RoomActor<K> {
                     .filter(|id| !self.is_member(id))
                     .collect();
                 if !unknown.is_empty() {
+                    tracing::info!(room = %self.id, %instance_id, ?unknown, "members to rejoin");
                     self.share(|| Outcome::Rejoin {
                         instance_id,
                         component_ids: unknown,

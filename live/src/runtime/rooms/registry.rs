@@ -193,7 +193,7 @@ impl Rooms {
         };
         let (reply, answer) = oneshot::channel();
         let signal = Signal::Forwarded {
-            request: forwarded,
+            request: Box::new(forwarded),
             reply,
         };
         if !room.send(RoomCommand::Cluster(signal)).await {

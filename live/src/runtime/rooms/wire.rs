@@ -84,7 +84,10 @@ pub(crate) fn session_id(session: &Session) -> Option<String> {
 #[serde(tag = "op", rename_all = "camelCase")]
 pub(crate) enum Forwarded {
     /// A member joins (the owner runs `on_join`).
-    Join { member: RosterEntry, payload: Value },
+    Join {
+        member: Box<RosterEntry>,
+        payload: Value,
+    },
     /// A member leaves (the owner runs `on_leave`).
     #[serde(rename_all = "camelCase")]
     Leave {
@@ -148,6 +151,8 @@ pub(crate) enum Outcome {
         instance_id: String,
         component_ids: Vec<String>,
     },
+    /// The whole presence list (a new owner rebuilt it from the mirror).
+    Presence { entries: Vec<Entry> },
     /// The owner removed a member (its server no longer announces it).
     #[serde(rename_all = "camelCase")]
     Left { component_id: String },
