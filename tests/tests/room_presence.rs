@@ -135,15 +135,34 @@ async fn who(client: &TestClient, id: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The labels of a presence list, sorted (entries that joined in the same millisecond are
+/// listed by key, which is random here).
 fn labels(list: &Value) -> Vec<String> {
-    list.as_array()
+    let mut labels: Vec<String> = list
+        .as_array()
         .map(|entries| {
             entries
                 .iter()
                 .map(|entry| entry["meta"]["label"].as_str().unwrap_or("?").to_owned())
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    labels.sort();
+    labels
+}
+
+/// Whether a presence list is in `joinedAt` order, then key.
+fn in_order(list: &Value) -> bool {
+    let keys: Vec<(u64, String)> = list
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| (e["joinedAt"].as_u64().unwrap_or(0), e["key"].to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    keys.windows(2).all(|pair| pair[0] <= pair[1])
 }
 
 #[tokio::test]
@@ -187,13 +206,15 @@ async fn members_see_who_is_here_and_who_comes_and_goes() {
     // The component API and the app handle list the same entries.
     let list = who(&ann, &a).await;
     assert_eq!(labels(&list), ["ann", "user"]);
+    assert!(in_order(&list), "{list}");
     let from_app = server
         .room::<Hall>("main")
         .presence()
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(serde_json::to_value(&from_app).unwrap_or_default(), list);
-    assert_eq!(from_app[1].connections, 2);
+    let tabs = from_app.iter().find(|entry| entry.key == "user:user");
+    assert_eq!(tabs.map(|entry| entry.connections), Some(2));
 
     // The first tab closes: still there (update); the second closes: gone (leave).
     drop(user);
@@ -224,6 +245,7 @@ async fn presence_by_connection_keeps_every_tab_apart() {
     assert_eq!(joined.event, "$presence:join");
     let list = who(&first, &id).await;
     assert_eq!(labels(&list), ["tab 1", "tab 2"]);
+    assert!(in_order(&list), "{list}");
     assert!(list.as_array().is_some_and(|l| {
         l.iter()
             .all(|e| e["userId"] == "user" && e["connections"] == 1)

@@ -136,6 +136,7 @@ pub(crate) fn no_args(errors: &mut Errors, args: TokenStream, on: &str) {
             "codec",
             "membership",
             "presence",
+            "presence_by",
         ]
         .iter()
         .any(|key| path.is_ident(key))
@@ -143,7 +144,8 @@ pub(crate) fn no_args(errors: &mut Errors, args: TokenStream, on: &str) {
             errors.spanned(
                 path,
                 format!(
-                    "`prefix`, `events`, `max_members`, `codec` and `membership` go on the room's state struct: \
+                    "`prefix`, `events`, `max_members`, `codec`, `membership`, `presence` and \
+                     `presence_by` go on the room's state struct: \
                      `#[live_room(prefix = \"...\", events = EventEnum)] struct ...`; \
                      `#[live_room]` on {on} takes no arguments"
                 ),
