@@ -267,7 +267,7 @@ impl<K: RoomKind> RoomActor<K> {
         self.run_deferred();
     }
 
-    fn follow(&mut self, owner: String) {
+    pub(super) fn follow(&mut self, owner: String) {
         let Some(cluster) = &mut self.cluster else {
             return;
         };
@@ -280,7 +280,7 @@ impl<K: RoomKind> RoomActor<K> {
         }
     }
 
-    fn demote(&mut self, holder: Option<String>) {
+    pub(super) fn demote(&mut self, holder: Option<String>) {
         let Some(cluster) = &mut self.cluster else {
             return;
         };

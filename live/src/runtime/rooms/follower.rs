@@ -208,19 +208,14 @@ impl<K: RoomKind> RoomActor<K> {
     /// An outcome from the owner, for the local members.
     pub(super) fn outcome(&mut self, owner: String, outcome: Outcome) {
         let owner_now = owner.clone();
-        if let Some(cluster) = &mut self.cluster {
-            match &cluster.role {
-                // Fencing keeps a deposed owner from publishing; an outcome from another
-                // owner means this server's claim is gone.
-                super::clustered::Role::Owner => {
-                    tracing::warn!(room = %self.id, %owner, "another server owns this room");
-                    cluster.remote.clear();
-                    cluster.heard.clear();
-                    cluster.role = super::clustered::Role::Follower { owner };
-                    cluster.link.kick();
-                }
-                _ => cluster.role = super::clustered::Role::Follower { owner },
-            }
+        if self.is_owner() {
+            // Fencing keeps a deposed owner from publishing; an outcome from another owner
+            // means this server's claim is gone.
+            tracing::warn!(room = %self.id, %owner, "another server owns this room");
+            self.demote(Some(owner));
+        } else {
+            // A room still waiting for its claim task may hear the owner first.
+            self.follow(owner);
         }
         match outcome {
             Outcome::Event {

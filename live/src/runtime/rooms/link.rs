@@ -184,6 +184,7 @@ async fn claim(shared: Arc<Shared>, kick: Arc<Notify>, room: mpsc::Sender<RoomCo
     }
     let mut owner = false;
     let mut known = false;
+    tracing::debug!(room = name, "room claim task watching");
     while !room.is_closed() {
         if owner {
             match shared
@@ -399,6 +400,9 @@ async fn forwarder(
             payload,
         };
         let sent = shared.op(adapter.forward_message(request)).await;
+        if let Err(error) = &sent {
+            tracing::debug!(room = %shared.name, %error, "forward not sent");
+        }
         let room = room.clone();
         let on_answer = job.on_answer;
         tokio::spawn(async move {
