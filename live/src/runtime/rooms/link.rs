@@ -294,9 +294,23 @@ async fn load(shared: &Shared) -> Option<MirroredRoom> {
     }
 }
 
-/// The owner's publisher: outcomes in order, the mirror coalesced to the latest, each
-/// written only while the claim holds this room's token. A refused write means the claim
-/// is lost: the room is told, and the write is not retried.
+/// What the mirror task writes next: the latest mirror, then the release.
+#[derive(Default)]
+struct MirrorSlot {
+    next: std::sync::Mutex<(Option<MirroredRoom>, bool)>,
+    wake: Notify,
+}
+
+impl MirrorSlot {
+    fn update(&self, change: impl FnOnce(&mut (Option<MirroredRoom>, bool))) {
+        change(&mut crate::support::lock(&self.next));
+        self.wake.notify_one();
+    }
+}
+
+/// The owner's publisher: outcomes in order, each published only while the claim holds
+/// this room's token. The mirror goes to its own task, so an outcome never waits behind a
+/// mirror write. A refused write means the claim is lost: the room is told.
 async fn publisher(
     shared: Arc<Shared>,
     mut rx: mpsc::UnboundedReceiver<Publish>,
@@ -305,46 +319,65 @@ async fn publisher(
     let adapter = &shared.adapter;
     let name = shared.name.as_str();
     let owner = format!("{}:{}", adapter.instance_id(), shared.token);
-    let seq = AtomicU64::new(0);
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            batch.push(more);
-        }
-        let mut mirror = None;
-        let mut release = false;
-        let mut lost = false;
-        for item in batch {
-            match item {
-                Publish::Outcome(outcome) if !lost => {
-                    let Ok(payload) = serde_json::to_value(&outcome) else {
-                        continue;
-                    };
-                    let message = SingletonMessage::Event {
-                        owner: owner.clone(),
-                        event: wire::OUTCOME_EVENT.to_owned(),
-                        payload,
-                    };
-                    match shared
-                        .op(adapter.publish_singleton(name, &shared.token, &message))
-                        .await
-                    {
-                        Ok(true) => {}
-                        Ok(false) => lost = true,
-                        Err(error) => {
-                            tracing::warn!(room = name, %error, "room outcome not published")
-                        }
+    let slot = Arc::new(MirrorSlot::default());
+    tokio::spawn(mirror(
+        Arc::clone(&shared),
+        Arc::clone(&slot),
+        owner.clone(),
+        room.clone(),
+    ));
+    while let Some(item) = rx.recv().await {
+        match item {
+            Publish::Outcome(outcome) => {
+                let Ok(payload) = serde_json::to_value(&outcome) else {
+                    continue;
+                };
+                let message = SingletonMessage::Event {
+                    owner: owner.clone(),
+                    event: wire::OUTCOME_EVENT.to_owned(),
+                    payload,
+                };
+                match shared
+                    .op(adapter.publish_singleton(name, &shared.token, &message))
+                    .await
+                {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(room = name, "room claim lost; not publishing");
+                        let _ = room.try_send(RoomCommand::Cluster(Signal::Demote(None)));
+                    }
+                    Err(error) => {
+                        tracing::warn!(room = name, %error, "room outcome not published");
                     }
                 }
-                Publish::Outcome(_) => {}
-                Publish::Mirror(state) => mirror = Some(state),
-                Publish::Release => release = true,
+            }
+            Publish::Mirror(state) => slot.update(|next| next.0 = Some(state)),
+            Publish::Release => {
+                slot.update(|next| next.1 = true);
+                return;
             }
         }
-        if let Some(state) = mirror.filter(|_| !lost) {
-            let Ok(state) = serde_json::to_value(&state) else {
-                continue;
-            };
+    }
+    // The room stopped without releasing (a follower): the mirror task ends too.
+    slot.update(|next| next.1 = true);
+}
+
+/// Writes the latest mirror (coalesced), fenced by the claim; releases the claim last.
+async fn mirror(
+    shared: Arc<Shared>,
+    slot: Arc<MirrorSlot>,
+    owner: String,
+    room: mpsc::Sender<RoomCommand>,
+) {
+    let adapter = &shared.adapter;
+    let name = shared.name.as_str();
+    let seq = AtomicU64::new(0);
+    loop {
+        slot.wake.notified().await;
+        let (state, release) = std::mem::take(&mut *crate::support::lock(&slot.next));
+        if let Some(state) = state
+            && let Ok(state) = serde_json::to_value(&state)
+        {
             let record = MirroredState {
                 component_id: shared.token.clone(),
                 owner: owner.clone(),
@@ -354,13 +387,13 @@ async fn publisher(
             };
             match shared.op(adapter.save_singleton_state(name, &record)).await {
                 Ok(true) => {}
-                Ok(false) => lost = true,
+                Ok(false) if !release => {
+                    tracing::warn!(room = name, "room claim lost; not mirroring");
+                    let _ = room.try_send(RoomCommand::Cluster(Signal::Demote(None)));
+                }
+                Ok(false) => {}
                 Err(error) => tracing::warn!(room = name, %error, "room mirror not written"),
             }
-        }
-        if lost {
-            tracing::warn!(room = name, "room claim lost; not writing");
-            let _ = room.try_send(RoomCommand::Cluster(Signal::Demote(None)));
         }
         if release {
             if let Err(error) = shared
