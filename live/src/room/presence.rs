@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 /// `#[live_room(presence_by = connection)]`), cluster-wide. The JSON form is the
 /// `$presence:*` events' entry (camelCase).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[cfg_attr(feature = "typescript", ts(crate = "crate::typescript::ts_rs"))]
 #[serde(rename_all = "camelCase")]
 pub struct PresenceEntry<M> {
     /// `"user:<userId>"` when grouped by user and the member authenticated, else
