@@ -25,7 +25,18 @@ export type ChatMessage = {
 };
 
 /**
- * The chat room's state: recent messages and who is here.
+ * What a chat member shows in the room's presence list.
+ */
+export type ChatPresence = {
+  /**
+   * Their display name.
+   */
+  name: string,
+};
+
+/**
+ * The chat room's state: recent messages and how many are here (the presence list says
+ * who: one entry per user, several tabs counted in `connections`).
  */
 export type ChatRoom = {
   /**
@@ -56,6 +67,47 @@ export type LiveChat = {
    * Messages seen, oldest first (at most [`HISTORY`]).
    */
   messages: Array<ChatMessage>,
+};
+
+/**
+ * Who is in a room: one entry per user (or per connection with
+ * `#[live_room(presence_by = connection)]`), cluster-wide. The JSON form is the
+ * `$presence:*` events' entry (camelCase).
+ */
+export type PresenceEntry<M> = {
+  /**
+   * `"user:<userId>"` when grouped by user and the member authenticated, else
+   * `"conn:<connectionId>"`.
+   */
+  key: string,
+  /**
+   * The first member component that made this key.
+   */
+  componentId: string,
+  /**
+   * Its connection.
+   */
+  connectionId: string,
+  /**
+   * The authenticated user id, if any.
+   */
+  userId: string | null,
+  /**
+   * The session id the auth provider gave (`sessionId` of the session), if any.
+   */
+  sessionId: string | null,
+  /**
+   * When the key's first member joined (ms since the Unix epoch).
+   */
+  joinedAt: number,
+  /**
+   * The metadata the member set at join.
+   */
+  meta: M,
+  /**
+   * How many members share this key (tabs of one user).
+   */
+  connections: number,
 };
 
 /**
@@ -126,6 +178,8 @@ export type LiveChatState = LiveChat;
 /** The actions of component `LiveChat`: arguments and results. */
 export interface LiveChatActions {
   send: { args: { text: string }; result: void };
+  user_count: { args: void; result: number };
+  who: { args: void; result: Array<PresenceEntry<ChatPresence>> };
 }
 
 /** The name of component `ServerStats`. */

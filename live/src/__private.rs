@@ -135,6 +135,12 @@ pub trait RoomAttrs {
     type Event: crate::room::RoomEvent;
     /// The server-only value per member.
     type Membership: Default + Send + 'static;
+    /// The presence metadata per member.
+    type Presence: serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Default + 'static;
+    /// Whether the room keeps presence.
+    const PRESENCE: bool;
+    /// Presence per connection instead of per user.
+    const PRESENCE_BY_CONNECTION: bool;
 
     /// Encodes a binary frame payload with the room's codec.
     fn encode_payload(value: &serde_json::Value) -> Vec<u8>;

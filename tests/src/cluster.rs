@@ -335,6 +335,16 @@ pub fn percentile(samples: &mut [Duration], p: f64) -> f64 {
         .map_or(f64::NAN, |sample| sample.as_secs_f64() * 1000.0)
 }
 
+/// Prints `METRIC <name>: n=… p50=…ms p99=…ms` for `samples` (run tests with `--nocapture`).
+pub fn report(name: &str, samples: &mut [Duration]) {
+    let p50 = percentile(samples, 50.0);
+    let p99 = percentile(samples, 99.0);
+    eprintln!(
+        "METRIC {name}: n={} p50={p50:.2}ms p99={p99:.2}ms",
+        samples.len()
+    );
+}
+
 /// Polls `check` every 10 ms until it holds; fails the test after `within`.
 pub async fn until(what: &str, within: Duration, check: impl Fn() -> bool) {
     let start = Instant::now();

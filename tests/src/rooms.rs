@@ -64,6 +64,7 @@ impl LiveRoom for Lobby {
     const MAX_MEMBERS: Option<usize> = Some(3);
     type Event = LobbyEvent;
     type Membership = ();
+    type Presence = ();
 
     fn on_join(&mut self, join: &JoinInfo) -> Result<(), RoomError> {
         if join.payload.get("name").and_then(Value::as_str) == Some("banned") {

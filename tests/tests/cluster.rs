@@ -9,7 +9,7 @@
 #![allow(clippy::indexing_slicing)]
 
 use live::client::{LiveClient, RoomFrameKind, ServerFrame};
-use live_tests::cluster::{Node, Timing, percentile, redis_server};
+use live_tests::cluster::{Node, Timing, redis_server, report};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -116,15 +116,6 @@ async fn delivery_latency(
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     latencies
-}
-
-fn report(name: &str, samples: &mut [Duration]) {
-    let p50 = percentile(samples, 50.0);
-    let p99 = percentile(samples, 99.0);
-    eprintln!(
-        "METRIC {name}: n={} p50={p50:.2}ms p99={p99:.2}ms",
-        samples.len()
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -504,7 +504,25 @@ async fn the_demo_chat_joins_on_mount_and_shares_messages() {
         .await
         .unwrap_or_else(|e| panic!("{e}"))
         .id;
-    let (before, _) = frames_until(&ann, "MESSAGE_RESPONSE").await;
+    // The chat room keeps presence: a binary `$presence:state` follows `ROOM_JOINED`.
+    let mut before = Vec::new();
+    let mut presence = None;
+    loop {
+        match ann.next_frame().await {
+            Ok(live::client::ServerFrame::Json(frame)) if frame["type"] == "MESSAGE_RESPONSE" => {
+                break;
+            }
+            Ok(live::client::ServerFrame::Json(frame)) => before.push(frame),
+            Ok(live::client::ServerFrame::Binary(bytes)) => {
+                presence = live::client::decode_room_frame(&bytes).ok();
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(
+        presence.map(|frame| frame.event),
+        Some("$presence:state".to_owned())
+    );
     assert!(
         before.iter().all(|f| f["type"] != "ERROR"),
         "on_mount succeeded: {before:?}"

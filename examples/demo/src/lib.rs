@@ -6,6 +6,7 @@
 //! `cargo run --release -p demo` serves them; the integration tests mount them too.
 
 use live::prelude::*;
+use live::room::PresenceEntry;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -172,8 +173,17 @@ pub enum ChatEvent {
 /// How many messages the room and each client keep.
 pub const HISTORY: usize = 50;
 
-/// The chat room's state: recent messages and who is here.
-#[live_room(prefix = "chat", events = ChatEvent)]
+/// What a chat member shows in the room's presence list.
+#[live::data]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChatPresence {
+    /// Their display name.
+    pub name: String,
+}
+
+/// The chat room's state: recent messages and how many are here (the presence list says
+/// who: one entry per user, several tabs counted in `connections`).
+#[live_room(prefix = "chat", events = ChatEvent, presence = ChatPresence)]
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChatRoom {
@@ -209,9 +219,13 @@ pub const GENERAL: &str = "general";
 #[live_component]
 impl LiveChat {
     async fn on_mount(&mut self, ctx: &mut Ctx<Self>) -> Result<(), ActionError> {
-        let room = ctx.room::<ChatRoom>(GENERAL).join().await?;
-        self.messages = room.messages;
         let name = display_name(ctx);
+        let presence = ChatPresence { name: name.clone() };
+        let room = ctx
+            .room::<ChatRoom>(GENERAL)
+            .join_with_presence(presence)
+            .await?;
+        self.messages = room.messages;
         ctx.room::<ChatRoom>(GENERAL)
             .emit(ChatEvent::UserJoined(UserJoined { name }))
             .await
@@ -227,6 +241,22 @@ impl LiveChat {
             image: None,
         };
         post(ctx, message).await
+    }
+
+    /// How many members `chat:general` has, as this server's copy of the room says (in a
+    /// cluster, every server's copy follows the room's one owner).
+    #[action]
+    async fn user_count(&mut self, ctx: &mut Ctx<Self>) -> Result<u32, ActionError> {
+        Ok(ctx.room::<ChatRoom>(GENERAL).state().await?.user_count)
+    }
+
+    /// Who is in `chat:general`, cluster-wide, in the order they came.
+    #[action]
+    async fn who(
+        &mut self,
+        ctx: &mut Ctx<Self>,
+    ) -> Result<Vec<PresenceEntry<ChatPresence>>, ActionError> {
+        ctx.room::<ChatRoom>(GENERAL).presence().await
     }
 
     /// An uploaded image (png, jpeg, gif or webp, at most 5 MiB) becomes a message that

@@ -26,6 +26,8 @@ pub(crate) struct Struct {
     pub(crate) codec: Option<Codec>,
     /// `membership = Type` (`()` when absent).
     pub(crate) membership: Option<Type>,
+    /// `presence` / `presence = Type` / `presence_by = connection`.
+    pub(crate) presence: attr::PresenceArgs,
     /// The fields marked `#[serde(skip)]`: server-only, kept across a rebuild from JSON.
     pub(crate) server_only: Vec<Ident>,
 }
@@ -41,6 +43,7 @@ impl Struct {
             max_members: args.max_members,
             codec: args.codec,
             membership: args.membership,
+            presence: args.presence,
             server_only: server_only_fields(item),
         }
     }

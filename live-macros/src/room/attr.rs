@@ -9,7 +9,8 @@ use syn::{Attribute, Expr, Ident, LitStr, Meta, Path, Token, Type};
 
 /// What the struct's arguments may be, for error messages.
 const STRUCT_KEYS: &str = "`prefix = \"...\"`, `events = EventEnum`, `max_members = N`, \
-                           `codec = json | msgpack | path::To::Codec` or `membership = Type`";
+                           `codec = json | msgpack | path::To::Codec`, `membership = Type`, \
+                           `presence`, `presence = Type` or `presence_by = user | connection`";
 
 /// Arguments of `#[live_room(...)]` on the state struct.
 #[derive(Default)]
@@ -24,6 +25,19 @@ pub(crate) struct StructArgs {
     pub(crate) codec: Option<Codec>,
     /// `membership = Type`: the server-only value kept per member.
     pub(crate) membership: Option<Type>,
+    /// `presence`, `presence = Type`, `presence_by = ...`.
+    pub(crate) presence: PresenceArgs,
+}
+
+/// The room's presence arguments.
+#[derive(Default)]
+pub(crate) struct PresenceArgs {
+    /// `presence` (metadata `()`) or `presence = Type`.
+    pub(crate) on: bool,
+    /// `presence = Type`.
+    pub(crate) meta: Option<Type>,
+    /// `presence_by = connection` (`user` is the default).
+    pub(crate) by_connection: bool,
 }
 
 /// How a room encodes its binary frame payloads.
@@ -63,6 +77,25 @@ pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs 
             if parsed.membership.replace(membership).is_some() {
                 errors.push(duplicate(&meta));
             }
+        } else if path.is_ident("presence") {
+            if parsed.presence.on {
+                errors.push(duplicate(&meta));
+            }
+            parsed.presence.on = true;
+            if meta.input.peek(syn::Token![=]) {
+                let ty: Type = meta.value()?.parse()?;
+                parsed.presence.meta = Some(ty);
+            }
+        } else if path.is_ident("presence_by") {
+            let by: Path = meta.value()?.parse()?;
+            if by.is_ident("connection") {
+                parsed.presence.by_connection = true;
+            } else if !by.is_ident("user") {
+                errors.spanned(
+                    &by,
+                    "expected `presence_by = user` or `presence_by = connection`",
+                );
+            }
         } else if path.is_ident("codec") {
             let codec: Path = meta.value()?.parse().map_err(|error| {
                 syn::Error::new(
@@ -97,14 +130,23 @@ pub(crate) fn struct_args(errors: &mut Errors, args: TokenStream) -> StructArgs 
 pub(crate) fn no_args(errors: &mut Errors, args: TokenStream, on: &str) {
     let parser = syn::meta::parser(|meta| {
         let path = &meta.path;
-        if ["prefix", "events", "max_members", "codec", "membership"]
-            .iter()
-            .any(|key| path.is_ident(key))
+        if [
+            "prefix",
+            "events",
+            "max_members",
+            "codec",
+            "membership",
+            "presence",
+            "presence_by",
+        ]
+        .iter()
+        .any(|key| path.is_ident(key))
         {
             errors.spanned(
                 path,
                 format!(
-                    "`prefix`, `events`, `max_members`, `codec` and `membership` go on the room's state struct: \
+                    "`prefix`, `events`, `max_members`, `codec`, `membership`, `presence` and \
+                     `presence_by` go on the room's state struct: \
                      `#[live_room(prefix = \"...\", events = EventEnum)] struct ...`; \
                      `#[live_room]` on {on} takes no arguments"
                 ),

@@ -17,8 +17,15 @@ pub(crate) fn room_attrs(room: &ast::Struct) -> TokenStream {
         max_members,
         codec,
         membership,
+        presence,
         server_only,
     } = room;
+    let presence_meta = match &presence.meta {
+        Some(ty) => quote!(#ty),
+        None => quote!(()),
+    };
+    let presence_on = presence.on;
+    let by_connection = presence.by_connection;
     let membership = match membership {
         Some(ty) => quote!(#ty),
         None => quote!(()),
@@ -45,6 +52,9 @@ pub(crate) fn room_attrs(room: &ast::Struct) -> TokenStream {
             const MAX_MEMBERS: ::core::option::Option<usize> = #max_members;
             type Event = #events;
             type Membership = #membership;
+            type Presence = #presence_meta;
+            const PRESENCE: bool = #presence_on;
+            const PRESENCE_BY_CONNECTION: bool = #by_connection;
 
             fn encode_payload(
                 value: &::live::__private::serde_json::Value,
@@ -176,6 +186,7 @@ pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
     let attrs = quote_spanned!(self_ty.span()=> <#self_ty as ::live::__private::RoomAttrs>);
     let event = quote_spanned!(self_ty.span()=> type Event = #attrs::Event;);
     let membership = quote_spanned!(self_ty.span()=> type Membership = #attrs::Membership;);
+    let presence = quote_spanned!(self_ty.span()=> type Presence = #attrs::Presence;);
     let observes = room.hooks.iter().any(|hook| hook.kind == HookKind::Event);
     let registration = registration(room);
     quote! {
@@ -185,6 +196,9 @@ pub(crate) fn live_room(room: &ast::Impl) -> TokenStream {
             const OBSERVES_EVENTS: bool = #observes;
             #event
             #membership
+            #presence
+            const PRESENCE: bool = #attrs::PRESENCE;
+            const PRESENCE_BY_CONNECTION: bool = #attrs::PRESENCE_BY_CONNECTION;
 
             fn encode_payload(
                 value: &::live::__private::serde_json::Value,

@@ -17,7 +17,15 @@ pub(crate) trait RoomAccess: Send + Sync {
         room_id: &'a str,
         payload: Value,
         handler: bool,
+        presence: Value,
     ) -> BoxFuture<'a, Result<TypedValue, RoomError>>;
+
+    /// The presence list of `room_id` of type `room` (JSON entries).
+    fn presence<'a>(
+        &'a self,
+        room: RoomType,
+        room_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Value>, RoomError>>;
 
     /// Leaves `room_id` (a no-op if not a member).
     fn leave<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<(), RoomError>>;

@@ -1,6 +1,8 @@
 use super::room_access::{RoomChange, RoomHandler};
 use super::{ActionError, Ctx, LiveComponent};
-use crate::room::{EventSender, LiveRoom, RoomEvent, RoomType, downcast, typed_change};
+use crate::room::{
+    EventSender, LiveRoom, PresenceEntry, RoomEvent, RoomType, downcast, typed_change,
+};
 use serde_json::Value;
 use std::marker::PhantomData;
 
@@ -39,6 +41,31 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
             .await
     }
 
+    /// Like [`join`](Self::join), showing `meta` in the room's presence list (rooms with
+    /// `#[live_room(presence = T)]`; other rooms ignore it).
+    pub async fn join_with_presence(self, meta: R::Presence) -> Result<R, ActionError>
+    where
+        C: OnRoomEvent<R>,
+    {
+        let meta =
+            serde_json::to_value(meta).map_err(|error| ActionError::new(error.to_string()))?;
+        self.join_full(Value::Null, Some(handle_event::<C, R>), meta)
+            .await
+    }
+
+    /// Who is in the room, cluster-wide: one entry per user (or per connection), in
+    /// `joinedAt` order (empty for a room without presence).
+    pub async fn presence(self) -> Result<Vec<PresenceEntry<R::Presence>>, ActionError> {
+        let ops = self.ctx.room_ops()?;
+        let entries = ops.presence(RoomType::of::<R>(), &self.room_id).await?;
+        entries
+            .into_iter()
+            .map(|entry| {
+                serde_json::from_value(entry).map_err(|error| ActionError::new(error.to_string()))
+            })
+            .collect()
+    }
+
     /// Like [`join`](Self::join), passing `payload` to the room's `on_join` hook.
     pub async fn join_with_payload(self, payload: Value) -> Result<R, ActionError>
     where
@@ -57,6 +84,15 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
         payload: Value,
         handler: Option<RoomHandler<C>>,
     ) -> Result<R, ActionError> {
+        self.join_full(payload, handler, Value::Null).await
+    }
+
+    async fn join_full(
+        self,
+        payload: Value,
+        handler: Option<RoomHandler<C>>,
+        presence: Value,
+    ) -> Result<R, ActionError> {
         let ops = self.ctx.room_ops()?;
         let state = ops
             .join(
@@ -64,6 +100,7 @@ impl<'c, C: LiveComponent, R: LiveRoom> RoomRef<'c, C, R> {
                 &self.room_id,
                 payload,
                 handler.is_some(),
+                presence,
             )
             .await?;
         let state = downcast::<R>(state)?;

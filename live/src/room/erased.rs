@@ -94,6 +94,8 @@ pub(crate) trait TypedState: Send + 'static {
     fn max_members(&self) -> Option<usize>;
     /// Encodes a binary frame payload with the room's codec.
     fn encode_payload(&self, value: &Value) -> Vec<u8>;
+    /// `Some(by_connection)` when the room keeps presence.
+    fn presence(&self) -> Option<bool>;
 }
 
 impl<R: LiveRoom> TypedState for R {
@@ -160,6 +162,10 @@ impl<R: LiveRoom> TypedState for R {
 
     fn encode_payload(&self, value: &Value) -> Vec<u8> {
         R::encode_payload(value)
+    }
+
+    fn presence(&self) -> Option<bool> {
+        R::PRESENCE.then_some(R::PRESENCE_BY_CONNECTION)
     }
 }
 

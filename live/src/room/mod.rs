@@ -18,10 +18,12 @@
 pub mod codec;
 pub(crate) mod descriptor;
 mod erased;
+mod presence;
 mod sender;
 
 pub use codec::{JsonCodec, MsgpackCodec, RoomCodec};
 pub use descriptor::RoomDescriptor;
+pub use presence::PresenceEntry;
 pub use sender::EventSender;
 
 pub(crate) use descriptor::registered_rooms;
@@ -61,6 +63,15 @@ pub trait LiveRoom: Serialize + DeserializeOwned + Default + Clone + Send + 'sta
     /// member stays, handed back to [`on_leave`](Self::on_leave). Never sent. `()` when the
     /// room needs none (`#[live_room(membership = T)]` sets it).
     type Membership: Default + Send + 'static;
+    /// The metadata a member shows in the room's presence list (set at join with
+    /// [`RoomRef::join_with_presence`](crate::component::RoomRef::join_with_presence)).
+    /// `()` when the room keeps no presence (`#[live_room(presence = T)]` sets it).
+    type Presence: Serialize + DeserializeOwned + Clone + Send + Default + 'static;
+    /// Whether the room keeps a presence list and sends `$presence:*` events
+    /// (`#[live_room(presence)]` or `presence = T`).
+    const PRESENCE: bool = false;
+    /// Presence entries per connection instead of per user (`presence_by = connection`).
+    const PRESENCE_BY_CONNECTION: bool = false;
     /// Whether [`on_event`](Self::on_event) is implemented: only then is each emitted event
     /// decoded for it. `#[live_room]` sets it when the impl block has `on_event`.
     const OBSERVES_EVENTS: bool = false;

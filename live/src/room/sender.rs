@@ -30,8 +30,9 @@ pub enum EventSender {
         /// That connection's identity when it sent the frame.
         identity: Identity,
     },
-    /// Another server of the cluster: the sender is not carried across servers (it was
-    /// checked there).
+    /// Another server of the cluster, when the sender did not travel with the event. A room
+    /// with an owner carries the sender (its session standing for the identity), so handlers
+    /// on every server see `Component`, `Client` or `App`.
     Remote,
 }
 

@@ -59,4 +59,6 @@ pub(crate) enum AppRoomOp {
     State,
     /// Change the typed state.
     Update(ErasedChange),
+    /// Read the presence list (answered as a boxed `Vec<serde_json::Value>`).
+    Presence,
 }

@@ -3,7 +3,7 @@
 use super::PushError;
 use super::host::{AppRoomOp, ErasedChange, PushHost};
 use crate::protocol::refusal::Refusal;
-use crate::room::{LiveRoom, RoomError, RoomEvent};
+use crate::room::{LiveRoom, PresenceEntry, RoomError, RoomEvent};
 use std::any::{Any, TypeId};
 use std::fmt;
 use std::marker::PhantomData;
@@ -84,6 +84,23 @@ impl<R: LiveRoom> AppRoomRef<R> {
             None => Err(RoomError::new(Refusal::RoomTypeMismatch.text())),
         });
         typed(self.run(AppRoomOp::Update(change)).await?)
+    }
+
+    /// Who is in the room, cluster-wide: one entry per user (or per connection), in
+    /// `joinedAt` order (empty for a room without presence).
+    pub async fn presence(&self) -> Result<Vec<PresenceEntry<R::Presence>>, PushError> {
+        let entries = self
+            .run(AppRoomOp::Presence)
+            .await?
+            .and_then(|entries| entries.downcast::<Vec<serde_json::Value>>().ok())
+            .ok_or(PushError::NoSuchRoom)?;
+        entries
+            .into_iter()
+            .map(|entry| {
+                serde_json::from_value(entry)
+                    .map_err(|error| PushError::Room(RoomError::new(error.to_string())))
+            })
+            .collect()
     }
 
     async fn run(&self, op: AppRoomOp) -> Result<Option<Box<dyn Any + Send>>, PushError> {

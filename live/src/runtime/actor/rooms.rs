@@ -52,6 +52,7 @@ impl<C: LiveComponent> Actor<C> {
                     payload: Value::Null,
                     kind: JoinKind::Default,
                     handler: false,
+                    presence: Box::default(),
                     reply,
                 };
                 if handle.send(join).await && matches!(answer.await, Ok(Ok(_))) {

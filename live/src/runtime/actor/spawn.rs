@@ -79,6 +79,7 @@ pub(crate) fn spawn_component<C: LiveComponent>(
             mailbox: handle.member_mailbox(),
             audience: audience.clone(),
             identity: request.viewer.identity.clone(),
+            connection_id: Arc::clone(&request.viewer.connection_id),
         },
         memberships: Memberships::default(),
     });

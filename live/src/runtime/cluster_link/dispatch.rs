@@ -7,6 +7,7 @@ use crate::cluster::{ClusterInbox, Inbound, TopicMessage};
 use crate::metrics::ClusterEvent;
 use crate::runtime::actor::ComponentEnv;
 use crate::runtime::mailbox::ClusterSignal;
+use crate::runtime::rooms::wire::room_of;
 use crate::support::lock;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
@@ -55,7 +56,11 @@ async fn dispatch(
         };
         match message {
             Inbound::Singleton { name, message } => {
-                if let Some((handle, _)) = node.lookup(&name) {
+                if let Some(room_id) = room_of(&name) {
+                    if let Some(env) = env.upgrade() {
+                        env.rooms.deliver_owner(room_id, message).await;
+                    }
+                } else if let Some((handle, _)) = node.lookup(&name) {
                     handle.signal(ClusterSignal::Remote(message));
                 }
             }
@@ -72,6 +77,14 @@ async fn dispatch(
             }
             Inbound::Topic(message) => {
                 let _ = topics.send(message);
+            }
+            Inbound::Message { request, reply } if room_of(&request.component_name).is_some() => {
+                if let Some(env) = env.upgrade() {
+                    tokio::spawn(async move {
+                        let response = env.rooms.serve_forwarded(*request).await;
+                        let _ = reply.send(response);
+                    });
+                }
             }
             Inbound::Message { request, reply } => {
                 let env = env.clone();

@@ -1,8 +1,11 @@
 //! The room task: owns one room's state and members.
 
+use super::clustered::ClusterRoom;
 use super::command::{JoinKind, Member, RoomCommand, RoomHandle, StateReply};
 use super::frames;
 use super::kinds::RoomKind;
+use super::link::RoomLink;
+use super::presence::Presence;
 use super::table::RoomTable;
 use crate::cluster::RoomMessage;
 use crate::protocol::js::is_reserved_key;
@@ -11,6 +14,7 @@ use crate::protocol::refusal::Refusal;
 use crate::room::{EventSender, JoinInfo, LeaveInfo, LeaveReason, MembershipValue, RoomError};
 use crate::runtime::outbox::OutFrame;
 use crate::runtime::stats::{Counted, StatsGuard};
+use crate::support::now_ms;
 use serde_json::{Map, Value, json};
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -37,7 +41,13 @@ pub(super) fn spawn<K: RoomKind>(
         fan_out.watch(&id, true);
     }
     let member_count = Arc::new(AtomicUsize::new(0));
+    let cluster = table
+        .fan_out
+        .as_ref()
+        .map(|fan_out| ClusterRoom::new(RoomLink::start(fan_out.adapter(), &id, tx.clone())));
     let actor = RoomActor {
+        cluster,
+        presence: RoomActor::new_presence(&kind),
         id: Arc::clone(&id),
         member_count: Arc::clone(&member_count),
         kind,
@@ -63,7 +73,11 @@ pub(super) struct Joined {
     /// The member runs a typed handler for this room's events.
     pub(super) handler: bool,
     /// What the room's `on_join` made for it, handed back to `on_leave`.
-    membership: MembershipValue,
+    pub(super) membership: MembershipValue,
+    /// When it joined (ms since the epoch).
+    pub(super) joined_at: u64,
+    /// Its presence metadata.
+    pub(super) presence: Value,
     _counted: StatsGuard,
 }
 
@@ -77,7 +91,11 @@ pub(super) struct RoomActor<K> {
     /// `members.len()`, shared with the room's handles.
     member_count: Arc<AtomicUsize>,
     /// When the room became empty (a new room starts empty).
-    empty_since: Option<Instant>,
+    pub(super) empty_since: Option<Instant>,
+    /// The room's cluster side (`None`: this server runs alone).
+    pub(super) cluster: Option<ClusterRoom>,
+    /// Who is here (rooms with presence).
+    pub(super) presence: Option<Presence>,
     pub(super) table: Arc<RoomTable>,
     mailbox: mpsc::Receiver<RoomCommand>,
     _counted: StatsGuard,
@@ -95,8 +113,15 @@ impl<K: RoomKind> RoomActor<K> {
                     None => break,
                 },
                 () = sleep_until(deadline), if deadline.is_some() => {
-                    if self.kind.on_destroy() {
+                    // A follower keeps no room of its own: it just stops.
+                    let follower = self.cluster.is_some() && !self.is_owner();
+                    if follower || self.kind.on_destroy() {
                         if self.table.release(&self.id, &self.mailbox).await {
+                            if let Some(cluster) = &self.cluster
+                                && !follower
+                            {
+                                cluster.link.release();
+                            }
                             break;
                         }
                     } else {
@@ -112,16 +137,33 @@ impl<K: RoomKind> RoomActor<K> {
         tracing::debug!(room = %self.id, "room destroyed");
     }
 
-    fn handle(&mut self, command: RoomCommand) {
+    /// Runs one command (in a cluster, as its role says), then mirrors what changed.
+    pub(super) fn handle(&mut self, command: RoomCommand) {
+        if let Some(command) = self.cluster_gate(command) {
+            self.handle_here(command);
+        }
+        self.flush_mirror();
+    }
+
+    fn handle_here(&mut self, command: RoomCommand) {
         match command {
             RoomCommand::Join {
                 member,
                 payload,
                 kind,
                 handler,
+                presence,
                 reply,
             } => {
-                let _ = reply.send(self.join(member, payload, kind, handler));
+                let _ = reply.send(self.join(member, payload, kind, handler, *presence));
+            }
+            RoomCommand::Presence { reply } => {
+                let list = self.presence_list();
+                let _ = reply.send(
+                    list.into_iter()
+                        .filter_map(|entry| serde_json::to_value(entry).ok())
+                        .collect(),
+                );
             }
             RoomCommand::Leave {
                 component_id,
@@ -174,6 +216,8 @@ impl<K: RoomKind> RoomActor<K> {
                 let _ = reply.send(result);
             }
             RoomCommand::Remote(message) => self.remote(message),
+            // Handled by `cluster_gate`.
+            RoomCommand::Cluster(_) => {}
             RoomCommand::Broadcast { sender, frame } => {
                 self.fan_out(|| RoomMessage::Broadcast {
                     frame: String::from_utf8_lossy(&frame).into_owned(),
@@ -188,7 +232,7 @@ impl<K: RoomKind> RoomActor<K> {
         }
     }
 
-    fn state_reply(&self) -> StateReply {
+    pub(super) fn state_reply(&self) -> StateReply {
         StateReply {
             json: self.synced.clone(),
             typed: self.kind.typed_clone(),
@@ -201,11 +245,12 @@ impl<K: RoomKind> RoomActor<K> {
         payload: Value,
         kind: JoinKind,
         handler: bool,
+        presence: Value,
     ) -> Result<StateReply, RoomError> {
         let already = self.members.contains_key(&member.component_id);
         if !already
             && let Some(max) = self.kind.max_members()
-            && self.members.len() >= max
+            && self.member_total() >= max
         {
             return Err(RoomError::new(Refusal::RoomFull.text()));
         }
@@ -220,19 +265,44 @@ impl<K: RoomKind> RoomActor<K> {
         })?;
         let id = Arc::clone(&member.component_id);
         self.publish_state(Some(&id));
+        let present = super::presence::Present {
+            component_id: id.to_string(),
+            connection_id: member.connection_id.to_string(),
+            user_id: member.identity.user_id().map(str::to_owned),
+            session_id: member.identity.session().and_then(super::wire::session_id),
+            joined_at: now_ms(),
+            meta: presence.clone(),
+        };
+        self.admit(member, handler, membership, &kind, presence);
+        self.touch();
+        self.system_event("$sub:join", &id);
+        self.presence_join(present);
+        self.presence_state_to(&id);
+        Ok(self.state_reply())
+    }
+
+    /// Adds a member and sends it its `ROOM_JOINED` (as `kind` asks).
+    pub(super) fn admit(
+        &mut self,
+        member: Member,
+        handler: bool,
+        membership: MembershipValue,
+        kind: &JoinKind,
+        presence: Value,
+    ) {
+        let id = Arc::clone(&member.component_id);
         let joined = Joined {
             member,
             handler,
             membership,
+            joined_at: now_ms(),
+            presence,
             _counted: self.table.stats.track(Counted::RoomMember),
         };
         self.members.insert(Arc::clone(&id), joined);
-        self.member_count
-            .store(self.members.len(), Ordering::Relaxed);
-        self.empty_since = None;
-        self.system_event("$sub:join", &id);
+        self.after_local_change();
         if let Some(joined) = self.members.get(&id) {
-            let frame = match &kind {
+            let frame = match kind {
                 JoinKind::Server => Some(frames::joined_by_server(&id, &self.id, &self.synced)),
                 JoinKind::Client { request_id } => Some(frames::joined_by_client(
                     &id,
@@ -246,7 +316,25 @@ impl<K: RoomKind> RoomActor<K> {
                 joined.member.audience.push(OutFrame::Text(frame));
             }
         }
-        Ok(self.state_reply())
+    }
+
+    /// The local member count changed: the handles' count and the empty timer follow.
+    pub(super) fn after_local_change(&mut self) {
+        self.member_count
+            .store(self.members.len(), Ordering::Relaxed);
+        self.refresh_empty();
+    }
+
+    /// Starts the empty timer when the room has no member (anywhere), stops it otherwise.
+    pub(super) fn refresh_empty(&mut self) {
+        let pending = self.cluster.as_ref().is_some_and(|c| !c.pending.is_empty());
+        if self.member_total() == 0 && !pending {
+            if self.empty_since.is_none() {
+                self.empty_since = Some(Instant::now());
+            }
+        } else {
+            self.empty_since = None;
+        }
     }
 
     fn leave(&mut self, component_id: &str, reason: LeaveReason) {
@@ -255,6 +343,7 @@ impl<K: RoomKind> RoomActor<K> {
         };
         self.member_count
             .store(self.members.len(), Ordering::Relaxed);
+        self.touch();
         self.kind.on_leave(
             &LeaveInfo {
                 component_id: component_id.to_owned(),
@@ -264,18 +353,18 @@ impl<K: RoomKind> RoomActor<K> {
         );
         self.publish_state(None);
         self.system_event("$sub:leave", component_id);
-        if self.members.is_empty() {
-            self.empty_since = Some(Instant::now());
-        }
+        self.presence_leave(component_id);
+        self.refresh_empty();
     }
 
     /// `$sub:join` / `$sub:leave` with the new count, to every member but the subject.
-    fn system_event(&self, event: &str, subject: &str) {
-        let data = json!({"subscriberId": subject, "count": self.members.len()});
+    pub(super) fn system_event(&mut self, event: &str, subject: &str) {
+        let data = json!({"subscriberId": subject, "count": self.member_total()});
         self.broadcast_event(ServerKind::RoomSystem, event, &data, Some(subject), None);
+        self.share_event(ServerKind::RoomSystem, event, &data, Some(subject), None);
     }
 
-    fn emit(
+    pub(super) fn emit(
         &mut self,
         sender: &str,
         include_sender: bool,
@@ -283,20 +372,24 @@ impl<K: RoomKind> RoomActor<K> {
         data: Value,
         client: Option<EventSender>,
     ) -> Result<(), RoomError> {
-        let Some(joined) = self.members.get(sender) else {
+        let Some(member_sender) = self.member_sender(sender) else {
             return Err(not_a_member());
         };
         let (data, from) = match client {
             Some(client) => (self.kind.client_event(event, data)?, client),
-            None => (data, component_sender(&joined.member)),
+            None => (data, member_sender),
         };
         self.observe_event(event, &data, &from);
         let excluded = (!include_sender).then_some(sender);
         self.broadcast_event(ServerKind::RoomEvent, event, &data, excluded, Some(&from));
-        self.fan_out(|| RoomMessage::Event {
-            event: event.to_owned(),
-            data,
-        });
+        if self.cluster.is_some() {
+            self.share_event(ServerKind::RoomEvent, event, &data, excluded, Some(&from));
+        } else {
+            self.fan_out(|| RoomMessage::Event {
+                event: event.to_owned(),
+                data,
+            });
+        }
         Ok(())
     }
 
@@ -308,8 +401,12 @@ impl<K: RoomKind> RoomActor<K> {
     }
 
     /// A client's `ROOM_STATE_SET`: top-level keys replace, reserved and `$` keys dropped.
-    fn set_state(&mut self, sender: &str, patch: Map<String, Value>) -> Result<(), RoomError> {
-        if !self.members.contains_key(sender) {
+    pub(super) fn set_state(
+        &mut self,
+        sender: &str,
+        patch: Map<String, Value>,
+    ) -> Result<(), RoomError> {
+        if !self.is_member(sender) {
             return Err(not_a_member());
         }
         if K::TYPED {
@@ -341,7 +438,7 @@ impl<K: RoomKind> RoomActor<K> {
     }
 
     /// The size limit, checked before a change is applied.
-    fn check_size(&self, state: &Value) -> Result<(), RoomError> {
+    pub(super) fn check_size(&self, state: &Value) -> Result<(), RoomError> {
         let size = serde_json::to_vec(state).map_or(usize::MAX, |bytes| bytes.len());
         if size > self.table.settings.max_state_bytes {
             return Err(RoomError::new(Refusal::RoomStateTooLarge.text()));
@@ -350,15 +447,7 @@ impl<K: RoomKind> RoomActor<K> {
     }
 }
 
-/// A member component's own code as an event's sender.
-fn component_sender(member: &Member) -> EventSender {
-    EventSender::Component {
-        component_id: Arc::clone(&member.component_id),
-        identity: member.identity.clone(),
-    }
-}
-
-fn not_a_member() -> RoomError {
+pub(super) fn not_a_member() -> RoomError {
     RoomError::new(Refusal::NotRoomMember.text())
 }
 

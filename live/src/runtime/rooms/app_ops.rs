@@ -44,6 +44,14 @@ impl Rooms {
                 reply,
             },
             AppRoomOp::Update(change) => RoomCommand::Update { change, reply },
+            AppRoomOp::Presence => {
+                let (reply, answer) = oneshot::channel();
+                if !room.send(RoomCommand::Presence { reply }).await {
+                    return Err(PushError::NoSuchRoom);
+                }
+                let entries = answer.await.map_err(|_| PushError::NoSuchRoom)?;
+                return Ok(Some(Box::new(entries)));
+            }
         };
         if !room.send(command).await {
             return Err(PushError::NoSuchRoom);
@@ -67,9 +75,19 @@ impl<K: RoomKind> RoomActor<K> {
             None,
             Some(&EventSender::App),
         );
-        self.fan_out(|| RoomMessage::Event {
-            event: event.to_owned(),
-            data,
-        });
+        if self.cluster.is_some() {
+            self.share_event(
+                ServerKind::RoomEvent,
+                event,
+                &data,
+                None,
+                Some(&EventSender::App),
+            );
+        } else {
+            self.fan_out(|| RoomMessage::Event {
+                event: event.to_owned(),
+                data,
+            });
+        }
     }
 }

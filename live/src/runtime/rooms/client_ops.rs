@@ -40,6 +40,7 @@ pub(crate) async fn run_client_op(
                         request_id: request_id.map(str::to_owned),
                     },
                     handler: false,
+                    presence: Box::default(),
                     reply,
                 };
                 if !handle.send(join).await {

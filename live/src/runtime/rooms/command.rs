@@ -1,5 +1,6 @@
 //! What a room task is asked to do, and the handle that asks it.
 
+use super::link::Signal;
 use crate::cluster::RoomMessage;
 use crate::component::Identity;
 use crate::room::{EventSender, LeaveReason, RoomError, TypedChange};
@@ -24,6 +25,8 @@ pub(crate) struct Member {
     pub(crate) audience: Audience,
     /// The identity of the connection that mounted the component.
     pub(crate) identity: Identity,
+    /// The connection that mounted the component.
+    pub(crate) connection_id: Arc<str>,
 }
 
 /// How a join was requested, which decides the frame the joiner gets.
@@ -65,6 +68,9 @@ pub(crate) enum RoomCommand {
         kind: JoinKind,
         /// Whether the member runs a typed handler for the room's events.
         handler: bool,
+        /// Its presence metadata (rooms with presence; boxed: joins are rare, other
+        /// commands need not carry its size).
+        presence: Box<Value>,
         reply: oneshot::Sender<Result<StateReply, RoomError>>,
     },
     /// Remove a member (no-op if it is not one).
@@ -104,6 +110,8 @@ pub(crate) enum RoomCommand {
         /// The event data.
         data: Value,
     },
+    /// The presence list (JSON entries; empty for rooms without presence).
+    Presence { reply: oneshot::Sender<Vec<Value>> },
     /// Read the state; `member` must be one when given.
     GetState {
         member: Option<Arc<str>>,
@@ -113,6 +121,8 @@ pub(crate) enum RoomCommand {
     Broadcast { sender: Arc<str>, frame: Bytes },
     /// A change made on another server of the cluster, for the local members.
     Remote(RoomMessage),
+    /// The room's cluster side: its claim task, its owner's outcomes, requests for it.
+    Cluster(Signal),
 }
 
 impl fmt::Debug for RoomCommand {
@@ -125,8 +135,10 @@ impl fmt::Debug for RoomCommand {
             Self::SetState { .. } => "SetState",
             Self::Update { .. } => "Update",
             Self::GetState { .. } => "GetState",
+            Self::Presence { .. } => "Presence",
             Self::Broadcast { .. } => "Broadcast",
             Self::Remote(_) => "Remote",
+            Self::Cluster(_) => "Cluster",
         };
         f.write_str(name)
     }

@@ -5,6 +5,7 @@ use super::actor::RoomActor;
 use super::command::Member;
 use super::frames::{self, JsonRoomFrame};
 use super::kinds::RoomKind;
+use super::wire::Outcome;
 use crate::cluster::RoomMessage;
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::room_frame::{ROOM_EVENT, ROOM_STATE};
@@ -70,9 +71,20 @@ impl<K: RoomKind> RoomActor<K> {
     /// Diffs the state against what members have and sends the change (`$state:update`),
     /// here and to the other servers of the cluster.
     pub(super) fn publish_state(&mut self, excluded: Option<&str>) {
-        if let Some(message) = self.deliver_state(excluded) {
+        let Some(message) = self.deliver_state(excluded) else {
+            return;
+        };
+        if self.cluster.is_none() {
             self.fan_out(|| message);
+            return;
         }
+        self.touch();
+        self.share(|| match message {
+            RoomMessage::Replace { state } => Outcome::Replace { state },
+            RoomMessage::State { delta } => Outcome::State { delta },
+            // `deliver_state` makes only the two above.
+            _ => Outcome::Replace { state: Value::Null },
+        });
     }
 
     /// Diffs the state against what members have and sends the change to the local

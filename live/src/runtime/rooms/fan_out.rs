@@ -33,6 +33,11 @@ impl RoomFanOut {
         }
     }
 
+    /// The adapter (each room's own link to its owner uses it too).
+    pub(crate) fn adapter(&self) -> Arc<dyn ClusterAdapter> {
+        Arc::clone(&self.adapter)
+    }
+
     /// Publishes a room change (in order with the other room changes of this server).
     pub(crate) fn publish(&self, room_id: &Arc<str>, message: RoomMessage) {
         let _ = self.out.send((Arc::clone(room_id), message));

@@ -33,6 +33,8 @@ pub(crate) trait RoomKind: Send + 'static {
     fn max_members(&self) -> Option<usize>;
     /// Encodes a binary frame payload.
     fn encode_payload(&self, value: &Value) -> Vec<u8>;
+    /// `Some(by_connection)` when the room keeps presence.
+    fn presence(&self) -> Option<bool>;
     /// Runs a typed change on a copy; returns the copy to commit after the size check.
     fn try_change(&self, change: TypedChange) -> Result<Self, RoomError>
     where
@@ -95,6 +97,10 @@ impl RoomKind for Typed {
 
     fn encode_payload(&self, value: &Value) -> Vec<u8> {
         self.0.encode_payload(value)
+    }
+
+    fn presence(&self) -> Option<bool> {
+        self.0.presence()
     }
 
     fn try_change(&self, change: TypedChange) -> Result<Self, RoomError> {
@@ -164,6 +170,10 @@ impl RoomKind for Untyped {
 
     fn encode_payload(&self, value: &Value) -> Vec<u8> {
         crate::protocol::msgpack::to_vec(value)
+    }
+
+    fn presence(&self) -> Option<bool> {
+        None
     }
 
     fn try_change(&self, _change: TypedChange) -> Result<Self, RoomError> {

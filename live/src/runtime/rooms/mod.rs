@@ -10,15 +10,22 @@
 mod actor;
 mod app_ops;
 mod client_ops;
+mod clustered;
 mod command;
 mod delivery;
 mod fan_out;
+mod follower;
 mod frames;
 mod kinds;
+mod link;
 mod ops;
+mod owner;
+mod presence;
+mod present;
 mod registry;
 mod remote;
 mod table;
+pub(crate) mod wire;
 
 pub(crate) use client_ops::{ClientRoomOutcome, run_client_op};
 pub(crate) use command::{JoinKind, Member, RoomCommand, RoomHandle};

@@ -75,6 +75,7 @@ impl TypedRoomOps {
         room_id: &str,
         payload: Value,
         handler: bool,
+        presence: Value,
     ) -> Result<TypedValue, RoomError> {
         if !is_valid_room_id(room_id) {
             return Err(RoomError::new(Refusal::InvalidRoomId.text()));
@@ -87,6 +88,7 @@ impl TypedRoomOps {
                 payload: payload.clone(),
                 kind: JoinKind::Server,
                 handler,
+                presence: Box::new(presence.clone()),
                 reply,
             };
             if !handle.send(join).await {
@@ -147,6 +149,20 @@ impl TypedRoomOps {
         }
     }
 
+    /// The presence list of typed room `room_id` of type `room`.
+    pub(crate) async fn presence(
+        &self,
+        room: RoomType,
+        room_id: &str,
+    ) -> Result<Vec<Value>, RoomError> {
+        let handle = self.rooms.typed(room, room_id).await?;
+        let (reply, answer) = oneshot::channel();
+        if !handle.send(RoomCommand::Presence { reply }).await {
+            return Err(stopped());
+        }
+        answer.await.map_err(|_| stopped())
+    }
+
     /// The typed state of `room_id` of type `room`.
     pub(crate) async fn state(
         &self,
@@ -194,8 +210,19 @@ impl RoomAccess for TypedRoomOps {
         room_id: &'a str,
         payload: Value,
         handler: bool,
+        presence: Value,
     ) -> BoxFuture<'a, Result<TypedValue, RoomError>> {
-        Box::pin(TypedRoomOps::join(self, room, room_id, payload, handler))
+        Box::pin(TypedRoomOps::join(
+            self, room, room_id, payload, handler, presence,
+        ))
+    }
+
+    fn presence<'a>(
+        &'a self,
+        room: RoomType,
+        room_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<Value>, RoomError>> {
+        Box::pin(TypedRoomOps::presence(self, room, room_id))
     }
 
     fn leave<'a>(&'a self, room_id: &'a str) -> BoxFuture<'a, Result<(), RoomError>> {

@@ -4,8 +4,12 @@
 use super::actor;
 use super::command::{RoomCommand, RoomHandle};
 use super::kinds;
+use super::link::Signal;
 use super::table::RoomTable;
-use crate::cluster::RoomMessage;
+use super::wire::{self, Forwarded, Outcome};
+use crate::cluster::{
+    MessageRequest, MessageResponse, RoomMessage, SingletonMessage, SingletonOwner,
+};
 use crate::protocol::refusal::Refusal;
 use crate::room::{RoomDescriptor, RoomError, RoomType};
 use serde_json::Value;
@@ -13,6 +17,7 @@ use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, RwLock};
+use tokio::sync::oneshot;
 
 /// Every live room of one server.
 pub(crate) struct Rooms {
@@ -145,6 +150,60 @@ impl Rooms {
     /// The running room `room_id`, if any.
     pub(crate) async fn get(&self, room_id: &str) -> Option<RoomHandle> {
         self.table.lock().await.get(room_id).cloned()
+    }
+
+    /// Hands a room owner's message (its outcome, or its release) to the local room, if it
+    /// runs.
+    pub(crate) async fn deliver_owner(&self, room_id: &str, message: SingletonMessage) {
+        let Some(room) = self.get(room_id).await else {
+            return;
+        };
+        let signal = match message {
+            SingletonMessage::Event { owner, payload, .. } => {
+                let Ok(outcome) = serde_json::from_value::<Outcome>(payload) else {
+                    tracing::warn!(room = %room_id, "unreadable room outcome ignored");
+                    return;
+                };
+                let owner = SingletonOwner::parse(&owner).map(|o| o.instance_id);
+                Signal::Outcome {
+                    owner: owner.unwrap_or_default(),
+                    outcome,
+                }
+            }
+            SingletonMessage::Gone { .. } => Signal::Gone,
+            _ => return,
+        };
+        if !room.send(RoomCommand::Cluster(signal)).await {
+            tracing::debug!(room = %room_id, "room stopped; owner message dropped");
+        }
+    }
+
+    /// Serves a request another server forwarded to a room owned here.
+    pub(crate) async fn serve_forwarded(&self, request: MessageRequest) -> MessageResponse {
+        let id = request.request_id.clone();
+        let Some(room_id) = wire::room_of(&request.component_name) else {
+            return MessageResponse::failure(id, Refusal::OwnershipLost.text());
+        };
+        let Some(room) = self.get(room_id).await else {
+            return MessageResponse::failure(id, Refusal::OwnershipLost.text());
+        };
+        let forwarded = match serde_json::from_value::<Forwarded>(request.payload) {
+            Ok(forwarded) => forwarded,
+            Err(error) => return MessageResponse::failure(id, error.to_string()),
+        };
+        let (reply, answer) = oneshot::channel();
+        let signal = Signal::Forwarded {
+            request: Box::new(forwarded),
+            reply,
+        };
+        if !room.send(RoomCommand::Cluster(signal)).await {
+            return MessageResponse::failure(id, Refusal::RoomShuttingDown.text());
+        }
+        match answer.await {
+            Ok(Ok(())) => MessageResponse::delivered(id),
+            Ok(Err(error)) => MessageResponse::failure(id, error),
+            Err(_) => MessageResponse::failure(id, Refusal::RoomShuttingDown.text()),
+        }
     }
 
     /// Hands a change made on another server of the cluster to the local room, if it runs.

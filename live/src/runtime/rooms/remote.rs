@@ -40,7 +40,7 @@ impl<K: RoomKind> RoomActor<K> {
         }
     }
 
-    fn replace_remote(&mut self, state: Value) {
+    pub(super) fn replace_remote(&mut self, state: Value) {
         match self.kind.replace_remote(state) {
             Ok(()) => {
                 self.deliver_state(None);
