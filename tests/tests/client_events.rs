@@ -259,3 +259,69 @@ async fn a_declared_client_event_reaches_members_and_handlers_with_its_real_send
         ]
     );
 }
+
+/// Three servers of one cluster (in process): the room's owner is the first joiner's server.
+/// A client on another server emits; the check runs on its own server (so the refusal is
+/// immediate and nothing is forwarded), and a taken event reaches every server's members and
+/// handlers with its real sender, which crosses servers with it. The observer runs once, on
+/// the owner.
+#[tokio::test]
+async fn across_servers_a_client_event_is_checked_and_keeps_its_sender() {
+    let cluster = live::testing::TestCluster::build(3, || {
+        LiveServer::builder()
+            .auth_provider(TokenAuth)
+            .component::<Clerk>()
+            .room::<Desk>()
+    });
+    let (owner_side, o) = signed_in(cluster.server(0), "user").await;
+    owner_side.expect_state(&o, |_: &Clerk| true).await;
+    let (admin, a) = signed_in(cluster.server(1), "admin").await;
+    let anonymous = cluster.server(2).connect().await;
+    let c = anonymous.mount_component::<Clerk>(json!({})).await;
+
+    let forged = json!({"from": "user", "text": "I owe admin 100"});
+    let answer = refused(&admin, &a, "note", forged).await;
+    assert_eq!(
+        answer["error"],
+        "Event 'note' cannot be emitted by a client"
+    );
+    let answer = refused(&admin, &a, "typing", json!({"active": 1})).await;
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("Invalid payload for event 'typing':"),
+        "{error}"
+    );
+
+    admin
+        .send_json(&emit(&a, "typing", json!({"active": true, "from": "user"})))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    for (client, id) in [(&owner_side, &o), (&anonymous, &c)] {
+        let clerk = client
+            .expect_state(id, |clerk: &Clerk| !clerk.heard.is_empty())
+            .await;
+        assert_eq!(clerk.heard, ["typing true by client admin"]);
+        assert_eq!(
+            room_events(client).await,
+            [("typing".to_owned(), json!({"active": true}))],
+            "the refused emits reached nobody; the taken one lost its forged `from`"
+        );
+    }
+    // The observer ran once, on the owner; its state change reached every server.
+    for server in cluster.servers() {
+        let started = std::time::Instant::now();
+        loop {
+            let desk = server.room::<Desk>("d").state().await;
+            let seen = desk.map(|desk| desk.seen).unwrap_or_default();
+            if !seen.is_empty() {
+                assert_eq!(seen, ["typing true by client admin"]);
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "the observer's change never reached this server"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}
