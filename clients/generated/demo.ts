@@ -224,9 +224,9 @@ export interface LiveComponents {
   SharedCounter: { state: SharedCounterState; actions: SharedCounterActions };
 }
 
-/** Every typed room: id prefix → state, events and the events a client may emit. */
+/** Every typed room: id prefix → state, events, the events a client may emit and (rooms with presence) the presence metadata. */
 export interface LiveRooms {
-  chat: { state: ChatRoomState; events: ChatRoomEvents; clientEvents: ChatRoomClientEvents };
+  chat: { state: ChatRoomState; events: ChatRoomEvents; clientEvents: ChatRoomClientEvents; presence: ChatPresence };
 }
 
 /** The server's registry, for the client packages: `new LiveConnection<LiveRegistry>(...)`. */

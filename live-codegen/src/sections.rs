@@ -172,11 +172,18 @@ impl File {
             "export type {client_name} = {};",
             client_event_names(described.events())
         );
+        let presence = match described.presence() {
+            Some(meta) => {
+                let place = format!("{owner}: presence metadata");
+                format!("; presence: {}", self.use_type(cfg, meta, &place)?)
+            }
+            None => String::new(),
+        };
         self.entries.push((
             "rooms",
             prefix.to_owned(),
             format!(
-                "{{ state: {state_name}; events: {events_name}; clientEvents: {client_name} }}"
+                "{{ state: {state_name}; events: {events_name}; clientEvents: {client_name}{presence} }}"
             ),
         ));
         Ok(out)
@@ -197,7 +204,8 @@ impl File {
             (
                 "rooms",
                 &rooms,
-                "Every typed room: id prefix → state, events and the events a client may emit.",
+                "Every typed room: id prefix → state, events, the events a client may emit and \
+                 (rooms with presence) the presence metadata.",
             ),
         ] {
             let _ = writeln!(out, "/** {what} */");

@@ -380,13 +380,29 @@ impl ActionTypes {
 pub struct RoomTypes {
     state: TsType,
     events: Option<Vec<EventTypes>>,
+    presence: Option<TsType>,
 }
 
 impl RoomTypes {
     /// A room with this state and these events (`None`: the events enum has no TypeScript
     /// description, e.g. a hand-written `RoomEvent` impl).
     pub fn new(state: TsType, events: Option<Vec<EventTypes>>) -> Self {
-        Self { state, events }
+        Self {
+            state,
+            events,
+            presence: None,
+        }
+    }
+
+    /// The same room, keeping a presence list whose entries carry `meta` of this type.
+    pub fn with_presence(mut self, meta: TsType) -> Self {
+        self.presence = Some(meta);
+        self
+    }
+
+    /// The presence metadata's type (`None`: the room keeps no presence list).
+    pub fn presence(&self) -> Option<&TsType> {
+        self.presence.as_ref()
     }
 
     /// The state's type.

@@ -231,6 +231,7 @@ fn registration(room: &ast::Impl) -> TokenStream {
     }
     let imports = typescript::probe_imports();
     let state = typescript::probe(&quote!(Self));
+    let presence = typescript::probe(&quote!(<Self as ::live::room::LiveRoom>::Presence));
     // Spanned at the type, like `type Event` in `live_room`: without `#[live_room(...)]` on the
     // struct, the projection fails with the same error at the same place, reported once.
     let events = quote_spanned! {self_ty.span()=>
@@ -240,7 +241,12 @@ fn registration(room: &ast::Impl) -> TokenStream {
         impl ::live::__private::RoomTypescript for #self_ty {
             fn typescript() -> ::live::typescript::RoomTypes {
                 #imports
-                ::live::typescript::RoomTypes::new(#state, #events)
+                let types = ::live::typescript::RoomTypes::new(#state, #events);
+                if <Self as ::live::room::LiveRoom>::PRESENCE {
+                    types.with_presence(#presence)
+                } else {
+                    types
+                }
             }
         }
 

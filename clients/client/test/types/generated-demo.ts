@@ -7,10 +7,11 @@
  * "Unused '@ts-expect-error' directive" otherwise). Never executed.
  */
 import { expectTypeOf } from 'vitest'
-import type { LiveConnection } from '../../src/index.js'
+import type { LiveConnection, PresenceList } from '../../src/index.js'
 import {
   CounterComponent,
   type ChatMessage,
+  type ChatPresence,
   type ChatRoomState,
   type CounterState,
   type LiveRegistry,
@@ -38,6 +39,8 @@ export async function correctUse(conn: LiveConnection<LiveRegistry>): Promise<vo
   expectTypeOf(room.state).toEqualTypeOf<Readonly<ChatRoomState>>()
   room.on('message:new', (message) => expectTypeOf(message).toEqualTypeOf<ChatMessage>())
   room.on('user:joined', (joined) => expectTypeOf(joined).toEqualTypeOf<UserJoined>())
+  // gen-ts writes the room's presence metadata type into the registry.
+  expectTypeOf(room.presence).toEqualTypeOf<PresenceList<ChatPresence>>()
 }
 
 export async function wrongUse(conn: LiveConnection<LiveRegistry>): Promise<void> {

@@ -197,7 +197,7 @@ export interface LiveComponents {
   "task-board": { state: TaskBoardState; actions: TaskBoardActions };
 }
 
-/** Every typed room: id prefix → state, events and the events a client may emit. */
+/** Every typed room: id prefix → state, events, the events a client may emit and (rooms with presence) the presence metadata. */
 export interface LiveRooms {
   "game.v2": { state: GameV2RoomState; events: GameV2RoomEvents; clientEvents: GameV2RoomClientEvents };
 }
