@@ -91,6 +91,18 @@ describe.skipIf(missing.length > 0 && !CI)('the demo page in Chromium', () => {
     expect(await alice.text('counter-count')).toBe('0')
   })
 
+  browserTest('the chat shows who is here, in join order, and who left', async (open) => {
+    // Server → binary $presence:* room events → the client's PresenceList → the page.
+    const alice = await open('alice')
+    const aliceName = `guest-${await alice.text('connection-id')}`
+    const bob = await open('bob')
+    const bobName = `guest-${await bob.text('connection-id')}`
+    await alice.waitText('chat-presence', `${aliceName}, ${bobName}`)
+    await bob.waitText('chat-presence', `${aliceName}, ${bobName}`)
+    await bob.page.close()
+    await alice.waitText('chat-presence', aliceName)
+  })
+
   browserTest('a chat message sent in one page appears in both', async (open) => {
     const [alice, bob] = [await open('alice'), await open('bob')]
     await alice.waitText('chat-users', 2)

@@ -93,6 +93,15 @@ chat.subscribe(() => {
 
 const room = chat.room('chat:general')
 room.subscribe(() => { el('chat-users').textContent = String(room.state.userCount ?? '…') })
+// Who is here: the room's presence list (one entry per user; `connections` counts their tabs).
+const showPresence = (): void => {
+  el('chat-presence').textContent = room.presence
+    .list()
+    .map((entry) => (entry.connections > 1 ? `${entry.meta.name} (×${entry.connections})` : entry.meta.name))
+    .join(', ')
+}
+room.presence.subscribe(showPresence)
+showPresence()
 
 const input = el<HTMLInputElement>('chat-input')
 el<HTMLFormElement>('chat-form').onsubmit = (event) => {
