@@ -103,11 +103,16 @@ where
     // The writer runs in this task, polled alongside the reader (a task of its own cost
     // ~0.7 KiB per idle connection); a panic in it ends only the writing, as a panicking
     // writer task did.
-    let writing = AssertUnwindSafe(write_loop(outbox.clone(), sink, Arc::clone(&metrics)))
-        .catch_unwind()
-        .map(drop);
-    let reading = read_loop(connection, frames, writing, shutdown);
-    reading.instrument(span.clone()).await;
+    // Pinned where it is built, and the reader awaited without a local: a future moved
+    // out of a local before an `.await` is stored twice in this state machine.
+    let writing = std::pin::pin!(
+        AssertUnwindSafe(write_loop(outbox.clone(), sink, Arc::clone(&metrics)))
+            .catch_unwind()
+            .map(drop)
+    );
+    read_loop(connection, frames, writing, shutdown)
+        .instrument(span.clone())
+        .await;
     let code = outbox.close_code().unwrap_or(NORMAL_CLOSE.code);
     span.record("close_code", code);
     metrics.connection_closed(code);
@@ -119,7 +124,7 @@ where
 async fn read_loop<T, R, W>(
     mut connection: Connection,
     mut frames: R,
-    writer: W,
+    mut writer: Pin<&mut W>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     T: AsRef<str>,
@@ -127,7 +132,6 @@ async fn read_loop<T, R, W>(
     W: Future<Output = ()>,
 {
     let outbox = connection.outbox().clone();
-    let mut writer = std::pin::pin!(writer);
     let mut writer_finished = false;
     loop {
         tokio::select! {
