@@ -12,6 +12,7 @@ use super::outbox::{
 use crate::metrics::Metrics;
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use futures_util::{FutureExt, Stream, StreamExt};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -59,28 +60,37 @@ pub(crate) trait FrameSink: Send + 'static {
 }
 
 /// Runs one connection until the peer leaves, the socket fails, or the server shuts down.
-pub(crate) async fn drive<T, R, S>(
+///
+/// Not an `async fn`: the origin is checked before the future is built, so the future is
+/// only [`run`]'s, without a second copy of its arguments (an idle connection keeps its
+/// future for its whole life).
+pub(crate) fn drive<T, R, S>(
     hub: Arc<Hub>,
     origin: Option<&str>,
     frames: R,
     sink: S,
     shutdown: watch::Receiver<bool>,
-) where
+) -> impl Future<Output = ()> + use<T, R, S>
+where
     T: AsRef<str>,
     R: Stream<Item = InFrame<T>> + Unpin,
     S: FrameSink,
 {
-    if !origin_allowed(&hub, origin) {
-        // §2.2: closed on open, before CONNECTION_ESTABLISHED.
-        let metrics = Arc::clone(&hub.metrics);
-        metrics.connection_opened();
-        let refused = Outbox::new(1);
-        refused.close(ORIGIN_NOT_ALLOWED);
-        Box::pin(write_loop(refused, sink, Arc::clone(&metrics))).await;
-        metrics.connection_closed(ORIGIN_NOT_ALLOWED.code);
-        return;
+    if origin_allowed(&hub, origin) {
+        Either::Left(run(hub, frames, sink, shutdown))
+    } else {
+        Either::Right(Box::pin(refuse_origin(hub, sink)))
     }
-    run(hub, frames, sink, shutdown).await;
+}
+
+/// §2.2: an origin not allowed is closed on open, before CONNECTION_ESTABLISHED.
+async fn refuse_origin<S: FrameSink>(hub: Arc<Hub>, sink: S) {
+    let metrics = Arc::clone(&hub.metrics);
+    metrics.connection_opened();
+    let refused = Outbox::new(1);
+    refused.close(ORIGIN_NOT_ALLOWED);
+    write_loop(refused, sink, Arc::clone(&metrics)).await;
+    metrics.connection_closed(ORIGIN_NOT_ALLOWED.code);
 }
 
 /// [`drive`] after the origin check, for transports that check `Origin` themselves (the
@@ -93,7 +103,8 @@ where
 {
     let metrics = Arc::clone(&hub.metrics);
     metrics.connection_opened();
-    let connection = Connection::open(hub);
+    // Boxed: moved into the reader, it would otherwise take its room twice in this future.
+    let connection = Box::new(Connection::open(hub));
     let span = tracing::info_span!(
         "live.connection",
         connection = %connection.id(),
@@ -122,7 +133,7 @@ where
 /// shuts down; then closes it and waits for the writer to finish. The writer is polled
 /// all along, also while a frame is being handled.
 async fn read_loop<T, R, W>(
-    mut connection: Connection,
+    mut connection: Box<Connection>,
     mut frames: R,
     mut writer: Pin<&mut W>,
     mut shutdown: watch::Receiver<bool>,
@@ -167,7 +178,7 @@ async fn read_loop<T, R, W>(
             break;
         }
     }
-    connection.close();
+    Connection::close(*connection);
     if !writer_finished {
         writer.await;
     }
