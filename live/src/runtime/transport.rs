@@ -298,3 +298,37 @@ async fn within(operation: impl Future<Output = Result<(), SinkClosed>>) -> Resu
         .await
         .unwrap_or(Err(SinkClosed))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn the_writer_keeps_running_while_a_frame_is_handled() {
+        let wrote = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let wrote = Arc::clone(&wrote);
+            async move { wrote.store(true, Ordering::SeqCst) }
+        };
+        let mut writer = std::pin::pin!(writer);
+        let mut finished = false;
+        // The handling ends only once the writer has run: it must be polled meanwhile.
+        let handling = Box::pin(async {
+            while !wrote.load(Ordering::SeqCst) {
+                tokio::task::yield_now().await;
+            }
+        });
+        let handled = tokio::time::timeout(
+            Duration::from_secs(5),
+            alongside(handling, writer.as_mut(), &mut finished),
+        )
+        .await;
+        assert!(
+            handled.is_ok(),
+            "the writer was not polled during the handling"
+        );
+        assert!(finished, "the writer's end was not recorded");
+    }
+}
