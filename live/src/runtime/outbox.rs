@@ -181,18 +181,18 @@ impl Outbox {
         self.lock().frames.len()
     }
 
-    /// Waits until frames are queued and moves all of them into `batch`.
-    /// Returns false once the queue is closed and empty: nothing more will come.
-    pub(crate) async fn drain_into(&self, batch: &mut Vec<OutFrame>) -> bool {
+    /// Waits until frames are queued and takes all of them, queue buffer and all: an idle
+    /// connection's queue holds no buffer (the next push allocates a fresh one).
+    /// Returns `None` once the queue is closed and empty: nothing more will come.
+    pub(crate) async fn next_batch(&self) -> Option<VecDeque<OutFrame>> {
         loop {
             {
                 let mut queue = self.lock();
                 if !queue.frames.is_empty() {
-                    batch.extend(queue.frames.drain(..));
-                    return true;
+                    return Some(std::mem::take(&mut queue.frames));
                 }
                 if queue.closing {
-                    return false;
+                    return None;
                 }
             }
             self.shared.ready.notified().await;
@@ -294,8 +294,7 @@ mod tests {
         let outbox = Outbox::new(10);
         outbox.push_text(Bytes::from_static(b"1"));
         outbox.push_text(Bytes::from_static(b"2"));
-        let mut batch = Vec::new();
-        assert!(outbox.drain_into(&mut batch).await);
+        let batch = outbox.next_batch().await.unwrap_or_default();
         let texts: Vec<_> = batch
             .iter()
             .filter_map(|f| match f {
@@ -319,11 +318,12 @@ mod tests {
         assert!(!outbox.push_text(Bytes::from_static(b"y")));
         assert!(outbox.is_closing());
         assert!(!outbox.push_text(Bytes::from_static(b"z")));
-        let mut batch = Vec::new();
-        assert!(outbox.drain_into(&mut batch).await);
-        assert!(matches!(batch.as_slice(), [OutFrame::Close(SLOW_CONSUMER)]));
-        batch.clear();
-        assert!(!outbox.drain_into(&mut batch).await);
+        let batch = outbox.next_batch().await.unwrap_or_default();
+        assert!(matches!(
+            batch.iter().collect::<Vec<_>>().as_slice(),
+            [OutFrame::Close(SLOW_CONSUMER)]
+        ));
+        assert!(outbox.next_batch().await.is_none());
     }
 
     #[tokio::test]

@@ -12,11 +12,15 @@ use super::outbox::{
 use crate::metrics::Metrics;
 
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt};
+use futures_util::future::Either;
+use futures_util::{FutureExt, Stream, StreamExt};
+use std::collections::VecDeque;
 use std::future::Future;
+use std::ops::ControlFlow;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 use tracing::Instrument;
 
 /// One inbound frame, as an adapter sees it.
@@ -56,28 +60,37 @@ pub(crate) trait FrameSink: Send + 'static {
 }
 
 /// Runs one connection until the peer leaves, the socket fails, or the server shuts down.
-pub(crate) async fn drive<T, R, S>(
+///
+/// Not an `async fn`: the origin is checked before the future is built, so the future is
+/// only [`run`]'s, without a second copy of its arguments (an idle connection keeps its
+/// future for its whole life).
+pub(crate) fn drive<T, R, S>(
     hub: Arc<Hub>,
     origin: Option<&str>,
     frames: R,
     sink: S,
     shutdown: watch::Receiver<bool>,
-) where
+) -> impl Future<Output = ()> + use<T, R, S>
+where
     T: AsRef<str>,
     R: Stream<Item = InFrame<T>> + Unpin,
     S: FrameSink,
 {
-    if !origin_allowed(&hub, origin) {
-        // §2.2: closed on open, before CONNECTION_ESTABLISHED.
-        let metrics = Arc::clone(&hub.metrics);
-        metrics.connection_opened();
-        let refused = Outbox::new(1);
-        refused.close(ORIGIN_NOT_ALLOWED);
-        Box::pin(write_loop(refused, sink, Arc::clone(&metrics))).await;
-        metrics.connection_closed(ORIGIN_NOT_ALLOWED.code);
-        return;
+    if origin_allowed(&hub, origin) {
+        Either::Left(run(hub, frames, sink, shutdown))
+    } else {
+        Either::Right(Box::pin(refuse_origin(hub, sink)))
     }
-    run(hub, frames, sink, shutdown).await;
+}
+
+/// §2.2: an origin not allowed is closed on open, before CONNECTION_ESTABLISHED.
+async fn refuse_origin<S: FrameSink>(hub: Arc<Hub>, sink: S) {
+    let metrics = Arc::clone(&hub.metrics);
+    metrics.connection_opened();
+    let refused = Outbox::new(1);
+    refused.close(ORIGIN_NOT_ALLOWED);
+    write_loop(refused, sink, Arc::clone(&metrics)).await;
+    metrics.connection_closed(ORIGIN_NOT_ALLOWED.code);
 }
 
 /// [`drive`] after the origin check, for transports that check `Origin` themselves (the
@@ -90,31 +103,44 @@ where
 {
     let metrics = Arc::clone(&hub.metrics);
     metrics.connection_opened();
-    let connection = Connection::open(hub);
+    // Boxed: moved into the reader, it would otherwise take its room twice in this future.
+    let connection = Box::new(Connection::open(hub));
     let span = tracing::info_span!(
         "live.connection",
         connection = %connection.id(),
         close_code = tracing::field::Empty,
     );
     let outbox = connection.outbox().clone();
-    let writer = tokio::spawn(write_loop(outbox.clone(), sink, Arc::clone(&metrics)));
-    let reading = read_loop(connection, frames, writer, shutdown);
-    reading.instrument(span.clone()).await;
+    // The writer runs in this task, polled alongside the reader (a task of its own cost
+    // ~0.7 KiB per idle connection); a panic in it ends only the writing, as a panicking
+    // writer task did.
+    // Pinned where it is built, and the reader awaited without a local: a future moved
+    // out of a local before an `.await` is stored twice in this state machine.
+    let writing = std::pin::pin!(
+        AssertUnwindSafe(write_loop(outbox.clone(), sink, Arc::clone(&metrics)))
+            .catch_unwind()
+            .map(drop)
+    );
+    read_loop(connection, frames, writing, shutdown)
+        .instrument(span.clone())
+        .await;
     let code = outbox.close_code().unwrap_or(NORMAL_CLOSE.code);
     span.record("close_code", code);
     metrics.connection_closed(code);
 }
 
 /// Feeds the connection its frames until the peer leaves, the writer stops or the server
-/// shuts down; then closes it and waits for the writer to finish.
-async fn read_loop<T, R>(
-    mut connection: Connection,
+/// shuts down; then closes it and waits for the writer to finish. The writer is polled
+/// all along, also while a frame is being handled.
+async fn read_loop<T, R, W>(
+    mut connection: Box<Connection>,
     mut frames: R,
-    mut writer: JoinHandle<()>,
+    mut writer: Pin<&mut W>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     T: AsRef<str>,
     R: Stream<Item = InFrame<T>> + Unpin,
+    W: Future<Output = ()>,
 {
     let outbox = connection.outbox().clone();
     let mut writer_finished = false;
@@ -123,8 +149,14 @@ async fn read_loop<T, R>(
             frame = frames.next() => match frame {
                 // Boxed: the message's state lives only while it runs, not in every idle
                 // connection's task.
-                Some(InFrame::Text(text)) => Box::pin(connection.on_text(text.as_ref())).await,
-                Some(InFrame::Binary(bytes)) => Box::pin(connection.on_binary(&bytes)).await,
+                Some(InFrame::Text(text)) => {
+                    let handling = Box::pin(connection.on_text(text.as_ref()));
+                    alongside(handling, writer.as_mut(), &mut writer_finished).await;
+                }
+                Some(InFrame::Binary(bytes)) => {
+                    let handling = Box::pin(connection.on_binary(&bytes));
+                    alongside(handling, writer.as_mut(), &mut writer_finished).await;
+                }
                 Some(InFrame::Control) => {}
                 Some(InFrame::TooLarge) => {
                     outbox.close(MESSAGE_TOO_BIG);
@@ -132,7 +164,7 @@ async fn read_loop<T, R>(
                 }
                 Some(InFrame::Closed) | None => break,
             },
-            _ = &mut writer => {
+            () = writer.as_mut(), if !writer_finished => {
                 writer_finished = true;
                 break;
             }
@@ -142,51 +174,86 @@ async fn read_loop<T, R>(
             }
             () = until(connection.upload_deadline()) => connection.purge_stale_uploads(),
         }
+        if writer_finished {
+            break;
+        }
     }
-    connection.close();
+    Connection::close(*connection);
     if !writer_finished {
-        let _ = writer.await;
+        writer.await;
+    }
+}
+
+/// Runs `work` to its end while polling the writer too (unless it has `finished`).
+async fn alongside<F, W>(work: F, mut writer: Pin<&mut W>, finished: &mut bool)
+where
+    F: Future<Output = ()> + Unpin,
+    W: Future<Output = ()>,
+{
+    let mut work = work;
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut work => return,
+            () = writer.as_mut(), if !*finished => *finished = true,
+        }
     }
 }
 
 /// Drains the outbox into the sink: consecutive JSON frames become one JSON array frame,
 /// everything is fed, and the socket is flushed once per drain.
 pub(crate) async fn write_loop<S: FrameSink>(outbox: Outbox, mut sink: S, metrics: Arc<Metrics>) {
-    let mut batch = Vec::new();
-    let mut texts = Vec::new();
-    while outbox.drain_into(&mut batch).await {
+    while let Some(batch) = outbox.next_batch().await {
         metrics.outbound_drained(batch.len());
-        for frame in batch.drain(..) {
-            let fed = match frame {
-                OutFrame::Text(text) => {
-                    texts.push(text);
-                    Ok(())
-                }
-                OutFrame::Binary(bytes) => match feed_texts(&mut sink, &mut texts).await {
-                    Ok(()) => within(sink.feed_binary(bytes)).await,
-                    Err(closed) => Err(closed),
-                },
-                OutFrame::Close(close) => {
-                    let _ = feed_texts(&mut sink, &mut texts).await;
-                    let _ = within(sink.flush()).await;
-                    let _ = within(sink.close(close)).await;
-                    return;
-                }
-            };
-            if fed.is_err() {
-                outbox.close(super::outbox::NORMAL_CLOSE);
-                return;
-            }
-        }
-        let written = match feed_texts(&mut sink, &mut texts).await {
-            Ok(()) => within(sink.flush()).await,
-            Err(closed) => Err(closed),
-        };
-        if written.is_err() {
-            outbox.close(super::outbox::NORMAL_CLOSE);
+        // Boxed: the writing state (timers, the frame being fed) lives only while a batch
+        // is written, not in every idle connection.
+        if Box::pin(write_batch(batch, &mut sink, &outbox))
+            .await
+            .is_break()
+        {
             return;
         }
     }
+}
+
+/// Writes one batch; `Break` once the connection is done (closed, or the sink failed).
+async fn write_batch<S: FrameSink>(
+    batch: VecDeque<OutFrame>,
+    sink: &mut S,
+    outbox: &Outbox,
+) -> ControlFlow<()> {
+    let mut texts = Vec::new();
+    for frame in batch {
+        let fed = match frame {
+            OutFrame::Text(text) => {
+                texts.push(text);
+                Ok(())
+            }
+            OutFrame::Binary(bytes) => match feed_texts(sink, &mut texts).await {
+                Ok(()) => within(sink.feed_binary(bytes)).await,
+                Err(closed) => Err(closed),
+            },
+            OutFrame::Close(close) => {
+                let _ = feed_texts(sink, &mut texts).await;
+                let _ = within(sink.flush()).await;
+                let _ = within(sink.close(close)).await;
+                return ControlFlow::Break(());
+            }
+        };
+        if fed.is_err() {
+            outbox.close(super::outbox::NORMAL_CLOSE);
+            return ControlFlow::Break(());
+        }
+    }
+    let written = match feed_texts(sink, &mut texts).await {
+        Ok(()) => within(sink.flush()).await,
+        Err(closed) => Err(closed),
+    };
+    if written.is_err() {
+        outbox.close(super::outbox::NORMAL_CLOSE);
+        return ControlFlow::Break(());
+    }
+    ControlFlow::Continue(())
 }
 
 async fn feed_texts<S: FrameSink>(sink: &mut S, texts: &mut Vec<Bytes>) -> Result<(), SinkClosed> {
@@ -206,10 +273,11 @@ pub(crate) fn origin_allowed(hub: &Hub, origin: Option<&str>) -> bool {
     }
 }
 
-/// Resolves at `deadline`; never without one.
+/// Resolves at `deadline`; never without one. The timer is boxed: only connections with
+/// uploads in progress have one, and idle connections' futures stay small.
 async fn until(deadline: Option<std::time::Instant>) {
     match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline.into()).await,
+        Some(deadline) => Box::pin(tokio::time::sleep_until(deadline.into())).await,
         None => std::future::pending().await,
     }
 }
@@ -229,4 +297,38 @@ async fn within(operation: impl Future<Output = Result<(), SinkClosed>>) -> Resu
     tokio::time::timeout(WRITE_STALL_TIMEOUT, operation)
         .await
         .unwrap_or(Err(SinkClosed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn the_writer_keeps_running_while_a_frame_is_handled() {
+        let wrote = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let wrote = Arc::clone(&wrote);
+            async move { wrote.store(true, Ordering::SeqCst) }
+        };
+        let mut writer = std::pin::pin!(writer);
+        let mut finished = false;
+        // The handling ends only once the writer has run: it must be polled meanwhile.
+        let handling = Box::pin(async {
+            while !wrote.load(Ordering::SeqCst) {
+                tokio::task::yield_now().await;
+            }
+        });
+        let handled = tokio::time::timeout(
+            Duration::from_secs(5),
+            alongside(handling, writer.as_mut(), &mut finished),
+        )
+        .await;
+        assert!(
+            handled.is_ok(),
+            "the writer was not polled during the handling"
+        );
+        assert!(finished, "the writer's end was not recorded");
+    }
 }

@@ -176,9 +176,9 @@ impl Fixture {
 
     /// The `ticks` values of the state frames queued so far.
     fn ticks(&self) -> Vec<u64> {
-        let mut frames = Vec::new();
-        let _ = self.outbox.drain_into(&mut frames).now_or_never();
+        let frames = self.outbox.next_batch().now_or_never().flatten();
         frames
+            .unwrap_or_default()
             .iter()
             .filter_map(|frame| match frame {
                 OutFrame::Text(text) => serde_json::from_slice::<Value>(text).ok(),

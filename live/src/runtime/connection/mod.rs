@@ -32,8 +32,9 @@ pub(crate) struct Connection {
     identity: Identity,
     limits: InboundLimits,
     rate: Option<TokenBucket>,
-    /// Components this connection mounted (or joined, for singletons), by id.
-    components: HashMap<Arc<str>, ComponentHandle>,
+    /// Components this connection mounted (or joined, for singletons), by id. Handles are
+    /// boxed: the table allocates room for several entries, most connections use one.
+    components: HashMap<Arc<str>, Box<ComponentHandle>>,
     /// Rooms joined with `ROOM_JOIN`, per component (for the room limit).
     client_rooms: HashSet<(Arc<str>, String)>,
     /// Uploads in progress, by upload id.

@@ -175,7 +175,8 @@ impl Connection {
                 cluster: None,
             })?
         };
-        self.components.insert(Arc::clone(&handle.id), handle);
+        self.components
+            .insert(Arc::clone(&handle.id), Box::new(handle));
         Ok(())
     }
 

@@ -236,7 +236,10 @@ impl Connection {
             request_id: request_id.map(str::to_owned),
             store: Arc::clone(&hub.uploads.store),
         }));
-        let handle = self.components.get(&component_id).cloned();
+        let handle = self
+            .components
+            .get(&component_id)
+            .map(|handle| (**handle).clone());
         let refused = match handle {
             Some(handle) => handle.call(call).await.err(),
             None => Some(call),
