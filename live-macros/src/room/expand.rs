@@ -231,7 +231,10 @@ fn registration(room: &ast::Impl) -> TokenStream {
     }
     let imports = typescript::probe_imports();
     let state = typescript::probe(&quote!(Self));
-    let presence = typescript::probe(&quote!(<Self as ::live::room::LiveRoom>::Presence));
+    // Spanned at the type too, so a missing struct attribute is still reported once.
+    let presence_type = quote_spanned!(self_ty.span()=> <Self as ::live::room::LiveRoom>::Presence);
+    let presence = typescript::probe(&presence_type);
+    let presence_on = quote_spanned!(self_ty.span()=> <Self as ::live::room::LiveRoom>::PRESENCE);
     // Spanned at the type, like `type Event` in `live_room`: without `#[live_room(...)]` on the
     // struct, the projection fails with the same error at the same place, reported once.
     let events = quote_spanned! {self_ty.span()=>
@@ -242,7 +245,7 @@ fn registration(room: &ast::Impl) -> TokenStream {
             fn typescript() -> ::live::typescript::RoomTypes {
                 #imports
                 let types = ::live::typescript::RoomTypes::new(#state, #events);
-                if <Self as ::live::room::LiveRoom>::PRESENCE {
+                if #presence_on {
                     types.with_presence(#presence)
                 } else {
                     types
