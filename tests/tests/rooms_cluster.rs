@@ -10,7 +10,7 @@
 #![allow(clippy::indexing_slicing)]
 
 use live::client::LiveClient;
-use live_tests::cluster::{Node, Redis, Timing, redis_server, report};
+use live_tests::cluster::{Node, PREFIX, Redis, Timing, redis_server, report};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -331,4 +331,102 @@ async fn a_paused_room_owner_never_writes_again() {
     // The old owner now follows: its member's messages reach the other server.
     let mut latencies = event_latency(&chatters[owner_at], &chatters[other].0, "p", 5).await;
     report("room event from the resumed server", &mut latencies);
+}
+
+/// Publishes `outcome` on the room's channel as if its owner had: a forged outcome stands
+/// for one the followers missed or got wrong (pub/sub delivers at most once).
+fn forge_outcome(redis: &Redis, outcome: Value) {
+    let claim = redis
+        .owner_of(ROOM_CLAIM)
+        .unwrap_or_else(|| panic!("the room has no owner"));
+    let origin = claim.split(':').next().unwrap_or_default().to_owned();
+    let message = json!({"origin": origin, "message": {
+        "type": "event", "owner": claim, "event": "$room", "payload": outcome}});
+    let channel = format!("{PREFIX}delta:{ROOM_CLAIM}");
+    let sent = redis.command(&["PUBLISH", &channel, &message.to_string()]);
+    assert!(sent.is_some(), "PUBLISH failed");
+}
+
+/// The presence list as `chatter`'s server has it.
+async fn who(chatter: &(LiveClient, String)) -> Vec<Value> {
+    let list = chatter
+        .0
+        .call(&chatter.1, "who", json!(null))
+        .await
+        .ok()
+        .flatten();
+    list.and_then(|list| list.as_array().cloned())
+        .unwrap_or_default()
+}
+
+/// Polls `check` until it holds; panics after `within`. Returns how long it took.
+async fn eventually<F, Fut>(what: &str, within: Duration, check: F) -> Duration
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(started.elapsed() < within, "{what}: not within {within:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_copy_that_diverged_heals_within_heartbeats() {
+    let Some(redis) = redis_server() else { return };
+    let nodes = [
+        Node::start(BIN, &redis, TIMING),
+        Node::start(BIN, &redis, TIMING),
+    ];
+    let chatters = vec![chatter(&nodes[0]).await, chatter(&nodes[1]).await];
+    counts_reach(&chatters, 2, Duration::from_secs(10)).await;
+    presence_agrees(&chatters, 2, Duration::from_secs(10)).await;
+    let owner = owner(&redis).unwrap_or_else(|| panic!("the room has no owner"));
+    let follower = &chatters[usize::from(nodes[0].instance == owner)];
+    // Heartbeat rosters carry a digest of each copy; the owner publishes the room again.
+    let bound = TIMING.heartbeat() * 4 + Duration::from_secs(2);
+
+    forge_outcome(
+        &redis,
+        json!({"kind": "state", "delta": {"userCount": 999}}),
+    );
+    eventually(
+        "the follower took the forged count",
+        Duration::from_secs(5),
+        move || async move { user_count(&follower.0, &follower.1).await == Some(999) },
+    )
+    .await;
+    let took = eventually("the follower's count healed", bound, move || async move {
+        user_count(&follower.0, &follower.1).await == Some(2)
+    })
+    .await;
+    eprintln!(
+        "METRIC diverged follower state healed after {:.0}ms (heartbeat {:?})",
+        took.as_secs_f64() * 1000.0,
+        TIMING.heartbeat()
+    );
+
+    let key = who(follower)
+        .await
+        .first()
+        .map(|entry| entry["key"].clone());
+    let key = key.unwrap_or_else(|| panic!("no presence entry"));
+    forge_outcome(
+        &redis,
+        json!({"kind": "event", "event": "$presence:leave",
+        "data": {"key": key}, "excluded": null, "system": true}),
+    );
+    eventually(
+        "the follower's list lost the entry",
+        Duration::from_secs(5),
+        move || async move { who(follower).await.len() == 1 },
+    )
+    .await;
+    let took = presence_agrees(&chatters, 2, bound).await;
+    eprintln!(
+        "METRIC diverged follower presence list healed after {:.0}ms",
+        took.as_secs_f64() * 1000.0
+    );
 }

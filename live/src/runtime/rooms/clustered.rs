@@ -55,6 +55,8 @@ pub(super) struct ClusterRoom {
     pub(super) deferred: Vec<RoomCommand>,
     /// Owner: the roster or state changed since the last mirror.
     pub(super) dirty: bool,
+    /// Owner: the room was published again for a stale follower in this heartbeat.
+    pub(super) resynced: bool,
 }
 
 impl ClusterRoom {
@@ -67,6 +69,7 @@ impl ClusterRoom {
             pending: HashMap::new(),
             deferred: Vec::new(),
             dirty: false,
+            resynced: false,
         }
     }
 }
@@ -302,9 +305,11 @@ impl<K: RoomKind> RoomActor<K> {
     /// Every heartbeat: a follower announces its members; the owner drops the members of
     /// servers it has not heard from; stale forwarded joins fail.
     fn tick(&mut self) {
+        let digest = self.copy_digest();
         let Some(cluster) = &mut self.cluster else {
             return;
         };
+        cluster.resynced = false;
         let expiry = cluster.link.expiry();
         match cluster.role.clone() {
             Role::Follower { owner } if !owner.is_empty() => {
@@ -314,6 +319,7 @@ impl<K: RoomKind> RoomActor<K> {
                 let roster = super::wire::Forwarded::Roster {
                     instance_id: cluster.link.instance.to_string(),
                     members,
+                    digest: Some(digest),
                 };
                 cluster.link.forward(&owner, roster, None);
                 let stale: Vec<Arc<str>> = cluster

@@ -287,8 +287,17 @@ impl<K: RoomKind> RoomActor<K> {
             } if instance_id == self.link_instance() => self.rejoin(&owner_now, component_ids),
             Outcome::Rejoin { .. } => {}
             Outcome::Presence { entries } => {
-                if let Some(table) = &mut self.presence {
+                let changed = self.presence.as_mut().is_some_and(|table| {
+                    let before = table.list();
                     table.replace(entries);
+                    table.list() != before
+                });
+                // The local members' clients take the corrected list.
+                if changed {
+                    let local: Vec<Arc<str>> = self.members.keys().cloned().collect();
+                    for id in local {
+                        self.presence_state_to(&id);
+                    }
                 }
             }
             // The owner dropped a member that is still here (it did not hear this server

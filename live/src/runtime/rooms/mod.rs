@@ -13,6 +13,7 @@ mod client_ops;
 mod clustered;
 mod command;
 mod delivery;
+mod digest;
 mod fan_out;
 mod follower;
 mod frames;

@@ -121,6 +121,7 @@ impl<K: RoomKind> RoomActor<K> {
             Forwarded::Roster {
                 instance_id,
                 members,
+                digest,
             } => {
                 if let Some(cluster) = &mut self.cluster {
                     cluster.heard.insert(instance_id.clone(), Instant::now());
@@ -137,6 +138,7 @@ impl<K: RoomKind> RoomActor<K> {
                         component_ids: unknown,
                     });
                 }
+                self.resync_if_stale(digest);
                 Ok(())
             }
         }

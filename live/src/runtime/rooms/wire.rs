@@ -120,6 +120,9 @@ pub(crate) enum Forwarded {
     Roster {
         instance_id: String,
         members: Vec<String>,
+        /// The digest of the sender's copy (state and presence list).
+        #[serde(default)]
+        digest: Option<u64>,
     },
 }
 
