@@ -305,7 +305,12 @@ impl<K: RoomKind> RoomActor<K> {
     /// Every heartbeat: a follower announces its members; the owner drops the members of
     /// servers it has not heard from; stale forwarded joins fail.
     fn tick(&mut self) {
-        let digest = self.copy_digest();
+        // Only a follower sends its copy's digest: the owner would hash its state for nothing.
+        let following = self
+            .cluster
+            .as_ref()
+            .is_some_and(|cluster| matches!(cluster.role, Role::Follower { .. }));
+        let digest = following.then(|| self.copy_digest());
         let Some(cluster) = &mut self.cluster else {
             return;
         };
@@ -319,7 +324,7 @@ impl<K: RoomKind> RoomActor<K> {
                 let roster = super::wire::Forwarded::Roster {
                     instance_id: cluster.link.instance.to_string(),
                     members,
-                    digest: Some(digest),
+                    digest,
                 };
                 cluster.link.forward(&owner, roster, None);
                 let stale: Vec<Arc<str>> = cluster
