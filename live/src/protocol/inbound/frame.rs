@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::body::parse_body;
+use super::call_frame::parse_call_frame;
 use super::error::InboundError;
 use super::message::{ClientMessage, Envelope, InboundLimits};
 use super::reason;
@@ -26,6 +27,14 @@ pub(crate) fn parse_text_frame(
     {
         return Err(InboundError::TooDeep { max });
     }
+    match parse_call_frame(text) {
+        Some(call) => Ok(call),
+        None => parse_general(text),
+    }
+}
+
+/// [`parse_text_frame`] after the size and depth checks, for every message type.
+pub(super) fn parse_general(text: &str) -> Result<Envelope, InboundError> {
     let parsed: Value = serde_json::from_str(text).map_err(|_| InboundError::InvalidJson)?;
     let Value::Object(mut raw) = parsed else {
         return Err(InboundError::NotObject);

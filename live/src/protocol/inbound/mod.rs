@@ -8,6 +8,7 @@
 //! WebSocket layer refuses (closes on) a text frame that is not UTF-8 before we see it.
 
 mod body;
+mod call_frame;
 mod error;
 mod frame;
 mod message;
