@@ -1,21 +1,21 @@
 //! The component types a server can mount: each one's descriptor and how its actor starts,
 //! registered by hand or by `#[live_component]` (collected through `inventory`).
 
-use super::actor::{SpawnRequest, spawn_component};
+use super::actor::{ActorTask, SpawnRequest, start_component};
 use super::mailbox::ComponentHandle;
 use crate::component::{ComponentDescriptor, LiveComponent};
 use crate::security::AuthPolicy;
 
-/// How a component type starts its actor.
-pub(crate) type SpawnFn = fn(SpawnRequest) -> Result<ComponentHandle, String>;
+/// How a component type creates an instance: its handle and its actor, which the caller runs.
+pub(crate) type StartFn = fn(SpawnRequest) -> Result<(ComponentHandle, ActorTask), String>;
 
 /// A mountable component type: what it is, and how its actor starts.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ComponentType {
     /// What the component is.
     pub(crate) descriptor: ComponentDescriptor,
-    /// Starts an instance.
-    pub(crate) spawn: SpawnFn,
+    /// Creates an instance.
+    pub(crate) start: StartFn,
 }
 
 impl ComponentType {
@@ -23,7 +23,7 @@ impl ComponentType {
     pub(crate) fn of<C: LiveComponent>() -> Self {
         Self {
             descriptor: ComponentDescriptor::of::<C>(),
-            spawn: spawn_component::<C>,
+            start: start_component::<C>,
         }
     }
 

@@ -61,7 +61,7 @@ impl Singletons {
             }
             None => (Arc::from(new_id()), None),
         };
-        let handle = (descriptor.spawn)(SpawnRequest {
+        let (handle, actor) = (descriptor.start)(SpawnRequest {
             id,
             props,
             viewer,
@@ -72,6 +72,8 @@ impl Singletons {
             restore,
             cluster,
         })?;
+        // A singleton has many viewers: its actor runs in a task of its own.
+        tokio::spawn(actor);
         table.insert(descriptor.name(), handle.clone());
         Ok(handle)
     }

@@ -3,7 +3,7 @@
 //! An adapter turns its socket into a stream of [`InFrame`]s and a [`FrameSink`]; [`drive`]
 //! does the rest. Only adapters know tungstenite, axum or actix types.
 
-use super::connection::Connection;
+use super::connection::{Connection, LocalActors};
 use super::hub::Hub;
 use super::outbox::{
     CloseFrame, GOING_AWAY, MESSAGE_TOO_BIG, NORMAL_CLOSE, ORIGIN_NOT_ALLOWED, OutFrame, Outbox,
@@ -130,12 +130,13 @@ where
 }
 
 /// Feeds the connection its frames until the peer leaves, the writer stops or the server
-/// shuts down; then closes it and waits for the writer to finish. The writer is polled
-/// all along, also while a frame is being handled.
+/// shuts down; then closes it and waits for the writer to finish. The writer and the
+/// actors of the connection's private components are polled all along, also while a
+/// frame is being handled.
 async fn read_loop<T, R, W>(
     mut connection: Box<Connection>,
     mut frames: R,
-    mut writer: Pin<&mut W>,
+    writer: Pin<&mut W>,
     mut shutdown: watch::Receiver<bool>,
 ) where
     T: AsRef<str>,
@@ -143,19 +144,30 @@ async fn read_loop<T, R, W>(
     W: Future<Output = ()>,
 {
     let outbox = connection.outbox().clone();
-    let mut writer_finished = false;
+    let mut beside = Beside {
+        writer,
+        writer_finished: false,
+        actors: LocalActors::default(),
+    };
     loop {
         tokio::select! {
+            // Actors first: a call handled in this wake-up is answered in it too.
+            biased;
+            () = beside.actors.run() => {}
+            () = beside.writer.as_mut(), if !beside.writer_finished => {
+                beside.writer_finished = true;
+                break;
+            }
             frame = frames.next() => match frame {
                 // Boxed: the message's state lives only while it runs, not in every idle
                 // connection's task.
                 Some(InFrame::Text(text)) => {
                     let handling = Box::pin(connection.on_text(text.as_ref()));
-                    alongside(handling, writer.as_mut(), &mut writer_finished).await;
+                    beside.alongside(handling).await;
                 }
                 Some(InFrame::Binary(bytes)) => {
                     let handling = Box::pin(connection.on_binary(&bytes));
-                    alongside(handling, writer.as_mut(), &mut writer_finished).await;
+                    beside.alongside(handling).await;
                 }
                 Some(InFrame::Control) => {}
                 Some(InFrame::TooLarge) => {
@@ -164,38 +176,49 @@ async fn read_loop<T, R, W>(
                 }
                 Some(InFrame::Closed) | None => break,
             },
-            () = writer.as_mut(), if !writer_finished => {
-                writer_finished = true;
-                break;
-            }
             () = stopped(&mut shutdown) => {
                 outbox.close(GOING_AWAY);
                 break;
             }
             () = until(connection.upload_deadline()) => connection.purge_stale_uploads(),
         }
-        if writer_finished {
+        beside.actors.adopt(connection.starting());
+        if beside.writer_finished {
             break;
         }
     }
+    beside.actors.adopt(connection.starting());
     Connection::close(*connection);
-    if !writer_finished {
-        writer.await;
+    beside.actors.finish_detached();
+    if !beside.writer_finished {
+        beside.writer.await;
     }
 }
 
-/// Runs `work` to its end while polling the writer too (unless it has `finished`).
-async fn alongside<F, W>(work: F, mut writer: Pin<&mut W>, finished: &mut bool)
-where
-    F: Future<Output = ()> + Unpin,
-    W: Future<Output = ()>,
-{
-    let mut work = work;
-    loop {
-        tokio::select! {
-            biased;
-            () = &mut work => return,
-            () = writer.as_mut(), if !*finished => *finished = true,
+/// What a connection's task polls besides its reader: the writer, and the actors of its
+/// private components.
+struct Beside<'w, W> {
+    writer: Pin<&'w mut W>,
+    /// The writer has returned (it is not polled again).
+    writer_finished: bool,
+    actors: LocalActors,
+}
+
+impl<W: Future<Output = ()>> Beside<'_, W> {
+    /// Runs `work` to its end while polling the actors and the writer too (unless it has
+    /// finished): `work` may wait for either, e.g. for room in a component's mailbox.
+    async fn alongside<F>(&mut self, work: F)
+    where
+        F: Future<Output = ()> + Unpin,
+    {
+        let mut work = work;
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut work => return,
+                () = self.actors.run() => {}
+                () = self.writer.as_mut(), if !self.writer_finished => self.writer_finished = true,
+            }
         }
     }
 }
@@ -312,23 +335,24 @@ mod tests {
             let wrote = Arc::clone(&wrote);
             async move { wrote.store(true, Ordering::SeqCst) }
         };
-        let mut writer = std::pin::pin!(writer);
-        let mut finished = false;
+        let writer = std::pin::pin!(writer);
+        let mut beside = Beside {
+            writer,
+            writer_finished: false,
+            actors: LocalActors::default(),
+        };
         // The handling ends only once the writer has run: it must be polled meanwhile.
         let handling = Box::pin(async {
             while !wrote.load(Ordering::SeqCst) {
                 tokio::task::yield_now().await;
             }
         });
-        let handled = tokio::time::timeout(
-            Duration::from_secs(5),
-            alongside(handling, writer.as_mut(), &mut finished),
-        )
-        .await;
+        let handled =
+            tokio::time::timeout(Duration::from_secs(5), beside.alongside(handling)).await;
         assert!(
             handled.is_ok(),
             "the writer was not polled during the handling"
         );
-        assert!(finished, "the writer's end was not recorded");
+        assert!(beside.writer_finished, "the writer's end was not recorded");
     }
 }

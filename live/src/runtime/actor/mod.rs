@@ -26,4 +26,4 @@ mod uploads;
 mod viewers;
 
 pub(crate) use env::ComponentEnv;
-pub(crate) use spawn::{Restore, SpawnRequest, spawn_component};
+pub(crate) use spawn::{ActorTask, Restore, SpawnRequest, start_component};

@@ -4,7 +4,7 @@
 // Test code: `serde_json::Value` indexing returns `Null` for a missing key.
 #![allow(clippy::indexing_slicing)]
 
-use super::spawn::{SpawnRequest, spawn_component};
+use super::spawn::{SpawnRequest, start_component};
 use crate::component::push::{JobSender, Once, PushError, send_job, try_send_job};
 use crate::component::{ActionResult, Ctx, Identity, LiveComponent, TimerHandle};
 use crate::room::LeaveReason;
@@ -132,7 +132,7 @@ fn mount() -> Fixture {
         upload_store: None,
     });
     let outbox = Outbox::new(10_000);
-    let handle = spawn_component::<Pulse>(SpawnRequest {
+    let (handle, actor) = start_component::<Pulse>(SpawnRequest {
         id: Arc::from("p1"),
         props: None,
         viewer: Viewer {
@@ -148,6 +148,7 @@ fn mount() -> Fixture {
         cluster: None,
     })
     .unwrap_or_else(|error| panic!("{error}"));
+    tokio::spawn(actor);
     Fixture {
         hub,
         handle,

@@ -17,6 +17,8 @@ use crate::security::ActionWindows;
 use crate::support::queue;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 /// How many pushed jobs (ticks, task results, messages) may wait for one component.
@@ -54,10 +56,15 @@ pub(crate) struct Restore {
     pub(crate) version: u64,
 }
 
-/// Creates component `C` from its props and starts its actor, which sends the mount frames.
-pub(crate) fn spawn_component<C: LiveComponent>(
+/// A component's actor, not yet running: a singleton's is spawned as a task of its own; a
+/// private component's runs in its connection's task (see `connection::LocalActors`).
+pub(crate) type ActorTask = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// Creates component `C` from its props and returns its handle and its actor, which sends
+/// the mount frames once it runs.
+pub(crate) fn start_component<C: LiveComponent>(
     mut request: SpawnRequest,
-) -> Result<ComponentHandle, String> {
+) -> Result<(ComponentHandle, ActorTask), String> {
     let cluster = request.cluster.take();
     let Start {
         component,
@@ -124,8 +131,8 @@ pub(crate) fn spawn_component<C: LiveComponent>(
         env: request.env,
         cluster: link,
     };
-    tokio::spawn(Box::new(actor).run(request.viewer, request.reply, request.default_room));
-    Ok(handle)
+    let task = Box::new(actor).run(request.viewer, request.reply, request.default_room);
+    Ok((handle, Box::pin(task)))
 }
 
 /// Where a new instance starts.

@@ -5,6 +5,7 @@
 
 mod calls;
 mod dispatch;
+mod local_actors;
 mod mount;
 mod uploads;
 
@@ -23,6 +24,8 @@ use crate::security::TokenBucket;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+pub(crate) use local_actors::{LocalActors, Starting};
+
 /// The server side of one WebSocket connection.
 #[derive(Debug)]
 pub(crate) struct Connection {
@@ -35,6 +38,9 @@ pub(crate) struct Connection {
     /// Components this connection mounted (or joined, for singletons), by id. Handles are
     /// boxed: the table allocates room for several entries, most connections use one.
     components: HashMap<Arc<str>, Box<ComponentHandle>>,
+    /// Actors of private components mounted by the message being handled; the transport
+    /// runs them in this connection's task ([`LocalActors`]).
+    starting: Starting,
     /// Rooms joined with `ROOM_JOIN`, per component (for the room limit).
     client_rooms: HashSet<(Arc<str>, String)>,
     /// Uploads in progress, by upload id.
@@ -62,6 +68,7 @@ impl Connection {
             limits,
             rate,
             components: HashMap::new(),
+            starting: Starting::default(),
             client_rooms: HashSet::new(),
             uploads: Uploads::default(),
             _counted: counted,
@@ -71,6 +78,11 @@ impl Connection {
     /// The connection's id (as components see it).
     pub(crate) fn id(&self) -> &str {
         &self.id
+    }
+
+    /// Private components' actors started since the last call, for the transport to run.
+    pub(crate) fn starting(&mut self) -> &mut Starting {
+        &mut self.starting
     }
 
     /// The queue the transport's writer drains.

@@ -163,7 +163,7 @@ impl Connection {
                 )
                 .await?
         } else {
-            (descriptor.spawn)(SpawnRequest {
+            let (handle, actor) = (descriptor.start)(SpawnRequest {
                 id: Arc::from(new_id()),
                 props: seed.props,
                 viewer: self.viewer(),
@@ -173,7 +173,10 @@ impl Connection {
                 default_room: seed.room,
                 restore: seed.restore,
                 cluster: None,
-            })?
+            })?;
+            // One viewer: the actor runs in this connection's task.
+            self.starting.push(actor);
+            handle
         };
         self.components
             .insert(Arc::clone(&handle.id), Box::new(handle));
