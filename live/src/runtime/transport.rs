@@ -144,6 +144,9 @@ async fn read_loop<T, R, W>(
     W: Future<Output = ()>,
 {
     let outbox = connection.outbox().clone();
+    // Built once: a shutdown wait built anew at every wake-up would register with (and
+    // leave) the shutdown signal's waiter list each time.
+    let mut stopping = std::pin::pin!(stopped(&mut shutdown));
     let mut beside = Beside {
         writer,
         writer_finished: false,
@@ -176,7 +179,7 @@ async fn read_loop<T, R, W>(
                 }
                 Some(InFrame::Closed) | None => break,
             },
-            () = stopped(&mut shutdown) => {
+            () = stopping.as_mut() => {
                 outbox.close(GOING_AWAY);
                 break;
             }

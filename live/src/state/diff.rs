@@ -39,7 +39,8 @@ pub(crate) fn diff_states(old: &Value, new: &Value) -> StateChange {
             StateChange::Replace
         };
     };
-    if old_map.keys().any(|key| !new_map.contains_key(key)) {
+    if !same_keys_in_order(old_map, new_map) && old_map.keys().any(|key| !new_map.contains_key(key))
+    {
         return StateChange::Replace;
     }
     match diff_objects(old_map, new_map, 0) {
@@ -57,8 +58,15 @@ fn diff_objects(
     depth: usize,
 ) -> Option<Map<String, Value>> {
     let mut delta = Map::new();
+    // A struct serializes its fields in the same order every time: the old value is
+    // usually the one at the same position, found without hashing the key.
+    let mut old_in_order = old.iter();
     for (key, new_value) in new {
-        match (old.get(key), new_value) {
+        let old_value = match old_in_order.next() {
+            Some((old_key, old_value)) if old_key == key => Some(old_value),
+            _ => old.get(key),
+        };
+        match (old_value, new_value) {
             (Some(Value::Object(old_child)), Value::Object(new_child)) => {
                 let child = diff_objects(old_child, new_child, depth + 1)?;
                 if !child.is_empty() {
@@ -74,7 +82,7 @@ fn diff_objects(
             }
         }
     }
-    if depth > 0 {
+    if depth > 0 && !same_keys_in_order(old, new) {
         for key in old.keys() {
             if !new.contains_key(key) {
                 delta.insert(key.clone(), Value::Null);
@@ -82,6 +90,11 @@ fn diff_objects(
         }
     }
     Some(delta)
+}
+
+/// Whether both maps have the same keys in the same order (then no key was removed).
+fn same_keys_in_order(old: &Map<String, Value>, new: &Map<String, Value>) -> bool {
+    old.len() == new.len() && old.keys().zip(new.keys()).all(|(a, b)| a == b)
 }
 
 /// Whether `value`, sent whole at `depth`, arrives unchanged through the client's merge.
@@ -312,6 +325,32 @@ mod tests {
             panic!("expected a delta");
         };
         assert_eq!(delta.to_string(), r#"{"c":{"y":2,"x":null},"b":2,"a":2}"#);
+    }
+
+    #[test]
+    fn keys_in_the_same_order_and_keys_that_moved_give_the_same_delta() {
+        // Same positions: the old value is found by position.
+        assert_delta(
+            json!({"a": 1, "b": {"x": 1, "y": 1}}),
+            json!({"a": 1, "b": {"x": 1, "y": 2}}),
+            json!({"b": {"y": 2}}),
+        );
+        // One key renamed at the same position: found by name, not taken by position.
+        assert_delta(
+            json!({"a": 1, "b": {"x": 1, "y": 1}}),
+            json!({"a": 1, "b": {"x": 1, "z": 1}}),
+            json!({"b": {"z": 1, "y": null}}),
+        );
+        // Same keys, other order, nothing changed.
+        assert_eq!(
+            diff_states(&json!({"a": 1, "b": 2}), &json!({"b": 2, "a": 1})),
+            StateChange::Unchanged
+        );
+        // A top-level key renamed at the same position is a removal.
+        assert_eq!(
+            diff_states(&json!({"a": 1, "b": 2}), &json!({"a": 1, "c": 2})),
+            StateChange::Replace
+        );
     }
 
     #[test]
