@@ -1,7 +1,9 @@
 //! The runtime: component actors, singletons, rooms, connections and their outbound queues.
 //!
-//! Every mounted component runs in its own task (an actor) that owns the component value;
-//! connections talk to it through a [`ComponentHandle`](mailbox::ComponentHandle). A
+//! Every mounted component is an actor that owns the component value; connections talk
+//! to it through a [`ComponentHandle`](mailbox::ComponentHandle). A singleton's actor is a
+//! task of its own; a private component's runs in its connection's task
+//! ([`connection::LocalActors`]). A
 //! private component has one viewer (its connection); a singleton has every connection that
 //! mounted it. Actions on one component run one at a time, in arrival order, with no lock
 //! on the state.
