@@ -4,7 +4,7 @@
 use crate::protocol::refusal::Refusal;
 use crate::upload::quota::Quota;
 use crate::upload::{MAX_CHUNK_BYTES, UploadSpec, UploadWriter, magic};
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -94,7 +94,8 @@ impl ActiveUpload {
 /// A connection's uploads by id.
 #[derive(Debug, Default)]
 pub(crate) struct Uploads {
-    active: HashMap<String, ActiveUpload>,
+    /// A B-tree: empty, it is 24 bytes and no hasher (held by every connection).
+    active: BTreeMap<String, ActiveUpload>,
 }
 
 impl Uploads {
@@ -149,7 +150,7 @@ impl Uploads {
 
     /// Cancels every upload (the connection closed).
     pub(crate) fn cancel_all(&mut self, quota: &Quota) {
-        for (_, upload) in self.active.drain() {
+        for (_, upload) in std::mem::take(&mut self.active) {
             cancel(upload, quota);
         }
     }
