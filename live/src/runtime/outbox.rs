@@ -8,10 +8,11 @@
 
 use crate::metrics::Metrics;
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::Notify;
+use std::task::Poll;
 
 /// One queued outbound frame.
 #[derive(Debug, Clone)]
@@ -71,7 +72,9 @@ pub(crate) struct Outbox {
 
 struct Shared {
     queue: Mutex<Queue>,
-    ready: Notify,
+    /// The waiting writer (there is one consumer: the connection's writer). Lighter than
+    /// a `Notify`, whose wait is a node re-armed under a lock for every batch.
+    ready: AtomicWaker,
     capacity: usize,
     /// Counts the overflow of a connection's queue (`None`: not counted).
     metrics: Option<Arc<Metrics>>,
@@ -103,7 +106,7 @@ impl Outbox {
                     closing: false,
                     close_code: None,
                 }),
-                ready: Notify::new(),
+                ready: AtomicWaker::new(),
                 capacity: capacity.max(1),
                 metrics,
             }),
@@ -142,12 +145,12 @@ impl Outbox {
             if let Some(metrics) = &self.shared.metrics {
                 metrics.slow_consumer();
             }
-            self.shared.ready.notify_one();
+            self.shared.ready.wake();
             return false;
         }
         queue.frames.push_back(frame);
         drop(queue);
-        self.shared.ready.notify_one();
+        self.shared.ready.wake();
         true
     }
 
@@ -161,7 +164,7 @@ impl Outbox {
         queue.close_code = Some(frame.code);
         queue.frames.push_back(OutFrame::Close(frame));
         drop(queue);
-        self.shared.ready.notify_one();
+        self.shared.ready.wake();
     }
 
     /// The code of the close queued, if one was.
@@ -184,19 +187,32 @@ impl Outbox {
     /// Waits until frames are queued and takes all of them, queue buffer and all: an idle
     /// connection's queue holds no buffer (the next push allocates a fresh one).
     /// Returns `None` once the queue is closed and empty: nothing more will come.
-    pub(crate) async fn next_batch(&self) -> Option<VecDeque<OutFrame>> {
-        loop {
-            {
-                let mut queue = self.lock();
-                if !queue.frames.is_empty() {
-                    return Some(std::mem::take(&mut queue.frames));
-                }
-                if queue.closing {
-                    return None;
-                }
+    /// One consumer only (the writer): a second one waiting would take the first's place.
+    pub(crate) fn next_batch(
+        &self,
+    ) -> impl std::future::Future<Output = Option<VecDeque<OutFrame>>> + '_ {
+        std::future::poll_fn(|cx| {
+            if let Some(taken) = self.take_ready() {
+                return Poll::Ready(taken);
             }
-            self.shared.ready.notified().await;
+            self.shared.ready.register(cx.waker());
+            // Looked at again: a push between the first look and the registration woke
+            // no one.
+            match self.take_ready() {
+                Some(taken) => Poll::Ready(taken),
+                None => Poll::Pending,
+            }
+        })
+    }
+
+    /// The queued frames (`Some(Some)`), the end (`Some(None)`: closed and empty), or
+    /// nothing yet (`None`).
+    fn take_ready(&self) -> Option<Option<VecDeque<OutFrame>>> {
+        let mut queue = self.lock();
+        if !queue.frames.is_empty() {
+            return Some(Some(std::mem::take(&mut queue.frames)));
         }
+        queue.closing.then_some(None)
     }
 }
 
@@ -307,6 +323,35 @@ mod tests {
             vec![Bytes::from_static(b"1"), Bytes::from_static(b"2")]
         );
         assert_eq!(outbox.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_writer_is_woken_by_a_push_and_by_a_close() {
+        let outbox = Outbox::new(10);
+        let writer = {
+            let outbox = outbox.clone();
+            tokio::spawn(async move {
+                let first = outbox.next_batch().await.map(|batch| batch.len());
+                let second = outbox.next_batch().await.map(|batch| batch.len());
+                let end = outbox.next_batch().await.is_none();
+                (first, second, end)
+            })
+        };
+        // The writer is waiting on an empty queue before each of these.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        outbox.push_text(Bytes::from_static(b"1"));
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        outbox.close(NORMAL_CLOSE);
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+        let Ok(Ok((first, second, end))) = woken else {
+            panic!("the writer was not woken");
+        };
+        assert_eq!(
+            (first, second),
+            (Some(1), Some(1)),
+            "a frame, then the close frame"
+        );
+        assert!(end, "closed and drained: the end");
     }
 
     #[tokio::test]
