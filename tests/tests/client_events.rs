@@ -145,6 +145,29 @@ async fn refused(client: &TestClient, id: &str, event: &str, data: Value) -> Val
     answer
 }
 
+/// Admin emits `typing`, claiming in the payload to be user.
+async fn forge_typing(admin: &TestClient, component_id: &str) {
+    let forged = json!({"active": true, "from": "user"});
+    admin
+        .send_json(&emit(component_id, "typing", forged))
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+}
+
+/// `client`'s handler heard the typing from admin (the server's word), and its room
+/// events hold the payload without the forged `from`.
+async fn hears_typing_from_admin(client: &TestClient, component_id: &str, why: &str) {
+    let clerk = client
+        .expect_state(component_id, |clerk: &Clerk| !clerk.heard.is_empty())
+        .await;
+    assert_eq!(clerk.heard, ["typing true by client admin"]);
+    assert_eq!(
+        room_events(client).await,
+        [("typing".to_owned(), json!({"active": true}))],
+        "{why}"
+    );
+}
+
 /// The room events (binary `0x02`) the client has received so far: `(event, payload)`.
 async fn room_events(client: &TestClient) -> Vec<(String, Value)> {
     client
@@ -216,20 +239,9 @@ async fn a_declared_client_event_reaches_members_and_handlers_with_its_real_send
 
     // Admin claims to be user in the payload: the type has no `from`, so it is dropped, and
     // everybody learns the sender from the server.
-    admin
-        .send_json(&emit(&a, "typing", json!({"active": true, "from": "user"})))
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
+    forge_typing(&admin, &a).await;
     for (client, id) in [(&user, &b), (&anonymous, &c)] {
-        let clerk = client
-            .expect_state(id, |clerk: &Clerk| !clerk.heard.is_empty())
-            .await;
-        assert_eq!(clerk.heard, ["typing true by client admin"]);
-        assert_eq!(
-            room_events(client).await,
-            [("typing".to_owned(), json!({"active": true}))],
-            "members get the payload as the type encodes it"
-        );
+        hears_typing_from_admin(client, id, "members get the payload as the type encodes it").await;
     }
 
     // Server code may emit every event; handlers see it came from a component.
@@ -292,20 +304,10 @@ async fn across_servers_a_client_event_is_checked_and_keeps_its_sender() {
         "{error}"
     );
 
-    admin
-        .send_json(&emit(&a, "typing", json!({"active": true, "from": "user"})))
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
+    forge_typing(&admin, &a).await;
     for (client, id) in [(&owner_side, &o), (&anonymous, &c)] {
-        let clerk = client
-            .expect_state(id, |clerk: &Clerk| !clerk.heard.is_empty())
-            .await;
-        assert_eq!(clerk.heard, ["typing true by client admin"]);
-        assert_eq!(
-            room_events(client).await,
-            [("typing".to_owned(), json!({"active": true}))],
-            "the refused emits reached nobody; the taken one lost its forged `from`"
-        );
+        let why = "the refused emits reached nobody; the taken one lost its forged `from`";
+        hears_typing_from_admin(client, id, why).await;
     }
     // The observer ran once, on the owner; its state change reached every server.
     for server in cluster.servers() {

@@ -110,15 +110,16 @@ impl<C: LiveComponent> Actor<C> {
         let index = C::ACTIONS.iter().position(|name| *name == action);
         // A span no subscriber wants is skipped: entering and recording it still costs
         // (~1k instructions per action with `tracing`'s `log` feature on).
-        let (outcome, ran, result) = if span.is_disabled() {
-            self.checked(caller, index, action, payload).await
-        } else {
+        let traced = !span.is_disabled();
+        let (outcome, ran, result) = if traced {
             self.checked(caller, index, action, payload)
                 .instrument(span.clone())
                 .await
+        } else {
+            self.checked(caller, index, action, payload).await
         };
         self.metrics.action(index, outcome, ran);
-        if !span.is_disabled() {
+        if traced {
             span.record("outcome", outcome.label());
             span.record("duration_us", started.micros());
         }

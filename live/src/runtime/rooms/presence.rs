@@ -6,22 +6,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
-/// One presence entry, as it travels (camelCase JSON).
+/// One presence entry, as it travels (camelCase JSON): its key, the member that made it
+/// (its fields inline), and how many connections share it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub(crate) struct Entry {
     pub(crate) key: String,
-    pub(crate) component_id: String,
-    pub(crate) connection_id: String,
-    pub(crate) user_id: Option<String>,
-    pub(crate) session_id: Option<String>,
-    pub(crate) joined_at: u64,
-    pub(crate) meta: Value,
+    #[serde(flatten)]
+    pub(crate) member: Present,
     pub(crate) connections: u64,
 }
 
 /// A member, as presence sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub(crate) struct Present {
     pub(crate) component_id: String,
     pub(crate) connection_id: String,
@@ -71,19 +68,15 @@ impl Presence {
             entry.connections += 1;
             return Some(("$presence:update", json!({ "entry": entry }), None));
         }
+        let subject = member.component_id.clone();
         let entry = Entry {
             key: key.clone(),
-            component_id: member.component_id.clone(),
-            connection_id: member.connection_id,
-            user_id: member.user_id,
-            session_id: member.session_id,
-            joined_at: member.joined_at,
-            meta: member.meta,
+            member,
             connections: 1,
         };
         let data = json!({ "entry": &entry });
         self.entries.insert(key, entry);
-        Some(("$presence:join", data, Some(member.component_id)))
+        Some(("$presence:join", data, Some(subject)))
     }
 
     /// A member left: `$presence:leave` for its key's last connection (to all but the
@@ -106,7 +99,7 @@ impl Presence {
     /// Every entry, in `joinedAt` order, then key.
     pub(crate) fn list(&self) -> Vec<Entry> {
         let mut list: Vec<Entry> = self.entries.values().cloned().collect();
-        list.sort_by(|a, b| (a.joined_at, &a.key).cmp(&(b.joined_at, &b.key)));
+        list.sort_by(|a, b| (a.member.joined_at, &a.key).cmp(&(b.member.joined_at, &b.key)));
         list
     }
 
@@ -157,6 +150,22 @@ mod tests {
             joined_at: at,
             meta: json!({"name": component}),
         }
+    }
+
+    #[test]
+    fn an_entry_travels_as_flat_camel_case_json_and_back() {
+        let mut table = Presence::new(false);
+        let joined = table.join(member("c1", Some("u1"), 7));
+        let Some((_, data, _)) = joined else {
+            panic!("no join");
+        };
+        assert_eq!(
+            data.to_string(),
+            r#"{"entry":{"key":"user:u1","componentId":"c1","connectionId":"conn-c1","userId":"u1","sessionId":null,"joinedAt":7,"meta":{"name":"c1"},"connections":1}}"#
+        );
+        let mut follower = Presence::new(false);
+        follower.follow("$presence:join", &data);
+        assert_eq!(follower.list(), table.list());
     }
 
     #[test]
