@@ -9,6 +9,7 @@
 
 mod actor;
 mod app_ops;
+mod changes;
 mod client_ops;
 mod clustered;
 mod command;
