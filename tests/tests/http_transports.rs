@@ -399,6 +399,12 @@ async fn a_foreign_origin_gets_403() {
         ];
         let (status, _) = exchange(addr, "POST", "/api/live/http/send", &headers, frame).await;
         assert_eq!(status, 204, "[{t}]");
+        // A session is counted when its task first runs, which may be after its open was
+        // answered; the refused requests never start one.
+        eventually(&format!("[{t}] both allowed sessions counted"), || async {
+            served.stats().await.connections >= 2
+        })
+        .await;
         assert_eq!(
             served.stats().await.connections,
             2,
