@@ -10,6 +10,7 @@ pub(crate) mod depth;
 pub(crate) mod ids;
 pub(crate) mod inbound;
 pub(crate) mod js;
+pub(crate) mod json_out;
 pub(crate) mod kinds;
 // The decoders serve the Rust client, tests and fuzzing.
 #[cfg_attr(not(feature = "client"), allow(dead_code))]

@@ -3,6 +3,7 @@
 //! Fields that the reference leaves `undefined` are omitted, never sent as `null`: several
 //! client checks are `=== undefined`.
 
+use super::json_out::write_frame;
 use super::kinds::ServerKind;
 use super::refusal::Refusal;
 use bytes::Bytes;
@@ -12,13 +13,15 @@ use serde_json::Value;
 /// Encodes a frame. Encoding `Value`s and our own structs cannot fail; if it ever did, the
 /// client gets a generic `ERROR` instead of a broken frame.
 pub(crate) fn encode(frame: &impl Serialize) -> Bytes {
-    match serde_json::to_vec(frame) {
-        Ok(bytes) => Bytes::from(bytes),
-        Err(error) => {
-            tracing::error!(%error, "failed to encode an outbound frame");
-            encoding_failed()
-        }
-    }
+    written(write_frame(|out| out.value(frame)))
+}
+
+/// The frame, or [`encoding_failed`] (logged) if writing it failed.
+fn written(frame: serde_json::Result<Bytes>) -> Bytes {
+    frame.unwrap_or_else(|error| {
+        tracing::error!(%error, "failed to encode an outbound frame");
+        encoding_failed()
+    })
 }
 
 /// What [`encode`] sends if encoding fails: an `ERROR` with [`Refusal::InternalEncoding`],
@@ -31,26 +34,19 @@ fn encoding_failed() -> Bytes {
     ))
 }
 
-/// A reply to a client request (`MESSAGE_RESPONSE`, `ACTION_RESPONSE`, `ERROR`, ...).
-#[derive(Debug, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A reply to a client request (`MESSAGE_RESPONSE`, `ACTION_RESPONSE`, `ERROR`, ...),
+/// written by [`Reply::encode`] with its fields in this order, each `None` left out.
+#[derive(Debug, Default)]
 pub(crate) struct Reply<'a> {
     /// The message type (a [`ServerKind`]'s wire string).
-    #[serde(rename = "type")]
     pub(crate) kind: &'a str,
     /// The component the request named (echoed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) component_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) success: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) result: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) payload: Option<&'a Value>,
     /// The request's id (echoed).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) request_id: Option<&'a str>,
 }
 
@@ -108,18 +104,50 @@ impl<'a> Reply<'a> {
         self
     }
 
+    /// The reply's JSON, written by hand: replies go out for every call.
     pub(crate) fn encode(&self) -> Bytes {
-        encode(self)
+        written(write_frame(|out| {
+            out.raw(r#"{"type":"#);
+            out.string(self.kind);
+            if let Some(component_id) = self.component_id {
+                out.raw(r#","componentId":"#);
+                out.string(component_id);
+            }
+            match self.success {
+                Some(true) => out.raw(r#","success":true"#),
+                Some(false) => out.raw(r#","success":false"#),
+                None => {}
+            }
+            if let Some(result) = self.result {
+                out.raw(r#","result":"#);
+                out.value(result)?;
+            }
+            if let Some(error) = self.error {
+                out.raw(r#","error":"#);
+                out.string(error);
+            }
+            if let Some(payload) = self.payload {
+                out.raw(r#","payload":"#);
+                out.value(payload)?;
+            }
+            if let Some(request_id) = self.request_id {
+                out.raw(r#","requestId":"#);
+                out.string(request_id);
+            }
+            out.raw("}");
+            Ok(())
+        }))
     }
 }
 
 /// A connection-level `ERROR` without component or request (rate limit, size, JSON errors).
 pub(crate) fn connection_error(error: &str) -> Bytes {
-    encode(&Reply {
+    Reply {
         kind: ServerKind::Error.as_str(),
         error: Some(error),
         ..Reply::default()
-    })
+    }
+    .encode()
 }
 
 /// `CONNECTION_ESTABLISHED`, the first frame of every connection.
@@ -138,11 +166,9 @@ pub(crate) fn connection_established(connection_id: &str) -> Bytes {
 }
 
 /// A component-originated frame: `{type, componentId, payload}`.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug)]
 pub(crate) struct ComponentEvent<'a, P: Serialize> {
     /// The event type (`STATE_UPDATE`, `STATE_DELTA`, `ERROR`, or a custom one).
-    #[serde(rename = "type")]
     pub(crate) kind: &'a str,
     pub(crate) component_id: &'a str,
     /// The event's payload.
@@ -150,8 +176,18 @@ pub(crate) struct ComponentEvent<'a, P: Serialize> {
 }
 
 impl<P: Serialize> ComponentEvent<'_, P> {
+    /// The frame's JSON, its envelope written by hand: a delta goes out for every change.
     pub(crate) fn encode(&self) -> Bytes {
-        encode(self)
+        written(write_frame(|out| {
+            out.raw(r#"{"type":"#);
+            out.string(self.kind);
+            out.raw(r#","componentId":"#);
+            out.string(self.component_id);
+            out.raw(r#","payload":"#);
+            out.value(&self.payload)?;
+            out.raw("}");
+            Ok(())
+        }))
     }
 }
 
@@ -221,10 +257,10 @@ pub(crate) fn state_signature(component_id: &str, signed: &Value) -> Bytes {
 }
 
 /// `STATE_DELTA`: what changed since the last frame.
-pub(crate) fn state_delta(component_id: &str, delta: &Value) -> Bytes {
+pub(crate) fn state_delta<D: Serialize>(component_id: &str, delta: &D) -> Bytes {
     #[derive(Serialize)]
-    struct Payload<'a> {
-        delta: &'a Value,
+    struct Payload<'a, D> {
+        delta: &'a D,
     }
     ComponentEvent {
         kind: ServerKind::StateDelta.as_str(),
@@ -274,6 +310,34 @@ mod tests {
         assert_eq!(
             parse(&frame),
             json!({"type": "ACTION_RESPONSE", "componentId": "c1", "success": false, "error": "boom", "requestId": "r1"})
+        );
+    }
+
+    #[test]
+    fn replies_and_events_are_written_in_field_order_and_escaped() {
+        let result = json!({"n": [1, "x"]});
+        let payload = json!(null);
+        let reply = Reply {
+            kind: "K",
+            component_id: Some("c\"1"),
+            success: Some(false),
+            result: Some(&result),
+            error: Some("line\nbreak"),
+            payload: Some(&payload),
+            request_id: Some("r\\1"),
+        };
+        assert_eq!(
+            reply.encode(),
+            &br#"{"type":"K","componentId":"c\"1","success":false,"result":{"n":[1,"x"]},"error":"line\nbreak","payload":null,"requestId":"r\\1"}"#[..]
+        );
+        let event = ComponentEvent {
+            kind: "my:event",
+            component_id: "c1",
+            payload: json!({"a": "é"}),
+        };
+        assert_eq!(
+            event.encode(),
+            r#"{"type":"my:event","componentId":"c1","payload":{"a":"é"}}"#.as_bytes()
         );
     }
 
