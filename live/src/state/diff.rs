@@ -52,7 +52,7 @@ pub(crate) fn diff_states(old: &Value, new: &Value) -> StateChange {
 
 /// Diffs two objects at `depth` (0 = the state itself); `None` when some change is
 /// not expressible. Top-level removals are handled by the caller.
-fn diff_objects(
+pub(super) fn diff_objects(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
     depth: usize,
@@ -107,7 +107,7 @@ fn sendable_whole(value: &Value, depth: usize) -> bool {
 }
 
 /// Whether a `null` sits in `map` or in an object nested in it (not looking into arrays).
-fn has_null_through_objects(map: &Map<String, Value>) -> bool {
+pub(super) fn has_null_through_objects(map: &Map<String, Value>) -> bool {
     map.values().any(|value| match value {
         Value::Null => true,
         Value::Object(child) => has_null_through_objects(child),

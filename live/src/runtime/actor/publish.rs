@@ -9,6 +9,7 @@ use crate::protocol::outbound::{self, ComponentEvent};
 use crate::runtime::outbox::OutFrame;
 use crate::runtime::rooms::{RoomCommand, broadcast_frame};
 use crate::state::diff::{StateChange, diff_states};
+use crate::state::fields::{DeltaPayload, FieldChanges, apply_changes, changed_fields};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -30,17 +31,26 @@ impl<C: LiveComponent> Actor<C> {
             }
         }
         let broadcasts = ctx.take_broadcasts();
-        if let Some(room) = &self.default_room {
-            for (kind, data) in broadcasts {
-                let frame = broadcast_frame(&self.id, &room.id, &kind, &data);
-                let command = RoomCommand::Broadcast {
-                    sender: Arc::clone(&self.id),
-                    frame,
-                };
-                room.send(command).await;
-            }
+        if !broadcasts.is_empty() {
+            // Boxed: a room send's future would otherwise be in every call's future.
+            Box::pin(self.broadcast_to_default_room(broadcasts)).await;
         }
         self.publish_changes();
+    }
+
+    /// Sends `ctx.broadcast`s to the component's default room (dropped without one).
+    async fn broadcast_to_default_room(&mut self, broadcasts: Vec<(String, Value)>) {
+        let Some(room) = &self.default_room else {
+            return;
+        };
+        for (kind, data) in broadcasts {
+            let frame = broadcast_frame(&self.id, &room.id, &kind, &data);
+            let command = RoomCommand::Broadcast {
+                sender: Arc::clone(&self.id),
+                frame,
+            };
+            room.send(command).await;
+        }
     }
 
     /// Sends the custom events an action or hook emitted, encoded once, to every viewer.
@@ -63,6 +73,9 @@ impl<C: LiveComponent> Actor<C> {
     pub(super) fn publish_changes(&mut self) {
         self.membership_publish_at = None;
         if self.is_proxy() {
+            return;
+        }
+        if self.cluster.is_none() && C::BINARY_FIELDS.is_empty() && self.publish_by_fields() {
             return;
         }
         let current = match serde_json::to_value(&self.component) {
@@ -93,6 +106,36 @@ impl<C: LiveComponent> Actor<C> {
         if let Some(frame) = frame {
             self.broadcast(&frame);
         }
+    }
+
+    /// Publishes the change found field by field (`state::fields`), without serializing
+    /// the whole struct; false when the state must be diffed whole instead.
+    fn publish_by_fields(&mut self) -> bool {
+        let Value::Object(synced) = &mut self.synced else {
+            return false;
+        };
+        let changed = match changed_fields(&self.component, synced) {
+            FieldChanges::NotComparable => return false,
+            FieldChanges::Changed(changed) if changed.is_empty() => return true,
+            FieldChanges::Changed(changed) => changed,
+        };
+        let frame = match apply_changes(synced, changed) {
+            Some(deltas) if deltas.is_empty() => None,
+            Some(deltas) => {
+                let synced = &*synced;
+                let payload = DeltaPayload {
+                    synced,
+                    deltas: &deltas,
+                };
+                Some(outbound::state_delta(&self.id, &payload))
+            }
+            None => Some(outbound::state_update(&self.id, &self.synced, None)),
+        };
+        self.signature_due = true;
+        if let Some(frame) = frame {
+            self.broadcast(&frame);
+        }
+        true
     }
 
     /// Sends a delta to every viewer, encoded once: for a `binary_delta` component, the
