@@ -160,11 +160,13 @@ async fn read_loop<T, R, W>(
                 break;
             }
             frame = frames.next() => match frame {
-                // Boxed: the message's state lives only while it runs, not in every idle
-                // connection's task.
+                // An action call is queued at once; other work is boxed: the message's
+                // state lives only while it runs, not in every idle connection's task.
                 Some(InFrame::Text(text)) => {
-                    let handling = Box::pin(connection.on_text(text.as_ref()));
-                    beside.alongside(handling).await;
+                    if let Some(work) = connection.on_text_now(text.as_ref()) {
+                        let handling = Box::pin(connection.finish_text(work));
+                        beside.alongside(handling).await;
+                    }
                 }
                 Some(InFrame::Binary(bytes)) => {
                     let handling = Box::pin(connection.on_binary(&bytes));

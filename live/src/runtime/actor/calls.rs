@@ -8,65 +8,64 @@ use crate::protocol::outbound::{self, Reply};
 use crate::protocol::refusal::Refusal;
 use crate::runtime::mailbox::{Call, Caller};
 use crate::runtime::outbox::Outbox;
+use crate::support::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::Value;
 use std::panic::AssertUnwindSafe;
 use tracing::Instrument;
 
 impl<C: LiveComponent> Actor<C> {
-    pub(super) async fn handle(&mut self, call: Call) {
+    /// The work of one call, boxed per kind of call: the box is allocated for every call,
+    /// so an action's is only as large as an action needs (small enough for the
+    /// allocator's per-thread cache), and the rare calls' larger futures stay out of it.
+    pub(super) fn handle(&mut self, call: Call) -> BoxFuture<'_, ()> {
         if self.is_proxy() {
             self.handle_as_proxy(call);
-            return;
+            return Box::pin(std::future::ready(()));
         }
         match call {
-            Call::Remote { request, reply } => {
+            Call::Remote { request, reply } => Box::pin(async move {
                 let response = self.run_remote_action(*request).await;
                 let _ = reply.send(response);
-            }
+            }),
             Call::Action {
                 caller,
                 action,
                 payload,
                 expect_response,
                 request_id,
-            } => {
-                self.run_action(
-                    caller,
-                    &action,
-                    payload,
-                    expect_response,
-                    request_id.as_deref(),
-                )
-                .await
-            }
-            Call::Upload(upload) => self.receive_upload(*upload).await,
+            } => Box::pin(self.run_action(caller, action, payload, expect_response, request_id)),
+            Call::Upload(upload) => Box::pin(self.receive_upload(*upload)),
             Call::SetProperty {
                 caller,
                 property,
                 value,
                 request_id,
-            } => self.set_property(&caller, &property, value, request_id.as_deref()),
+            } => {
+                self.set_property(&caller, &property, value, request_id.as_deref());
+                Box::pin(std::future::ready(()))
+            }
             Call::Room {
                 caller,
                 op,
                 request_id,
                 joined,
-            } => {
+            } => Box::pin(async move {
                 self.client_room_op(&caller, op, request_id.as_deref(), joined)
-                    .await
-            }
+                    .await;
+            }),
         }
     }
 
     async fn run_action(
         &mut self,
         caller: Caller,
-        action: &str,
+        action: String,
         payload: Value,
         expect_response: bool,
-        request_id: Option<&str>,
+        request_id: Option<String>,
     ) {
+        let (action, request_id) = (action.as_str(), request_id.as_deref());
         let Some(outbox) = self.viewers.get(&caller.connection_id).cloned() else {
             return;
         };
@@ -112,9 +111,9 @@ impl<C: LiveComponent> Actor<C> {
         // (~1k instructions per action with `tracing`'s `log` feature on).
         let traced = !span.is_disabled();
         let (outcome, ran, result) = if traced {
-            self.checked(caller, index, action, payload)
-                .instrument(span.clone())
-                .await
+            // Boxed: the instrumented future would make every call's future larger.
+            let checked = self.checked(caller, index, action, payload);
+            Box::pin(checked.instrument(span.clone())).await
         } else {
             self.checked(caller, index, action, payload).await
         };

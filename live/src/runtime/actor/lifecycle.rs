@@ -46,7 +46,7 @@ impl<C: LiveComponent> Actor<C> {
                 },
                 Some(call) = self.calls.recv() => {
                     self.publish_membership_changes();
-                    Box::pin(self.handle(*call)).await;
+                    self.handle(*call).await;
                 }
                 Some(job) = self.jobs.recv() => {
                     self.publish_membership_changes();

@@ -6,39 +6,75 @@ use crate::component::Identity;
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::Reply;
 use crate::protocol::refusal::Refusal;
-use crate::runtime::mailbox::{Call, Caller, ClientRoomOp};
+use crate::runtime::mailbox::{Call, Caller, ClientRoomOp, ComponentHandle};
+use crate::support::queue::TrySendError;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
 impl Connection {
     /// Routes a call to a component this connection owns, or answers
     /// `COMPONENT_REHYDRATION_REQUIRED:<id>` (the same text for "not yours" and "gone").
-    pub(super) async fn call(
+    /// Queued at once when the component's mailbox has room; otherwise the call is given
+    /// back, to be sent with [`deliver`](Self::deliver), which waits for room.
+    pub(super) fn try_call(
         &mut self,
         component_id: Option<&str>,
         reply_kind: ServerKind,
         request_id: Option<&str>,
         make_call: impl FnOnce(Caller) -> Call,
-    ) {
+    ) -> Result<(), Box<PendingCall>> {
         let id = component_id.unwrap_or_default();
-        let delivered = match self.components.get(id) {
-            Some(handle) => {
-                let caller = Caller {
-                    connection_id: Arc::clone(&self.id),
-                    identity: self.identity.clone(),
-                };
-                let delivered = handle.call(make_call(caller)).await.is_ok();
-                if !delivered {
+        if let Some(handle) = self.components.get(id) {
+            let caller = Caller {
+                connection_id: Arc::clone(&self.id),
+                identity: self.identity.clone(),
+            };
+            match handle.try_call(make_call(caller)) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(call)) => {
+                    return Err(Box::new(PendingCall {
+                        handle: ComponentHandle::clone(handle),
+                        call,
+                        component_id: component_id.map(str::to_owned),
+                        reply_kind,
+                        request_id: request_id.map(str::to_owned),
+                    }));
+                }
+                Err(TrySendError::Closed(_)) => {
                     self.components.remove(id);
                 }
-                delivered
             }
-            None => false,
-        };
-        if !delivered {
-            let error = Refusal::RehydrationRequired { component_id: id }.text();
-            self.reply_failure(reply_kind, component_id, &error, request_id);
         }
+        self.refuse_call(component_id, reply_kind, request_id);
+        Ok(())
+    }
+
+    /// Sends a call whose component's mailbox was full, waiting for room.
+    pub(crate) async fn deliver(&mut self, pending: Box<PendingCall>) {
+        let PendingCall {
+            handle,
+            call,
+            component_id,
+            reply_kind,
+            request_id,
+        } = *pending;
+        if handle.call_boxed(call).await.is_err() {
+            let id = component_id.as_deref();
+            self.components.remove(id.unwrap_or_default());
+            self.refuse_call(id, reply_kind, request_id.as_deref());
+        }
+    }
+
+    /// `COMPONENT_REHYDRATION_REQUIRED:<id>`: the component is not this connection's, or gone.
+    fn refuse_call(
+        &self,
+        component_id: Option<&str>,
+        reply_kind: ServerKind,
+        request_id: Option<&str>,
+    ) {
+        let id = component_id.unwrap_or_default();
+        let error = Refusal::RehydrationRequired { component_id: id }.text();
+        self.reply_failure(reply_kind, component_id, &error, request_id);
     }
 
     /// A client room message (§10.2): the component must be this connection's; `ROOM_JOIN`
@@ -140,4 +176,14 @@ impl Connection {
         };
         self.outbox.push_text(reply.encode());
     }
+}
+
+/// A call whose component's mailbox was full when it came: sent by
+/// [`Connection::deliver`], with what its refusal needs if the component is gone by then.
+pub(crate) struct PendingCall {
+    handle: ComponentHandle,
+    call: Box<Call>,
+    component_id: Option<String>,
+    reply_kind: ServerKind,
+    request_id: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! Inbound frames: the rate limit, then validation, then each message to its handler.
 
 use super::Connection;
+use super::calls::PendingCall;
 use super::mount::Seed;
 use super::uploads::ChunkData;
 use crate::metrics::FrameRefusal;
@@ -26,17 +27,29 @@ impl Connection {
         admitted
     }
 
-    /// Handles one text frame.
-    pub(crate) async fn on_text(&mut self, text: &str) {
+    /// Handles one text frame as far as it can without waiting: the rate limit, the
+    /// validation and, for an action call or a property write whose component's mailbox
+    /// has room, all of it (the common case, run without a future). What is left is for
+    /// [`finish_text`](Self::finish_text).
+    pub(crate) fn on_text_now(&mut self, text: &str) -> Option<TextWork> {
         if !self.admit() {
-            return;
+            return None;
         }
         match parse_text_frame(text, &self.limits) {
-            Ok(envelope) => self.dispatch(envelope).await,
+            Ok(envelope) => self.dispatch_now(envelope),
             Err(error) => {
                 self.hub.metrics.frame_refused(refusal_reason(&error));
                 self.outbox.push_text(encode(&error.reply()));
+                None
             }
+        }
+    }
+
+    /// Finishes a text frame that [`on_text_now`](Self::on_text_now) could not.
+    pub(crate) async fn finish_text(&mut self, work: TextWork) {
+        match work {
+            TextWork::Message(envelope) => self.dispatch(envelope).await,
+            TextWork::Call(pending) => self.deliver(pending).await,
         }
     }
 
@@ -67,15 +80,68 @@ impl Connection {
         }
     }
 
-    /// Runs one client message. The rare, heavy messages (mount, rehydrate, auth, rooms) run
-    /// in boxed futures, so the connection's task stays small between messages; action
-    /// calls run inline.
-    async fn dispatch(&mut self, envelope: Envelope) {
+    /// Queues an action call or a property write if its component's mailbox has room;
+    /// every other message, or a call that must wait, is left to do.
+    fn dispatch_now(&mut self, envelope: Envelope) -> Option<TextWork> {
         let Envelope {
             component_id,
             request_id,
             expect_response,
             message,
+        } = envelope;
+        let queued = match message {
+            ClientMessage::CallAction { action, payload } => {
+                let call = |caller| Call::Action {
+                    caller,
+                    action,
+                    payload,
+                    expect_response,
+                    request_id: request_id.clone(),
+                };
+                let reply_kind = ServerKind::ActionResponse;
+                self.try_call(
+                    component_id.as_deref(),
+                    reply_kind,
+                    request_id.as_deref(),
+                    call,
+                )
+            }
+            ClientMessage::PropertyUpdate { property, value } => {
+                let call = |caller| Call::SetProperty {
+                    caller,
+                    property,
+                    value,
+                    request_id: request_id.clone(),
+                };
+                let reply_kind = ServerKind::MessageResponse;
+                self.try_call(
+                    component_id.as_deref(),
+                    reply_kind,
+                    request_id.as_deref(),
+                    call,
+                )
+            }
+            message => {
+                return Some(TextWork::Message(Envelope {
+                    component_id,
+                    request_id,
+                    expect_response,
+                    message,
+                }));
+            }
+        };
+        queued.err().map(TextWork::Call)
+    }
+
+    /// Runs a client message that `dispatch_now` left. The rare,
+    /// heavy messages (mount, rehydrate, auth, rooms) run in boxed futures, so the
+    /// connection's task stays small between messages.
+    async fn dispatch(&mut self, envelope: Envelope) {
+        let Envelope {
+            component_id,
+            request_id,
+            message,
+            ..
         } = envelope;
         let component_id = component_id.as_deref();
         let request_id = request_id.as_deref();
@@ -94,27 +160,8 @@ impl Connection {
                 Box::pin(self.mount(&component, seed, component_id, request_id)).await
             }
             ClientMessage::Unmount => self.unmount(component_id, request_id),
-            ClientMessage::CallAction { action, payload } => {
-                let call = |caller| Call::Action {
-                    caller,
-                    action,
-                    payload,
-                    expect_response,
-                    request_id: request_id.map(str::to_owned),
-                };
-                self.call(component_id, ServerKind::ActionResponse, request_id, call)
-                    .await;
-            }
-            ClientMessage::PropertyUpdate { property, value } => {
-                let call = |caller| Call::SetProperty {
-                    caller,
-                    property,
-                    value,
-                    request_id: request_id.map(str::to_owned),
-                };
-                self.call(component_id, ServerKind::MessageResponse, request_id, call)
-                    .await;
-            }
+            // Queued by `dispatch_now`, which every text frame goes through first.
+            ClientMessage::CallAction { .. } | ClientMessage::PropertyUpdate { .. } => {}
             ClientMessage::Auth { payload } => {
                 Box::pin(self.authenticate(payload.unwrap_or_default(), request_id)).await
             }
@@ -186,4 +233,12 @@ fn refusal_reason(error: &InboundError) -> FrameRefusal {
         InboundError::NotObject | InboundError::Invalid { .. } => FrameRefusal::InvalidMessage,
         InboundError::UnknownType { .. } => FrameRefusal::UnknownType,
     }
+}
+
+/// What is left of a text frame after [`Connection::on_text_now`].
+pub(crate) enum TextWork {
+    /// A message that is not an action call or a property write.
+    Message(Envelope),
+    /// A call whose component's mailbox was full.
+    Call(Box<PendingCall>),
 }

@@ -4,7 +4,7 @@
 
 use super::messages::{Call, ClusterSignal, Control, JoinRequest, LeaveRequest, RoomDelivery};
 use crate::room::LeaveReason;
-use crate::support::queue::{self, Receiver, Sender, WeakSender};
+use crate::support::queue::{self, Receiver, Sender, TrySendError, WeakSender};
 use crate::upload::UploadSpec;
 use std::any::Any;
 use std::sync::Arc;
@@ -88,7 +88,18 @@ impl ComponentHandle {
 
     /// Queues a call; gives it back if the component no longer runs.
     pub(crate) async fn call(&self, call: Call) -> Result<(), Call> {
-        self.calls.send(Box::new(call)).await.map_err(|call| *call)
+        self.call_boxed(Box::new(call)).await.map_err(|call| *call)
+    }
+
+    /// [`call`](Self::call) with the call already boxed (as the mailbox holds it).
+    pub(crate) async fn call_boxed(&self, call: Box<Call>) -> Result<(), Box<Call>> {
+        self.calls.send(call).await
+    }
+
+    /// Queues a call now; gives it back if the mailbox is full or the component no longer
+    /// runs.
+    pub(crate) fn try_call(&self, call: Call) -> Result<(), TrySendError<Box<Call>>> {
+        self.calls.try_send(Box::new(call))
     }
 
     /// Adds a viewer to a running singleton; false if it no longer runs.
