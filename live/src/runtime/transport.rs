@@ -163,8 +163,7 @@ async fn read_loop<T, R, W>(
                 // An action call is queued at once; other work is boxed: the message's
                 // state lives only while it runs, not in every idle connection's task.
                 Some(InFrame::Text(text)) => {
-                    if let Some(work) = connection.on_text_now(text.as_ref()) {
-                        let handling = Box::pin(connection.finish_text(work));
+                    if let Some(handling) = connection.on_text(text.as_ref()) {
                         beside.alongside(handling).await;
                     }
                 }

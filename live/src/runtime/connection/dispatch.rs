@@ -14,6 +14,7 @@ use crate::protocol::upload::decode_binary_chunk;
 use crate::runtime::mailbox::{Call, ClientRoomOp};
 use crate::security::TokenBucket;
 use serde_json::Value;
+use std::pin::Pin;
 
 impl Connection {
     /// The rate limit (§14.1): every frame takes a token; without one the frame is dropped.
@@ -31,7 +32,7 @@ impl Connection {
     /// validation and, for an action call or a property write whose component's mailbox
     /// has room, all of it (the common case, run without a future). What is left is for
     /// [`finish_text`](Self::finish_text).
-    pub(crate) fn on_text_now(&mut self, text: &str) -> Option<TextWork> {
+    fn on_text_now(&mut self, text: &str) -> Option<TextWork> {
         if !self.admit() {
             return None;
         }
@@ -45,8 +46,16 @@ impl Connection {
         }
     }
 
+    /// Handles one text frame: [`on_text_now`](Self::on_text_now), and what is left as
+    /// one boxed future. Only the box's pointer is kept in the caller's future while it
+    /// runs (the frame's own state would otherwise take room in every idle connection's).
+    pub(crate) fn on_text(&mut self, text: &str) -> Option<Pin<Box<impl Future<Output = ()>>>> {
+        let work = self.on_text_now(text)?;
+        Some(Box::pin(self.finish_text(work)))
+    }
+
     /// Finishes a text frame that [`on_text_now`](Self::on_text_now) could not.
-    pub(crate) async fn finish_text(&mut self, work: TextWork) {
+    async fn finish_text(&mut self, work: TextWork) {
         match work {
             TextWork::Message(envelope) => self.dispatch(envelope).await,
             TextWork::Call(pending) => self.deliver(pending).await,
@@ -236,7 +245,7 @@ fn refusal_reason(error: &InboundError) -> FrameRefusal {
 }
 
 /// What is left of a text frame after [`Connection::on_text_now`].
-pub(crate) enum TextWork {
+enum TextWork {
     /// A message that is not an action call or a property write.
     Message(Envelope),
     /// A call whose component's mailbox was full.
