@@ -21,13 +21,19 @@
 /// here; such text is never valid JSON (a closer outside a string at depth 0).
 pub(crate) fn nesting_exceeds(text: &str, max_depth: usize) -> bool {
     // Every level opens with a bracket: with no more brackets in the whole text than
-    // `max_depth`, strings included, the scan cannot find more (a count the compiler
-    // vectorizes; most frames have two or three).
-    let openers = text
+    // `max_depth`, strings included, the scan cannot find more (most frames have two or
+    // three). Counted in byte-sized counters over chunks that cannot overflow them, which
+    // the compiler turns into 16 bytes a step (a `usize` count stayed a byte a step).
+    let openers: usize = text
         .as_bytes()
-        .iter()
-        .filter(|&&byte| byte == b'{' || byte == b'[')
-        .count();
+        .chunks(usize::from(u8::MAX))
+        .map(|chunk| {
+            let count = chunk.iter().fold(0u8, |count, &byte| {
+                count + u8::from(byte == b'{' || byte == b'[')
+            });
+            usize::from(count)
+        })
+        .sum();
     if openers <= max_depth {
         return false;
     }
@@ -98,6 +104,18 @@ mod tests {
         assert!(nesting_exceeds("{}", 0));
         assert!(!nesting_exceeds("", 0));
         assert!(!nesting_exceeds("42", 0));
+    }
+
+    #[test]
+    fn the_bracket_count_spans_many_chunks() {
+        // 300 levels: more brackets than one byte-sized counter holds, split across
+        // chunks; the limit just above and just below the count.
+        assert!(!nesting_exceeds(&nested_arrays(300), 300));
+        assert!(nesting_exceeds(&nested_arrays(300), 299));
+        // 255 openers in the first chunk, all in a string, then one real level.
+        let text = format!("[\"{}\"]", "[".repeat(254));
+        assert!(!nesting_exceeds(&text, 1));
+        assert!(nesting_exceeds(&format!("[{text}]"), 1));
     }
 
     #[test]

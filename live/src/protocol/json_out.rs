@@ -31,10 +31,10 @@ impl FrameWriter<'_> {
 
     /// Appends `text` as a JSON string, escaped exactly as `serde_json` escapes it.
     pub(crate) fn string(&mut self, text: &str) {
-        // Without a branch per byte, so the check runs on whole vectors.
-        let needs_escaping = text.bytes().fold(false, |found, byte| {
-            found | (byte < 0x20 || byte == b'"' || byte == b'\\')
-        });
+        // Without a branch per byte, into a byte, so the check runs on whole vectors.
+        let needs_escaping = text.bytes().fold(0u8, |found, byte| {
+            found | u8::from(byte < 0x20 || byte == b'"' || byte == b'\\')
+        }) != 0;
         if needs_escaping {
             // Writing a `str` into a `Vec` cannot fail.
             let _ = serde_json::to_writer(&mut *self.out, text);

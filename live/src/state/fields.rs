@@ -36,10 +36,11 @@ pub(crate) fn changed_fields(state: &impl Serialize, synced: &Map<String, Value>
     }
 }
 
-/// One field of a delta: sent whole, or, for an object field, only what changed in it.
+/// One field of a delta: sent whole (its value is the one at this position in the
+/// updated JSON), or, for an object field, only what changed in it.
 #[derive(Debug, PartialEq)]
 pub(crate) enum FieldDelta {
-    Whole,
+    Whole(usize),
     Nested(Map<String, Value>),
 }
 
@@ -61,7 +62,7 @@ pub(crate) fn apply_changes(
             (Value::Object(old_child), Value::Object(new_child)) => {
                 diff_objects(old_child, new_child, 1).map(FieldDelta::Nested)
             }
-            _ => sendable_at_top(&new).then_some(FieldDelta::Whole),
+            _ => sendable_at_top(&new).then_some(FieldDelta::Whole(index)),
         };
         match delta {
             Some(FieldDelta::Nested(nested)) if nested.is_empty() => {}
@@ -91,9 +92,14 @@ impl Serialize for DeltaPayload<'_> {
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(self.deltas.len()))?;
+        // The deltas are in field order: one pass over the values finds them all.
+        let mut values = self.synced.values().enumerate();
         for (key, delta) in self.deltas {
             match delta {
-                FieldDelta::Whole => map.serialize_entry(key, &self.synced.get(*key))?,
+                FieldDelta::Whole(index) => {
+                    let value = values.find(|(at, _)| at == index).map(|(_, value)| value);
+                    map.serialize_entry(key, &value)?;
+                }
                 FieldDelta::Nested(nested) => map.serialize_entry(key, nested)?,
             }
         }

@@ -239,7 +239,7 @@ impl<C: LiveComponent> Actor<C> {
                     payload: &payload,
                 }
                 .encode();
-                self.broadcast(&frame);
+                self.broadcast(frame);
             }
         }
     }
@@ -251,7 +251,7 @@ impl<C: LiveComponent> Actor<C> {
         }
         self.synced = state;
         let signed = self.sign();
-        self.broadcast(&outbound::state_update(
+        self.broadcast(outbound::state_update(
             &self.id,
             &self.synced,
             Some(&signed),
@@ -337,7 +337,7 @@ impl<C: LiveComponent> Actor<C> {
             link.promote(&self.synced);
         }
         let signed = self.sign();
-        self.broadcast(&outbound::state_update(
+        self.broadcast(outbound::state_update(
             &self.id,
             &self.synced,
             Some(&signed),

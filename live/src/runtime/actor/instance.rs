@@ -91,9 +91,20 @@ impl<C: LiveComponent> Actor<C> {
     }
 
     /// Sends a text frame, encoded once, to every viewer.
-    pub(super) fn broadcast(&self, frame: &Bytes) {
-        for outbox in self.viewers.values() {
-            outbox.push(OutFrame::Text(frame.clone()));
+    pub(super) fn broadcast(&self, frame: Bytes) {
+        // The last viewer (the only one, for a private component) takes the frame itself:
+        // a clone of a frame that is not shared yet allocates its shared header.
+        let mut frame = Some(frame);
+        let last = self.viewers.len().saturating_sub(1);
+        for (at, outbox) in self.viewers.values().enumerate() {
+            let copy = if at == last {
+                frame.take()
+            } else {
+                frame.clone()
+            };
+            if let Some(copy) = copy {
+                outbox.push(OutFrame::Text(copy));
+            }
         }
     }
 }

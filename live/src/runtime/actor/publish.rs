@@ -65,7 +65,7 @@ impl<C: LiveComponent> Actor<C> {
                 payload: &payload,
             }
             .encode();
-            self.broadcast(&frame);
+            self.broadcast(frame);
         }
     }
 
@@ -104,7 +104,7 @@ impl<C: LiveComponent> Actor<C> {
         self.synced = current;
         self.signature_due = true;
         if let Some(frame) = frame {
-            self.broadcast(&frame);
+            self.broadcast(frame);
         }
     }
 
@@ -133,7 +133,7 @@ impl<C: LiveComponent> Actor<C> {
         };
         self.signature_due = true;
         if let Some(frame) = frame {
-            self.broadcast(&frame);
+            self.broadcast(frame);
         }
         true
     }
@@ -143,7 +143,7 @@ impl<C: LiveComponent> Actor<C> {
     /// (that order, both before the call's reply); otherwise all of it as a `STATE_DELTA`.
     pub(super) fn send_delta(&self, delta: &Value) {
         let (Value::Object(map), false) = (delta, C::BINARY_FIELDS.is_empty()) else {
-            self.broadcast(&outbound::state_delta(&self.id, delta));
+            self.broadcast(outbound::state_delta(&self.id, delta));
             return;
         };
         let split = binary_delta::split(C::BINARY_FIELDS, map);
@@ -164,7 +164,7 @@ impl<C: LiveComponent> Actor<C> {
             None => split.json,
         };
         if !json.is_empty() {
-            self.broadcast(&outbound::state_delta(&self.id, &Value::Object(json)));
+            self.broadcast(outbound::state_delta(&self.id, &Value::Object(json)));
         }
     }
 }

@@ -37,7 +37,7 @@ impl<C: LiveComponent> Actor<C> {
     /// Sends a fresh signature of the current state to every viewer.
     pub(super) fn renew_signature(&mut self) {
         let signed = self.sign();
-        self.broadcast(&outbound::state_signature(&self.id, &signed));
+        self.broadcast(outbound::state_signature(&self.id, &signed));
         self.env.metrics.signature_renewed();
     }
 }

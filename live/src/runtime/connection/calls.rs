@@ -18,35 +18,34 @@ impl Connection {
     /// back, to be sent with [`deliver`](Self::deliver), which waits for room.
     pub(super) fn try_call(
         &mut self,
-        component_id: Option<&str>,
+        component_id: Option<String>,
         reply_kind: ServerKind,
-        request_id: Option<&str>,
-        make_call: impl FnOnce(Caller) -> Call,
+        request_id: Option<String>,
+        make_call: impl FnOnce(Caller, Option<String>) -> Call,
     ) -> Result<(), Box<PendingCall>> {
-        let id = component_id.unwrap_or_default();
-        if let Some(handle) = self.components.get(id) {
-            let caller = Caller {
-                connection_id: Arc::clone(&self.id),
-                identity: self.identity.clone(),
-            };
-            match handle.try_call(make_call(caller)) {
-                Ok(()) => return Ok(()),
-                Err(TrySendError::Full(call)) => {
-                    return Err(Box::new(PendingCall {
-                        handle: ComponentHandle::clone(handle),
-                        call,
-                        component_id: component_id.map(str::to_owned),
-                        reply_kind,
-                        request_id: request_id.map(str::to_owned),
-                    }));
-                }
-                Err(TrySendError::Closed(_)) => {
-                    self.components.remove(id);
-                }
+        let id = component_id.as_deref().unwrap_or_default();
+        let Some(handle) = self.components.get(id) else {
+            self.refuse_call(component_id.as_deref(), reply_kind, request_id.as_deref());
+            return Ok(());
+        };
+        let caller = Caller {
+            connection_id: Arc::clone(&self.id),
+            identity: self.identity.clone(),
+        };
+        match handle.try_call(make_call(caller, request_id)) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(call)) => Err(Box::new(PendingCall {
+                handle: ComponentHandle::clone(handle),
+                call,
+                component_id,
+                reply_kind,
+            })),
+            Err(TrySendError::Closed(call)) => {
+                self.components.remove(id);
+                self.refuse_call(component_id.as_deref(), reply_kind, call.request_id());
+                Ok(())
             }
         }
-        self.refuse_call(component_id, reply_kind, request_id);
-        Ok(())
     }
 
     /// Sends a call whose component's mailbox was full, waiting for room.
@@ -56,12 +55,11 @@ impl Connection {
             call,
             component_id,
             reply_kind,
-            request_id,
         } = *pending;
-        if handle.call_boxed(call).await.is_err() {
+        if let Err(call) = handle.call_boxed(call).await {
             let id = component_id.as_deref();
             self.components.remove(id.unwrap_or_default());
-            self.refuse_call(id, reply_kind, request_id.as_deref());
+            self.refuse_call(id, reply_kind, call.request_id());
         }
     }
 
@@ -182,8 +180,8 @@ impl Connection {
 /// [`Connection::deliver`], with what its refusal needs if the component is gone by then.
 pub(crate) struct PendingCall {
     handle: ComponentHandle,
+    /// The call, which carries the request's id.
     call: Box<Call>,
     component_id: Option<String>,
     reply_kind: ServerKind,
-    request_id: Option<String>,
 }

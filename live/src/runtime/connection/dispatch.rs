@@ -100,35 +100,25 @@ impl Connection {
         } = envelope;
         let queued = match message {
             ClientMessage::CallAction { action, payload } => {
-                let call = |caller| Call::Action {
+                let call = |caller, request_id| Call::Action {
                     caller,
                     action,
                     payload,
                     expect_response,
-                    request_id: request_id.clone(),
+                    request_id,
                 };
                 let reply_kind = ServerKind::ActionResponse;
-                self.try_call(
-                    component_id.as_deref(),
-                    reply_kind,
-                    request_id.as_deref(),
-                    call,
-                )
+                self.try_call(component_id, reply_kind, request_id, call)
             }
             ClientMessage::PropertyUpdate { property, value } => {
-                let call = |caller| Call::SetProperty {
+                let call = |caller, request_id| Call::SetProperty {
                     caller,
                     property,
                     value,
-                    request_id: request_id.clone(),
+                    request_id,
                 };
                 let reply_kind = ServerKind::MessageResponse;
-                self.try_call(
-                    component_id.as_deref(),
-                    reply_kind,
-                    request_id.as_deref(),
-                    call,
-                )
+                self.try_call(component_id, reply_kind, request_id, call)
             }
             message => {
                 return Some(TextWork::Message(Envelope {

@@ -172,6 +172,18 @@ pub(crate) enum Call {
     },
 }
 
+impl Call {
+    /// The id of the client request this call answers, if it carries one.
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Action { request_id, .. }
+            | Self::Room { request_id, .. }
+            | Self::SetProperty { request_id, .. } => request_id.as_deref(),
+            Self::Remote { .. } | Self::Upload(_) => None,
+        }
+    }
+}
+
 /// A finished, stored upload on its way to the component's `#[upload]` method.
 #[derive(Debug)]
 pub(crate) struct UploadCall {
