@@ -282,9 +282,7 @@ async fn write_batch<S: FrameSink>(
 }
 
 async fn feed_texts<S: FrameSink>(sink: &mut S, texts: &mut Vec<Bytes>) -> Result<(), SinkClosed> {
-    let joined = join_text_frames(texts);
-    texts.clear();
-    match joined {
+    match join_text_frames(texts) {
         Some(frame) => within(sink.feed_text(frame)).await,
         None => Ok(()),
     }
@@ -342,6 +340,14 @@ const WRITE_STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 
 /// A socket operation bounded by [`WRITE_STALL_TIMEOUT`]; a stall counts as a closed sink.
 async fn within(operation: impl Future<Output = Result<(), SinkClosed>>) -> Result<(), SinkClosed> {
+    // Most writes finish at their first poll: only a write that waits gets the timer
+    // (making one reads the clock).
+    let mut operation = std::pin::pin!(operation);
+    let first =
+        std::future::poll_fn(|cx| std::task::Poll::Ready(operation.as_mut().poll(cx))).await;
+    if let std::task::Poll::Ready(written) = first {
+        return written;
+    }
     tokio::time::timeout(WRITE_STALL_TIMEOUT, operation)
         .await
         .unwrap_or(Err(SinkClosed))
