@@ -190,6 +190,18 @@ macro_rules! not_comparable {
     };
 }
 
+/// Implements `serialize_*` methods of a narrower integer by widening it (as `serde_json`
+/// stores every integer as an `i64` or a `u64`).
+macro_rules! widened {
+    ($($method:ident($narrow:ty) => $wide:ident;)*) => {
+        $(
+            fn $method(self, value: $narrow) -> Result<bool, NotComparable> {
+                self.$wide(value.into())
+            }
+        )*
+    };
+}
+
 impl<'a> ser::Serializer for Fields<'a> {
     type Ok = Vec<ChangedField>;
     type Error = NotComparable;
@@ -277,26 +289,16 @@ impl ser::Serializer for EqualTo<'_> {
     fn serialize_bool(self, value: bool) -> Result<bool, NotComparable> {
         Ok(self.0.as_bool() == Some(value))
     }
-    fn serialize_i8(self, value: i8) -> Result<bool, NotComparable> {
-        self.serialize_i64(value.into())
-    }
-    fn serialize_i16(self, value: i16) -> Result<bool, NotComparable> {
-        self.serialize_i64(value.into())
-    }
-    fn serialize_i32(self, value: i32) -> Result<bool, NotComparable> {
-        self.serialize_i64(value.into())
+    widened! {
+        serialize_i8(i8) => serialize_i64;
+        serialize_i16(i16) => serialize_i64;
+        serialize_i32(i32) => serialize_i64;
+        serialize_u8(u8) => serialize_u64;
+        serialize_u16(u16) => serialize_u64;
+        serialize_u32(u32) => serialize_u64;
     }
     fn serialize_i64(self, value: i64) -> Result<bool, NotComparable> {
         Ok(*self.0 == value)
-    }
-    fn serialize_u8(self, value: u8) -> Result<bool, NotComparable> {
-        self.serialize_u64(value.into())
-    }
-    fn serialize_u16(self, value: u16) -> Result<bool, NotComparable> {
-        self.serialize_u64(value.into())
-    }
-    fn serialize_u32(self, value: u32) -> Result<bool, NotComparable> {
-        self.serialize_u64(value.into())
     }
     fn serialize_u64(self, value: u64) -> Result<bool, NotComparable> {
         Ok(*self.0 == value)
