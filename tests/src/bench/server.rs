@@ -245,8 +245,20 @@ impl ServerProcess {
         })
     }
 
-    /// Stops it (kills the process this benchmark started) and reaps it.
+    /// Stops it and reaps it.
+    ///
+    /// It first closes the server's stdin, which ends it, and waits up to 5 s: a server
+    /// that exits on its own lets a profiler running it write its results
+    /// (`valgrind --trace-children=yes`, see docs/performance.md).
     pub fn stop(mut self) {
+        drop(self.child.stdin.take());
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // Still running: killed (only the process this benchmark started).
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
