@@ -98,7 +98,7 @@ fn same_keys_in_order(old: &Map<String, Value>, new: &Map<String, Value>) -> boo
 }
 
 /// Whether `value`, sent whole at `depth`, arrives unchanged through the client's merge.
-fn sendable_whole(value: &Value, depth: usize) -> bool {
+pub(super) fn sendable_whole(value: &Value, depth: usize) -> bool {
     match value {
         Value::Null => depth == 0,
         Value::Object(map) => !has_null_through_objects(map),
@@ -107,7 +107,7 @@ fn sendable_whole(value: &Value, depth: usize) -> bool {
 }
 
 /// Whether a `null` sits in `map` or in an object nested in it (not looking into arrays).
-pub(super) fn has_null_through_objects(map: &Map<String, Value>) -> bool {
+fn has_null_through_objects(map: &Map<String, Value>) -> bool {
     map.values().any(|value| match value {
         Value::Null => true,
         Value::Object(child) => has_null_through_objects(child),

@@ -14,7 +14,7 @@ use serde::ser::{self, Impossible, SerializeStruct};
 use serde_json::{Map, Value};
 use std::fmt;
 
-use super::diff::diff_objects;
+use super::diff::{diff_objects, sendable_whole};
 
 /// A changed top-level field: its position in the old JSON, its key and its new value.
 pub(crate) type ChangedField = (usize, &'static str, Value);
@@ -62,7 +62,7 @@ pub(crate) fn apply_changes(
             (Value::Object(old_child), Value::Object(new_child)) => {
                 diff_objects(old_child, new_child, 1).map(FieldDelta::Nested)
             }
-            _ => sendable_at_top(&new).then_some(FieldDelta::Whole(index)),
+            _ => sendable_whole(&new, 0).then_some(FieldDelta::Whole(index)),
         };
         match delta {
             Some(FieldDelta::Nested(nested)) if nested.is_empty() => {}
@@ -72,14 +72,6 @@ pub(crate) fn apply_changes(
         *old = new;
     }
     expressible.then_some(deltas)
-}
-
-/// Whether a top-level value sent whole arrives unchanged through the client's merge.
-fn sendable_at_top(value: &Value) -> bool {
-    match value {
-        Value::Object(map) => !super::diff::has_null_through_objects(map),
-        _ => true,
-    }
 }
 
 /// A delta's payload written from the changed fields: `{key: value-or-nested-delta}`.

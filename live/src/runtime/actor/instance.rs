@@ -92,8 +92,13 @@ impl<C: LiveComponent> Actor<C> {
 
     /// Sends a text frame, encoded once, to every viewer.
     pub(super) fn broadcast(&self, frame: Bytes) {
-        // The last viewer (the only one, for a private component) takes the frame itself:
-        // a clone of a frame that is not shared yet allocates its shared header.
+        self.send_to_viewers(OutFrame::Text(frame));
+    }
+
+    /// Sends a frame to every viewer. The last viewer (the only one, for a private
+    /// component) takes the frame itself: a clone of a frame that is not shared yet
+    /// allocates its shared header.
+    pub(super) fn send_to_viewers(&self, frame: OutFrame) {
         let mut frame = Some(frame);
         let last = self.viewers.len().saturating_sub(1);
         for (at, outbox) in self.viewers.values().enumerate() {
@@ -103,7 +108,7 @@ impl<C: LiveComponent> Actor<C> {
                 frame.clone()
             };
             if let Some(copy) = copy {
-                outbox.push(OutFrame::Text(copy));
+                outbox.push(copy);
             }
         }
     }

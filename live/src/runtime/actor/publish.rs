@@ -152,9 +152,7 @@ impl<C: LiveComponent> Actor<C> {
             .map(|payload| binary_delta::frame(&self.id, &payload));
         let json = match binary {
             Some(Ok(frame)) => {
-                for outbox in self.viewers.values() {
-                    outbox.push(OutFrame::Binary(frame.clone()));
-                }
+                self.send_to_viewers(OutFrame::Binary(frame));
                 split.json
             }
             Some(Err(error)) => {

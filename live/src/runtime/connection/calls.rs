@@ -41,7 +41,6 @@ impl Connection {
                 reply_kind,
             })),
             Err(TrySendError::Closed(call)) => {
-                self.components.remove(id);
                 self.refuse_call(component_id.as_deref(), reply_kind, call.request_id());
                 Ok(())
             }
@@ -57,20 +56,20 @@ impl Connection {
             reply_kind,
         } = *pending;
         if let Err(call) = handle.call_boxed(call).await {
-            let id = component_id.as_deref();
-            self.components.remove(id.unwrap_or_default());
-            self.refuse_call(id, reply_kind, call.request_id());
+            self.refuse_call(component_id.as_deref(), reply_kind, call.request_id());
         }
     }
 
-    /// `COMPONENT_REHYDRATION_REQUIRED:<id>`: the component is not this connection's, or gone.
+    /// `COMPONENT_REHYDRATION_REQUIRED:<id>`: the component is not this connection's, or
+    /// gone (then its handle is dropped).
     fn refuse_call(
-        &self,
+        &mut self,
         component_id: Option<&str>,
         reply_kind: ServerKind,
         request_id: Option<&str>,
     ) {
         let id = component_id.unwrap_or_default();
+        self.components.remove(id);
         let error = Refusal::RehydrationRequired { component_id: id }.text();
         self.reply_failure(reply_kind, component_id, &error, request_id);
     }
