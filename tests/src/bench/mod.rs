@@ -3,15 +3,18 @@
 //!
 //! ```text
 //! live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
-//!            [--server-threads N] [--client-threads N]
+//!            [--server-threads N] [--client-threads N] [--no-pin]
 //! live_bench --dump live|baseline     print the frames of each interaction (shape check)
 //! ```
 //!
 //! Every scenario starts a fresh server as a child process (`live_bench --serve <kind>`)
 //! on 127.0.0.1, so that server and load generator never share a runtime, and the server's
 //! memory can be read from `/proc`. By default the server runs a current-thread tokio
-//! runtime and the generator one: on a 2-core machine each gets a core. See
+//! runtime and the generator one, each pinned to a CPU of its own (the server to the last,
+//! the generator to the first; `--no-pin` leaves both to the kernel). See
 //! docs/performance.md.
+
+pub mod affinity;
 
 pub mod baseline;
 pub mod baseline_uploads;
@@ -29,7 +32,7 @@ pub mod viewers;
 use anyhow::{Context, Result, anyhow, bail};
 use report::Row;
 use scenarios::{Figure, Timing, Topic};
-use server::{ServerKind, ServerProcess, ServerRuntime};
+use server::{ServerKind, ServerLaunch, ServerProcess, ServerRuntime};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -42,8 +45,10 @@ pub struct Options {
     pub json: Option<String>,
     /// Only these scenarios (names as in [`SCENARIOS`]).
     pub only: Option<Vec<String>>,
-    /// The servers' runtime.
-    pub server: ServerRuntime,
+    /// How the servers run (their runtime; `--server-cpu`, in a child, its CPU).
+    pub server: ServerLaunch,
+    /// Pin the servers and the load generator to CPUs of their own (on unless `--no-pin`).
+    pub pin: bool,
     /// Load-generator worker threads.
     pub client_threads: usize,
     /// Internal: run a server of this kind.
@@ -74,6 +79,7 @@ pub const SCENARIOS: &[&str] = &[
 const USAGE: &str = "\
 live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
            [--server-threads N] [--client-threads N] [--slow-seconds N] [--window N]
+           [--no-pin]
 live_bench --dump live|baseline
 scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics";
 
@@ -82,6 +88,7 @@ impl Options {
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Self> {
         let mut options = Self {
             client_threads: 1,
+            pin: true,
             ..Self::default()
         };
         let (mut flavor, mut server_threads) = (None, None);
@@ -113,13 +120,15 @@ impl Options {
                     options.slow_seconds = Some(value("--slow-seconds")?.parse()?);
                 }
                 "--window" => options.window = Some(value("--window")?.parse()?),
+                "--no-pin" => options.pin = false,
+                "--server-cpu" => options.server.cpu = Some(value("--server-cpu")?.parse()?),
                 "--serve" => options.serve = Some(ServerKind::parse(&value("--serve")?)?),
                 "--dump" => options.dump = Some(ServerKind::parse(&value("--dump")?)?),
                 "-h" | "--help" => bail!("{USAGE}"),
                 other => bail!("unknown argument {other:?}\n{USAGE}"),
             }
         }
-        options.server = ServerRuntime::parse(flavor.as_deref(), server_threads)?;
+        options.server.runtime = ServerRuntime::parse(flavor.as_deref(), server_threads)?;
         Ok(options)
     }
 
@@ -255,14 +264,22 @@ fn run(options: &Options) -> Result<()> {
     if let Some(seconds) = options.slow_seconds {
         scale.slow_duration = Duration::from_secs(seconds);
     }
+    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
+    let mut servers = options.server;
+    let mut generator = String::from("not pinned");
+    if let Some(placement) = options.pin.then(affinity::Placement::choose).flatten() {
+        // Before the runtime is built: its threads inherit this thread's CPU.
+        affinity::pin_current_thread(placement.generator_cpu)?;
+        servers.cpu = Some(placement.server_cpu);
+        generator = format!("pinned to CPU {}", placement.generator_cpu);
+    }
     let runtime = client_runtime(options.client_threads)?;
     let started = Instant::now();
     println!(
-        "live_bench: {} run; servers on {}, load generator {} thread(s), {} CPUs",
+        "live_bench: {} run; servers on {servers}, load generator {} thread(s) {generator}, {} CPUs",
         if options.quick { "quick" } else { "full" },
-        options.server,
         options.client_threads,
-        std::thread::available_parallelism().map_or(0, usize::from),
+        cpus,
     );
     let mut rows = Vec::new();
     let mut failures = Vec::new();
@@ -274,7 +291,7 @@ fn run(options: &Options) -> Result<()> {
         println!("== {name}");
         let mut figures = Vec::new();
         if name == "metrics" {
-            figures = metrics_rounds(options.server, &scale, &runtime, &mut failures);
+            figures = metrics_rounds(servers, &scale, &runtime, &mut failures);
         }
         // `metrics` compares Live with itself (above); the others Live with the baseline.
         let kinds = if name == "metrics" {
@@ -284,7 +301,7 @@ fn run(options: &Options) -> Result<()> {
         };
         for kind in kinds {
             eprintln!("  {} ...", kind.name());
-            match run_scenario(name, kind, options.server, &scale, &runtime) {
+            match run_scenario(name, kind, servers, &scale, &runtime) {
                 Ok(found) => figures.push((kind, found)),
                 Err(error) => {
                     eprintln!("  {name} on {}: {error:#}", kind.name());
@@ -322,7 +339,7 @@ fn run(options: &Options) -> Result<()> {
 /// (the machine is shared: a burst of someone else's work should hit both sides), keeping
 /// each side's best figures. Metrics off fill the baseline's column.
 fn metrics_rounds(
-    on: ServerRuntime,
+    on: ServerLaunch,
     scale: &Scale,
     runtime: &tokio::runtime::Runtime,
     failures: &mut Vec<String>,
@@ -369,7 +386,7 @@ fn metrics_rounds(
 fn run_scenario(
     name: &str,
     kind: ServerKind,
-    on: ServerRuntime,
+    on: ServerLaunch,
     scale: &Scale,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<Figure>> {
@@ -500,7 +517,7 @@ fn run_scenario(
 
 /// Prints the frames each interaction produces (to check that the baseline mimics Live).
 async fn dump(kind: ServerKind) -> Result<()> {
-    let server = ServerProcess::start(kind, ServerRuntime::Current)?;
+    let server = ServerProcess::start(kind, ServerLaunch::default())?;
     let addr = server.addr;
     let show = |what: &str, frames: Vec<String>| {
         println!("--- {what}");

@@ -2,6 +2,7 @@
 //! so that the server and the load generator do not share a tokio runtime, and the
 //! server's memory can be read from `/proc/<pid>/status` alone.
 
+use super::affinity;
 use super::baseline;
 use super::components::{
     BenchCounter, BenchFeed, BenchMember, BenchRoom, BenchTicker, BenchUpload,
@@ -93,9 +94,12 @@ pub fn raise_fd_limit() {
 
 /// Runs a server in this process until stdin closes (the parent exited or is done):
 /// prints `LISTENING <addr>` on stdout once it accepts connections.
-pub fn serve(kind: ServerKind, on: ServerRuntime) -> Result<()> {
+pub fn serve(kind: ServerKind, on: ServerLaunch) -> Result<()> {
     raise_fd_limit();
-    let runtime = on.build()?;
+    if let Some(cpu) = on.cpu {
+        affinity::pin_current_thread(cpu)?;
+    }
+    let runtime = on.runtime.build()?;
     runtime.block_on(async move {
         // `_running` keeps the Live server up until this block ends.
         let (addr, _running) = match kind {
@@ -198,6 +202,35 @@ impl std::fmt::Display for ServerRuntime {
     }
 }
 
+/// How a server child is started: its runtime, and the CPU it is pinned to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ServerLaunch {
+    /// The tokio runtime it runs on.
+    pub runtime: ServerRuntime,
+    /// The CPU it is pinned to (`--server-cpu N`); `None` leaves it to the kernel.
+    pub cpu: Option<usize>,
+}
+
+impl ServerLaunch {
+    /// The arguments that make a child process start this way.
+    fn args(self) -> Vec<String> {
+        let mut args = self.runtime.args();
+        if let Some(cpu) = self.cpu {
+            args.extend(["--server-cpu".into(), cpu.to_string()]);
+        }
+        args
+    }
+}
+
+impl std::fmt::Display for ServerLaunch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.cpu {
+            Some(cpu) => write!(f, "{}, pinned to CPU {cpu}", self.runtime),
+            None => write!(f, "{}, not pinned", self.runtime),
+        }
+    }
+}
+
 /// A server child process.
 #[derive(Debug)]
 pub struct ServerProcess {
@@ -211,8 +244,8 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts `live_bench --serve <kind>` on runtime `on` and waits for its address.
-    pub fn start(kind: ServerKind, on: ServerRuntime) -> Result<Self> {
+    /// Starts `live_bench --serve <kind>` as `on` says and waits for its address.
+    pub fn start(kind: ServerKind, on: ServerLaunch) -> Result<Self> {
         let exe = std::env::current_exe().context("current exe")?;
         let mut child = Command::new(exe)
             .args(["--serve", kind.name()])
@@ -294,5 +327,13 @@ mod tests {
         assert!(parse(Some("other"), None).is_err());
         let args = ServerRuntime::Multi(3).args();
         assert_eq!(args.join(" "), "--server-runtime multi --server-threads 3");
+        let pinned = ServerLaunch {
+            runtime: ServerRuntime::Current,
+            cpu: Some(1),
+        };
+        assert_eq!(
+            pinned.args().join(" "),
+            "--server-runtime current --server-cpu 1"
+        );
     }
 }
