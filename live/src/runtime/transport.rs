@@ -3,7 +3,7 @@
 //! An adapter turns its socket into a stream of [`InFrame`]s and a [`FrameSink`]; [`drive`]
 //! does the rest. Only adapters know tungstenite, axum or actix types.
 
-use super::connection::{Connection, LocalActors};
+use super::connection::{Connection, ConnectionWake, LocalActors};
 use super::hub::Hub;
 use super::outbox::{
     CloseFrame, GOING_AWAY, MESSAGE_TOO_BIG, NORMAL_CLOSE, ORIGIN_NOT_ALLOWED, OutFrame, Outbox,
@@ -149,17 +149,18 @@ async fn read_loop<T, R, W>(
         writer,
         writer_finished: false,
         actors: LocalActors::default(),
+        wake: ConnectionWake::new(),
     };
     loop {
         tokio::select! {
-            // Actors first: a call handled in this wake-up is answered in it too.
+            // The reader first, then the actors, then the writer: the frames read in this
+            // wake-up are run and answered in it too (the loop comes back here until the
+            // reader has nothing more), and a socket wake-up does not poll the actors
+            // before their call is queued. A client that sends many frames at once is held
+            // to its call mailbox's bound: a full mailbox makes the frame's handling wait,
+            // beside the actors and the writer.
             biased;
-            () = beside.actors.run() => {}
-            () = beside.writer.as_mut(), if !beside.writer_finished => {
-                beside.writer_finished = true;
-                break;
-            }
-            frame = frames.next() => match frame {
+            frame = next_frame(&mut frames, &beside.wake) => match frame {
                 // An action call is queued at once; other work is boxed: the message's
                 // state lives only while it runs, not in every idle connection's task.
                 Some(InFrame::Text(text)) => {
@@ -178,6 +179,11 @@ async fn read_loop<T, R, W>(
                 }
                 Some(InFrame::Closed) | None => break,
             },
+            () = beside.actors.run(&beside.wake) => {}
+            () = beside.writer.as_mut(), if !beside.writer_finished => {
+                beside.writer_finished = true;
+                break;
+            }
             () = stopping.as_mut() => {
                 outbox.close(GOING_AWAY);
                 break;
@@ -191,7 +197,7 @@ async fn read_loop<T, R, W>(
     }
     beside.actors.adopt(connection.starting());
     Connection::close(*connection);
-    beside.actors.finish_detached();
+    beside.actors.finish_detached(beside.wake);
     if !beside.writer_finished {
         beside.writer.await;
     }
@@ -204,6 +210,8 @@ struct Beside<'w, W> {
     /// The writer has returned (it is not polled again).
     writer_finished: bool,
     actors: LocalActors,
+    /// The waker of the reader and the actors.
+    wake: Arc<ConnectionWake>,
 }
 
 impl<W: Future<Output = ()>> Beside<'_, W> {
@@ -218,11 +226,35 @@ impl<W: Future<Output = ()>> Beside<'_, W> {
             tokio::select! {
                 biased;
                 () = &mut work => return,
-                () = self.actors.run() => {}
+                () = self.actors.run(&self.wake) => {}
                 () = self.writer.as_mut(), if !self.writer_finished => self.writer_finished = true,
             }
         }
     }
+}
+
+/// The reader's next frame. The reader is polled only when `wake` fired since its last
+/// poll, or when its last poll returned a frame (it may hold more): a wake-up of the task
+/// by anything else (the writer's outbox, mostly) costs no read attempt.
+fn next_frame<'a, R>(
+    frames: &'a mut R,
+    wake: &'a Arc<ConnectionWake>,
+) -> impl Future<Output = Option<R::Item>> + 'a
+where
+    R: Stream + Unpin,
+{
+    std::future::poll_fn(move |cx| {
+        wake.register(cx);
+        if !wake.take_reader_due() {
+            return std::task::Poll::Pending;
+        }
+        let waker = wake.waker();
+        let polled = frames.poll_next_unpin(&mut std::task::Context::from_waker(&waker));
+        if polled.is_ready() {
+            wake.reader_ready();
+        }
+        polled
+    })
 }
 
 /// Drains the outbox into the sink: consecutive JSON frames become one JSON array frame,
@@ -383,6 +415,63 @@ mod tests {
         assert!(seen.is_ok(), "the server's end was not seen");
     }
 
+    /// A stream that counts its polls, holds the waker of its last pending poll, and
+    /// yields the items pushed into it.
+    #[derive(Default)]
+    struct CountingStream {
+        polls: usize,
+        items: VecDeque<u8>,
+        waker: Option<std::task::Waker>,
+    }
+
+    impl Stream for CountingStream {
+        type Item = u8;
+
+        fn poll_next(
+            mut self: Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<u8>> {
+            self.polls += 1;
+            match self.items.pop_front() {
+                Some(item) => std::task::Poll::Ready(Some(item)),
+                None => {
+                    self.waker = Some(cx.waker().clone());
+                    std::task::Poll::Pending
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_reader_is_polled_only_after_its_waker_fired_or_it_gave_a_frame() {
+        let wake = ConnectionWake::new();
+        let mut frames = CountingStream::default();
+        let task = futures_util::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&task);
+        let mut poll = |frames: &mut CountingStream| {
+            let next = std::pin::pin!(next_frame(frames, &wake));
+            next.poll(&mut cx)
+        };
+        // Due at first: polled, nothing there.
+        assert!(poll(&mut frames).is_pending());
+        assert_eq!(frames.polls, 1);
+        // A wake-up of the task by anything else: not polled.
+        assert!(poll(&mut frames).is_pending());
+        assert_eq!(frames.polls, 1, "polled without its waker firing");
+        // Its own waker fires: polled, and a frame comes.
+        frames.items.extend([1, 2]);
+        let kept = frames.waker.take();
+        assert!(kept.is_some(), "no waker kept");
+        kept.into_iter().for_each(std::task::Waker::wake);
+        assert_eq!(poll(&mut frames), std::task::Poll::Ready(Some(1)));
+        // It gave a frame: polled again without a wake-up (it may hold more).
+        assert_eq!(poll(&mut frames), std::task::Poll::Ready(Some(2)));
+        assert!(poll(&mut frames).is_pending());
+        assert_eq!(frames.polls, 4);
+        assert!(poll(&mut frames).is_pending());
+        assert_eq!(frames.polls, 4, "polled again after it had nothing");
+    }
+
     #[tokio::test]
     async fn the_writer_keeps_running_while_a_frame_is_handled() {
         let wrote = Arc::new(AtomicBool::new(false));
@@ -395,6 +484,7 @@ mod tests {
             writer,
             writer_finished: false,
             actors: LocalActors::default(),
+            wake: ConnectionWake::new(),
         };
         // The handling ends only once the writer has run: it must be polled meanwhile.
         let handling = Box::pin(async {

@@ -4,15 +4,14 @@
 //! its connection, a call is read, run and answered in one wake-up of one task, instead
 //! of waking the actor's task and then the connection's again. The actors keep their
 //! mailboxes, so rooms, pushes and timers reach them as before; a wake-up of any of
-//! them wakes the connection's task.
+//! them wakes the connection's task (through its [`ConnectionWake`]).
 
+use super::wake::ConnectionWake;
 use crate::runtime::actor::ActorTask;
-use futures_util::task::AtomicWaker;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
 /// The running actors of one connection's private components.
 ///
@@ -25,26 +24,8 @@ pub(crate) struct LocalActors {
     first: Option<ActorTask>,
     /// The others.
     more: Vec<ActorTask>,
-    /// What the actors' waker sets and wakes; created with the first actor.
-    waker: Option<Arc<WakeState>>,
-}
-
-/// Set by any actor's wake-up; wakes the connection's task.
-#[derive(Default)]
-struct WakeState {
-    woken: AtomicBool,
-    connection: AtomicWaker,
-}
-
-impl Wake for WakeState {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.connection.wake();
-    }
+    /// An actor was added since the last poll (its first poll is due).
+    added: bool,
 }
 
 impl std::fmt::Debug for LocalActors {
@@ -83,8 +64,7 @@ impl LocalActors {
 
     /// Starts running `actor` (it is polled at the next [`run`](Self::run)).
     pub(crate) fn add(&mut self, actor: ActorTask) {
-        let state = self.waker.get_or_insert_with(Arc::default);
-        state.woken.store(true, Ordering::Release);
+        self.added = true;
         if self.first.is_none() {
             self.first = Some(actor);
         } else {
@@ -97,27 +77,28 @@ impl LocalActors {
         usize::from(self.first.is_some()) + self.more.len()
     }
 
-    /// Runs the actors; never resolves (an actor that ends is dropped). Poll it beside
-    /// the connection's other work.
-    pub(crate) fn run(&mut self) -> impl Future<Output = ()> + '_ {
-        std::future::poll_fn(|cx| {
-            self.poll_actors(cx);
+    /// Runs the actors with `wake` as their waker; never resolves (an actor that ends is
+    /// dropped). Poll it beside the connection's other work.
+    pub(crate) fn run<'a>(
+        &'a mut self,
+        wake: &'a Arc<ConnectionWake>,
+    ) -> impl Future<Output = ()> + 'a {
+        std::future::poll_fn(move |cx| {
+            self.poll_actors(wake, cx);
             Poll::Pending
         })
     }
 
-    /// Polls every actor if any was woken since the last poll; an actor that ended is
-    /// dropped.
-    fn poll_actors(&mut self, cx: &mut Context<'_>) {
-        let Some(state) = &self.waker else {
-            return;
-        };
-        state.connection.register(cx.waker());
-        if !state.woken.swap(false, Ordering::AcqRel) {
+    /// Polls every actor if `wake` fired or an actor was added since the last poll; an
+    /// actor that ended is dropped.
+    fn poll_actors(&mut self, wake: &Arc<ConnectionWake>, cx: &mut Context<'_>) {
+        wake.register(cx);
+        let due = wake.take_actors_due() | std::mem::take(&mut self.added);
+        if !due || self.len() == 0 {
             return;
         }
         // Made per poll, not kept: 16 bytes less in every connection's future.
-        let waker = Waker::from(Arc::clone(state));
+        let waker = wake.waker();
         let mut actor_cx = Context::from_waker(&waker);
         if let Some(actor) = &mut self.first
             && !still_running(actor, &mut actor_cx)
@@ -133,12 +114,13 @@ impl LocalActors {
 
     /// The connection is gone: the actors finish (each has been told to leave, and runs
     /// its destroy hooks) in a task of their own.
-    pub(crate) fn finish_detached(mut self) {
+    pub(crate) fn finish_detached(mut self, wake: Arc<ConnectionWake>) {
         if self.len() == 0 {
             return;
         }
+        self.added = true;
         tokio::spawn(std::future::poll_fn(move |cx| {
-            self.poll_actors(cx);
+            self.poll_actors(&wake, cx);
             if self.len() == 0 {
                 Poll::Ready(())
             } else {
@@ -179,7 +161,8 @@ mod tests {
             flag.store(true, Ordering::SeqCst);
             std::future::pending::<()>().await;
         }));
-        let _ = tokio::time::timeout(Duration::from_millis(200), actors.run()).await;
+        let wake = ConnectionWake::new();
+        let _ = tokio::time::timeout(Duration::from_millis(200), actors.run(&wake)).await;
         assert!(survivor_ran.load(Ordering::SeqCst));
         assert_eq!(actors.len(), 1, "the panicked actor is dropped");
     }
@@ -194,9 +177,10 @@ mod tests {
             let _ = done_tx.send(());
         }));
         actors.add(Box::pin(std::future::pending()));
+        let wake = ConnectionWake::new();
         let run = async {
             tokio::select! {
-                () = actors.run() => {}
+                () = actors.run(&wake) => {}
                 _ = &mut done_rx => {}
             }
         };
@@ -218,7 +202,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(10)).await;
             let _ = done_tx.send(());
         }));
-        actors.finish_detached();
+        actors.finish_detached(ConnectionWake::new());
         let finished = tokio::time::timeout(Duration::from_secs(5), done_rx).await;
         assert!(matches!(finished, Ok(Ok(()))));
     }

@@ -8,6 +8,7 @@ mod dispatch;
 mod local_actors;
 mod mount;
 mod uploads;
+mod wake;
 
 use super::hub::Hub;
 use super::mailbox::{ComponentHandle, Viewer};
@@ -25,6 +26,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 pub(crate) use local_actors::{LocalActors, Starting};
+pub(crate) use wake::ConnectionWake;
 
 /// The server side of one WebSocket connection.
 #[derive(Debug)]
