@@ -22,7 +22,8 @@ use crate::protocol::outbound::{self, Reply};
 use crate::room::LeaveReason;
 use crate::runtime::uploads::Uploads;
 use crate::security::TokenBucket;
-use std::collections::{BTreeSet, HashMap};
+use crate::support::IdMap;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub(crate) use local_actors::{LocalActors, Starting};
@@ -39,7 +40,7 @@ pub(crate) struct Connection {
     rate: Option<TokenBucket>,
     /// Components this connection mounted (or joined, for singletons), by id. Handles are
     /// boxed: the table allocates room for several entries, most connections use one.
-    components: HashMap<Arc<str>, Box<ComponentHandle>>,
+    components: IdMap<Arc<str>, Box<ComponentHandle>>,
     /// Actors of private components mounted by the message being handled; the transport
     /// runs them in this connection's task ([`LocalActors`]).
     starting: Starting,
@@ -70,7 +71,7 @@ impl Connection {
             identity: Identity::anonymous(),
             limits,
             rate,
-            components: HashMap::new(),
+            components: IdMap::default(),
             starting: Starting::default(),
             client_rooms: BTreeSet::new(),
             uploads: Uploads::default(),
