@@ -205,6 +205,13 @@ impl Outbox {
         })
     }
 
+    /// Forgets the writer's waker while the writer's task runs a pass that polls the
+    /// writer later on (its next poll registers again): a frame the pass itself queues
+    /// then wakes no one, instead of making the task run a second, idle pass.
+    pub(crate) fn quiet_writer(&self) {
+        drop(self.shared.ready.take());
+    }
+
     /// The queued frames (`Some(Some)`), the end (`Some(None)`: closed and empty), or
     /// nothing yet (`None`).
     fn take_ready(&self) -> Option<Option<VecDeque<OutFrame>>> {

@@ -152,6 +152,12 @@ async fn read_loop<T, R, W>(
         wake: ConnectionWake::new(),
     };
     loop {
+        // This pass polls the reader, the actors and the writer below, so the wake-ups it
+        // causes itself (a call queued for an actor, a reply queued for the writer) need
+        // not wake its task again: the wakers are forgotten here and registered again
+        // when the pass ends (the writer's by its own poll, the others' by `rearm`).
+        beside.wake.quiet();
+        outbox.quiet_writer();
         tokio::select! {
             // The reader first, then the actors, then the writer: the frames read in this
             // wake-up are run and answered in it too (the loop comes back here until the
@@ -179,7 +185,7 @@ async fn read_loop<T, R, W>(
                 }
                 Some(InFrame::Closed) | None => break,
             },
-            () = beside.actors.run(&beside.wake) => {}
+            () = beside.actors.run_unregistered(&beside.wake) => {}
             () = beside.writer.as_mut(), if !beside.writer_finished => {
                 beside.writer_finished = true;
                 break;
@@ -189,6 +195,7 @@ async fn read_loop<T, R, W>(
                 break;
             }
             () = until(connection.upload_deadline()) => connection.purge_stale_uploads(),
+            () = beside.wake.rearm() => {}
         }
         beside.actors.adopt(connection.starting());
         if beside.writer_finished {
@@ -235,7 +242,8 @@ impl<W: Future<Output = ()>> Beside<'_, W> {
 
 /// The reader's next frame. The reader is polled only when `wake` fired since its last
 /// poll, or when its last poll returned a frame (it may hold more): a wake-up of the task
-/// by anything else (the writer's outbox, mostly) costs no read attempt.
+/// by anything else (the writer's outbox, mostly) costs no read attempt. The task is
+/// registered with `wake` by the pass ([`ConnectionWake::rearm`]), not here.
 fn next_frame<'a, R>(
     frames: &'a mut R,
     wake: &'a Arc<ConnectionWake>,
@@ -243,8 +251,7 @@ fn next_frame<'a, R>(
 where
     R: Stream + Unpin,
 {
-    std::future::poll_fn(move |cx| {
-        wake.register(cx);
+    std::future::poll_fn(move |_| {
         if !wake.take_reader_due() {
             return std::task::Poll::Pending;
         }

@@ -84,15 +84,27 @@ impl LocalActors {
         wake: &'a Arc<ConnectionWake>,
     ) -> impl Future<Output = ()> + 'a {
         std::future::poll_fn(move |cx| {
-            self.poll_actors(wake, cx);
+            wake.register(cx);
+            self.poll_actors(wake);
+            Poll::Pending
+        })
+    }
+
+    /// [`run`](Self::run) for a pass that registers the task itself, at its end
+    /// ([`ConnectionWake::rearm`]).
+    pub(crate) fn run_unregistered<'a>(
+        &'a mut self,
+        wake: &'a Arc<ConnectionWake>,
+    ) -> impl Future<Output = ()> + 'a {
+        std::future::poll_fn(move |_| {
+            self.poll_actors(wake);
             Poll::Pending
         })
     }
 
     /// Polls every actor if `wake` fired or an actor was added since the last poll; an
     /// actor that ended is dropped.
-    fn poll_actors(&mut self, wake: &Arc<ConnectionWake>, cx: &mut Context<'_>) {
-        wake.register(cx);
+    fn poll_actors(&mut self, wake: &Arc<ConnectionWake>) {
         let due = wake.take_actors_due() | std::mem::take(&mut self.added);
         if !due || self.len() == 0 {
             return;
@@ -120,7 +132,8 @@ impl LocalActors {
         }
         self.added = true;
         tokio::spawn(std::future::poll_fn(move |cx| {
-            self.poll_actors(&wake, cx);
+            wake.register(cx);
+            self.poll_actors(&wake);
             if self.len() == 0 {
                 Poll::Ready(())
             } else {

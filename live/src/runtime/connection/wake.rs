@@ -41,6 +41,27 @@ impl ConnectionWake {
         self.task.register(cx.waker());
     }
 
+    /// Forgets the task's waker while the task runs: until [`rearm`](Self::rearm), a
+    /// wake-up only sets the flags, which the running pass looks at. (The connection's own
+    /// pushes, a call into its actor's mailbox above all, would otherwise wake the running
+    /// task and make it run a second, idle pass.)
+    pub(crate) fn quiet(&self) {
+        drop(self.task.take());
+    }
+
+    /// The last step of a pass that polled the reader and the actors without registering:
+    /// records the task to wake, then wakes it at once if a wake-up came since they were
+    /// looked at. Never resolves.
+    pub(crate) fn rearm(&self) -> impl std::future::Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            self.register(cx);
+            if self.actors_due.load(Ordering::Acquire) || self.reader_due.load(Ordering::Acquire) {
+                cx.waker().wake_by_ref();
+            }
+            std::task::Poll::Pending
+        })
+    }
+
     /// Whether the actors are to be polled, clearing it.
     pub(crate) fn take_actors_due(&self) -> bool {
         self.actors_due.swap(false, Ordering::AcqRel)
@@ -71,5 +92,55 @@ impl Wake for ConnectionWake {
         self.actors_due.store(true, Ordering::Release);
         self.reader_due.store(true, Ordering::Release);
         self.task.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::future::Future;
+    use std::sync::atomic::AtomicUsize;
+    use std::task::Poll;
+
+    /// A task's waker that counts its wake-ups.
+    #[derive(Default)]
+    struct CountingTask(AtomicUsize);
+
+    impl Wake for CountingTask {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_wake_up_during_a_quiet_pass_is_seen_when_the_pass_ends() {
+        let wake = ConnectionWake::new();
+        let task = Arc::new(CountingTask::default());
+        let task_waker = Waker::from(Arc::clone(&task));
+        let mut cx = Context::from_waker(&task_waker);
+        let woken = || task.0.load(Ordering::SeqCst);
+        // The pass looked at both flags, then forgot the task.
+        assert!(wake.take_actors_due() && wake.take_reader_due());
+        wake.register(&cx);
+        wake.quiet();
+        // A wake-up now (the pass queued a call for an actor) wakes no one...
+        wake.waker().wake_by_ref();
+        assert_eq!(woken(), 0, "the running task was woken");
+        // ...but the pass's end sees it and wakes the task for another pass.
+        let mut rearm = std::pin::pin!(wake.rearm());
+        assert!(rearm.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(woken(), 1, "the wake-up during the pass was lost");
+        // A pass that takes the flags and ends with nothing new does not wake it.
+        assert!(wake.take_actors_due() && wake.take_reader_due());
+        wake.quiet();
+        assert_eq!(rearm.as_mut().poll(&mut cx), Poll::Pending);
+        assert_eq!(woken(), 1, "woken with nothing due");
+        // After the pass, a wake-up reaches the task.
+        wake.waker().wake_by_ref();
+        assert_eq!(woken(), 2, "a wake-up after the pass was lost");
     }
 }
