@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
-//!            [--server-threads N] [--client-threads N] [--no-pin]
+//!            [--server-threads N] [--client-threads N] [--no-pin] [--rounds N]
 //! live_bench --dump live|baseline     print the frames of each interaction (shape check)
 //! ```
 //!
@@ -59,6 +59,8 @@ pub struct Options {
     pub slow_seconds: Option<u64>,
     /// Overrides how many ticks a fan-out writer may be ahead of its slowest reader.
     pub window: Option<u64>,
+    /// Runs of each server per scenario, alternating; each figure is their median.
+    pub rounds: usize,
 }
 
 /// The scenario names `--only` accepts.
@@ -79,7 +81,7 @@ pub const SCENARIOS: &[&str] = &[
 const USAGE: &str = "\
 live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
            [--server-threads N] [--client-threads N] [--slow-seconds N] [--window N]
-           [--no-pin]
+           [--no-pin] [--rounds N]
 live_bench --dump live|baseline
 scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics";
 
@@ -89,6 +91,7 @@ impl Options {
         let mut options = Self {
             client_threads: 1,
             pin: true,
+            rounds: 1,
             ..Self::default()
         };
         let (mut flavor, mut server_threads) = (None, None);
@@ -121,6 +124,7 @@ impl Options {
                 }
                 "--window" => options.window = Some(value("--window")?.parse()?),
                 "--no-pin" => options.pin = false,
+                "--rounds" => options.rounds = value("--rounds")?.parse::<usize>()?.max(1),
                 "--server-cpu" => options.server.cpu = Some(value("--server-cpu")?.parse()?),
                 "--serve" => options.serve = Some(ServerKind::parse(&value("--serve")?)?),
                 "--dump" => options.dump = Some(ServerKind::parse(&value("--dump")?)?),
@@ -299,16 +303,32 @@ fn run(options: &Options) -> Result<()> {
         } else {
             vec![ServerKind::Live, ServerKind::Baseline]
         };
-        for kind in kinds {
-            eprintln!("  {} ...", kind.name());
-            match run_scenario(name, kind, servers, &scale, &runtime) {
-                Ok(found) => figures.push((kind, found)),
-                Err(error) => {
-                    eprintln!("  {name} on {}: {error:#}", kind.name());
-                    failures.push(format!("{name} on {}: {error:#}", kind.name()));
-                    figures.push((kind, Vec::new()));
+        let mut rounds: Vec<(ServerKind, Vec<Vec<Figure>>)> =
+            kinds.iter().map(|&kind| (kind, Vec::new())).collect();
+        for round in 0..options.rounds.max(1) {
+            // Every other round the baseline goes first: a slow stretch of a shared
+            // machine then falls on both servers alike.
+            let order: Vec<usize> = if round % 2 == 0 {
+                (0..rounds.len()).collect()
+            } else {
+                (0..rounds.len()).rev().collect()
+            };
+            for index in order {
+                let Some((kind, found)) = rounds.get_mut(index) else {
+                    continue;
+                };
+                eprintln!("  {} ...", kind.name());
+                match run_scenario(name, *kind, servers, &scale, &runtime) {
+                    Ok(run) => found.push(run),
+                    Err(error) => {
+                        eprintln!("  {name} on {}: {error:#}", kind.name());
+                        failures.push(format!("{name} on {}: {error:#}", kind.name()));
+                    }
                 }
             }
+        }
+        for (kind, found) in rounds {
+            figures.push((kind, report::median_of_rounds(&found)));
         }
         let new_rows = report::pair(&figures);
         for row in &new_rows {

@@ -30,6 +30,37 @@ impl Row {
     }
 }
 
+/// One server's figures over several rounds of a scenario: each figure's median (by name,
+/// in the order they first appear; a round without it, or with `NaN`, is left out).
+pub fn median_of_rounds(rounds: &[Vec<Figure>]) -> Vec<Figure> {
+    let mut medians: Vec<Figure> = Vec::new();
+    for figure in rounds.iter().flatten() {
+        if medians.iter().any(|kept| kept.name == figure.name) {
+            continue;
+        }
+        let mut values: Vec<f64> = rounds
+            .iter()
+            .flatten()
+            .filter(|other| other.name == figure.name && !other.value.is_nan())
+            .map(|other| other.value)
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let middle = values.len() / 2;
+        let value = match (values.len() % 2, values.get(middle)) {
+            (_, None) => f64::NAN,
+            (1, Some(&value)) => value,
+            (_, Some(&upper)) => values
+                .get(middle.wrapping_sub(1))
+                .map_or(upper, |&lower| f64::midpoint(lower, upper)),
+        };
+        medians.push(Figure {
+            value,
+            ..figure.clone()
+        });
+    }
+    medians
+}
+
 /// Rows from each kind's figures, matched by name (in Live's order, then any the
 /// baseline alone has).
 pub fn pair(figures: &[(ServerKind, Vec<Figure>)]) -> Vec<Row> {
@@ -157,6 +188,32 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&json(&rows)).unwrap_or_default();
         assert_eq!(json[0]["scenario"], "rate");
         assert_eq!(json[1]["ratio"], 0.5);
+    }
+
+    #[test]
+    fn rounds_give_each_figures_median() {
+        let rounds = [
+            vec![figure("rate", 30.0, true), figure("p99", 9.0, false)],
+            vec![figure("rate", 10.0, true), figure("p99", f64::NAN, false)],
+            vec![figure("rate", 20.0, true), figure("p99", 5.0, false)],
+            vec![figure("only here", 4.0, true)],
+        ];
+        let medians = median_of_rounds(&rounds);
+        let value = |name: &str| {
+            medians
+                .iter()
+                .find(|figure| figure.name == name)
+                .map(|figure| figure.value)
+        };
+        assert_eq!(medians.len(), 3);
+        assert_eq!(value("rate"), Some(20.0), "odd count: the middle one");
+        assert_eq!(
+            value("p99"),
+            Some(7.0),
+            "even count, NaN left out: the mean of two"
+        );
+        assert_eq!(value("only here"), Some(4.0));
+        assert!(median_of_rounds(&[]).is_empty());
     }
 
     #[test]
