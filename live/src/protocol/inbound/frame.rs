@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 
 use super::body::parse_body;
 use super::call_frame::parse_call_frame;
+use super::call_scan::scan_call_frame;
 use super::error::InboundError;
 use super::message::{ClientMessage, Envelope, InboundLimits};
 use super::reason;
@@ -27,7 +28,7 @@ pub(crate) fn parse_text_frame(
     {
         return Err(InboundError::TooDeep { max });
     }
-    match parse_call_frame(text) {
+    match scan_call_frame(text).or_else(|| parse_call_frame(text)) {
         Some(call) => Ok(call),
         None => parse_general(text),
     }

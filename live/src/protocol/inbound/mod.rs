@@ -9,6 +9,7 @@
 
 mod body;
 mod call_frame;
+mod call_scan;
 mod error;
 mod frame;
 mod message;
