@@ -25,20 +25,25 @@ struct Fields<'a> {
     timestamp: Option<&'a str>,
 }
 
-/// Every key the envelope may carry: a repeated one, or any other, leaves the frame to the
-/// serde path (which refuses a repeated field).
-const KEYS: [&str; 10] = [
-    "type",
-    "componentId",
-    "action",
-    "payload",
-    "requestId",
-    "expectResponse",
-    "responseId",
-    "timestamp",
-    "userId",
-    "room",
-];
+/// Which of the envelope's keys `key` is (a bit each), or `None` for any other: a
+/// repeated key, or an unknown one, leaves the frame to the serde path (which refuses a
+/// repeated field).
+fn key_bit(key: &str) -> Option<u16> {
+    let index = match key {
+        "type" => 0,
+        "componentId" => 1,
+        "action" => 2,
+        "payload" => 3,
+        "requestId" => 4,
+        "expectResponse" => 5,
+        "responseId" => 6,
+        "timestamp" => 7,
+        "userId" => 8,
+        "room" => 9,
+        _ => return None,
+    };
+    Some(1 << index)
+}
 
 /// The envelope of `text` if it is a `CALL_ACTION` in the subset this reads; `None`
 /// otherwise. The caller has checked the size and depth limits.
@@ -68,8 +73,9 @@ pub(super) fn scan_call_frame(text: &str) -> Option<Envelope> {
     })
 }
 
-/// Reads `{"key":value,...}` with no whitespace between tokens, each key of [`KEYS`] at
-/// most once; the strings Live does not use are only checked to be strings.
+/// Reads `{"key":value,...}` with no whitespace between tokens, each key of the envelope
+/// ([`key_bit`]) at most once; the strings Live does not use are only checked to be
+/// strings.
 fn scan_fields(text: &str) -> Option<Fields<'_>> {
     let mut scan = Scanner { text, at: 0 };
     let mut fields = Fields::default();
@@ -77,11 +83,11 @@ fn scan_fields(text: &str) -> Option<Fields<'_>> {
     scan.expect(b'{')?;
     loop {
         let key = scan.plain_string()?;
-        let index = KEYS.iter().position(|known| *known == key)?;
-        if seen & (1 << index) != 0 {
+        let bit = key_bit(key)?;
+        if seen & bit != 0 {
             return None;
         }
-        seen |= 1 << index;
+        seen |= bit;
         scan.expect(b':')?;
         match key {
             "type" => fields.kind = Some(scan.plain_string()?),
