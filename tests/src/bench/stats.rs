@@ -80,6 +80,11 @@ pub const CLOCK_TICKS_PER_SEC: f64 = 100.0;
 
 /// A process's CPU time (user + system), from `/proc/<pid>/stat`, in clock ticks.
 pub fn cpu_ticks(pid: u32) -> Option<u64> {
+    cpu_ticks_split(pid).map(|(user, system)| user + system)
+}
+
+/// A process's user and system CPU time, from `/proc/<pid>/stat`, in clock ticks.
+pub fn cpu_ticks_split(pid: u32) -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may contain spaces: fields start after the last ')'.
     let after = stat.rsplit_once(')')?.1;
@@ -87,14 +92,23 @@ pub fn cpu_ticks(pid: u32) -> Option<u64> {
     // After ')': state is field 3 of the full line; utime/stime are fields 14 and 15.
     let utime: u64 = fields.get(11)?.parse().ok()?;
     let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
+    Some((utime, stime))
+}
+
+/// CPU seconds a process used over a stretch of time: user + system, and user alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CpuSeconds {
+    /// User and system time.
+    pub total: f64,
+    /// User time alone (the process's own code; the rest is the kernel's work for it).
+    pub user: f64,
 }
 
 /// A process's CPU time since a starting point (user + system, 10 ms resolution).
 #[derive(Debug, Clone, Copy)]
 pub struct CpuClock {
     pid: u32,
-    start: Option<u64>,
+    start: Option<(u64, u64)>,
 }
 
 impl CpuClock {
@@ -102,16 +116,27 @@ impl CpuClock {
     pub fn start(pid: u32) -> Self {
         Self {
             pid,
-            start: cpu_ticks(pid),
+            start: cpu_ticks_split(pid),
         }
     }
 
     /// CPU seconds the process used since [`start`](Self::start); `None` if `/proc` could
     /// not be read.
     pub fn seconds(&self) -> Option<f64> {
-        let ticks = cpu_ticks(self.pid)?.checked_sub(self.start?)?;
+        self.split().map(|seconds| seconds.total)
+    }
+
+    /// [`seconds`](Self::seconds), and the user time alone.
+    pub fn split(&self) -> Option<CpuSeconds> {
+        let (user_then, system_then) = self.start?;
+        let (user_now, system_now) = cpu_ticks_split(self.pid)?;
+        let user = user_now.checked_sub(user_then)?;
+        let system = system_now.checked_sub(system_then)?;
         #[allow(clippy::cast_precision_loss)]
-        Some(ticks as f64 / CLOCK_TICKS_PER_SEC)
+        Some(CpuSeconds {
+            total: (user + system) as f64 / CLOCK_TICKS_PER_SEC,
+            user: user as f64 / CLOCK_TICKS_PER_SEC,
+        })
     }
 }
 
@@ -122,10 +147,21 @@ pub async fn cpu_seconds_between(
     start: tokio::time::Instant,
     end: tokio::time::Instant,
 ) -> Option<f64> {
+    cpu_split_between(pid, start, end)
+        .await
+        .map(|seconds| seconds.total)
+}
+
+/// [`cpu_seconds_between`], with the user time alone.
+pub async fn cpu_split_between(
+    pid: u32,
+    start: tokio::time::Instant,
+    end: tokio::time::Instant,
+) -> Option<CpuSeconds> {
     tokio::time::sleep_until(start).await;
     let clock = CpuClock::start(pid);
     tokio::time::sleep_until(end).await;
-    clock.seconds()
+    clock.split()
 }
 
 /// Microseconds of CPU per unit of work (`NaN` when the CPU time is unknown or nothing was
@@ -171,6 +207,25 @@ mod tests {
         assert!(open_fds(pid).is_some_and(|fds| fds > 0));
         assert!(cpu_ticks(pid).is_some());
         assert!(CpuClock::start(pid).seconds().is_some_and(|s| s >= 0.0));
+    }
+
+    #[test]
+    fn user_time_is_part_of_the_total() {
+        let pid = std::process::id();
+        let clock = CpuClock::start(pid);
+        // Spins until the kernel has counted some CPU time (10 ms ticks), 5 s at most.
+        let started = std::time::Instant::now();
+        let mut spin = 0u64;
+        while clock.seconds() == Some(0.0) && started.elapsed() < Duration::from_secs(5) {
+            for _ in 0..100_000 {
+                spin = std::hint::black_box(spin.wrapping_add(1));
+            }
+        }
+        let Some(split) = clock.split() else {
+            panic!("/proc/{pid}/stat not read");
+        };
+        assert!(split.total > 0.0, "no CPU time counted in 5 s: {split:?}");
+        assert!(split.user <= split.total, "{split:?}");
     }
 
     #[test]
