@@ -25,24 +25,43 @@ struct Fields<'a> {
     timestamp: Option<&'a str>,
 }
 
-/// Which of the envelope's keys `key` is (a bit each), or `None` for any other: a
-/// repeated key, or an unknown one, leaves the frame to the serde path (which refuses a
-/// repeated field).
-fn key_bit(key: &str) -> Option<u16> {
-    let index = match key {
-        "type" => 0,
-        "componentId" => 1,
-        "action" => 2,
-        "payload" => 3,
-        "requestId" => 4,
-        "expectResponse" => 5,
-        "responseId" => 6,
-        "timestamp" => 7,
-        "userId" => 8,
-        "room" => 9,
-        _ => return None,
-    };
-    Some(1 << index)
+/// The keys an envelope may carry. A repeated key, or any other, leaves the frame to the
+/// serde path (which refuses a repeated field).
+#[derive(Clone, Copy)]
+enum Key {
+    Type,
+    ComponentId,
+    Action,
+    Payload,
+    RequestId,
+    ExpectResponse,
+    ResponseId,
+    Timestamp,
+    UserId,
+    Room,
+}
+
+impl Key {
+    fn parse(key: &str) -> Option<Self> {
+        Some(match key {
+            "type" => Self::Type,
+            "componentId" => Self::ComponentId,
+            "action" => Self::Action,
+            "payload" => Self::Payload,
+            "requestId" => Self::RequestId,
+            "expectResponse" => Self::ExpectResponse,
+            "responseId" => Self::ResponseId,
+            "timestamp" => Self::Timestamp,
+            "userId" => Self::UserId,
+            "room" => Self::Room,
+            _ => return None,
+        })
+    }
+
+    /// Its bit in the set of keys seen.
+    fn bit(self) -> u16 {
+        1 << self as u16
+    }
 }
 
 /// The envelope of `text` if it is a `CALL_ACTION` in the subset this reads; `None`
@@ -73,31 +92,29 @@ pub(super) fn scan_call_frame(text: &str) -> Option<Envelope> {
     })
 }
 
-/// Reads `{"key":value,...}` with no whitespace between tokens, each key of the envelope
-/// ([`key_bit`]) at most once; the strings Live does not use are only checked to be
-/// strings.
+/// Reads `{"key":value,...}` with no whitespace between tokens, each [`Key`] at most
+/// once; the strings Live does not use are only checked to be strings.
 fn scan_fields(text: &str) -> Option<Fields<'_>> {
     let mut scan = Scanner { text, at: 0 };
     let mut fields = Fields::default();
     let mut seen = 0u16;
     scan.expect(b'{')?;
     loop {
-        let key = scan.plain_string()?;
-        let bit = key_bit(key)?;
-        if seen & bit != 0 {
+        let key = Key::parse(scan.plain_string()?)?;
+        if seen & key.bit() != 0 {
             return None;
         }
-        seen |= bit;
+        seen |= key.bit();
         scan.expect(b':')?;
         match key {
-            "type" => fields.kind = Some(scan.plain_string()?),
-            "componentId" => fields.component_id = Some(scan.plain_string()?),
-            "action" => fields.action = Some(scan.plain_string()?),
-            "requestId" => fields.request_id = Some(scan.plain_string()?),
-            "payload" => fields.payload = Some(scan.value()?),
-            "timestamp" => fields.timestamp = Some(scan.number()?),
-            "expectResponse" => fields.expect_response = Some(scan.boolean()?),
-            _ => {
+            Key::Type => fields.kind = Some(scan.plain_string()?),
+            Key::ComponentId => fields.component_id = Some(scan.plain_string()?),
+            Key::Action => fields.action = Some(scan.plain_string()?),
+            Key::RequestId => fields.request_id = Some(scan.plain_string()?),
+            Key::Payload => fields.payload = Some(scan.value()?),
+            Key::Timestamp => fields.timestamp = Some(scan.number()?),
+            Key::ExpectResponse => fields.expect_response = Some(scan.boolean()?),
+            Key::ResponseId | Key::UserId | Key::Room => {
                 scan.plain_string()?;
             }
         }

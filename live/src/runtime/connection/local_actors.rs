@@ -109,7 +109,7 @@ impl LocalActors {
         if !due || self.len() == 0 {
             return;
         }
-        // Made per poll, not kept: 16 bytes less in every connection's future.
+        // Borrowed per poll, not kept: 16 bytes less in every connection's future.
         let waker = wake.waker();
         let mut actor_cx = Context::from_waker(&waker);
         if let Some(actor) = &mut self.first

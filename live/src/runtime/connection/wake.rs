@@ -8,10 +8,10 @@
 //! are polled with this waker instead of the task's, and only after it fired (or after
 //! they last had something): an outbox wake-up polls neither.
 
-use futures_util::task::AtomicWaker;
+use futures_util::task::{ArcWake, AtomicWaker, WakerRef, waker_ref};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Wake, Waker};
+use std::task::Context;
 
 /// Set by a wake-up of the reader or of any actor; wakes the connection's task.
 ///
@@ -77,21 +77,18 @@ impl ConnectionWake {
         self.reader_due.store(true, Ordering::Release);
     }
 
-    /// The waker to poll the reader and the actors with.
-    pub(crate) fn waker(self: &Arc<Self>) -> Waker {
-        Waker::from(Arc::clone(self))
+    /// The waker to poll the reader and the actors with: borrowed, so a poll costs no
+    /// reference count (whoever keeps it clones it).
+    pub(crate) fn waker(self: &Arc<Self>) -> WakerRef<'_> {
+        waker_ref(self)
     }
 }
 
-impl Wake for ConnectionWake {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.actors_due.store(true, Ordering::Release);
-        self.reader_due.store(true, Ordering::Release);
-        self.task.wake();
+impl ArcWake for ConnectionWake {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.actors_due.store(true, Ordering::Release);
+        arc_self.reader_due.store(true, Ordering::Release);
+        arc_self.task.wake();
     }
 }
 
@@ -100,7 +97,7 @@ mod tests {
     use super::*;
     use std::future::Future;
     use std::sync::atomic::AtomicUsize;
-    use std::task::Poll;
+    use std::task::{Poll, Wake, Waker};
 
     /// A task's waker that counts its wake-ups.
     #[derive(Default)]
