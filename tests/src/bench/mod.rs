@@ -61,6 +61,9 @@ pub struct Options {
     pub window: Option<u64>,
     /// Runs of each server per scenario, alternating; each figure is their median.
     pub rounds: usize,
+    /// Overrides how long the timed scenarios measure (profiling under load: two runs of
+    /// different lengths, subtracted, leave out the setup).
+    pub measure_seconds: Option<u64>,
 }
 
 /// The scenario names `--only` accepts.
@@ -81,7 +84,7 @@ pub const SCENARIOS: &[&str] = &[
 const USAGE: &str = "\
 live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
            [--server-threads N] [--client-threads N] [--slow-seconds N] [--window N]
-           [--no-pin] [--rounds N]
+           [--no-pin] [--rounds N] [--measure-seconds N]
 live_bench --dump live|baseline
 scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics";
 
@@ -123,6 +126,9 @@ impl Options {
                     options.slow_seconds = Some(value("--slow-seconds")?.parse()?);
                 }
                 "--window" => options.window = Some(value("--window")?.parse()?),
+                "--measure-seconds" => {
+                    options.measure_seconds = Some(value("--measure-seconds")?.parse()?);
+                }
                 "--no-pin" => options.pin = false,
                 "--rounds" => options.rounds = value("--rounds")?.parse::<usize>()?.max(1),
                 "--server-cpu" => options.server.cpu = Some(value("--server-cpu")?.parse()?),
@@ -267,6 +273,9 @@ fn run(options: &Options) -> Result<()> {
     }
     if let Some(seconds) = options.slow_seconds {
         scale.slow_duration = Duration::from_secs(seconds);
+    }
+    if let Some(seconds) = options.measure_seconds {
+        scale.timing.measure = Duration::from_secs(seconds.max(1));
     }
     let cpus = std::thread::available_parallelism().map_or(0, usize::from);
     let mut servers = options.server;
