@@ -1,8 +1,7 @@
 //! The table of live singleton instances, one per component name. An instance leaves it
 //! through [`SingletonTable::release`] when its last viewer goes.
 
-use super::mailbox::{ComponentHandle, Control};
-use crate::support::queue::Receiver;
+use super::mailbox::{ComponentHandle, Inbox};
 use std::collections::HashMap;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -23,14 +22,9 @@ impl SingletonTable {
 
     /// Called by an instance whose last viewer left. Removes it from the table and returns
     /// true, unless a join is already waiting in its mailbox (then it keeps running).
-    pub(crate) async fn release(
-        &self,
-        name: &'static str,
-        id: &str,
-        control: &Receiver<Control>,
-    ) -> bool {
+    pub(crate) async fn release(&self, name: &'static str, id: &str, mail: &Inbox) -> bool {
         let mut instances = self.instances.lock().await;
-        if !control.is_empty() {
+        if !mail.no_urgent() {
             return false;
         }
         if instances.get(name).is_some_and(|handle| &*handle.id == id) {

@@ -1,5 +1,5 @@
-//! A lean multi-producer, single-consumer queue for a component's mailboxes (control,
-//! calls, pushed work).
+//! A lean multi-producer, single-consumer queue for a component's mailboxes (its mail,
+//! pushed work).
 //!
 //! tokio's `mpsc` allocates its cache-padded channel state and a first block of 32 slots
 //! when a channel is created: 800 B for 8-byte messages and 1,056 B for 16-byte ones,
@@ -12,6 +12,11 @@
 //! `send` wait for room and `try_send` fail with [`TrySendError::Full`]; once the receiver
 //! is dropped, sends fail and queued messages are dropped; receiving takes from the task's
 //! cooperative budget like tokio's own channels.
+//!
+//! A queue has a second, **urgent** lane ([`Sender::try_send_urgent`]): never bounded,
+//! always received first. A component's membership changes use it, so they share one
+//! allocation, one lock and one waker with its calls (one lock per message received
+//! instead of one per mailbox polled) and still overtake them.
 
 use super::lock;
 use std::collections::VecDeque;
@@ -23,6 +28,7 @@ use std::task::{Context, Poll, Waker, ready};
 use tokio::sync::Semaphore;
 
 /// A queue without a bound (`try_send` fails only when the receiver is gone).
+#[cfg(test)]
 pub(crate) fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
     open(None)
 }
@@ -36,6 +42,7 @@ fn open<T>(slots: Option<Semaphore>) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Shared {
         state: Mutex::new(State {
             items: VecDeque::new(),
+            urgent: VecDeque::new(),
             waker: None,
             receiver_gone: false,
         }),
@@ -55,6 +62,8 @@ struct Shared<T> {
 
 struct State<T> {
     items: VecDeque<T>,
+    /// Received before `items`; takes no place of a bounded queue.
+    urgent: VecDeque<T>,
     /// The receiver's task, waiting for a message.
     waker: Option<Waker>,
     receiver_gone: bool,
@@ -66,13 +75,17 @@ impl<T> Shared<T> {
     }
 
     /// Queues `item` (its place, if bounded, is already taken) and wakes the receiver.
-    fn push(&self, item: T) -> Result<(), T> {
+    fn push(&self, item: T, urgent: bool) -> Result<(), T> {
         let waker = {
             let mut state = self.lock();
             if state.receiver_gone {
                 return Err(item);
             }
-            state.items.push_back(item);
+            if urgent {
+                state.urgent.push_back(item);
+            } else {
+                state.items.push_back(item);
+            }
             state.waker.take()
         };
         if let Some(waker) = waker {
@@ -104,7 +117,7 @@ impl<T> Sender<T> {
                 Err(_) => return Err(item),
             }
         }
-        self.0.push(item)
+        self.0.push(item, false)
     }
 
     /// Queues `item` now, or gives it back (full, or the receiver is gone).
@@ -120,7 +133,13 @@ impl<T> Sender<T> {
                 }
             }
         }
-        self.0.push(item).map_err(TrySendError::Closed)
+        self.0.push(item, false).map_err(TrySendError::Closed)
+    }
+
+    /// Queues `item` on the urgent lane: received before every other message, and never
+    /// refused for room. Gives it back if the receiver is gone.
+    pub(crate) fn try_send_urgent(&self, item: T) -> Result<(), T> {
+        self.0.push(item, true)
     }
 
     /// Whether the receiver is gone.
@@ -208,6 +227,11 @@ impl<T> Receiver<T> {
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
         let mut state = self.0.lock();
+        if let Some(item) = state.urgent.pop_front() {
+            drop(state);
+            coop.made_progress();
+            return Poll::Ready(Some(item));
+        }
         if let Some(item) = state.items.pop_front() {
             drop(state);
             if let Some(slots) = &self.0.slots {
@@ -230,7 +254,12 @@ impl<T> Receiver<T> {
     /// The next message if one is queued.
     #[cfg(test)]
     pub(crate) fn try_recv(&mut self) -> Option<T> {
-        let item = self.0.lock().items.pop_front()?;
+        let mut state = self.0.lock();
+        if let Some(item) = state.urgent.pop_front() {
+            return Some(item);
+        }
+        let item = state.items.pop_front()?;
+        drop(state);
         if let Some(slots) = &self.0.slots {
             slots.add_permits(1);
         }
@@ -238,8 +267,15 @@ impl<T> Receiver<T> {
     }
 
     /// Whether no message is queued.
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.lock().items.is_empty()
+        let state = self.0.lock();
+        state.items.is_empty() && state.urgent.is_empty()
+    }
+
+    /// Whether no urgent message is queued.
+    pub(crate) fn no_urgent(&self) -> bool {
+        self.0.lock().urgent.is_empty()
     }
 }
 
@@ -252,7 +288,10 @@ impl<T> Drop for Receiver<T> {
             let mut state = self.0.lock();
             state.receiver_gone = true;
             state.waker = None;
-            std::mem::take(&mut state.items)
+            (
+                std::mem::take(&mut state.items),
+                std::mem::take(&mut state.urgent),
+            )
         };
         drop(items);
     }

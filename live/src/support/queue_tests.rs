@@ -80,3 +80,44 @@ async fn a_weak_sender_does_not_keep_the_queue_open() {
     assert_eq!(rx.recv().await, Some(7));
     assert_eq!(rx.recv().await, None);
 }
+
+#[tokio::test]
+async fn urgent_messages_overtake_the_others_and_are_never_refused_for_room() {
+    let (tx, mut rx) = bounded(1);
+    tx.try_send(1).unwrap();
+    assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    tx.try_send_urgent(10).unwrap();
+    tx.try_send_urgent(11).unwrap();
+    assert!(!rx.no_urgent());
+    assert_eq!(rx.recv().await, Some(10));
+    assert_eq!(rx.recv().await, Some(11));
+    assert!(rx.no_urgent());
+    assert_eq!(rx.recv().await, Some(1));
+    // Urgent messages took no place: the bound is free again after the one ordinary message.
+    tx.try_send(3).unwrap();
+    assert_eq!(rx.recv().await, Some(3));
+    assert!(rx.is_empty());
+}
+
+#[tokio::test]
+async fn an_urgent_message_wakes_a_waiting_receiver_and_is_dropped_with_the_receiver() {
+    let (tx, mut rx) = bounded::<Arc<()>>(4);
+    let waiting = tokio::spawn(async move {
+        let first = rx.recv().await;
+        (first, rx)
+    });
+    tokio::task::yield_now().await;
+    let message = Arc::new(());
+    tx.try_send_urgent(Arc::clone(&message)).unwrap();
+    let (first, rx) = timeout(BOUND, waiting).await.unwrap().unwrap();
+    assert!(first.is_some());
+    drop(first);
+    tx.try_send_urgent(Arc::clone(&message)).unwrap();
+    drop(rx);
+    assert_eq!(
+        Arc::strong_count(&message),
+        1,
+        "the queued message was not dropped"
+    );
+    assert!(tx.try_send_urgent(message).is_err());
+}

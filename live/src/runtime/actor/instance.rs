@@ -7,7 +7,7 @@ use crate::component::push::{BoxJob, Pusher};
 use crate::component::{Ctx, Identity, LiveComponent};
 use crate::metrics::InstanceMetrics;
 use crate::runtime::cluster_link::SingletonLink;
-use crate::runtime::mailbox::{Call, Control};
+use crate::runtime::mailbox::Inbox;
 use crate::runtime::outbox::{Audience, OutFrame, Outbox};
 use crate::runtime::rooms::{RoomHandle, TypedRoomOps};
 use crate::runtime::singleton_table::SingletonTable;
@@ -37,9 +37,8 @@ pub(super) struct Actor<C> {
     pub(super) owner: Arc<str>,
     /// For singletons: the table to leave when the last viewer goes.
     pub(super) singleton: Option<Arc<SingletonTable>>,
-    /// Membership changes and cluster news, handled before calls.
-    pub(super) control: Receiver<Control>,
-    pub(super) calls: Receiver<Box<Call>>,
+    /// Membership changes and cluster news, then calls (`runtime::mailbox`).
+    pub(super) mail: Inbox,
     /// Work pushed from timers, background tasks and app code, handled after calls.
     pub(super) jobs: Receiver<BoxJob<C>>,
     /// Starts the component's timers and tasks; aborts them all when it is destroyed.

@@ -6,7 +6,7 @@ use crate::component::{ActionError, LiveComponent};
 use crate::protocol::outbound;
 use crate::protocol::refusal::Refusal;
 use crate::room::LeaveReason;
-use crate::runtime::mailbox::{Control, MountReply, Viewer};
+use crate::runtime::mailbox::{Mail, MountReply, Viewer};
 use crate::runtime::outbox::Outbox;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
@@ -31,23 +31,23 @@ impl<C: LiveComponent> Actor<C> {
             self.arm_timer();
             tokio::select! {
                 biased;
-                control = self.control.recv() => match control {
-                    Some(Control::Join(join)) => self.join(join.viewer, join.reply),
-                    Some(Control::Leave(leave)) => {
+                mail = self.mail.recv() => match mail {
+                    Some(Mail::Join(join)) => self.join(join.viewer, join.reply),
+                    Some(Mail::Leave(leave)) => {
                         if Box::pin(self.leave(&leave.connection_id)).await {
                             break leave.reason;
                         }
                     }
-                    Some(Control::Room(delivery)) => Box::pin(self.room_delivery(*delivery)).await,
-                    Some(Control::Cluster(signal)) => {
+                    Some(Mail::Room(delivery)) => Box::pin(self.room_delivery(*delivery)).await,
+                    Some(Mail::Cluster(signal)) => {
                         Box::pin(self.cluster_signal(*signal)).await;
                     }
-                    Some(Control::Shutdown) | None => break LeaveReason::Cleanup,
+                    Some(Mail::Call(call)) => {
+                        self.publish_membership_changes();
+                        self.handle(*call).await;
+                    }
+                    Some(Mail::Shutdown) | None => break LeaveReason::Cleanup,
                 },
-                Some(call) = self.calls.recv() => {
-                    self.publish_membership_changes();
-                    self.handle(*call).await;
-                }
                 Some(job) = self.jobs.recv() => {
                     self.publish_membership_changes();
                     Box::pin(self.run_job(job)).await;

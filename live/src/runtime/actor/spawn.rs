@@ -72,7 +72,7 @@ pub(crate) fn start_component<C: LiveComponent>(
         synced,
         role,
     } = starting_point::<C>(&mut request, cluster.as_ref().map(|(_, role)| role))?;
-    let (handle, inbox) = mailbox::open(Arc::clone(&request.id));
+    let (handle, mail) = mailbox::open(Arc::clone(&request.id));
     let (jobs, jobs_rx) = queue::bounded::<BoxJob<C>>(JOB_QUEUE);
     let handle = handle
         .with_jobs(Arc::new(jobs.clone()))
@@ -108,8 +108,7 @@ pub(crate) fn start_component<C: LiveComponent>(
         audience,
         owner: Arc::clone(&request.viewer.connection_id),
         singleton: request.singleton,
-        control: inbox.control,
-        calls: inbox.calls,
+        mail,
         jobs: jobs_rx,
         pusher: Arc::new(pusher),
         rooms,

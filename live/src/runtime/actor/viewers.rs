@@ -82,7 +82,7 @@ impl<C: LiveComponent> Actor<C> {
         };
         let viewers = self.viewers.len();
         if self.is_proxy() {
-            return viewers == 0 && singletons.release(C::NAME, &self.id, &self.control).await;
+            return viewers == 0 && singletons.release(C::NAME, &self.id, &self.mail).await;
         }
         let component = &mut self.component;
         if std::panic::catch_unwind(AssertUnwindSafe(|| {
@@ -93,7 +93,7 @@ impl<C: LiveComponent> Actor<C> {
             tracing::error!(component = C::NAME, "on_client_leave panicked");
         }
         self.schedule_membership_publish();
-        viewers == 0 && singletons.release(C::NAME, &self.id, &self.control).await
+        viewers == 0 && singletons.release(C::NAME, &self.id, &self.mail).await
     }
 
     /// Adds a viewer (to the actor's table and to the rooms' audience).

@@ -6,7 +6,7 @@ use crate::component::Identity;
 use crate::protocol::kinds::ServerKind;
 use crate::protocol::outbound::Reply;
 use crate::protocol::refusal::Refusal;
-use crate::runtime::mailbox::{Call, Caller, ClientRoomOp, ComponentHandle};
+use crate::runtime::mailbox::{Call, Caller, ClientRoomOp, ComponentHandle, Mail};
 use crate::support::queue::TrySendError;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
@@ -55,7 +55,7 @@ impl Connection {
             component_id,
             reply_kind,
         } = *pending;
-        if let Err(call) = handle.call_boxed(call).await {
+        if let Err(call) = handle.resend(call).await {
             self.refuse_call(component_id.as_deref(), reply_kind, call.request_id());
         }
     }
@@ -179,8 +179,8 @@ impl Connection {
 /// [`Connection::deliver`], with what its refusal needs if the component is gone by then.
 pub(crate) struct PendingCall {
     handle: ComponentHandle,
-    /// The call, which carries the request's id.
-    call: Box<Call>,
+    /// The call (a [`Mail::Call`]), which carries the request's id.
+    call: Mail,
     component_id: Option<String>,
     reply_kind: ServerKind,
 }

@@ -5,7 +5,7 @@ use super::Connection;
 use crate::protocol::js::safe_unsigned;
 use crate::protocol::refusal::Refusal;
 use crate::protocol::upload::{self, Completion, Progress};
-use crate::runtime::mailbox::{Call, Caller, UploadCall};
+use crate::runtime::mailbox::{Call, Caller, Mail, UploadCall};
 use crate::runtime::uploads::{ActiveUpload, cancel, field, read_start};
 use crate::upload::rules::check_upload_id;
 use crate::upload::{MAX_CHUNK_BYTES, NewUpload, UploadedFile};
@@ -241,10 +241,10 @@ impl Connection {
             .get(&component_id)
             .map(|handle| (**handle).clone());
         let refused = match handle {
-            Some(handle) => handle.call(call).await.err(),
-            None => Some(call),
+            Some(handle) => handle.call(call).await.err().and_then(Mail::into_call),
+            None => Some(Box::new(call)),
         };
-        if let Some(Call::Upload(call)) = refused {
+        if let Some(Call::Upload(call)) = refused.map(|call| *call) {
             self.components.remove(&component_id);
             let _ = hub.uploads.store.delete(call.file.key()).await;
             return Err(Refusal::UploadComponentNotFound.text());

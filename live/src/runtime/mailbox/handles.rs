@@ -2,7 +2,7 @@
 //! it needs: connections the whole [`ComponentHandle`], rooms a [`MemberMailbox`], a
 //! singleton's cluster link a [`ClusterMailbox`].
 
-use super::messages::{Call, ClusterSignal, Control, JoinRequest, LeaveRequest, RoomDelivery};
+use super::messages::{Call, ClusterSignal, JoinRequest, LeaveRequest, Mail, RoomDelivery};
 use crate::room::LeaveReason;
 use crate::support::queue::{self, Receiver, Sender, TrySendError, WeakSender};
 use crate::upload::UploadSpec;
@@ -12,29 +12,19 @@ use std::sync::Arc;
 /// How many calls may wait in one component's mailbox before callers wait.
 const CALL_QUEUE: usize = 64;
 
-/// A new component's two mailboxes, as its actor reads them.
-#[derive(Debug)]
-pub(crate) struct Inbox {
-    /// Membership changes and cluster news (unbounded: one message per mount or leave).
-    pub(crate) control: Receiver<Control>,
-    /// Calls (bounded: a flood of calls waits instead of growing memory).
-    pub(crate) calls: Receiver<Box<Call>>,
-}
+/// A component's mailbox, as its actor reads it: membership changes and cluster news
+/// first (the urgent lane, unbounded: one message per mount or leave), then calls (bounded:
+/// a flood of calls waits instead of growing memory).
+pub(crate) type Inbox = Receiver<Mail>;
 
-/// Opens the mailboxes of component `id`.
+/// Opens the mailbox of component `id`.
 pub(crate) fn open(id: Arc<str>) -> (ComponentHandle, Inbox) {
-    let (control, control_rx) = queue::unbounded();
-    let (calls, calls_rx) = queue::bounded(CALL_QUEUE);
+    let (mail, inbox) = queue::bounded(CALL_QUEUE);
     let handle = ComponentHandle {
         id,
-        control,
-        calls,
+        mail,
         jobs: None,
         kind: None,
-    };
-    let inbox = Inbox {
-        control: control_rx,
-        calls: calls_rx,
     };
     (handle, inbox)
 }
@@ -44,8 +34,8 @@ pub(crate) fn open(id: Arc<str>) -> (ComponentHandle, Inbox) {
 pub(crate) struct ComponentHandle {
     /// The component's id.
     pub(crate) id: Arc<str>,
-    control: Sender<Control>,
-    calls: Sender<Box<Call>>,
+    /// Its mailbox: calls on the bounded lane, everything else on the urgent one.
+    mail: Sender<Mail>,
     /// The sender of its work mailbox (a `JobSender<C>`, typed by the component).
     jobs: Option<Arc<dyn Any + Send + Sync>>,
     /// The component's registry name and its `#[upload]` methods.
@@ -87,24 +77,27 @@ impl ComponentHandle {
     }
 
     /// Queues a call; gives it back if the component no longer runs.
-    pub(crate) async fn call(&self, call: Call) -> Result<(), Call> {
-        self.call_boxed(Box::new(call)).await.map_err(|call| *call)
+    pub(crate) async fn call(&self, call: Call) -> Result<(), Mail> {
+        self.resend(Mail::Call(Box::new(call))).await
     }
 
-    /// [`call`](Self::call) with the call already boxed (as the mailbox holds it).
-    pub(crate) async fn call_boxed(&self, call: Box<Call>) -> Result<(), Box<Call>> {
-        self.calls.send(call).await
+    /// Queues a call that [`try_call`](Self::try_call) gave back for want of room,
+    /// waiting for room; gives it back if the component no longer runs.
+    pub(crate) async fn resend(&self, call: Mail) -> Result<(), Mail> {
+        self.mail.send(call).await
     }
 
     /// Queues a call now; gives it back if the mailbox is full or the component no longer
     /// runs.
-    pub(crate) fn try_call(&self, call: Call) -> Result<(), TrySendError<Box<Call>>> {
-        self.calls.try_send(Box::new(call))
+    pub(crate) fn try_call(&self, call: Call) -> Result<(), TrySendError<Mail>> {
+        self.mail.try_send(Mail::Call(Box::new(call)))
     }
 
     /// Adds a viewer to a running singleton; false if it no longer runs.
     pub(crate) fn join(&self, join: JoinRequest) -> bool {
-        self.control.try_send(Control::Join(Box::new(join))).is_ok()
+        self.mail
+            .try_send_urgent(Mail::Join(Box::new(join)))
+            .is_ok()
     }
 
     /// Tells the component that `connection_id` stopped viewing it.
@@ -113,50 +106,51 @@ impl ComponentHandle {
             connection_id,
             reason,
         };
-        let _ = self.control.try_send(Control::Leave(Box::new(leave)));
+        let _ = self.mail.try_send_urgent(Mail::Leave(Box::new(leave)));
     }
 
     /// Passes cluster news to a singleton.
     pub(crate) fn signal(&self, signal: ClusterSignal) {
-        let _ = self.control.try_send(Control::Cluster(Box::new(signal)));
+        let _ = self.mail.try_send_urgent(Mail::Cluster(Box::new(signal)));
     }
 
     /// Stops the component (server shutdown).
     pub(crate) fn shutdown(&self) {
-        let _ = self.control.try_send(Control::Shutdown);
+        let _ = self.mail.try_send_urgent(Mail::Shutdown);
     }
 
     /// The mailbox its rooms deliver typed events to.
     pub(crate) fn member_mailbox(&self) -> MemberMailbox {
-        MemberMailbox(self.control.clone())
+        MemberMailbox(self.mail.clone())
     }
 
     /// The mailbox its cluster link reports to; it does not keep the component alive.
     pub(crate) fn cluster_mailbox(&self) -> ClusterMailbox {
-        ClusterMailbox(self.control.downgrade())
+        ClusterMailbox(self.mail.downgrade())
     }
 }
 
 /// What a room holds of a member's actor: it can only hand it a typed event.
 #[derive(Debug, Clone)]
-pub(crate) struct MemberMailbox(Sender<Control>);
+pub(crate) struct MemberMailbox(Sender<Mail>);
 
 impl MemberMailbox {
     /// Hands a typed room event to the member's handler.
     pub(crate) fn deliver(&self, delivery: RoomDelivery) {
-        let _ = self.0.try_send(Control::Room(Box::new(delivery)));
+        let _ = self.0.try_send_urgent(Mail::Room(Box::new(delivery)));
     }
 }
 
 /// What a singleton's cluster link holds of its actor: it can only pass cluster news.
 #[derive(Debug, Clone)]
-pub(crate) struct ClusterMailbox(WeakSender<Control>);
+pub(crate) struct ClusterMailbox(WeakSender<Mail>);
 
 impl ClusterMailbox {
     /// Passes `signal` on; false once the actor is gone.
     pub(crate) fn signal(&self, signal: ClusterSignal) -> bool {
-        self.0
-            .upgrade()
-            .is_some_and(|control| control.try_send(Control::Cluster(Box::new(signal))).is_ok())
+        self.0.upgrade().is_some_and(|mail| {
+            mail.try_send_urgent(Mail::Cluster(Box::new(signal)))
+                .is_ok()
+        })
     }
 }

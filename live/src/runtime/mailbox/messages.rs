@@ -1,5 +1,5 @@
-//! What a component actor receives: membership changes and cluster news on its control
-//! mailbox, client requests on its call mailbox.
+//! What a component actor receives: membership changes and cluster news on its mailbox's
+//! urgent lane, client requests on its bounded lane.
 
 use crate::cluster::{
     ActionRequest, ActionResponse, MirroredState, SingletonMessage, SingletonOwner,
@@ -44,13 +44,14 @@ pub(crate) struct MountReply {
     pub(crate) rehydrate: bool,
 }
 
-/// Membership changes, handled before calls.
+/// What a component actor receives, in one mailbox with two lanes: membership changes,
+/// room events and cluster news on its urgent lane (unbounded, handled first), calls on
+/// its bounded lane (`handles` keeps each kind to its lane).
 ///
-/// Every payload is boxed: tokio allocates a channel's first block of 32 slots when the
-/// channel is created, so the size of this enum (16 bytes) is paid 32 times by every
-/// component.
+/// Every payload is boxed: a mailbox's buffer holds at least four messages once used, so
+/// the size of this enum (16 bytes) is paid by every component.
 #[derive(Debug)]
-pub(crate) enum Control {
+pub(crate) enum Mail {
     /// Another connection mounts this singleton.
     Join(Box<JoinRequest>),
     /// A connection unmounted the component or disconnected.
@@ -61,6 +62,26 @@ pub(crate) enum Control {
     Cluster(Box<ClusterSignal>),
     /// The server stops: destroy now.
     Shutdown,
+    /// A client request (the bounded lane).
+    Call(Box<Call>),
+}
+
+impl Mail {
+    /// The client request id of the call it carries, if any.
+    pub(crate) fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Call(call) => call.request_id(),
+            _ => None,
+        }
+    }
+
+    /// The call it carries, if it is one.
+    pub(crate) fn into_call(self) -> Option<Box<Call>> {
+        match self {
+            Self::Call(call) => Some(call),
+            _ => None,
+        }
+    }
 }
 
 /// A connection that stops viewing the component.
@@ -123,7 +144,7 @@ pub(crate) enum ClusterSignal {
 }
 
 /// Client requests that run against the component's state (boxed in the mailbox, see
-/// [`Control`]).
+/// [`Mail`]).
 #[derive(Debug)]
 pub(crate) enum Call {
     /// `CALL_ACTION`.
