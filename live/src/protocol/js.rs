@@ -37,6 +37,9 @@ pub(crate) fn js_number(number: f64) -> Value {
     }
 }
 
+/// 2^53: every integer below it is exact in an `f64`.
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
 /// `x` as JavaScript prints it, ECMAScript `Number::toString(x)` in radix 10: `4`,
 /// `1760000123456`, `1.5`, `1e+21`, `1e-7`, `18446744073709552000`.
 pub(crate) fn js_number_text(x: f64) -> String {
@@ -48,6 +51,12 @@ pub(crate) fn js_number_text(x: f64) -> String {
     }
     if x.is_infinite() {
         return if x > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    if x.fract() == 0.0 && x.abs() < MAX_EXACT_INTEGER {
+        // An integer below 2^53 prints as its digits (versions, timestamps): no need for
+        // the shortest-digits search below.
+        #[allow(clippy::cast_possible_truncation)]
+        return (x as i64).to_string();
     }
     let sign = if x < 0.0 { "-" } else { "" };
     // Rust's `{:e}` gives the shortest round-trip digits, as JS uses: "1.2345e-7".
@@ -108,8 +117,12 @@ mod tests {
 
     #[test]
     fn numbers_print_as_javascript_prints_them() {
-        let cases: [(f64, &str); 22] = [
+        let cases: [(f64, &str); 26] = [
             (4.0, "4"),
+            (-7.0, "-7"),
+            (9_007_199_254_740_991.0, "9007199254740991"),
+            (-9_007_199_254_740_991.0, "-9007199254740991"),
+            (-1e21, "-1e+21"),
             (1_760_000_123_456.0, "1760000123456"),
             (18_446_744_073_709_551_616.0, "18446744073709552000"),
             (1_152_921_504_606_846_976.0, "1152921504606847000"),

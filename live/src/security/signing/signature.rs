@@ -1,7 +1,5 @@
 //! The HMAC's text: the signature input, and the 64-char lowercase hex form of the tag.
 
-use std::fmt::Write as _;
-
 use crate::protocol::js::js_number_text;
 
 /// Length of a raw HMAC-SHA256 tag; the wire carries it as 64 lowercase hex chars.
@@ -16,11 +14,20 @@ pub(super) fn signature_input(
     data: &str,
     nonce: Option<&str>,
 ) -> String {
-    let mut input = format!(
-        "{component_id}:{}:{}:{data}",
-        js_number_text(version),
-        js_number_text(timestamp)
+    let (version, timestamp) = (js_number_text(version), js_number_text(timestamp));
+    let nonce_len = nonce.map_or(0, |nonce| nonce.len() + 1);
+    let mut input = String::with_capacity(
+        component_id.len() + version.len() + timestamp.len() + data.len() + 3 + nonce_len,
     );
+    for (i, part) in [component_id, &version, &timestamp, data]
+        .into_iter()
+        .enumerate()
+    {
+        if i > 0 {
+            input.push(':');
+        }
+        input.push_str(part);
+    }
     if let Some(nonce) = nonce {
         input.push(':');
         input.push_str(nonce);
@@ -32,10 +39,19 @@ pub(super) fn signature_input(
 pub(super) fn hex(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len() * 2);
     for byte in bytes {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{byte:02x}");
+        out.push(hex_digit(byte >> 4));
+        out.push(hex_digit(byte & 0x0f));
     }
     out
+}
+
+/// The lowercase hex digit of `nibble` (0 to 15).
+fn hex_digit(nibble: u8) -> char {
+    char::from(if nibble < 10 {
+        b'0' + nibble
+    } else {
+        b'a' + nibble - 10
+    })
 }
 
 /// Exactly 64 lowercase hex chars → the 32 tag bytes; anything else → `None`.
