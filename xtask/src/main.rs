@@ -25,7 +25,7 @@ tasks:
           run every cargo-fuzz target in live/fuzz for N seconds each (default 60)
   page    rebuild the demo page (examples/demo/page/index.html) from clients/demo-page
   bench [--quick] [--json PATH] [--only NAME,...]
-          the benchmark suite in release mode: Live against a bare
+          the benchmark suite (the production profile: release + LTO): Live against a bare
           tokio-tungstenite baseline on 127.0.0.1 (a few minutes; --quick: under
           a minute, small scale); prints a table, --json writes the figures
   help    this text
@@ -77,12 +77,14 @@ fn run(step: &str, mut command: Command) -> Result<(), String> {
     }
 }
 
-/// `cargo run --release -p live-tests --bin live_bench -- <arguments>`: the load generator
-/// starts each server as its own child process (see docs/performance.md).
+/// `cargo run --profile production -p live-tests --bin live_bench -- <arguments>`: the
+/// load generator starts each server as its own child process, both built as a production
+/// server should be (see docs/performance.md).
 fn bench() -> Result<(), String> {
     let mut args = vec![
         "run",
-        "--release",
+        "--profile",
+        "production",
         "-p",
         "live-tests",
         "--bin",
