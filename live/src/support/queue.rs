@@ -3,9 +3,10 @@
 //!
 //! tokio's `mpsc` allocates its cache-padded channel state and a first block of 32 slots
 //! when a channel is created: 800 B for 8-byte messages and 1,056 B for 16-byte ones,
-//! measured with a counting allocator. A component has three mailboxes (control, calls,
+//! measured with a counting allocator. A component had three mailboxes (control, calls,
 //! work), so that was 2.9 KiB per mounted component before any message arrived. This
-//! queue is one small allocation (about 0.1 KiB) and grows its buffer on first use.
+//! queue is one small allocation (about 0.1 KiB) and grows its buffer on first use; a
+//! component now has two (its mail, with control on the urgent lane, and its work).
 //!
 //! Semantics are those of tokio's `mpsc` as the actor used them: FIFO; `recv` returns
 //! `None` once every (strong) sender is gone and the queue is empty; a bounded queue makes
