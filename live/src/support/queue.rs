@@ -70,9 +70,27 @@ struct State<T> {
     receiver_gone: bool,
 }
 
+impl<T> State<T> {
+    /// The next message, urgent ones first, and whether it held a place of the bound
+    /// (which the caller frees once the lock is released).
+    fn pop(&mut self) -> Option<(T, bool)> {
+        match self.urgent.pop_front() {
+            Some(item) => Some((item, false)),
+            None => self.items.pop_front().map(|item| (item, true)),
+        }
+    }
+}
+
 impl<T> Shared<T> {
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         lock(&self.state)
+    }
+
+    /// Gives a bounded queue's place back (a message that took one was received).
+    fn free_place(&self) {
+        if let Some(slots) = &self.slots {
+            slots.add_permits(1);
+        }
     }
 
     /// Queues `item` (its place, if bounded, is already taken) and wakes the receiver.
@@ -228,15 +246,10 @@ impl<T> Receiver<T> {
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let coop = ready!(tokio::task::coop::poll_proceed(cx));
         let mut state = self.0.lock();
-        if let Some(item) = state.urgent.pop_front() {
+        if let Some((item, held_place)) = state.pop() {
             drop(state);
-            coop.made_progress();
-            return Poll::Ready(Some(item));
-        }
-        if let Some(item) = state.items.pop_front() {
-            drop(state);
-            if let Some(slots) = &self.0.slots {
-                slots.add_permits(1);
+            if held_place {
+                self.0.free_place();
             }
             coop.made_progress();
             return Poll::Ready(Some(item));
@@ -255,14 +268,9 @@ impl<T> Receiver<T> {
     /// The next message if one is queued.
     #[cfg(test)]
     pub(crate) fn try_recv(&mut self) -> Option<T> {
-        let mut state = self.0.lock();
-        if let Some(item) = state.urgent.pop_front() {
-            return Some(item);
-        }
-        let item = state.items.pop_front()?;
-        drop(state);
-        if let Some(slots) = &self.0.slots {
-            slots.add_permits(1);
+        let (item, held_place) = self.0.lock().pop()?;
+        if held_place {
+            self.0.free_place();
         }
         Some(item)
     }

@@ -78,13 +78,8 @@ pub fn open_fds(pid: u32) -> Option<usize> {
 /// Clock ticks per second of the times in `/proc/<pid>/stat` (`USER_HZ`: 100 on Linux).
 pub const CLOCK_TICKS_PER_SEC: f64 = 100.0;
 
-/// A process's CPU time (user + system), from `/proc/<pid>/stat`, in clock ticks.
-pub fn cpu_ticks(pid: u32) -> Option<u64> {
-    cpu_ticks_split(pid).map(|(user, system)| user + system)
-}
-
 /// A process's user and system CPU time, from `/proc/<pid>/stat`, in clock ticks.
-pub fn cpu_ticks_split(pid: u32) -> Option<(u64, u64)> {
+pub fn cpu_ticks(pid: u32) -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may contain spaces: fields start after the last ')'.
     let after = stat.rsplit_once(')')?.1;
@@ -116,7 +111,7 @@ impl CpuClock {
     pub fn start(pid: u32) -> Self {
         Self {
             pid,
-            start: cpu_ticks_split(pid),
+            start: cpu_ticks(pid),
         }
     }
 
@@ -129,7 +124,7 @@ impl CpuClock {
     /// [`seconds`](Self::seconds), and the user time alone.
     pub fn split(&self) -> Option<CpuSeconds> {
         let (user_then, system_then) = self.start?;
-        let (user_now, system_now) = cpu_ticks_split(self.pid)?;
+        let (user_now, system_now) = cpu_ticks(self.pid)?;
         let user = user_now.checked_sub(user_then)?;
         let system = system_now.checked_sub(system_then)?;
         #[allow(clippy::cast_precision_loss)]
