@@ -20,6 +20,8 @@ mod push;
 mod push_tests;
 mod rooms;
 mod signature;
+#[cfg(test)]
+mod signature_tests;
 mod spawn;
 mod timer;
 mod uploads;

@@ -106,6 +106,7 @@ impl<C: LiveComponent> Actor<C> {
         if let Some(frame) = frame {
             self.broadcast(frame);
         }
+        self.renew_signature_if_due();
     }
 
     /// Publishes the change found field by field (`state::fields`), without serializing
@@ -135,6 +136,7 @@ impl<C: LiveComponent> Actor<C> {
         if let Some(frame) = frame {
             self.broadcast(frame);
         }
+        self.renew_signature_if_due();
         true
     }
 

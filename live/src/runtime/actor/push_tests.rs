@@ -57,6 +57,7 @@ impl LiveComponent for Pulse {
         "spawn",
         "spawn_forever",
         "panicky",
+        "bump",
     ];
 
     fn dispatch<'a>(
@@ -107,6 +108,7 @@ impl LiveComponent for Pulse {
                         assert!(c.ticks != 1, "the first tick panics");
                     });
                 }
+                "bump" => self.ticks += 1,
                 _ => {}
             }
             Ok(None)
@@ -114,13 +116,14 @@ impl LiveComponent for Pulse {
     }
 }
 
-struct Fixture {
+/// A mounted [`Pulse`] and the outbox of its one viewer.
+pub(super) struct Fixture {
     hub: Hub,
     handle: ComponentHandle,
     outbox: Outbox,
 }
 
-fn mount() -> Fixture {
+pub(super) fn mount() -> Fixture {
     let hub = Hub::new(HubParts {
         config: LiveConfig::default(),
         components: HashMap::new(),
@@ -157,7 +160,7 @@ fn mount() -> Fixture {
 }
 
 impl Fixture {
-    async fn act(&self, action: &str, payload: Value) {
+    pub(super) async fn act(&self, action: &str, payload: Value) {
         let call = Call::Action {
             caller: Caller {
                 connection_id: Arc::from("conn"),
@@ -175,8 +178,8 @@ impl Fixture {
         sleep(Duration::from_millis(1)).await;
     }
 
-    /// The `ticks` values of the state frames queued so far.
-    fn ticks(&self) -> Vec<u64> {
+    /// The JSON frames queued so far, taken from the outbox.
+    pub(super) fn frames(&self) -> Vec<Value> {
         let frames = self.outbox.next_batch().now_or_never().flatten();
         frames
             .unwrap_or_default()
@@ -185,6 +188,13 @@ impl Fixture {
                 OutFrame::Text(text) => serde_json::from_slice::<Value>(text).ok(),
                 _ => None,
             })
+            .collect()
+    }
+
+    /// The `ticks` values of the state frames queued so far.
+    fn ticks(&self) -> Vec<u64> {
+        self.frames()
+            .into_iter()
             .filter_map(|frame| match frame["type"].as_str() {
                 Some("STATE_UPDATE") => frame["payload"]["state"]["ticks"].as_u64(),
                 Some("STATE_DELTA") => frame["payload"]["delta"]["ticks"].as_u64(),
@@ -195,6 +205,11 @@ impl Fixture {
 
     /// Queues a call without letting the actor run.
     async fn queue(&self, action: &str, payload: Value) {
+        self.queue_call(action, payload, None).await;
+    }
+
+    /// Queues a call, with a reply requested when it has a request id.
+    pub(super) async fn queue_call(&self, action: &str, payload: Value, request_id: Option<&str>) {
         let call = Call::Action {
             caller: Caller {
                 connection_id: Arc::from("conn"),
@@ -202,8 +217,8 @@ impl Fixture {
             },
             action: action.to_owned(),
             payload,
-            expect_response: false,
-            request_id: None,
+            expect_response: request_id.is_some(),
+            request_id: request_id.map(str::to_owned),
         };
         if self.handle.call(call).await.is_err() {
             panic!("the component stopped");

@@ -1,5 +1,11 @@
 //! Signed state: every state a viewer receives whole is signed, and changed state gets a
 //! fresh signature (`STATE_SIGNATURE`) at most once per renewal interval.
+//!
+//! A change made when the last signature is at least an interval old is signed at once,
+//! by the call that made it: the `STATE_SIGNATURE` follows the delta in the same write,
+//! with no timer and no write of its own (the reference's leading edge). A change inside
+//! the interval is signed by the actor's timer, a quarter interval after the interval
+//! ends (the trailing edge), unless a later change came first and signed it.
 
 use super::instance::Actor;
 use crate::component::LiveComponent;
@@ -22,7 +28,9 @@ impl<C: LiveComponent> Actor<C> {
             .to_json()
     }
 
-    /// When the next `STATE_SIGNATURE` is due, if one is.
+    /// When the timer renews the signature of a change not yet signed, if there is one:
+    /// a quarter interval after the interval ends, so that a component changed more
+    /// often than that renews inline ([`renew_signature_if_due`](Self::renew_signature_if_due)).
     pub(super) fn signature_deadline(&self) -> Option<Instant> {
         let interval = self.env.renew_interval;
         if !self.signature_due || interval.is_zero() {
@@ -30,8 +38,23 @@ impl<C: LiveComponent> Actor<C> {
         }
         Some(
             self.last_signature
-                .map_or_else(Instant::now, |last| last + interval),
+                .map_or_else(Instant::now, |last| last + interval + interval / 4),
         )
+    }
+
+    /// After a change was sent: renews the signature now when the last one is at least
+    /// an interval old, so that the `STATE_SIGNATURE` leaves with the change.
+    pub(super) fn renew_signature_if_due(&mut self) {
+        let interval = self.env.renew_interval;
+        if !self.signature_due || interval.is_zero() {
+            return;
+        }
+        if self
+            .last_signature
+            .is_none_or(|last| last + interval <= Instant::now())
+        {
+            self.renew_signature();
+        }
     }
 
     /// Sends a fresh signature of the current state to every viewer.
