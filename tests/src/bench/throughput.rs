@@ -100,6 +100,15 @@ pub async fn throughput(
         cpu.map_or(f64::NAN, |cpu| cpu.total),
         cpu.map_or(f64::NAN, |cpu| cpu.user),
     );
+    let samples = &mut results.samples;
+    eprintln!(
+        "    latency: mean {:.2}, p50 {:.2}, p90 {:.2}, p99 {p99:.2}, p99.9 {:.2}, max {:.2} ms",
+        samples.mean_ms(),
+        samples.quantile_ms(0.50),
+        samples.quantile_ms(0.90),
+        samples.quantile_ms(0.999),
+        samples.quantile_ms(1.0),
+    );
     Ok(vec![
         Figure::rate(
             format!("action throughput, {clients} clients"),
