@@ -146,7 +146,12 @@ async fn app_messages_reach_a_thousand_viewers_with_the_same_final_count() {
 
 #[tokio::test]
 async fn actions_and_pushes_interleave_and_the_client_ends_equal_to_the_server() {
-    let running = start(&push_server()).await;
+    // A mount and 100 calls back to back: more than the default per-connection budget
+    // (100 frames, 50 a second) when they take under 20 ms.
+    let running = start(&push_server_with(
+        live::LiveServer::builder().rate_limit(None),
+    ))
+    .await;
     let handle = running.handle();
     let client = connect(&running).await;
     let id = mount(&client, "Tally").await;
