@@ -29,8 +29,9 @@ impl<C: LiveComponent> Actor<C> {
     }
 
     /// When the timer renews the signature of a change not yet signed, if there is one:
-    /// a quarter interval after the interval ends, so that a component changed more
-    /// often than that renews inline ([`renew_signature_if_due`](Self::renew_signature_if_due)).
+    /// [`trailing_delay`](Self::trailing_delay) after the interval ends, so that a
+    /// component changed more often than that renews inline
+    /// ([`renew_signature_if_due`](Self::renew_signature_if_due)).
     pub(super) fn signature_deadline(&self) -> Option<Instant> {
         let interval = self.env.renew_interval;
         if !self.signature_due || interval.is_zero() {
@@ -38,23 +39,27 @@ impl<C: LiveComponent> Actor<C> {
         }
         Some(
             self.last_signature
-                .map_or_else(Instant::now, |last| last + interval + interval / 4),
+                .map_or_else(Instant::now, |last| last + interval + self.trailing_delay()),
         )
     }
 
     /// After a change was sent: renews the signature now when the last one is at least
-    /// an interval old, so that the `STATE_SIGNATURE` leaves with the change.
+    /// an interval old (the timer's deadline is at most a trailing delay away), so that
+    /// the `STATE_SIGNATURE` leaves with the change.
     pub(super) fn renew_signature_if_due(&mut self) {
-        let interval = self.env.renew_interval;
-        if !self.signature_due || interval.is_zero() {
-            return;
-        }
+        let early = self.trailing_delay();
         if self
-            .last_signature
-            .is_none_or(|last| last + interval <= Instant::now())
+            .signature_deadline()
+            .is_some_and(|deadline| deadline <= Instant::now() + early)
         {
             self.renew_signature();
         }
+    }
+
+    /// How long after the interval the timer waits for a later change to sign inline:
+    /// a quarter interval.
+    fn trailing_delay(&self) -> std::time::Duration {
+        self.env.renew_interval / 4
     }
 
     /// Sends a fresh signature of the current state to every viewer.
