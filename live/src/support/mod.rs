@@ -1,13 +1,15 @@
 //! Small helpers every layer shares: the boxed future of the object-safe traits, the wall
-//! clock in milliseconds, a lock that survives poisoning and the tables keyed by ids.
+//! clock in milliseconds, a lock that survives poisoning and the table keyed by ids.
 
+mod id_table;
 pub(crate) mod queue;
 #[cfg(test)]
 mod queue_tests;
 
-use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+pub(crate) use id_table::IdTable;
 
 /// A boxed, `Send` future: what the object-safe traits ([`LiveComponent`]'s hooks,
 /// [`AuthProvider`], [`ClusterAdapter`]) return.
@@ -35,12 +37,3 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
-
-/// A hash table keyed by ids the server made (connection and component ids), looked up on
-/// every call.
-///
-/// `foldhash`'s fast hasher instead of the standard SipHash: a lookup of a 21-byte id costs
-/// a fraction, and its state is 8 bytes instead of 16. Flooding a table with colliding
-/// keys needs control of the keys inserted; these are random ids the server chose, and a
-/// client only looks them up. Its seed is still random per table.
-pub(crate) type IdMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;

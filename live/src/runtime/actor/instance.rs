@@ -13,7 +13,7 @@ use crate::runtime::rooms::{RoomHandle, TypedRoomOps};
 use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::StatsGuard;
 use crate::security::ActionWindows;
-use crate::support::IdMap;
+use crate::support::IdTable;
 use crate::support::queue::Receiver;
 use bytes::Bytes;
 use serde_json::Value;
@@ -30,7 +30,7 @@ pub(super) struct Actor<C> {
     pub(super) component: C,
     /// The state every viewer has, as JSON; deltas are computed against it.
     pub(super) synced: Value,
-    pub(super) viewers: IdMap<Arc<str>, Outbox>,
+    pub(super) viewers: IdTable<Outbox>,
     /// The viewers' outboxes, shared with the rooms the component is a member of.
     pub(super) audience: Audience,
     /// The connection that created it (the context of hooks and room handlers).

@@ -14,7 +14,7 @@ use crate::runtime::rooms::{Member, Memberships, TypedRoomOps};
 use crate::runtime::singleton_table::SingletonTable;
 use crate::runtime::stats::Counted;
 use crate::security::ActionWindows;
-use crate::support::{IdMap, queue};
+use crate::support::{IdTable, queue};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::future::Future;
@@ -104,7 +104,7 @@ pub(crate) fn start_component<C: LiveComponent>(
         id: request.id,
         component,
         synced,
-        viewers: IdMap::default(),
+        viewers: IdTable::default(),
         audience,
         owner: Arc::clone(&request.viewer.connection_id),
         singleton: request.singleton,

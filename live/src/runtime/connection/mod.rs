@@ -22,7 +22,7 @@ use crate::protocol::outbound::{self, Reply};
 use crate::room::LeaveReason;
 use crate::runtime::uploads::Uploads;
 use crate::security::TokenBucket;
-use crate::support::IdMap;
+use crate::support::IdTable;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -38,9 +38,8 @@ pub(crate) struct Connection {
     identity: Identity,
     limits: InboundLimits,
     rate: Option<TokenBucket>,
-    /// Components this connection mounted (or joined, for singletons), by id. Handles are
-    /// boxed: the table allocates room for several entries, most connections use one.
-    components: IdMap<Arc<str>, Box<ComponentHandle>>,
+    /// Components this connection mounted (or joined, for singletons), by id.
+    components: IdTable<ComponentHandle>,
     /// Actors of private components mounted by the message being handled; the transport
     /// runs them in this connection's task ([`LocalActors`]).
     starting: Starting,
@@ -71,7 +70,7 @@ impl Connection {
             identity: Identity::anonymous(),
             limits,
             rate,
-            components: IdMap::default(),
+            components: IdTable::default(),
             starting: Starting::default(),
             client_rooms: BTreeSet::new(),
             uploads: Uploads::default(),

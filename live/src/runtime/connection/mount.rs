@@ -178,8 +178,7 @@ impl Connection {
             self.starting.push(actor);
             handle
         };
-        self.components
-            .insert(Arc::clone(&handle.id), Box::new(handle));
+        self.components.insert(Arc::clone(&handle.id), handle);
         Ok(())
     }
 

@@ -236,10 +236,7 @@ impl Connection {
             request_id: request_id.map(str::to_owned),
             store: Arc::clone(&hub.uploads.store),
         }));
-        let handle = self
-            .components
-            .get(&component_id)
-            .map(|handle| (**handle).clone());
+        let handle = self.components.get(&component_id).cloned();
         let refused = match handle {
             Some(handle) => handle.call(call).await.err().and_then(Mail::into_call),
             None => Some(Box::new(call)),
