@@ -9,7 +9,8 @@ use super::viewers::{fan_connect, join_all, wait_ready};
 use anyhow::{Context, Result};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::Notify;
+use std::time::Duration;
+use tokio::sync::{Barrier, Notify};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -20,8 +21,17 @@ struct Results {
     samples: Samples,
 }
 
+/// How long a client that finished its loop waits for the others before it closes: a
+/// client whose call failed never arrives, and the rest must not wait for it forever.
+const WAIT_FOR_OTHERS: Duration = Duration::from_secs(10);
+
 /// `clients` connections, each with its own `Counter`, each calling `increment` in a
 /// closed loop (one call in flight per client).
+///
+/// A client that finished waits for all the others before it closes its connection and
+/// hands in its samples: a connection torn down while others' last calls are still in
+/// flight would slow those calls (the server runs the teardown, the load generator
+/// merges samples), and they are measured.
 pub async fn throughput(
     server: &ServerProcess,
     clients: usize,
@@ -32,19 +42,22 @@ pub async fn throughput(
     let window = Arc::new(Mutex::new(None::<Window>));
     let mut set = JoinSet::new();
     let results = Arc::new(Mutex::new(Results::default()));
+    let finished = Arc::new(Barrier::new(clients));
     {
-        let (ready, go, window, results) = (
+        let (ready, go, window, results, finished) = (
             Arc::clone(&ready),
             Arc::clone(&go),
             Arc::clone(&window),
             Arc::clone(&results),
+            Arc::clone(&finished),
         );
         fan_connect(server.addr, clients, 200, &mut set, move |_, mut conn| {
-            let (ready, go, window, results) = (
+            let (ready, go, window, results, finished) = (
                 Arc::clone(&ready),
                 Arc::clone(&go),
                 Arc::clone(&window),
                 Arc::clone(&results),
+                Arc::clone(&finished),
             );
             async move {
                 let id = conn.mount("Counter", None).await?;
@@ -65,6 +78,7 @@ pub async fn throughput(
                         samples.push(started.elapsed());
                     }
                 }
+                let _ = tokio::time::timeout(WAIT_FOR_OTHERS, finished.wait()).await;
                 {
                     let mut results = lock_mut(&results);
                     results.per_connection.push(count);
