@@ -84,7 +84,7 @@ pub const SCENARIOS: &[&str] = &[
 const USAGE: &str = "\
 live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|multi]
            [--server-threads N] [--client-threads N] [--slow-seconds N] [--window N]
-           [--no-pin] [--rounds N] [--measure-seconds N]
+           [--no-pin] [--rounds N] [--measure-seconds N] [--without-renewals]
 live_bench --dump live|baseline
 scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics";
 
@@ -130,6 +130,7 @@ impl Options {
                     options.measure_seconds = Some(value("--measure-seconds")?.parse()?);
                 }
                 "--no-pin" => options.pin = false,
+                "--without-renewals" => options.server.without_renewals = true,
                 "--rounds" => options.rounds = value("--rounds")?.parse::<usize>()?.max(1),
                 "--server-cpu" => options.server.cpu = Some(value("--server-cpu")?.parse()?),
                 "--serve" => options.serve = Some(ServerKind::parse(&value("--serve")?)?),

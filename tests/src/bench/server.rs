@@ -52,14 +52,23 @@ impl ServerKind {
 /// default settings except the per-connection rate limit, which is off (it caps every
 /// client at 50 frames/s, which would make the load generator measure the limiter).
 pub fn live_server() -> Result<LiveServer> {
-    live_builder()
+    live_builder(true)
         .build()
         .map_err(|error| anyhow!("live server config: {error}"))
 }
 
-/// The components and settings of [`live_server`], before `build`.
-fn live_builder() -> live::LiveServerBuilder {
-    LiveServer::builder()
+/// The components and settings of [`live_server`], before `build`; without signature
+/// renewals unless `renewals`.
+fn live_builder(renewals: bool) -> live::LiveServerBuilder {
+    let builder = LiveServer::builder();
+    let builder = if renewals {
+        builder
+    } else {
+        let mut signing = live::security::StateSigningConfig::default();
+        signing.renew_interval = std::time::Duration::ZERO;
+        builder.state_signing(signing)
+    };
+    builder
         .without_registered_components()
         .component::<demo::Counter>()
         .component::<demo::SharedCounter>()
@@ -104,10 +113,13 @@ pub fn serve(kind: ServerKind, on: ServerLaunch) -> Result<()> {
         // `_running` keeps the Live server up until this block ends.
         let (addr, _running) = match kind {
             ServerKind::Live | ServerKind::LiveWithoutMetrics => {
+                let builder = live_builder(!on.without_renewals);
                 let server = if kind == ServerKind::Live {
-                    live_server()?
+                    builder
+                        .build()
+                        .map_err(|error| anyhow!("live server config: {error}"))?
                 } else {
-                    live_builder()
+                    builder
                         .without_metrics()
                         .build()
                         .map_err(|error| anyhow!("live server config: {error}"))?
@@ -209,6 +221,10 @@ pub struct ServerLaunch {
     pub runtime: ServerRuntime,
     /// The CPU it is pinned to (`--server-cpu N`); `None` leaves it to the kernel.
     pub cpu: Option<usize>,
+    /// Live renews no state signatures (`--without-renewals`). For profiling under
+    /// valgrind only: there every component runs so slowly that each call would renew its
+    /// signature, which a real server does once a second, and that would be all one saw.
+    pub without_renewals: bool,
 }
 
 impl ServerLaunch {
@@ -217,6 +233,9 @@ impl ServerLaunch {
         let mut args = self.runtime.args();
         if let Some(cpu) = self.cpu {
             args.extend(["--server-cpu".into(), cpu.to_string()]);
+        }
+        if self.without_renewals {
+            args.push("--without-renewals".into());
         }
         args
     }
@@ -247,7 +266,19 @@ impl ServerProcess {
     /// Starts `live_bench --serve <kind>` as `on` says and waits for its address.
     pub fn start(kind: ServerKind, on: ServerLaunch) -> Result<Self> {
         let exe = std::env::current_exe().context("current exe")?;
-        let mut child = Command::new(exe)
+        // `LIVE_BENCH_SERVER_PREFIX`: a command the server runs under (a profiler), while
+        // the load generator runs at full speed (docs/performance.md).
+        let prefix = std::env::var("LIVE_BENCH_SERVER_PREFIX").unwrap_or_default();
+        let mut prefix = prefix.split_whitespace();
+        let mut command = match prefix.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(prefix).arg(exe);
+                command
+            }
+            None => Command::new(exe),
+        };
+        let mut child = command
             .args(["--serve", kind.name()])
             .args(on.args())
             .stdin(Stdio::piped())
@@ -330,10 +361,19 @@ mod tests {
         let pinned = ServerLaunch {
             runtime: ServerRuntime::Current,
             cpu: Some(1),
+            without_renewals: false,
         };
         assert_eq!(
             pinned.args().join(" "),
             "--server-runtime current --server-cpu 1"
+        );
+        let profiled = ServerLaunch {
+            without_renewals: true,
+            ..ServerLaunch::default()
+        };
+        assert_eq!(
+            profiled.args().join(" "),
+            "--server-runtime current --without-renewals"
         );
     }
 }
