@@ -387,15 +387,17 @@ async fn a_follower_copy_that_diverged_heals_within_heartbeats() {
     let follower = &chatters[usize::from(nodes[0].instance == owner)];
     // Heartbeat rosters carry a digest of each copy; the owner publishes the room again.
     let bound = TIMING.heartbeat() * 4 + Duration::from_secs(2);
+    let redis = &redis;
 
-    forge_outcome(
-        &redis,
-        json!({"kind": "state", "delta": {"userCount": 999}}),
-    );
+    // Forged again before every look: the copy heals within heartbeats, so on a loaded
+    // machine one forged value could come and go between two looks.
     eventually(
         "the follower took the forged count",
         Duration::from_secs(5),
-        move || async move { user_count(&follower.0, &follower.1).await == Some(999) },
+        move || async move {
+            forge_outcome(redis, json!({"kind": "state", "delta": {"userCount": 999}}));
+            user_count(&follower.0, &follower.1).await == Some(999)
+        },
     )
     .await;
     let took = eventually("the follower's count healed", bound, move || async move {
@@ -413,15 +415,16 @@ async fn a_follower_copy_that_diverged_heals_within_heartbeats() {
         .first()
         .map(|entry| entry["key"].clone());
     let key = key.unwrap_or_else(|| panic!("no presence entry"));
-    forge_outcome(
-        &redis,
-        json!({"kind": "event", "event": "$presence:leave",
-        "data": {"key": key}, "excluded": null, "system": true}),
-    );
+    let leave = json!({"kind": "event", "event": "$presence:leave",
+        "data": {"key": key}, "excluded": null, "system": true});
+    let leave = &leave;
     eventually(
         "the follower's list lost the entry",
         Duration::from_secs(5),
-        move || async move { who(follower).await.len() == 1 },
+        move || async move {
+            forge_outcome(redis, leave.clone());
+            who(follower).await.len() == 1
+        },
     )
     .await;
     let took = presence_agrees(&chatters, 2, bound).await;
