@@ -51,24 +51,10 @@ impl ServerKind {
 /// The Live server the benchmark measures: the demo's components and the benchmark's,
 /// default settings except the per-connection rate limit, which is off (it caps every
 /// client at 50 frames/s, which would make the load generator measure the limiter).
-pub fn live_server() -> Result<LiveServer> {
-    live_builder(true)
-        .build()
-        .map_err(|error| anyhow!("live server config: {error}"))
-}
-
-/// The components and settings of [`live_server`], before `build`; without signature
-/// renewals unless `renewals`.
-fn live_builder(renewals: bool) -> live::LiveServerBuilder {
-    let builder = LiveServer::builder();
-    let builder = if renewals {
-        builder
-    } else {
-        let mut signing = live::security::StateSigningConfig::default();
-        signing.renew_interval = std::time::Duration::ZERO;
-        builder.state_signing(signing)
-    };
-    builder
+/// Without metrics for `ServerKind::LiveWithoutMetrics`, and without signature renewals
+/// when `on` says so (profiling only).
+fn live_server(kind: ServerKind, on: ServerLaunch) -> Result<LiveServer> {
+    let mut builder = LiveServer::builder()
         .without_registered_components()
         .component::<demo::Counter>()
         .component::<demo::SharedCounter>()
@@ -81,7 +67,18 @@ fn live_builder(renewals: bool) -> live::LiveServerBuilder {
         .room::<BenchRoom>()
         .component::<BenchUpload>()
         .uploads(bench_uploads())
-        .rate_limit(None)
+        .rate_limit(None);
+    if on.without_renewals {
+        let mut signing = live::security::StateSigningConfig::default();
+        signing.renew_interval = std::time::Duration::ZERO;
+        builder = builder.state_signing(signing);
+    }
+    if kind == ServerKind::LiveWithoutMetrics {
+        builder = builder.without_metrics();
+    }
+    builder
+        .build()
+        .map_err(|error| anyhow!("live server config: {error}"))
 }
 
 /// Uploads of the `uploads` scenario: files in a directory of this process, up to 256 MiB,
@@ -113,18 +110,7 @@ pub fn serve(kind: ServerKind, on: ServerLaunch) -> Result<()> {
         // `_running` keeps the Live server up until this block ends.
         let (addr, _running) = match kind {
             ServerKind::Live | ServerKind::LiveWithoutMetrics => {
-                let builder = live_builder(!on.without_renewals);
-                let server = if kind == ServerKind::Live {
-                    builder
-                        .build()
-                        .map_err(|error| anyhow!("live server config: {error}"))?
-                } else {
-                    builder
-                        .without_metrics()
-                        .build()
-                        .map_err(|error| anyhow!("live server config: {error}"))?
-                };
-                let running = server
+                let running = live_server(kind, on)?
                     .bind("127.0.0.1:0")
                     .await
                     .map_err(|error| anyhow!("{error}"))?;
