@@ -53,6 +53,10 @@ pub(crate) const MESSAGE_TOO_BIG: CloseFrame = CloseFrame {
 };
 
 /// The upgrade request's `Origin` is not in `allowed_origins` (§2.2).
+#[cfg_attr(
+    not(any(feature = "standalone", feature = "axum", feature = "actix")),
+    allow(dead_code)
+)]
 pub(crate) const ORIGIN_NOT_ALLOWED: CloseFrame = CloseFrame {
     code: 4003,
     reason: "Origin not allowed",
@@ -89,6 +93,10 @@ struct Queue {
 
 impl Outbox {
     /// An empty queue holding at most `capacity` frames.
+    #[cfg_attr(
+        not(any(feature = "standalone", feature = "axum", feature = "actix")),
+        allow(dead_code)
+    )]
     pub(crate) fn new(capacity: usize) -> Self {
         Self::build(capacity, None)
     }

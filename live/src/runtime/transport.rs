@@ -36,6 +36,7 @@ pub(crate) enum InFrame<T> {
     /// A binary frame.
     Binary(Bytes),
     /// A control frame the adapter handles itself (ping, pong).
+    #[cfg_attr(not(any(feature = "standalone", feature = "axum")), allow(dead_code))]
     Control,
     /// The peer sent a message over the WebSocket layer's hard limit: closed with 1009.
     TooLarge,
@@ -64,6 +65,10 @@ pub(crate) trait FrameSink: Send + 'static {
 /// Not an `async fn`: the origin is checked before the future is built, so the future is
 /// only [`run`]'s, without a second copy of its arguments (an idle connection keeps its
 /// future for its whole life).
+#[cfg_attr(
+    not(any(feature = "standalone", feature = "axum", feature = "actix")),
+    allow(dead_code)
+)]
 pub(crate) fn drive<T, R, S>(
     hub: Arc<Hub>,
     origin: Option<&str>,
@@ -84,6 +89,10 @@ where
 }
 
 /// §2.2: an origin not allowed is closed on open, before CONNECTION_ESTABLISHED.
+#[cfg_attr(
+    not(any(feature = "standalone", feature = "axum", feature = "actix")),
+    allow(dead_code)
+)]
 async fn refuse_origin<S: FrameSink>(hub: Arc<Hub>, sink: S) {
     let metrics = Arc::clone(&hub.metrics);
     metrics.connection_opened();

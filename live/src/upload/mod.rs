@@ -17,6 +17,7 @@ pub use config::UploadConfig;
 pub use file::{UploadSpec, UploadedFile};
 pub use store::{LocalDirStore, NewUpload, StoredFile, UploadStore, UploadWriter};
 /// Stored file names and their content types, for the servers' upload route.
+#[cfg(any(feature = "standalone", feature = "axum", feature = "actix"))]
 pub(crate) mod store_names {
     pub(crate) use super::store::{content_type_of, is_stored_name};
 }

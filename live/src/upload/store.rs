@@ -211,6 +211,10 @@ pub(crate) fn is_stored_name(name: &str) -> bool {
 
 /// The `Content-Type` a stored file is served with, and whether it may be shown inline
 /// (raster images only; everything else is served as an attachment).
+#[cfg_attr(
+    not(any(feature = "standalone", feature = "axum", feature = "actix")),
+    allow(dead_code)
+)]
 pub(crate) fn content_type_of(name: &str) -> (&'static str, bool) {
     match safe_extension(name).as_deref() {
         Some("png") => ("image/png", true),

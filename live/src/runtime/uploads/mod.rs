@@ -22,6 +22,10 @@ pub(crate) struct UploadHub {
     /// Bytes started per user (else connection) per window.
     pub(crate) quota: Quota,
     /// The default store, which the servers serve at its URL path (`None`: a custom store).
+    #[cfg_attr(
+        not(any(feature = "standalone", feature = "axum", feature = "actix")),
+        allow(dead_code)
+    )]
     pub(crate) local: Option<LocalDirStore>,
 }
 

@@ -6,8 +6,10 @@
 
 #[cfg(feature = "standalone")]
 pub(crate) mod connection;
+#[cfg(any(feature = "standalone", feature = "axum", feature = "actix"))]
 mod uploads;
 
+#[cfg(any(feature = "standalone", feature = "axum", feature = "actix"))]
 pub(crate) use uploads::serve_upload;
 
 use ::http::header::{ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE};
