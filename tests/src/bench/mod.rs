@@ -86,7 +86,7 @@ live_bench [--quick] [--json PATH] [--only NAME,...] [--server-runtime current|m
            [--server-threads N] [--client-threads N] [--slow-seconds N] [--window N]
            [--no-pin] [--rounds N] [--measure-seconds N] [--without-renewals]
 live_bench --dump live|baseline
-scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics";
+scenarios: rtt throughput fanout room-fanout shared-room memory mount slow push metrics uploads";
 
 impl Options {
     /// Parses the command line (without the program name).
