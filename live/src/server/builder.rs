@@ -164,9 +164,9 @@ impl LiveServerBuilder {
     /// Turns on the inspector (off by default): a page at `inspector`'s path showing this
     /// server live (connections and components over time, top actions by rate and p99,
     /// rooms, slow consumers and recent closes, singleton owners in a cluster), built with
-    /// Live itself. Only connections with [`INSPECTOR_ROLE`] (from an auth provider, or the
-    /// inspector's token) can mount its data; see docs/operations.md. `build` needs a tokio
-    /// runtime then (the figures are refreshed by a task).
+    /// Live itself. Only connections with [`INSPECTOR_ROLE`](super::INSPECTOR_ROLE) (from an
+    /// auth provider, or the inspector's token) can mount its data; see docs/operations.md.
+    /// `build` needs a tokio runtime then (the figures are refreshed by a task).
     #[cfg(feature = "metrics")]
     pub fn inspector(mut self, inspector: Inspector) -> Self {
         self.inspector = Some(inspector);
@@ -201,8 +201,9 @@ impl LiveServerBuilder {
 
     /// Lets app code on any server of a cluster send messages of type `M` to singleton `C`
     /// when another server owns it: the message travels as JSON and the owner decodes it
-    /// ([`SingletonRef::send`](crate::SingletonRef::send), docs/push.md). Register the same
-    /// pairs on every server (they run the same build). Not needed on a single server.
+    /// ([`SingletonRef::send`](crate::server::SingletonRef::send), docs/push.md). Register
+    /// the same pairs on every server (they run the same build). Not needed on a single
+    /// server.
     pub fn message<C, M>(mut self) -> Self
     where
         C: OnMessage<M>,
